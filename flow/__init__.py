@@ -1,0 +1,1 @@
+"""qnnflow: Brevitas/QONNX networks to verified streaming dataflow accelerators."""

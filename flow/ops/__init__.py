@@ -1,0 +1,14 @@
+"""The hardware ops, registered as the qonnx custom-op domain `flow.ops`."""
+
+from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
+from flow.ops.label_select import LabelSelect
+from flow.ops.maxpool import MaxPool
+from flow.ops.mvau import MVAU
+from flow.ops.sliding_window import SlidingWindow
+from flow.ops.stream_plumbing import FIFO, DataWidthConverter
+from flow.ops.thresholding import Thresholding
+
+__all__ = [
+    "DOMAIN", "FoldingError", "HWOp", "Stream",
+    "SlidingWindow", "MVAU", "Thresholding", "MaxPool", "LabelSelect", "DataWidthConverter", "FIFO",
+]

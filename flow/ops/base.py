@@ -1,0 +1,150 @@
+"""What every hardware op has: attributes, streams, shapes, datatypes, execution, hardware facts.
+
+A hardware op is a qonnx CustomOp in the domain `flow.ops`, so qonnx's executor runs the
+hardware graph node by node with our numpy golden models. Subclasses keep the math in a
+plain function (testable without ONNX) and add around it: the stream each side carries
+(elements per word, datatype, words per frame), the analytic cycle count, the resource
+estimate and the parameters of the RTL module of the same name in hw/rtl/.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.datatype import DataType
+from qonnx.custom_op.base import CustomOp
+
+DOMAIN = "flow.ops"
+
+
+class FoldingError(ValueError):
+    """A folding (PE/SIMD/depth) an op cannot take; the message names the op."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One AXI-Stream side of an op: `elems` elements of `dtype` per word, `words` per frame."""
+
+    elems: int
+    dtype: DataType
+    words: int
+
+    @property
+    def bits(self) -> int:
+        return self.elems * self.dtype.bitwidth()
+
+
+def dtype_attr(node_op: "HWOp", name: str) -> DataType:
+    return DataType[node_op.get_nodeattr(name)]
+
+
+class HWOp(CustomOp):
+    """Base of the hardware ops. Subclasses define `op_attrs`, the streams and `compute`."""
+
+    # name of the module (and file) in hw/rtl/
+    rtl_module: str = ""
+    # folding attributes this op takes, in the order a folding JSON lists them
+    folding_attrs: tuple[str, ...] = ()
+
+    # --- attributes -------------------------------------------------------------------------
+    @abstractmethod
+    def op_attrs(self) -> dict:
+        """The op's node attributes, in qonnx's (type, required, default) form."""
+
+    def get_nodeattr_types(self):
+        return self.op_attrs()
+
+    @property
+    def name(self) -> str:
+        return self.onnx_node.name
+
+    def attr(self, name):
+        return self.get_nodeattr(name)
+
+    # --- graph-level behaviour ----------------------------------------------------------------
+    @abstractmethod
+    def out_shape(self, batch: int) -> tuple[int, ...]:
+        """Shape of the output tensor (channels-last) for a batch of `batch` frames."""
+
+    def out_dtype(self) -> DataType:
+        return dtype_attr(self, "out_dtype")
+
+    def make_shape_compatible_op(self, model):
+        batch = model.get_tensor_shape(self.onnx_node.input[0])[0]
+        return self.make_const_shape_op(self.out_shape(batch))
+
+    def infer_node_datatype(self, model):
+        model.set_tensor_datatype(self.onnx_node.output[0], self.out_dtype())
+
+    @abstractmethod
+    def compute(self, *inputs: np.ndarray) -> np.ndarray:
+        """The numpy golden model: integer inputs (and parameters) -> integer output."""
+
+    def execute_node(self, context, graph):
+        inputs = [context[name] for name in self.onnx_node.input]
+        result = self.compute(*inputs)
+        context[self.onnx_node.output[0]] = result.astype(np.float32)
+
+    def verify_node(self):
+        return []
+
+    # --- hardware -----------------------------------------------------------------------------
+    @abstractmethod
+    def in_stream(self) -> Stream:
+        """The input stream at the current folding."""
+
+    @abstractmethod
+    def out_stream(self) -> Stream:
+        """The output stream at the current folding."""
+
+    def check_folding(self) -> None:
+        """Raise FoldingError naming this op when its folding is not legal."""
+
+    def fold_error(self, message: str) -> FoldingError:
+        return FoldingError(f"{self.onnx_node.op_type} node '{self.name}': {message}")
+
+    @abstractmethod
+    def cycles(self) -> int:
+        """Analytic cycles per frame in steady state (the op's initiation interval)."""
+
+    @abstractmethod
+    def rtl_params(self, model, memdir: Path) -> dict:
+        """Parameters of the RTL module; writes the op's memory files into memdir."""
+
+
+def require_divisible(op: HWOp, total: int, total_name: str, fold: int, fold_name: str) -> None:
+    if fold < 1 or total % fold:
+        raise op.fold_error(
+            f"{fold_name}={fold} must divide {total_name}={total} "
+            f"(legal: {', '.join(str(d) for d in divisors(total))})"
+        )
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def write_memh(path: Path, words: list[int], bits: int) -> None:
+    """One word per line, hexadecimal, for $readmemh."""
+    digits = max(1, (bits + 3) // 4)
+    Path(path).write_text("".join(f"{w:0{digits}x}\n" for w in words))
+
+
+def pack_fields(fields: np.ndarray, bits: int) -> list[int]:
+    """(words, n) non-negative codes -> one integer per word, field i at bits [i*bits, (i+1)*bits)."""
+    words = []
+    for row in np.asarray(fields, dtype=object):
+        value = 0
+        for i, f in enumerate(row):
+            value |= int(f) << (i * bits)
+        words.append(value)
+    return words
+
+
+def twos_complement(values: np.ndarray, bits: int) -> np.ndarray:
+    """Signed integers -> their `bits`-bit two's complement codes (as Python ints)."""
+    v = np.asarray(values, dtype=object)
+    return np.vectorize(lambda x: int(x) & ((1 << bits) - 1), otypes=[object])(v)

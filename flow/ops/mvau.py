@@ -1,0 +1,149 @@
+"""MVAU: matrix-vector-activation unit, the compute engine of convolutions and dense layers.
+
+Each input vector (MW elements) is multiplied by the weight matrix (MW x MH); the MH
+accumulators are either thresholded (activation absorbed) or streamed out as they are.
+Folding: SIMD input elements and PE output channels per cycle, so one vector takes
+(MW/SIMD) * (MH/PE) cycles. Modes pick the datapath:
+  xnor           bipolar inputs x bipolar weights: acc = 2 * popcount(xnor) - MW
+  binary_weight  integer inputs x bipolar weights: add or subtract each input
+  int            integer inputs x integer weights (INT4 x INT4 the main case): MACs
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.datatype import DataType
+
+from flow.ops.base import HWOp, Stream, dtype_attr, pack_fields, require_divisible, write_memh
+from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
+
+MODES = ("xnor", "binary_weight", "int")
+MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
+
+
+def mvau(x: np.ndarray, weights: np.ndarray, thresholds=None, out_dtype=None, act_bias=0):
+    """x (..., MW), weights (MW, MH) -> (..., MH) accumulators, or activations if thresholded."""
+    acc = np.asarray(x, dtype=np.int64) @ np.asarray(weights, dtype=np.int64)
+    if thresholds is None:
+        return acc
+    return apply_thresholds(acc, thresholds, out_dtype, act_bias)
+
+
+def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
+    bipolar = DataType["BIPOLAR"]
+    if w_dtype == bipolar:
+        return "xnor" if in_dtype == bipolar else "binary_weight"
+    return "int"
+
+
+class MVAU(HWOp):
+    rtl_module = "mvau"
+    folding_attrs = ("PE", "SIMD")
+
+    def op_attrs(self):
+        return {
+            "MW": ("i", True, 0),
+            "MH": ("i", True, 0),
+            "SIMD": ("i", False, 1),
+            "PE": ("i", False, 1),
+            "mode": ("s", True, "", set(MODES)),
+            "in_dtype": ("s", True, ""),
+            "w_dtype": ("s", True, ""),
+            "acc_dtype": ("s", True, ""),
+            "out_dtype": ("s", True, ""),
+            # leading dims of one frame before the vector axis: [OH, OW] for a conv, [] for dense
+            "vector_dims": ("ints", False, []),
+            # added to the threshold count (the lowest activation level); unused without thresholds
+            "act_bias": ("i", False, 0),
+            "weight_ram_style": ("s", False, "auto", {"auto", "block", "distributed"}),
+        }
+
+    # --- graph ----------------------------------------------------------------------------------
+    @property
+    def has_thresholds(self) -> bool:
+        return len(self.onnx_node.input) > 2
+
+    def num_vectors(self) -> int:
+        return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
+
+    def out_shape(self, batch):
+        return (batch, *self.attr("vector_dims"), self.attr("MH"))
+
+    def compute(self, x, weights, thresholds=None):
+        return mvau(x, weights, thresholds, self.out_dtype(), self.attr("act_bias"))
+
+    # --- hardware -------------------------------------------------------------------------------
+    def in_stream(self):
+        simd = self.attr("SIMD")
+        return Stream(simd, dtype_attr(self, "in_dtype"),
+                      self.num_vectors() * self.attr("MW") // simd)
+
+    def out_stream(self):
+        pe = self.attr("PE")
+        return Stream(pe, self.out_dtype(), self.num_vectors() * self.attr("MH") // pe)
+
+    def check_folding(self):
+        require_divisible(self, self.attr("MW"), "MW", self.attr("SIMD"), "SIMD")
+        require_divisible(self, self.attr("MH"), "MH", self.attr("PE"), "PE")
+
+    def cycles(self):
+        return (self.num_vectors() * (self.attr("MW") // self.attr("SIMD"))
+                * (self.attr("MH") // self.attr("PE")))
+
+    def weight_memory_shape(self) -> tuple[int, int]:
+        """(depth, width in bits) of the weight memory at the current folding."""
+        mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+        return (mw // simd) * (mh // pe), pe * simd * dtype_attr(self, "w_dtype").bitwidth()
+
+    def hw_thresholds(self, thresholds: np.ndarray) -> tuple[np.ndarray, int]:
+        """Thresholds in the datapath's own domain and their field width.
+
+        xnor compares the popcount P (acc = 2P - MW) as unsigned: acc >= t <=> P >= ceil((t+MW)/2).
+        The other modes compare the signed accumulator. Thresholds are clamped to the
+        reachable range so they fit THRES_BITS.
+        """
+        mw = self.attr("MW")
+        t = np.asarray(thresholds, dtype=np.int64)
+        if self.attr("mode") == "xnor":
+            t = clamp_thresholds(-((-(t + mw)) // 2), 0, mw)
+            return t, max(1, int(mw + 1).bit_length())
+        acc = dtype_attr(self, "acc_dtype")
+        lo, hi = int(acc.min()), int(acc.max())
+        return clamp_thresholds(t, lo, hi), threshold_bits(lo, hi)
+
+    def rtl_params(self, model, memdir: Path):
+        mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+        in_dt, w_dt = dtype_attr(self, "in_dtype"), dtype_attr(self, "w_dtype")
+        acc_dt, out_dt = dtype_attr(self, "acc_dtype"), self.out_dtype()
+        mode = self.attr("mode")
+        weights = np.asarray(model.get_initializer(self.onnx_node.input[1]), dtype=np.int64)
+        sf, nf = mw // simd, mh // pe
+        w_bits = w_dt.bitwidth()
+        # memory word (nf, sf): field pe*SIMD + s holds W[sf*SIMD + s, nf*PE + pe]
+        tiles = weights.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1).reshape(nf * sf, pe * simd)
+        codes = (tiles > 0).astype(np.int64) if w_dt == DataType["BIPOLAR"] else tiles & ((1 << w_bits) - 1)
+        weight_file = f"{self.name}_weights.mem"
+        write_memh(memdir / weight_file, pack_fields(codes, w_bits), pe * simd * w_bits)
+        acc_bits = signed_bits(int(acc_dt.min()), int(acc_dt.max()))
+        params = {
+            "MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "MODE": MODE_CODE[mode],
+            "IN_BITS": in_dt.bitwidth(), "IN_SIGNED": int(in_dt.signed() and in_dt != DataType["BIPOLAR"]),
+            "W_BITS": w_bits, "W_SIGNED": int(w_dt.signed() and w_dt != DataType["BIPOLAR"]),
+            "ACC_BITS": acc_bits, "NUM_VECTORS": self.num_vectors(),
+            "N_THRES": 0, "THRES_BITS": 1, "OUT_BITS": acc_bits, "ACT_BIAS": 0,
+            "WEIGHT_FILE": weight_file, "THRES_FILE": "",
+            "WEIGHT_RAM_STYLE": self.attr("weight_ram_style"),
+        }
+        if self.has_thresholds:
+            t, t_bits = self.hw_thresholds(model.get_initializer(self.onnx_node.input[2]))
+            n_thres = t.shape[1]
+            # memory word nf: field pe*N_THRES + k holds threshold k of channel nf*PE + pe
+            rows = (t.reshape(nf, pe, n_thres) & ((1 << t_bits) - 1)).reshape(nf, pe * n_thres)
+            thres_file = f"{self.name}_thresholds.mem"
+            write_memh(memdir / thres_file, pack_fields(rows, t_bits), pe * n_thres * t_bits)
+            params.update(N_THRES=n_thres, THRES_BITS=t_bits, OUT_BITS=out_dt.bitwidth(),
+                          ACT_BIAS=0 if out_dt == DataType["BIPOLAR"] else self.attr("act_bias"),
+                          THRES_FILE=thres_file)
+        return params

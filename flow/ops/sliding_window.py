@@ -1,0 +1,90 @@
+"""SlidingWindow: streams the convolution windows (im2col) of a channels-last feature map.
+
+For each output pixel (oy, ox) it emits the KH x KW window, kernel row by kernel row,
+kernel column by kernel column, channels fastest: element (kh, kw, c) of the window sits at
+index (kh * KW + kw) * C + c, matching the MVAU's weight-row order. Positions outside the
+image (padding) carry 0. Folding: SIMD channels per word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flow.ops.base import HWOp, Stream, dtype_attr, require_divisible
+
+
+def output_dims(ifm: tuple[int, int], kernel, stride, pads) -> tuple[int, int]:
+    """pads = (top, left, bottom, right), as in ONNX order for 2-D (begin..., end...)."""
+    (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = ifm, kernel, stride, pads
+    return (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+
+
+def sliding_window(x: np.ndarray, kernel, stride, pads) -> np.ndarray:
+    """x (N, H, W, C) -> (N, OH, OW, KH*KW*C)."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw), (pt, pl, pb, pr) = kernel, stride, pads
+    oh, ow = output_dims((h, w), kernel, stride, pads)
+    padded = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=np.int64)
+    padded[:, pt:pt + h, pl:pl + w, :] = x
+    out = np.empty((n, oh, ow, kh, kw, c), dtype=np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, :, i, j, :] = padded[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
+    return out.reshape(n, oh, ow, kh * kw * c)
+
+
+class SlidingWindow(HWOp):
+    rtl_module = "sliding_window"
+    folding_attrs = ("SIMD",)
+
+    def op_attrs(self):
+        return {
+            "ifm_dims": ("ints", True, []),      # [H, W]
+            "channels": ("i", True, 0),
+            "kernel": ("ints", True, []),        # [KH, KW]
+            "stride": ("ints", True, []),        # [SH, SW]
+            "pads": ("ints", False, [0, 0, 0, 0]),  # [top, left, bottom, right]
+            "SIMD": ("i", False, 1),
+            "out_dtype": ("s", True, ""),
+        }
+
+    def geometry(self):
+        return (tuple(self.attr("ifm_dims")), tuple(self.attr("kernel")),
+                tuple(self.attr("stride")), tuple(self.attr("pads")))
+
+    def ofm_dims(self) -> tuple[int, int]:
+        return output_dims(*self.geometry())
+
+    def out_shape(self, batch):
+        kh, kw = self.attr("kernel")
+        return (batch, *self.ofm_dims(), kh * kw * self.attr("channels"))
+
+    def compute(self, x):
+        _, kernel, stride, pads = self.geometry()
+        return sliding_window(x, kernel, stride, pads)
+
+    def in_stream(self):
+        h, w = self.attr("ifm_dims")
+        simd = self.attr("SIMD")
+        return Stream(simd, self.out_dtype(), h * w * self.attr("channels") // simd)
+
+    def out_stream(self):
+        oh, ow = self.ofm_dims()
+        kh, kw = self.attr("kernel")
+        simd = self.attr("SIMD")
+        return Stream(simd, self.out_dtype(), oh * ow * kh * kw * self.attr("channels") // simd)
+
+    def check_folding(self):
+        require_divisible(self, self.attr("channels"), "channels", self.attr("SIMD"), "SIMD")
+
+    def cycles(self):
+        # reading and writing overlap; the busier side sets the pace
+        return max(self.in_stream().words, self.out_stream().words)
+
+    def rtl_params(self, model, memdir):
+        (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()
+        return {
+            "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
+            "STRIDE_H": sh, "STRIDE_W": sw, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,
+            "SIMD": self.attr("SIMD"), "BITS": self.out_dtype().bitwidth(),
+        }

@@ -1,0 +1,88 @@
+"""Stream plumbing: DataWidthConverter and FIFO. Both pass values through unchanged."""
+
+from __future__ import annotations
+
+from flow.ops.base import HWOp, Stream, require_divisible
+
+
+class _PassThrough(HWOp):
+    """Shared by the plumbing ops: the tensor passes unchanged, only the stream differs."""
+
+    def common_attrs(self):
+        return {
+            "shape": ("ints", True, []),  # one frame's shape, without the batch axis
+            "out_dtype": ("s", True, ""),
+        }
+
+    def frame_elems(self) -> int:
+        n = 1
+        for d in self.attr("shape"):
+            n *= d
+        return n
+
+    def out_shape(self, batch):
+        return (batch, *self.attr("shape"))
+
+    def compute(self, x):
+        return x
+
+
+class DataWidthConverter(_PassThrough):
+    """Regroups a stream from in_elems to out_elems elements per word (any ratio)."""
+
+    rtl_module = "dwc"
+
+    def op_attrs(self):
+        return {**self.common_attrs(), "in_elems": ("i", True, 1), "out_elems": ("i", True, 1)}
+
+    def in_stream(self):
+        e = self.attr("in_elems")
+        return Stream(e, self.out_dtype(), self.frame_elems() // e)
+
+    def out_stream(self):
+        e = self.attr("out_elems")
+        return Stream(e, self.out_dtype(), self.frame_elems() // e)
+
+    def check_folding(self):
+        require_divisible(self, self.frame_elems(), "frame elements", self.attr("in_elems"), "in_elems")
+        require_divisible(self, self.frame_elems(), "frame elements", self.attr("out_elems"), "out_elems")
+
+    def cycles(self):
+        return max(self.in_stream().words, self.out_stream().words)
+
+    def rtl_params(self, model, memdir):
+        return {"IN_ELEMS": self.attr("in_elems"), "OUT_ELEMS": self.attr("out_elems"),
+                "BITS": self.out_dtype().bitwidth()}
+
+
+class FIFO(_PassThrough):
+    """A FIFO of `depth` words between two ops (depth from FIFO sizing)."""
+
+    rtl_module = "fifo"
+    folding_attrs = ("depth",)
+
+    def op_attrs(self):
+        return {**self.common_attrs(), "elems": ("i", True, 1), "depth": ("i", False, 2),
+                "ram_style": ("s", False, "auto", {"auto", "block", "distributed"})}
+
+    def stream(self):
+        e = self.attr("elems")
+        return Stream(e, self.out_dtype(), self.frame_elems() // e)
+
+    def in_stream(self):
+        return self.stream()
+
+    def out_stream(self):
+        return self.stream()
+
+    def check_folding(self):
+        depth = self.attr("depth")
+        if depth < 2 or depth & (depth - 1):
+            raise self.fold_error(f"depth={depth} must be a power of two >= 2")
+
+    def cycles(self):
+        return self.stream().words
+
+    def rtl_params(self, model, memdir):
+        return {"WIDTH": self.stream().bits, "DEPTH": self.attr("depth"),
+                "RAM_STYLE": self.attr("ram_style")}

@@ -1,0 +1,71 @@
+"""Thresholding: a standalone multi-threshold activation on a channels-last stream.
+
+Used where an activation quantizer does not follow an MVAU directly. Inputs are integers
+(not bipolar: a quantizer on a bipolar tensor is an identity or a sign flip, removed earlier). Folding: PE channels
+per word; the thresholds of PE channels are read together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.datatype import DataType
+
+from flow.ops.base import HWOp, Stream, dtype_attr, pack_fields, require_divisible, write_memh
+from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bits
+
+
+class Thresholding(HWOp):
+    rtl_module = "thresholding"
+    folding_attrs = ("PE",)
+
+    def op_attrs(self):
+        return {
+            "channels": ("i", True, 0),
+            "PE": ("i", False, 1),
+            "in_dtype": ("s", True, ""),
+            "out_dtype": ("s", True, ""),
+            "vector_dims": ("ints", False, []),  # leading dims of one frame: [H, W] or []
+            "act_bias": ("i", False, 0),
+        }
+
+    def num_vectors(self):
+        return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
+
+    def out_shape(self, batch):
+        return (batch, *self.attr("vector_dims"), self.attr("channels"))
+
+    def compute(self, x, thresholds):
+        return apply_thresholds(x, thresholds, self.out_dtype(), self.attr("act_bias"))
+
+    def in_stream(self):
+        pe = self.attr("PE")
+        return Stream(pe, dtype_attr(self, "in_dtype"), self.num_vectors() * self.attr("channels") // pe)
+
+    def out_stream(self):
+        pe = self.attr("PE")
+        return Stream(pe, self.out_dtype(), self.num_vectors() * self.attr("channels") // pe)
+
+    def check_folding(self):
+        require_divisible(self, self.attr("channels"), "channels", self.attr("PE"), "PE")
+
+    def cycles(self):
+        return self.in_stream().words
+
+    def rtl_params(self, model, memdir: Path):
+        c, pe = self.attr("channels"), self.attr("PE")
+        in_dt, out_dt = dtype_attr(self, "in_dtype"), self.out_dtype()
+        lo, hi = int(in_dt.min()), int(in_dt.max())
+        t = clamp_thresholds(model.get_initializer(self.onnx_node.input[1]), lo, hi)
+        t_bits = threshold_bits(lo, hi)
+        n_thres = t.shape[1]
+        rows = (t.reshape(c // pe, pe, n_thres) & ((1 << t_bits) - 1)).reshape(c // pe, pe * n_thres)
+        thres_file = f"{self.name}_thresholds.mem"
+        write_memh(memdir / thres_file, pack_fields(rows, t_bits), pe * n_thres * t_bits)
+        return {
+            "C": c, "PE": pe, "IN_BITS": in_dt.bitwidth(), "IN_SIGNED": int(in_dt.signed()),
+            "N_THRES": n_thres, "THRES_BITS": t_bits, "OUT_BITS": out_dt.bitwidth(),
+            "ACT_BIAS": 0 if out_dt == DataType["BIPOLAR"] else self.attr("act_bias"),
+            "THRES_FILE": thres_file,
+        }

@@ -1,0 +1,36 @@
+"""Simulate one hardware op's RTL on a tensor: pack, stream through Verilator, unpack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.packing import tensor_to_words, words_to_tensor
+from flow.sim.rtl_sources import rtl_sources
+from flow.sim.verilator import build
+
+
+def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
+                in_gap: float = 0.0, out_stall: float = 0.0) -> tuple[np.ndarray, dict]:
+    """Run `node` (a flow.ops node of `model`) on x (N, ...) channels-last; returns (y, stats)."""
+    op = getCustomOp(node)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    params = op.rtl_params(model, workdir)
+    ins, outs = op.in_stream(), op.out_stream()
+    sim = build(op.rtl_module, rtl_sources(op.rtl_module), ins.bits, outs.bits, params)
+    n = x.shape[0]
+    words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
+    out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir,
+                         seed=seed, in_gap=in_gap, out_stall=out_stall,
+                         max_cycles=50 * n * max(op.cycles(), ins.words, outs.words) + 10_000)
+    y = words_to_tensor(out.reshape(n, outs.words, -1), op.out_shape(n), outs.elems, outs.dtype)
+    return y, stats
+
+
+def steady_state_cycles(stats: dict) -> float:
+    """Cycles between consecutive frames' last outputs, averaged over the run (needs >= 2 frames)."""
+    ends = stats["frame_last_output"]
+    return (ends[-1] - ends[0]) / (len(ends) - 1)

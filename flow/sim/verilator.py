@@ -1,0 +1,163 @@
+"""Build a Verilator simulation of one AXI-Stream module (cached by content) and run it.
+
+Every module in hw/rtl/ and every generated accelerator top share the port names the harness
+(hw/sim/axis_harness.cpp) drives, so one harness serves unit tests and whole designs. A build
+is keyed by the hash of everything that enters it (sources, parameters, widths, flags,
+Verilator version), so identical designs are compiled once per machine and shared between
+tests and builds. Memory files ($readmemh) are read at run time, relative to the run
+directory, so new weights never cost a rebuild.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+HW_ROOT = Path(__file__).resolve().parents[2] / "hw"
+HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
+VERILATOR_FLAGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal"]
+MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+
+
+class SimulationError(RuntimeError):
+    pass
+
+
+def cache_root() -> Path:
+    root = os.environ.get("QNNFLOW_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "qnnflow"
+
+
+@lru_cache(maxsize=1)
+def verilator_version() -> str:
+    if shutil.which("verilator") is None:
+        raise SimulationError("verilator is not on PATH (./dev env installs it)")
+    return subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+def _param_flag(name: str, value) -> str:
+    if isinstance(value, str):
+        return f'-G{name}="{value}"'
+    return f"-G{name}={int(value)}"
+
+
+@dataclass(frozen=True)
+class Simulator:
+    binary: Path
+    in_bytes: int
+    out_bytes: int
+
+    def run(
+        self,
+        words_in: np.ndarray,
+        out_words: int,
+        in_frame_words: int,
+        out_frame_words: int,
+        workdir: Path,
+        seed: int = 1,
+        in_gap: float = 0.0,
+        out_stall: float = 0.0,
+        max_cycles: int = 10**9,
+    ) -> tuple[np.ndarray, dict]:
+        """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
+
+        stats: cycles, frame_first_input / frame_last_output (cycle of each frame's first
+        accepted input word and last accepted output word), log (what the design printed).
+        """
+        workdir = Path(workdir)
+        words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            tmp = Path(tmp)
+            words_in.tofile(tmp / "in.bin")
+            cmd = [
+                str(self.binary),
+                "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"),
+                "--stats", str(tmp / "stats.json"),
+                "--in-words", str(len(words_in)), "--out-words", str(out_words),
+                "--in-frame-words", str(in_frame_words), "--out-frame-words", str(out_frame_words),
+                "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
+                "--max-cycles", str(max_cycles),
+            ]
+            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SimulationError(
+                    f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
+                    f"{proc.stderr.strip() or proc.stdout.strip()}"
+                )
+            out = np.fromfile(tmp / "out.bin", dtype=np.uint8).reshape(out_words, self.out_bytes)
+            stats = json.loads((tmp / "stats.json").read_text())
+        stats["log"] = proc.stdout
+        return out, stats
+
+
+def build(
+    top: str,
+    sources: list[Path],
+    in_bits: int,
+    out_bits: int,
+    params: dict | None = None,
+) -> Simulator:
+    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one."""
+    params = dict(sorted((params or {}).items()))
+    in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
+    sources = sorted({Path(s).resolve() for s in sources})
+    key = hashlib.sha256()
+    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes,
+                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()]:
+        key.update(str(part).encode())
+    for src in sources:
+        key.update(src.name.encode())
+        key.update(src.read_bytes())
+    digest = key.hexdigest()[:20]
+    target = cache_root() / "verilator" / f"{top}-{digest}"
+    binary = target / "sim"
+    if binary.exists():
+        return Simulator(binary, in_bytes, out_bytes)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if binary.exists():  # another process built it while we waited
+            return Simulator(binary, in_bytes, out_bytes)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+        try:
+            cmd = [
+                "verilator", "--cc", "--exe", "--build", "-j", "2",
+                "--top-module", top, "--Mdir", str(staging), "-o", "sim",
+                *VERILATOR_FLAGS,
+                "-MAKEFLAGS", MAKE_FLAGS,
+                "-CFLAGS", f"-DHARNESS_TOP=V{top} -DHARNESS_HEADER='\"V{top}.h\"' "
+                           f"-DIN_BYTES={in_bytes} -DOUT_BYTES={out_bytes}",
+                *[_param_flag(k, v) for k, v in params.items()],
+                *map(str, sources), str(HARNESS),
+            ]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SimulationError(
+                    f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+                )
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    return Simulator(binary, in_bytes, out_bytes)
+
+
+def lint(top: str, sources: list[Path], params: dict | None = None) -> str:
+    """verilator --lint-only -Wall; returns the warnings text ('' when clean)."""
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top,
+           *[_param_flag(k, v) for k, v in sorted((params or {}).items())], *map(str, sources)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    return (proc.stdout + proc.stderr).strip()

@@ -1,0 +1,171 @@
+// Verilator harness for any module with one AXI-Stream input and one AXI-Stream output:
+//   clk, rst (active high), s_axis_{tdata,tvalid,tready}, m_axis_{tdata,tvalid,tready}.
+// It streams words from a file with random input-side gaps, applies random output
+// back-pressure, and writes the output words and per-frame cycle counts. Words are stored
+// little-endian, IN_BYTES / OUT_BYTES bytes each (element 0 in the least significant bits);
+// the packing itself lives in flow/packing.py. The top module is named by the build
+// (HARNESS_TOP, HARNESS_HEADER).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <verilated.h>
+#include HARNESS_HEADER
+
+template <typename T>
+static void set_word(T& signal, const uint8_t* bytes, int nbytes) {
+    T value = 0;
+    for (int i = 0; i < nbytes; ++i) value |= static_cast<T>(bytes[i]) << (8 * i);
+    signal = value;
+}
+
+template <std::size_t N>
+static void set_word(VlWide<N>& signal, const uint8_t* bytes, int nbytes) {
+    for (std::size_t w = 0; w < N; ++w) {
+        uint32_t value = 0;
+        for (int b = 0; b < 4; ++b) {
+            const int i = static_cast<int>(4 * w) + b;
+            if (i < nbytes) value |= static_cast<uint32_t>(bytes[i]) << (8 * b);
+        }
+        signal[w] = value;
+    }
+}
+
+template <typename T>
+static void get_word(const T& signal, uint8_t* bytes, int nbytes) {
+    for (int i = 0; i < nbytes; ++i) bytes[i] = static_cast<uint8_t>(signal >> (8 * i));
+}
+
+template <std::size_t N>
+static void get_word(const VlWide<N>& signal, uint8_t* bytes, int nbytes) {
+    for (int i = 0; i < nbytes; ++i) bytes[i] = static_cast<uint8_t>(signal[i / 4] >> (8 * (i % 4)));
+}
+
+struct Options {
+    std::string in_path, out_path, stats_path;
+    long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
+    double in_gap = 0.0, out_stall = 0.0;
+    unsigned seed = 1;
+    long max_cycles = 100000000;
+};
+
+static Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i];
+        const char* v = argv[i + 1];
+        if (key == "--in") o.in_path = v;
+        else if (key == "--out") o.out_path = v;
+        else if (key == "--stats") o.stats_path = v;
+        else if (key == "--in-words") o.in_words = std::atol(v);
+        else if (key == "--out-words") o.out_words = std::atol(v);
+        else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
+        else if (key == "--out-frame-words") o.out_frame_words = std::atol(v);
+        else if (key == "--in-gap") o.in_gap = std::atof(v);
+        else if (key == "--out-stall") o.out_stall = std::atof(v);
+        else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
+        else if (key == "--max-cycles") o.max_cycles = std::atol(v);
+        else { std::fprintf(stderr, "harness: unknown option %s\n", key.c_str()); std::exit(2); }
+    }
+    return o;
+}
+
+int main(int argc, char** argv) {
+    const Options o = parse(argc, argv);
+    std::vector<uint8_t> in(static_cast<size_t>(o.in_words) * IN_BYTES);
+    FILE* f = std::fopen(o.in_path.c_str(), "rb");
+    if (!f || std::fread(in.data(), 1, in.size(), f) != in.size()) {
+        std::fprintf(stderr, "harness: cannot read %ld words from %s\n", o.in_words, o.in_path.c_str());
+        return 2;
+    }
+    std::fclose(f);
+    std::vector<uint8_t> out(static_cast<size_t>(o.out_words) * OUT_BYTES);
+
+    const long in_frames = o.in_words / o.in_frame_words;
+    const long out_frames = o.out_words / o.out_frame_words;
+    std::vector<long> first_in(in_frames, -1), last_out(out_frames, -1);
+
+    VerilatedContext context;
+    HARNESS_TOP top(&context);
+    std::mt19937 rng(o.seed);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+
+    top.clk = 0;
+    top.rst = 1;
+    top.s_axis_tvalid = 0;
+    top.m_axis_tready = 0;
+    for (int i = 0; i < 8; ++i) {
+        top.clk = !top.clk;
+        top.eval();
+    }
+    top.rst = 0;
+
+    long in_idx = 0, out_idx = 0, cycle = 0;
+    bool holding = false;  // AXI-Stream: a raised tvalid stays up until the handshake
+    while (out_idx < o.out_words) {
+        if (cycle >= o.max_cycles) {
+            std::fprintf(stderr, "harness: timeout after %ld cycles (%ld/%ld words in, %ld/%ld out)\n",
+                         cycle, in_idx, o.in_words, out_idx, o.out_words);
+            return 3;
+        }
+        if (!holding && in_idx < o.in_words && uniform(rng) >= o.in_gap) {
+            set_word(top.s_axis_tdata, &in[static_cast<size_t>(in_idx) * IN_BYTES], IN_BYTES);
+            holding = true;
+        }
+        top.s_axis_tvalid = holding;
+        top.m_axis_tready = uniform(rng) >= o.out_stall;
+        top.eval();
+        const bool in_fire = holding && top.s_axis_tready;
+        const bool out_fire = top.m_axis_tvalid && top.m_axis_tready;
+        if (out_fire) {
+            get_word(top.m_axis_tdata, &out[static_cast<size_t>(out_idx) * OUT_BYTES], OUT_BYTES);
+            if ((out_idx + 1) % o.out_frame_words == 0) last_out[out_idx / o.out_frame_words] = cycle;
+            ++out_idx;
+        }
+        if (in_fire) {
+            if (in_idx % o.in_frame_words == 0) first_in[in_idx / o.in_frame_words] = cycle;
+            ++in_idx;
+            holding = false;
+        }
+        top.clk = 1;
+        top.eval();
+        top.clk = 0;
+        top.eval();
+        ++cycle;
+    }
+    // Let the design run a few idle cycles: any extra output word is an error.
+    top.m_axis_tready = 1;
+    top.s_axis_tvalid = 0;
+    for (int i = 0; i < 64; ++i) {
+        top.eval();
+        if (top.m_axis_tvalid) {
+            std::fprintf(stderr, "harness: the design produced more than %ld output words\n", o.out_words);
+            return 4;
+        }
+        top.clk = 1;
+        top.eval();
+        top.clk = 0;
+        top.eval();
+    }
+    top.final();
+
+    f = std::fopen(o.out_path.c_str(), "wb");
+    if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size()) {
+        std::fprintf(stderr, "harness: cannot write %s\n", o.out_path.c_str());
+        return 2;
+    }
+    std::fclose(f);
+    f = std::fopen(o.stats_path.c_str(), "w");
+    if (!f) return 2;
+    std::fprintf(f, "{\"cycles\": %ld, \"words_in\": %ld, \"frame_first_input\": [", cycle, in_idx);
+    for (long i = 0; i < in_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", first_in[i]);
+    std::fprintf(f, "], \"frame_last_output\": [");
+    for (long i = 0; i < out_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", last_out[i]);
+    std::fprintf(f, "]}\n");
+    std::fclose(f);
+    return 0;
+}

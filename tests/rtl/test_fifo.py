@@ -1,0 +1,33 @@
+"""fifo: words pass unchanged and in order under input gaps and output back-pressure."""
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+
+from flow.sim.op_sim import simulate_op
+from flow.sim.rtl_sources import rtl_sources
+from flow.sim.verilator import lint
+from tests.helpers import random_values, single_op_model
+
+# (frame shape, elems per word, dtype, depth)
+CASES = [
+    ((4, 4, 8), 8, "BIPOLAR", 2),
+    ((6, 3), 3, "INT4", 4),
+    ((10,), 5, "UINT8", 32),
+]
+
+
+@pytest.mark.parametrize("shape,elems,dtype,depth", CASES)
+def test_fifo_streams_unchanged(tmp_path, shape, elems, dtype, depth):
+    rng = np.random.default_rng(0)
+    model = single_op_model("FIFO", (3, *shape), shape=list(shape), out_dtype=dtype,
+                            elems=elems, depth=depth)
+    node = model.graph.node[0]
+    x = random_values(rng, DataType[dtype], (3, *shape))
+    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5)]:
+        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
+        assert np.array_equal(y, x)
+
+
+def test_fifo_lint_clean():
+    assert lint("fifo", rtl_sources("fifo"), {"WIDTH": 12, "DEPTH": 8}) == ""
