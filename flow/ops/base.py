@@ -66,6 +66,10 @@ class HWOp(CustomOp):
 
     # --- graph-level behaviour ----------------------------------------------------------------
     @abstractmethod
+    def in_shape(self, batch: int) -> tuple[int, ...]:
+        """Shape of the input tensor (channels-last) for a batch of `batch` frames."""
+
+    @abstractmethod
     def out_shape(self, batch: int) -> tuple[int, ...]:
         """Shape of the output tensor (channels-last) for a batch of `batch` frames."""
 
@@ -73,7 +77,9 @@ class HWOp(CustomOp):
         return dtype_attr(self, "out_dtype")
 
     def make_shape_compatible_op(self, model):
-        batch = model.get_tensor_shape(self.onnx_node.input[0])[0]
+        # hidden ops are inferred one by one, so intermediate shapes are unknown here:
+        # the batch is the graph input's
+        batch = model.get_tensor_shape(model.graph.input[0].name)[0]
         return self.make_const_shape_op(self.out_shape(batch))
 
     def infer_node_datatype(self, model):
@@ -85,8 +91,11 @@ class HWOp(CustomOp):
 
     def execute_node(self, context, graph):
         inputs = [context[name] for name in self.onnx_node.input]
+        # a stream has no shape: a flattened map arrives with its producer's shape
+        x = inputs[0]
+        inputs[0] = x.reshape(self.in_shape(x.shape[0]))
         result = self.compute(*inputs)
-        context[self.onnx_node.output[0]] = result.astype(np.float32)
+        context[self.onnx_node.output[0]] = result.reshape(self.out_shape(x.shape[0])).astype(np.float32)
 
     def verify_node(self):
         return []
@@ -125,6 +134,15 @@ def require_divisible(op: HWOp, total: int, total_name: str, fold: int, fold_nam
 
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
+
+
+# on-chip buffers above this many bits go to block RAM, smaller ones to LUTRAM
+BLOCK_RAM_BITS = 4096
+
+
+def ram_style_for(bits: int) -> str:
+    """The RAM_STYLE an RTL buffer of `bits` bits gets: "block" or "distributed"."""
+    return "block" if bits > BLOCK_RAM_BITS else "distributed"
 
 
 def write_memh(path: Path, words: list[int], bits: int) -> None:

@@ -34,6 +34,9 @@ class LabelSelect(HWOp):
             "out_dtype": ("s", True, ""),
         }
 
+    def in_shape(self, batch):
+        return (batch, self.attr("labels"))
+
     def out_shape(self, batch):
         return (batch, self.attr("K"))
 
@@ -53,13 +56,15 @@ class LabelSelect(HWOp):
             raise self.fold_error(f"K={self.attr('K')} must lie in [1, labels={self.attr('labels')}]")
 
     def cycles(self):
-        # one value enters the sorted list per cycle, then K indices leave
-        return self.attr("labels") + self.attr("K")
+        # one value enters the sorted list per cycle; the K indices leave while the next
+        # frame enters (hw/rtl/label_select.v)
+        return self.attr("labels")
 
     def rtl_params(self, model, memdir):
         in_dt = dtype_attr(self, "in_dtype")
         return {
             "LABELS": self.attr("labels"), "K": self.attr("K"), "PE": self.attr("PE"),
-            "IN_BITS": in_dt.bitwidth(), "IN_SIGNED": int(in_dt.signed()),
+            "IN_BITS": in_dt.bitwidth(),
+            "IN_SIGNED": int(in_dt.signed() and in_dt != DataType["BIPOLAR"]),
             "OUT_BITS": self.out_dtype().bitwidth(),
         }

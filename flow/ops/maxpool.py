@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Stream, require_divisible
+from flow.ops.base import HWOp, Stream, ram_style_for, require_divisible
 
 
 def maxpool(x: np.ndarray, k: int) -> np.ndarray:
@@ -39,6 +39,9 @@ class MaxPool(HWOp):
         k = self.attr("kernel")
         return h // k, w // k
 
+    def in_shape(self, batch):
+        return (batch, *self.attr("ifm_dims"), self.attr("channels"))
+
     def out_shape(self, batch):
         return (batch, *self.ofm_dims(), self.attr("channels"))
 
@@ -61,6 +64,10 @@ class MaxPool(HWOp):
     def cycles(self):
         return self.in_stream().words
 
+    def buffer_bits(self) -> int:
+        """Bits of the RTL's partial-maxima memory: one output row."""
+        return self.ofm_dims()[1] * self.attr("channels") * self.out_dtype().bitwidth()
+
     def rtl_params(self, model, memdir):
         h, w = self.attr("ifm_dims")
         dt = self.out_dtype()
@@ -68,4 +75,5 @@ class MaxPool(HWOp):
             "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K": self.attr("kernel"),
             "PE": self.attr("PE"), "BITS": dt.bitwidth(),
             "SIGNED": int(dt.signed() and dt != DataType["BIPOLAR"]),
+            "RAM_STYLE": ram_style_for(self.buffer_bits()),
         }

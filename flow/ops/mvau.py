@@ -25,7 +25,8 @@ MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
 
 def mvau(x: np.ndarray, weights: np.ndarray, thresholds=None, out_dtype=None, act_bias=0):
     """x (..., MW), weights (MW, MH) -> (..., MH) accumulators, or activations if thresholded."""
-    acc = np.asarray(x, dtype=np.int64) @ np.asarray(weights, dtype=np.int64)
+    # float64 BLAS is exact here: every product and partial sum is an integer far below 2^53
+    acc = (np.asarray(x, dtype=np.float64) @ np.asarray(weights, dtype=np.float64)).astype(np.int64)
     if thresholds is None:
         return acc
     return apply_thresholds(acc, thresholds, out_dtype, act_bias)
@@ -67,6 +68,9 @@ class MVAU(HWOp):
 
     def num_vectors(self) -> int:
         return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
+
+    def in_shape(self, batch):
+        return (batch, *self.attr("vector_dims"), self.attr("MW"))
 
     def out_shape(self, batch):
         return (batch, *self.attr("vector_dims"), self.attr("MH"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flow.ops.base import HWOp, Stream, dtype_attr, require_divisible
+from flow.ops.base import HWOp, Stream, dtype_attr, ram_style_for, require_divisible
 
 
 def output_dims(ifm: tuple[int, int], kernel, stride, pads) -> tuple[int, int]:
@@ -31,6 +31,22 @@ def sliding_window(x: np.ndarray, kernel, stride, pads) -> np.ndarray:
         for j in range(kw):
             out[:, :, :, i, j, :] = padded[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
     return out.reshape(n, oh, ow, kh * kw * c)
+
+
+def line_buffer_rows(ifm, kernel, stride, pads) -> int:
+    """Image rows the RTL line buffer (hw/rtl/sliding_window.v, NROWS) holds.
+
+    Enough for the rows of two consecutive output rows, also across a frame boundary
+    (the last output row of one frame and the first of the next), so reading and writing
+    overlap fully.
+    """
+    (h, _), (kh, _), (sh, _), (pt, _, _, _) = ifm, kernel, stride, pads
+    oh, _ = output_dims(ifm, kernel, stride, pads)
+    last_y0 = (oh - 1) * sh - pt
+    need_last = min(h - 1, last_y0 + kh - 1) - max(0, last_y0) + 1
+    need_first = min(h - 1, kh - 1 - pt) + 1
+    step = kh + min(sh, kh) if oh > 1 else 0
+    return max(step, need_last + need_first)
 
 
 class SlidingWindow(HWOp):
@@ -54,6 +70,9 @@ class SlidingWindow(HWOp):
 
     def ofm_dims(self) -> tuple[int, int]:
         return output_dims(*self.geometry())
+
+    def in_shape(self, batch):
+        return (batch, *self.attr("ifm_dims"), self.attr("channels"))
 
     def out_shape(self, batch):
         kh, kw = self.attr("kernel")
@@ -81,10 +100,15 @@ class SlidingWindow(HWOp):
         # reading and writing overlap; the busier side sets the pace
         return max(self.in_stream().words, self.out_stream().words)
 
+    def line_buffer_bits(self) -> int:
+        (_, w), *_ = self.geometry()
+        return line_buffer_rows(*self.geometry()) * w * self.attr("channels") * self.out_dtype().bitwidth()
+
     def rtl_params(self, model, memdir):
         (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()
         return {
             "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
             "STRIDE_H": sh, "STRIDE_W": sw, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,
             "SIMD": self.attr("SIMD"), "BITS": self.out_dtype().bitwidth(),
+            "RAM_STYLE": ram_style_for(self.line_buffer_bits()),
         }

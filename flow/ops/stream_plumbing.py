@@ -20,8 +20,11 @@ class _PassThrough(HWOp):
             n *= d
         return n
 
-    def out_shape(self, batch):
+    def in_shape(self, batch):
         return (batch, *self.attr("shape"))
+
+    def out_shape(self, batch):
+        return self.in_shape(batch)
 
     def compute(self, x):
         return x

@@ -33,8 +33,11 @@ class Thresholding(HWOp):
     def num_vectors(self):
         return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
 
-    def out_shape(self, batch):
+    def in_shape(self, batch):
         return (batch, *self.attr("vector_dims"), self.attr("channels"))
+
+    def out_shape(self, batch):
+        return self.in_shape(batch)
 
     def compute(self, x, thresholds):
         return apply_thresholds(x, thresholds, self.out_dtype(), self.attr("act_bias"))

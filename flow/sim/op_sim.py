@@ -1,4 +1,4 @@
-"""Simulate one hardware op's RTL on a tensor: pack, stream through Verilator, unpack."""
+"""Stream tensors through a Verilator simulation: one hardware op, or a whole stitched design."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ from pathlib import Path
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.ops.base import Stream
 from flow.packing import tensor_to_words, words_to_tensor
 from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import build
+from flow.sim.verilator import Simulator, build
+
+
+def run_streams(sim: Simulator, ins: Stream, outs: Stream, x: np.ndarray, out_shape: tuple,
+                workdir: Path, cycles_per_frame: int, seed: int = 1, in_gap: float = 0.0,
+                out_stall: float = 0.0) -> tuple[np.ndarray, dict]:
+    """Pack x (N, ...) into words, stream it through, unpack the output to out_shape."""
+    n = x.shape[0]
+    words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
+    busiest = max(cycles_per_frame, ins.words, outs.words)
+    out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir, seed=seed,
+                         in_gap=in_gap, out_stall=out_stall, max_cycles=50 * (n + 2) * busiest + 100_000)
+    y = words_to_tensor(out.reshape(n, outs.words, -1), out_shape, outs.elems, outs.dtype)
+    return y, stats
 
 
 def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
@@ -21,13 +35,8 @@ def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
     params = op.rtl_params(model, workdir)
     ins, outs = op.in_stream(), op.out_stream()
     sim = build(op.rtl_module, rtl_sources(op.rtl_module), ins.bits, outs.bits, params)
-    n = x.shape[0]
-    words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
-    out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir,
-                         seed=seed, in_gap=in_gap, out_stall=out_stall,
-                         max_cycles=50 * n * max(op.cycles(), ins.words, outs.words) + 10_000)
-    y = words_to_tensor(out.reshape(n, outs.words, -1), op.out_shape(n), outs.elems, outs.dtype)
-    return y, stats
+    return run_streams(sim, ins, outs, x, op.out_shape(x.shape[0]), workdir, op.cycles(),
+                       seed, in_gap, out_stall)
 
 
 def steady_state_cycles(stats: dict) -> float:

@@ -19,7 +19,7 @@ def rtl_sources(module: str, extra_dirs: tuple[Path, ...] = ()) -> list[Path]:
         if name in found:
             continue
         found[name] = known[name]
-        text = re.sub(r"//.*|/\*.*?\*/", "", known[name].read_text(), flags=re.S)
+        text = re.sub(r"//[^\n]*|/\*.*?\*/", "", known[name].read_text(), flags=re.S)
         for other in known:
             if other not in found and re.search(rf"^\s*{other}\b\s*(#|\w+\s*\()", text, re.M):
                 todo.append(other)

@@ -1,0 +1,75 @@
+"""RTL code generation: memory files, the used hw/rtl modules and the stitched top (rtl/)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.sim.rtl_sources import rtl_sources
+
+TOP = "accelerator"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class RTLDesign:
+    top: str
+    directory: Path
+    sources: list[Path]
+    in_bits: int            # data bits of the input stream (port rounded up to bytes)
+    out_bits: int
+
+
+def template_env() -> jinja2.Environment:
+    """Jinja2 with undefined names as errors (no silent blanks in generated code)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def verilog_value(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(int(value))
+
+
+def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> RTLDesign:
+    """Write rtl/: each op's memory files, copies of the modules used, and accelerator.v."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    nodes = list(model.graph.node)
+    ops = [getCustomOp(n) for n in nodes]
+    streams = [{"name": "s_in", "bits": ops[0].in_stream().bits}]
+    instances, modules = [], set()
+    for i, (node, op) in enumerate(zip(nodes, ops)):
+        out_name = "s_out" if i == len(nodes) - 1 else f"s_{node.name}"
+        streams.append({"name": out_name, "bits": op.out_stream().bits})
+        params = op.rtl_params(model, out_dir)
+        instances.append({
+            "name": node.name, "module": op.rtl_module,
+            "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
+            "params": [(k, verilog_value(v)) for k, v in params.items()],
+            "input": streams[-2]["name"], "output": out_name,
+        })
+        modules.add(op.rtl_module)
+    sources = []
+    for module in sorted(modules):
+        for src in rtl_sources(module):
+            target = out_dir / src.name
+            if not target.exists():
+                shutil.copyfile(src, target)
+                sources.append(target)
+    in_bits, out_bits = streams[0]["bits"], streams[-1]["bits"]
+    text = template_env().get_template("accelerator.v.j2").render(
+        top=TOP, build_name=build_name, streams=streams, instances=instances,
+        in_bits=in_bits, out_bits=out_bits,
+        in_port_bits=8 * ((in_bits + 7) // 8), out_port_bits=8 * ((out_bits + 7) // 8))
+    top_file = out_dir / f"{TOP}.v"
+    top_file.write_text(text)
+    return RTLDesign(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits)

@@ -1,0 +1,292 @@
+"""Lower the integer core (NCHW, standard ops + MultiThreshold) to hardware ops (20_hw.onnx).
+
+  Conv                      -> SlidingWindow + MVAU (a 1x1, stride-1, unpadded conv: MVAU alone)
+  MatMul                    -> MVAU
+  MultiThreshold            -> absorbed into the MVAU before it, else Thresholding
+  MaxPool (kernel = stride) -> MaxPool
+  TopK / ArgMax             -> LabelSelect
+  Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
+
+Hardware tensors are channels-last (NHWC). A flattened feature map streams in (H, W, C)
+order while the model flattens (C, H, W); the permutation is carried with the tensor and
+absorbed into the weights (or thresholds) of whatever consumes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from onnx import AttributeProto, TensorProto, helper
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.infer_shapes import InferShapes
+from qonnx.util.basic import qonnx_make_model
+
+from flow.ops import DOMAIN
+from flow.ops.label_select import index_dtype
+from flow.ops.mvau import mvau_mode
+from flow.streamline.errors import UnsupportedGraph
+
+SUPPORTED = "Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), Reshape/Flatten to 2-D, TopK, ArgMax"
+HW_IN, HW_OUT = "hw_in", "hw_out"
+
+
+@dataclass
+class HWTensor:
+    name: str
+    shape: tuple[int, ...]        # channels-last
+    dtype: DataType
+    perm: np.ndarray | None = None  # 2-D only: stream position -> model feature index
+
+
+class Lowering:
+    def __init__(self, int_model: ModelWrapper):
+        self.src = int_model
+        self.nodes, self.initializers, self.dtypes = [], {}, {}
+        self.tensors: dict[str, HWTensor] = {}
+        self.done: set[str] = set()
+        self.counts: dict[str, int] = {}
+
+    def new_node(self, op_type, inputs, source, **attrs) -> str:
+        index = self.counts.get(op_type, 0)
+        self.counts[op_type] = index + 1
+        name = f"{op_type}_{index}"
+        out = f"{name}_out"
+        node = helper.make_node(op_type, inputs, [out], name=name, domain=DOMAIN)
+        node.attribute.extend(make_attribute(k, v) for k, v in attrs.items())
+        node.doc_string = f"from {source.op_type} node '{source.name}'"
+        self.nodes.append(node)
+        return out
+
+    def param(self, base, value) -> str:
+        self.initializers[base] = np.asarray(value, dtype=np.float32)
+        return base
+
+    def dtype(self, tensor) -> DataType:
+        return self.src.get_tensor_datatype(tensor)
+
+    def consumers(self, tensor):
+        return self.src.find_consumers(tensor)
+
+
+def make_attribute(key, value):
+    """Like helper.make_attribute, but an empty list is a list of ints."""
+    if isinstance(value, (list, tuple)):
+        return helper.make_attribute(key, [int(v) for v in value], attr_type=AttributeProto.INTS)
+    return helper.make_attribute(key, value)
+
+
+def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
+    """Integer graph -> hardware graph of flow.ops nodes (PE = SIMD = 1)."""
+    core_in = int_model.get_metadata_prop("core_input")
+    core_out = int_model.get_metadata_prop("core_output")
+    low = Lowering(int_model)
+    shape = tuple(int_model.get_tensor_shape(core_in))
+    low.tensors[core_in] = HWTensor(HW_IN, _channels_last(shape), int_model.get_tensor_datatype(core_in))
+    started = False
+    for node in int_model.graph.node:
+        if node.output[0] == core_in:
+            started = True
+            continue
+        if not started or node.name in low.done:
+            continue
+        if any(o == core_out for o in node.output) or _feeds_core(low, node):
+            handler = HANDLERS.get(node.op_type)
+            if handler is None:
+                raise UnsupportedGraph(node, "no hardware op for this node", SUPPORTED)
+            handler(low, node)
+        if core_out in low.tensors:
+            break
+    return _finish(low, low.tensors[core_in], low.tensors[core_out])
+
+
+def _feeds_core(low: Lowering, node) -> bool:
+    return any(i in low.tensors for i in node.input)
+
+
+def _channels_last(shape):
+    return (shape[0], *shape[2:], shape[1]) if len(shape) == 4 else tuple(shape)
+
+
+def _finish(low: Lowering, first: HWTensor, last: HWTensor) -> ModelWrapper:
+    if last.perm is not None:
+        raise UnsupportedGraph(None, "the network ends in a flatten of a feature map",
+                               "outputs that are feature maps or dense-layer results")
+    _rename(low, last.name, HW_OUT)
+    graph = helper.make_graph(
+        low.nodes, "hardware_graph",
+        [helper.make_tensor_value_info(HW_IN, TensorProto.FLOAT, list(first.shape))],
+        [helper.make_tensor_value_info(HW_OUT, TensorProto.FLOAT, list(last.shape))])
+    model = ModelWrapper(qonnx_make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid(DOMAIN, 1)]))
+    for name, value in low.initializers.items():
+        model.set_initializer(name, value)
+    model = model.transform(InferShapes())
+    model.set_tensor_datatype(HW_IN, first.dtype)
+    for node in model.graph.node:
+        getCustomOp(node).infer_node_datatype(model)
+    model.set_metadata_prop("input_layout", "NHWC" if len(first.shape) == 4 else "NC")
+    model.set_metadata_prop("output_layout", "NHWC" if len(last.shape) == 4 else "NC")
+    return model
+
+
+def _rename(low: Lowering, old: str, new: str):
+    for node in low.nodes:
+        node.input[:] = [new if i == old else i for i in node.input]
+        node.output[:] = [new if o == old else o for o in node.output]
+
+
+def _input(low: Lowering, node, index=0) -> HWTensor:
+    return low.tensors[node.input[index]]
+
+
+def _absorbable_threshold(low: Lowering, tensor: str):
+    """The MultiThreshold that alone consumes `tensor`, if any."""
+    consumers = low.consumers(tensor)
+    if len(consumers) == 1 and consumers[0].op_type == "MultiThreshold":
+        return consumers[0]
+    return None
+
+
+def _thresholds_for(low: Lowering, mt_node, channels: int, perm) -> np.ndarray:
+    t = np.asarray(low.src.get_initializer(mt_node.input[1]), dtype=np.int64)
+    if t.shape[0] == 1:
+        t = np.repeat(t, channels if perm is None else len(perm), axis=0)
+    return t if perm is None else t[perm]
+
+
+def _activation_attrs(mt_node) -> dict:
+    attrs = {a.name: helper.get_attribute_value(a) for a in mt_node.attribute}
+    out_dtype = attrs["out_dtype"].decode() if isinstance(attrs["out_dtype"], bytes) else attrs["out_dtype"]
+    scale, bias = attrs.get("out_scale", 1.0), attrs.get("out_bias", 0.0)
+    if out_dtype == "BIPOLAR":
+        if (scale, bias) != (2.0, -1.0):
+            raise UnsupportedGraph(mt_node, "bipolar output with out_scale/out_bias other than 2/-1")
+        return {"out_dtype": out_dtype, "act_bias": 0}
+    if scale != 1.0 or bias != round(bias):
+        raise UnsupportedGraph(mt_node, f"out_scale={scale}, out_bias={bias}", "out_scale 1, integer out_bias")
+    return {"out_dtype": out_dtype, "act_bias": int(bias)}
+
+
+def _emit_mvau(low: Lowering, node, x: HWTensor, weights: np.ndarray, vector_dims: list[int],
+               out_shape: tuple[int, ...]):
+    mw, mh = weights.shape
+    w_dtype = low.dtype(node.input[1])
+    acc_dtype = low.dtype(node.output[0])
+    inputs = [x.name, low.param(f"{node.name}_W", weights)]
+    attrs = dict(MW=mw, MH=mh, mode=mvau_mode(x.dtype, w_dtype), in_dtype=x.dtype.name,
+                 w_dtype=w_dtype.name, acc_dtype=acc_dtype.name, out_dtype=acc_dtype.name,
+                 vector_dims=vector_dims)
+    result = node.output[0]
+    mt = _absorbable_threshold(low, node.output[0])
+    if mt is not None:
+        inputs.append(low.param(f"{mt.name}_T", _thresholds_for(low, mt, mh, None)))
+        attrs.update(_activation_attrs(mt))
+        low.done.add(mt.name)
+        result = mt.output[0]
+    out = low.new_node("MVAU", inputs, node, **attrs)
+    low.tensors[result] = HWTensor(out, out_shape, DataType[attrs["out_dtype"]])
+
+
+def _conv(low: Lowering, node):
+    x = _input(low, node)
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if any(d != 1 for d in attrs.get("dilations", [1, 1])):
+        raise UnsupportedGraph(node, f"dilations={attrs['dilations']}", "dilation 1")
+    if len(x.shape) != 4:
+        raise UnsupportedGraph(node, "input is not a feature map")
+    w = np.asarray(low.src.get_initializer(node.input[1]), dtype=np.int64)
+    out_ch, in_ch, kh, kw = w.shape
+    strides = list(attrs.get("strides", [1, 1]))
+    pads = list(attrs.get("pads", [0, 0, 0, 0]))
+    _, oh, ow, _ = _channels_last(tuple(low.src.get_tensor_shape(node.output[0])))
+    weights = w.transpose(2, 3, 1, 0).reshape(kh * kw * in_ch, out_ch)  # rows in window order
+    if (kh, kw) == (1, 1) and strides == [1, 1] and not any(pads):
+        window = x
+    else:
+        if any(pads) and x.dtype == DataType["BIPOLAR"]:
+            raise UnsupportedGraph(node, "zero padding of a bipolar feature map (0 is not bipolar)",
+                                   "padding of integer feature maps")
+        out = low.new_node("SlidingWindow", [x.name], node, ifm_dims=list(x.shape[1:3]),
+                           channels=in_ch, kernel=[kh, kw], stride=strides,
+                           pads=[pads[0], pads[1], pads[2], pads[3]], out_dtype=x.dtype.name)
+        window = HWTensor(out, (x.shape[0], oh, ow, kh * kw * in_ch), x.dtype)
+    _emit_mvau(low, node, window, weights, [oh, ow], (x.shape[0], oh, ow, out_ch))
+
+
+def _matmul(low: Lowering, node):
+    x = _input(low, node)
+    if len(x.shape) != 2:
+        raise UnsupportedGraph(node, f"input of rank {len(x.shape)}", "(N, K) inputs")
+    w = np.asarray(low.src.get_initializer(node.input[1]), dtype=np.int64)
+    if x.perm is not None:
+        w = w[x.perm]
+    _emit_mvau(low, node, x, w, [], (x.shape[0], w.shape[1]))
+
+
+def _multithreshold(low: Lowering, node):
+    x = _input(low, node)
+    if x.dtype == DataType["BIPOLAR"]:
+        raise UnsupportedGraph(node, "thresholds on a bipolar tensor", "integer inputs")
+    channels = x.shape[-1]
+    attrs = _activation_attrs(node)
+    t = _thresholds_for(low, node, channels, x.perm)
+    out = low.new_node("Thresholding", [x.name, low.param(f"{node.name}_T", t)], node,
+                       channels=channels, in_dtype=x.dtype.name, vector_dims=list(x.shape[1:-1]), **attrs)
+    low.tensors[node.output[0]] = HWTensor(out, x.shape, DataType[attrs["out_dtype"]], x.perm)
+
+
+def _maxpool(low: Lowering, node):
+    x = _input(low, node)
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    kernel = list(attrs["kernel_shape"])
+    strides = list(attrs.get("strides", kernel))
+    if len(set(kernel)) != 1 or strides != kernel or any(attrs.get("pads", [0])) or attrs.get("ceil_mode", 0):
+        raise UnsupportedGraph(node, f"kernel {kernel}, strides {strides}, pads {attrs.get('pads')}",
+                               "square kernel = stride, no padding, floor mode")
+    k = kernel[0]
+    out = low.new_node("MaxPool", [x.name], node, ifm_dims=list(x.shape[1:3]), channels=x.shape[3],
+                       kernel=k, out_dtype=x.dtype.name)
+    n, h, w, c = x.shape
+    low.tensors[node.output[0]] = HWTensor(out, (n, h // k, w // k, c), x.dtype)
+
+
+def _flatten(low: Lowering, node):
+    x = _input(low, node)
+    out_shape = tuple(low.src.get_tensor_shape(node.output[0]))
+    if len(out_shape) != 2:
+        raise UnsupportedGraph(node, f"reshape to {out_shape}", "flattening to (N, K)")
+    if len(x.shape) == 2:
+        low.tensors[node.output[0]] = x
+        return
+    n, h, w, c = x.shape
+    hh, ww, cc = np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij")
+    perm = (cc * h * w + hh * w + ww).reshape(-1)  # stream (h, w, c) -> model index (c, h, w)
+    identity = bool(np.all(perm == np.arange(perm.size)))
+    low.tensors[node.output[0]] = HWTensor(x.name, (n, h * w * c), x.dtype, None if identity else perm)
+
+
+def _label_select(low: Lowering, node):
+    x = _input(low, node)
+    if len(x.shape) != 2 or x.perm is not None:
+        raise UnsupportedGraph(node, "top-k over a feature map", "top-k over (N, L) class scores")
+    labels = x.shape[1]
+    k = 1 if node.op_type == "ArgMax" else int(np.asarray(low.src.get_initializer(node.input[1])).item())
+    out = low.new_node("LabelSelect", [x.name], node, labels=labels, K=k, in_dtype=x.dtype.name,
+                       out_dtype=index_dtype(labels).name)
+    index_out = node.output[0] if node.op_type == "ArgMax" else node.output[1]
+    low.tensors[index_out] = HWTensor(out, (x.shape[0], k), index_dtype(labels))
+
+
+HANDLERS = {
+    "Conv": _conv,
+    "MatMul": _matmul,
+    "MultiThreshold": _multithreshold,
+    "MaxPool": _maxpool,
+    "Reshape": _flatten,
+    "Flatten": _flatten,
+    "TopK": _label_select,
+    "ArgMax": _label_select,
+}

@@ -1,0 +1,198 @@
+"""report.json (for machines), report.md (for people) and plots, from the files a build wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.board import RESOURCE_KINDS, load_board
+from flow.estimate import op_resources
+from flow.ops.base import dtype_attr
+
+
+def op_workload(node) -> dict:
+    """Weight bits, MACs and bit-operations (MACs x input bits x weight bits) per frame."""
+    if node.op_type != "MVAU":
+        return {"weight_bits": 0, "macs": 0, "bit_ops": 0}
+    op = getCustomOp(node)
+    macs = op.num_vectors() * op.attr("MW") * op.attr("MH")
+    in_bits = dtype_attr(op, "in_dtype").bitwidth()
+    w_bits = dtype_attr(op, "w_dtype").bitwidth()
+    return {"weight_bits": op.attr("MW") * op.attr("MH") * w_bits, "macs": macs,
+            "bit_ops": macs * in_bits * w_bits}
+
+
+def folding_summary(op) -> dict:
+    return {k: op.attr(k) for k in op.folding_attrs}
+
+
+def build_report(out: Path, meta: dict) -> dict:
+    """Collect the build's results into one dict (written as report.json)."""
+    out = Path(out)
+    model = ModelWrapper(str(out / "30_folded.onnx"))
+    board = load_board(meta["board"])
+    clock_hz = meta["clock_mhz"] * 1e6
+    rtlsim = _read(out / "sim" / "rtlsim.json")
+    op_sims = _read(out / "sim" / "ops.json") or {}
+    measured_ops = op_sims.get("ops", {})
+    ops = []
+    for node in model.graph.node:
+        op = getCustomOp(node)
+        measured = measured_ops.get(node.name, {})
+        row = {
+            "name": node.name, "op_type": node.op_type, "source": node.doc_string,
+            "folding": folding_summary(op),
+            "in_stream": {"elems": op.in_stream().elems, "dtype": op.in_stream().dtype.name},
+            "out_stream": {"elems": op.out_stream().elems, "dtype": op.out_stream().dtype.name},
+            "analytic_cycles": op.cycles(),
+            "measured_cycles": measured.get("measured_cycles"),
+            "rtl_equal": measured.get("equal"),
+            "resources": op_resources(node),
+            **op_workload(node),
+        }
+        if row["measured_cycles"]:
+            row["measured_over_analytic"] = row["measured_cycles"] / row["analytic_cycles"]
+        ops.append(row)
+    totals = {k: round(sum(r["resources"][k] for r in ops), 1) for k in RESOURCE_KINDS}
+    compute_ops = [r for r in ops if r["op_type"] != "FIFO"]
+    bottleneck = max(compute_ops, key=lambda r: r["analytic_cycles"])
+    performance = {
+        "clock_mhz": meta["clock_mhz"],
+        "bottleneck": bottleneck["name"],
+        "analytic_cycles_per_frame": bottleneck["analytic_cycles"],
+        "analytic_fps": clock_hz / bottleneck["analytic_cycles"],
+    }
+    if rtlsim:
+        cpf = rtlsim["throughput_run"]["cycles_per_frame"]
+        performance.update({
+            "measured_cycles_per_frame": cpf,
+            "measured_fps": clock_hz / cpf,
+            "latency_cycles": rtlsim["throughput_run"]["latency_cycles"],
+            "latency_us": rtlsim["throughput_run"]["latency_cycles"] / meta["clock_mhz"],
+            "rtlsim_frames_per_second": rtlsim["l4_run"]["frames_per_second"],
+            "verilator_build_seconds": rtlsim["verilator_build_seconds"],
+        })
+    report = {
+        "build": meta,
+        "board": {"name": board.name, "part": board.part, "resources": board.resources,
+                  "budget": board.budget()},
+        "ops": ops,
+        "totals": {
+            "estimate": totals,
+            "utilisation_percent": {k: round(100 * totals[k] / board.resources[k], 1) for k in RESOURCE_KINDS},
+            "weight_bits": sum(r["weight_bits"] for r in ops),
+            "macs_per_frame": sum(r["macs"] for r in ops),
+            "bit_ops_per_frame": sum(r["bit_ops"] for r in ops),
+        },
+        "performance": performance,
+        "verification": _read(out / "verification.json"),
+        "per_op_rtl": {"run": op_sims.get("run", False),
+                       "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
+        "synthesis": _read(out / "synth" / "yosys.json") or {"run": False,
+                                                             "reason": "not requested (--synth)"},
+    }
+    return report
+
+
+def _read(path: Path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_report(out: Path, meta: dict) -> dict:
+    report = build_report(out, meta)
+    (Path(out) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (Path(out) / "report.md").write_text(render_markdown(report))
+    plot_cycles(report, Path(out) / "report_cycles.png")
+    return report
+
+
+def _fmt(value, digits=0):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_markdown(r: dict) -> str:
+    b, p, t = r["build"], r["performance"], r["totals"]
+    lines = [f"# Build report: {b['name']}", ""]
+    if b.get("description"):
+        lines += [b["description"], ""]
+    lines += [f"Board {r['board']['name']} ({r['board']['part']}), clock {b['clock_mhz']:g} MHz.", ""]
+    lines += ["## Performance", "",
+              "| figure | value |", "|---|---|",
+              f"| bottleneck op | {p['bottleneck']} |",
+              f"| analytic cycles / frame | {_fmt(p['analytic_cycles_per_frame'])} |",
+              f"| analytic frames/s | {_fmt(p['analytic_fps'], 1)} |"]
+    if "measured_fps" in p:
+        lines += [f"| measured cycles / frame (rtlsim) | {_fmt(p['measured_cycles_per_frame'], 1)} |",
+                  f"| measured frames/s at {b['clock_mhz']:g} MHz | {_fmt(p['measured_fps'], 1)} |",
+                  f"| latency | {_fmt(p['latency_cycles'])} cycles ({_fmt(p['latency_us'], 1)} us) |",
+                  f"| rtlsim speed on this machine | {_fmt(p['rtlsim_frames_per_second'], 1)} frames/s |"]
+    lines += ["", "## Verification", "", "| levels | inputs | max difference | mismatches | equal |",
+              "|---|---|---|---|---|"]
+    for name, v in (r["verification"] or {}).items():
+        lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {_fmt(v['max_difference'], 6)} | "
+                     f"{v['mismatches']} | {'yes' if v['equal'] else '**no**'} |")
+    if r["per_op_rtl"]["run"]:
+        lines += ["", f"Each op's RTL alone on its real input equals its numpy model: "
+                      f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}."]
+    lines += ["", "## Resources (analytic estimate)", "", "| | LUT | FF | BRAM36 | DSP |", "|---|---|---|---|---|",
+              "| total | " + " | ".join(_fmt(t["estimate"][k], 1) for k in RESOURCE_KINDS) + " |",
+              "| of the part (%) | " + " | ".join(_fmt(t["utilisation_percent"][k], 1) for k in RESOURCE_KINDS) + " |",
+              "| budget | " + " | ".join(_fmt(r["board"]["budget"][k], 0) for k in RESOURCE_KINDS) + " |"]
+    s = r["synthesis"]
+    if s.get("run", True) and "LUT" in s:
+        lines.append("| Yosys synth_xilinx | " + " | ".join(_fmt(s[k], 1) for k in RESOURCE_KINDS) + " |")
+        lines.append("| estimate / Yosys | " + " | ".join(
+            _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
+    else:
+        lines += ["", f"Yosys synthesis: not run ({s.get('reason', '')})."]
+    lines += ["", f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
+                  f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame.", "",
+              "## Ops", "",
+              "| op | from | folding | analytic cycles | measured cycles | ratio | LUT | BRAM36 | RTL = numpy |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for o in r["ops"]:
+        if o["op_type"] == "FIFO":
+            continue
+        fold = ", ".join(f"{k}={v}" for k, v in o["folding"].items())
+        lines.append(f"| {o['name']} | {o['source'].removeprefix('from ')} | {fold} | {_fmt(o['analytic_cycles'])} | "
+                     f"{_fmt(o['measured_cycles'], 1)} | {_fmt(o.get('measured_over_analytic'), 3)} | "
+                     f"{_fmt(o['resources']['LUT'], 0)} | {_fmt(o['resources']['BRAM36'], 1)} | "
+                     f"{'-' if o['rtl_equal'] is None else ('yes' if o['rtl_equal'] else '**no**')} |")
+    fifos = [o for o in r["ops"] if o["op_type"] == "FIFO"]
+    lines += ["", f"Plus {len(fifos)} FIFOs (depths {sorted({o['folding']['depth'] for o in fifos})}).", "",
+              "![cycles per op](report_cycles.png)", ""]
+    if b.get("steps"):
+        lines += ["## Steps", "", "| step | seconds |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" for k, v in b["steps"].items()]
+    if b.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in b["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def plot_cycles(r: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ops = [o for o in r["ops"] if o["op_type"] != "FIFO"]
+    names = [o["name"] for o in ops]
+    xs = np.arange(len(ops))
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ops)), 4))
+    ax.bar(xs - 0.2, [o["analytic_cycles"] for o in ops], 0.4, label="analytic")
+    ax.bar(xs + 0.2, [o["measured_cycles"] or 0 for o in ops], 0.4, label="measured (rtlsim)")
+    ax.set_xticks(xs, names, rotation=70, ha="right", fontsize=7)
+    ax.set_ylabel("cycles per frame")
+    ax.set_title(f"{r['build']['name']}: cycles per op (bottleneck {r['performance']['bottleneck']})")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

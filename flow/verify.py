@@ -1,0 +1,73 @@
+"""The verification ladder: run each level on the same inputs and compare it with the level it must equal.
+
+  L0  Brevitas model in torch                      (targets only)
+  L1  QONNX (00_qonnx.onnx) executed by qonnx      must equal L0
+  L2  reference.onnx in onnxruntime                must equal L1 (differences counted, never hidden)
+  L3  hardware graph (30_folded.onnx), numpy ops   must equal L2 bit-exactly
+  L4  stitched RTL in Verilator                    must equal L2 bit-exactly
+
+Every comparison records inputs tried, max difference and mismatches. Float outputs (L0-L2)
+count a mismatch where two levels disagree by half an output step (the output edge's scale)
+or more; integer outputs (L2-L4) must match exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
+from tqdm import tqdm
+
+
+def compare(a: np.ndarray, b: np.ndarray, step: np.ndarray | float = 0.0, exact: bool = False) -> dict:
+    """Compare two levels' outputs (N, ...); `step` is one integer step in output units."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return {"inputs": int(a.shape[0]), "shape_mismatch": [list(a.shape), list(b.shape)],
+                "max_difference": None, "mismatches": int(a.shape[0]), "equal": False}
+    diff = np.abs(a - b)
+    bad = diff > 0 if exact else diff >= np.broadcast_to(np.abs(step), diff.shape) / 2
+    return {
+        "inputs": int(a.shape[0]),
+        "max_difference": float(diff.max(initial=0.0)),
+        "mismatches": int(bad.sum()),
+        "inputs_with_mismatch": int(bad.reshape(len(bad), -1).any(axis=1).sum()),
+        "equal": bool(not bad.any()),
+    }
+
+
+def run_qonnx(model: ModelWrapper, x: np.ndarray, desc: str = "L1 qonnx") -> np.ndarray:
+    """qonnx's executor, one input at a time (the QONNX graph has batch size 1)."""
+    name_in, name_out = model.graph.input[0].name, model.graph.output[0].name
+    outs = [execute_onnx(model, {name_in: x[i:i + 1]})[name_out]
+            for i in tqdm(range(len(x)), desc=desc, leave=False)]
+    return np.concatenate(outs)
+
+
+def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False):
+    """qonnx's executor on a batch: the graph's batch-1 input shape is widened to x's."""
+    model = ModelWrapper(model.model.__deepcopy__())
+    name = model.graph.input[0].name
+    model.set_tensor_shape(name, list(x.shape))
+    context = execute_onnx(model, {name: x.astype(np.float32)}, return_full_exec_context=full_context)
+    return context if full_context else context[model.graph.output[0].name]
+
+
+def run_hardware_graph(model: ModelWrapper, x_hw: np.ndarray, batch: int = 32) -> np.ndarray:
+    """L3: the hardware graph's numpy ops, node by node, over x (channels-last) in batches."""
+    outs = [execute_batch(model, x_hw[i:i + batch])
+            for i in tqdm(range(0, len(x_hw), batch), desc="L3 numpy ops", leave=False)]
+    return np.concatenate(outs)
+
+
+def to_channels_last(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
+
+
+def to_channels_first(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
+
+
+def stable_topk(scores: np.ndarray, k: int) -> np.ndarray:
+    """Top-k indices with ONNX TopK's order: largest first, lower index first among equals."""
+    return np.argsort(-scores, axis=-1, kind="stable")[:, :k]
