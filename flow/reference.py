@@ -117,7 +117,7 @@ def _float_edge(g: _Graph, int_model, node, inputs, outputs):
             value = np.asarray([-1, *shape[1:]], dtype=np.int64)
         if value is not None:
             args.append(g.const(name, value, value.dtype))
-        elif name == CORE_OUT and node.op_type != "Identity":  # indices pass as they are
+        elif name == CORE_OUT and not _is_index_output(int_model):  # indices pass as they are
             args.append(g.node("Cast", [CORE_OUT], to=TensorProto.FLOAT))
         else:
             args.append(name)

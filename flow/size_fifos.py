@@ -1,9 +1,11 @@
 """FIFO sizing by simulation: run the design with deep FIFOs, keep what each one needed.
 
-With every FIFO deeper than anything it could hold, no op is ever blocked by a full FIFO,
-so the simulation shows the design's unthrottled behaviour. Each FIFO's largest fill (the
-harness prints it) then becomes its depth (next power of two): with that depth the FIFOs
-never fill either, so the sized design runs exactly as the deep one did.
+With every FIFO deeper than anything it could hold, no op is ever blocked by a full FIFO.
+The input is paced to the design's own rate (one frame per bottleneck interval), as a
+continuous stream arrives; unpaced, the ops ahead of the bottleneck would run a whole frame
+ahead and every FIFO in front of it would grow to a frame. Each FIFO's largest fill (the
+harness prints it) becomes its depth (next power of two), so in the sized design no FIFO
+fills either and it runs as the deep one did; the build's throughput run checks that.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ def fifo_depths_by_simulation(model: ModelWrapper, x_hw: np.ndarray, keep: set[s
             op = getCustomOp(node)
             op.set_nodeattr("depth", min(MAX_DEPTH, next_pow2(op.stream().words + 2)))
     frames = x_hw[np.arange(SIZING_FRAMES) % len(x_hw)]
+    interval = max(getCustomOp(n).cycles() for n in model.graph.node)
     with tempfile.TemporaryDirectory() as tmp:
         design = generate_rtl(deep, Path(tmp) / "rtl", "fifo_sizing")
-        _, stats = simulate_design(build_design(design), design, deep, frames)
+        _, stats = simulate_design(build_design(design), design, deep, frames, in_period=interval)
     fills = {}
     for line in stats["log"].splitlines():
         if line.startswith("FIFO_MAX_FILL"):

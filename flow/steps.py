@@ -228,12 +228,15 @@ def step_rtlsim(cfg: BuildConfig) -> None:
     l4_seconds = time.time() - started
     np.save(_mkdir(cfg.path("sim")) / "l4_outputs.npy", y)
     frames = x[np.arange(PERF_FRAMES) % len(x)]
+    started = time.time()
     _, perf = simulate_design(sim, design, model, frames)
+    perf_seconds = time.time() - started
     _write_json(cfg.path("sim", "rtlsim.json"), {
         "verilator_build_seconds": round(build_seconds, 1),
         "l4_run": {"frames": len(x), "cycles": stats["cycles"], "seconds": round(l4_seconds, 2),
                    "frames_per_second": len(x) / l4_seconds, "input_gap": SIM_GAP, "output_stall": SIM_STALL},
         "throughput_run": {"frames": PERF_FRAMES, "cycles": perf["cycles"],
+                           "seconds": round(perf_seconds, 2), "frames_per_second": PERF_FRAMES / perf_seconds,
                            "latency_cycles": perf["frame_last_output"][0] - perf["frame_first_input"][0],
                            "cycles_per_frame": steady_state_cycles(perf),
                            "frame_last_output": perf["frame_last_output"]},
@@ -291,7 +294,7 @@ def step_verify(cfg: BuildConfig) -> None:
     ref = dict(np.load(cfg.path("reference_outputs.npz")))
     qonnx_model = _load(cfg, "00_qonnx.onnx")
     out_name = qonnx_model.graph.output[0].name
-    step = _output_step(_load(cfg, "10_integer.onnx"))
+    step = verify.output_step(_load(cfg, "10_integer.onnx"))
     levels = {}
     l1 = verify.run_qonnx(qonnx_model, x)
     if cfg.target is not None:
@@ -310,14 +313,6 @@ def step_verify(cfg: BuildConfig) -> None:
     l4 = np.load(cfg.path("sim", "l4_outputs.npy"))
     levels["L2_L4"] = verify.compare(core_out, verify.to_channels_first(l4).reshape(core_out.shape), exact=True)
     _write_json(cfg.path("verification.json"), levels)
-
-
-def _output_step(int_model: ModelWrapper):
-    """One integer step in output units: the output edge's Mul constant (1 when absent)."""
-    for node in int_model.graph.node:
-        if node.name.startswith("output_edge_Mul"):
-            return np.asarray(int_model.get_initializer(node.input[1]), dtype=np.float64)
-    return 1.0
 
 
 # --- 10. synthesis ---------------------------------------------------------------------------

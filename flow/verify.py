@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
+from qonnx.transformation.infer_shapes import InferShapes
 from tqdm import tqdm
 
 
@@ -49,6 +50,9 @@ def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False
     model = ModelWrapper(model.model.__deepcopy__())
     name = model.graph.input[0].name
     model.set_tensor_shape(name, list(x.shape))
+    for value_info in list(model.graph.value_info):
+        model.graph.value_info.remove(value_info)
+    model = model.transform(InferShapes())
     context = execute_onnx(model, {name: x.astype(np.float32)}, return_full_exec_context=full_context)
     return context if full_context else context[model.graph.output[0].name]
 
@@ -58,6 +62,14 @@ def run_hardware_graph(model: ModelWrapper, x_hw: np.ndarray, batch: int = 32) -
     outs = [execute_batch(model, x_hw[i:i + batch])
             for i in tqdm(range(0, len(x_hw), batch), desc="L3 numpy ops", leave=False)]
     return np.concatenate(outs)
+
+
+def output_step(int_model: ModelWrapper):
+    """One integer step in output units: the output edge's Mul constant (1 when absent)."""
+    for node in int_model.graph.node:
+        if node.name.startswith("output_edge_Mul"):
+            return np.asarray(int_model.get_initializer(node.input[1]), dtype=np.float64)
+    return 1.0
 
 
 def to_channels_last(x: np.ndarray) -> np.ndarray:

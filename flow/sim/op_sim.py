@@ -15,13 +15,14 @@ from flow.sim.verilator import Simulator, build
 
 def run_streams(sim: Simulator, ins: Stream, outs: Stream, x: np.ndarray, out_shape: tuple,
                 workdir: Path, cycles_per_frame: int, seed: int = 1, in_gap: float = 0.0,
-                out_stall: float = 0.0) -> tuple[np.ndarray, dict]:
+                out_stall: float = 0.0, in_period: float = 0.0) -> tuple[np.ndarray, dict]:
     """Pack x (N, ...) into words, stream it through, unpack the output to out_shape."""
     n = x.shape[0]
     words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
     busiest = max(cycles_per_frame, ins.words, outs.words)
     out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir, seed=seed,
-                         in_gap=in_gap, out_stall=out_stall, max_cycles=50 * (n + 2) * busiest + 100_000)
+                         in_gap=in_gap, out_stall=out_stall, max_cycles=50 * (n + 2) * busiest + 100_000,
+                         in_period=in_period)
     y = words_to_tensor(out.reshape(n, outs.words, -1), out_shape, outs.elems, outs.dtype)
     return y, stats
 

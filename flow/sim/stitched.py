@@ -19,10 +19,11 @@ def build_design(design: RTLDesign) -> Simulator:
 
 
 def simulate_design(sim: Simulator, design: RTLDesign, model: ModelWrapper, x: np.ndarray,
-                    seed: int = 1, in_gap: float = 0.0, out_stall: float = 0.0) -> tuple[np.ndarray, dict]:
+                    seed: int = 1, in_gap: float = 0.0, out_stall: float = 0.0,
+                    in_period: float = 0.0) -> tuple[np.ndarray, dict]:
     """Stream x (N, ...) channels-last through the accelerator; returns (y, stats)."""
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     slowest = max(getCustomOp(n).cycles() for n in nodes)
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
-                       Path(design.directory), slowest, seed, in_gap, out_stall)
+                       Path(design.directory), slowest, seed, in_gap, out_stall, in_period)

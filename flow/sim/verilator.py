@@ -68,11 +68,13 @@ class Simulator:
         in_gap: float = 0.0,
         out_stall: float = 0.0,
         max_cycles: int = 10**9,
+        in_period: float = 0.0,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
-        stats: cycles, frame_first_input / frame_last_output (cycle of each frame's first
-        accepted input word and last accepted output word), log (what the design printed).
+        in_period > 0 paces the input to one frame per in_period cycles. stats: cycles,
+        frame_first_input / frame_last_output (cycle of each frame's first accepted input word
+        and last accepted output word), log (what the design printed).
         """
         workdir = Path(workdir)
         words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
@@ -86,7 +88,7 @@ class Simulator:
                 "--in-words", str(len(words_in)), "--out-words", str(out_words),
                 "--in-frame-words", str(in_frame_words), "--out-frame-words", str(out_frame_words),
                 "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
-                "--max-cycles", str(max_cycles),
+                "--max-cycles", str(max_cycles), "--in-period", str(in_period),
             ]
             proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
             if proc.returncode != 0:

@@ -1,7 +1,8 @@
 // Verilator harness for any module with one AXI-Stream input and one AXI-Stream output:
 //   clk, rst (active high), s_axis_{tdata,tvalid,tready}, m_axis_{tdata,tvalid,tready}.
-// It streams words from a file with random input-side gaps, applies random output
-// back-pressure, and writes the output words and per-frame cycle counts. Words are stored
+// It streams words from a file with random input-side gaps (optionally paced to one frame
+// per --in-period cycles), applies random output back-pressure, and writes the output words
+// and per-frame cycle counts. Words are stored
 // little-endian, IN_BYTES / OUT_BYTES bytes each (element 0 in the least significant bits);
 // the packing itself lives in flow/packing.py. The top module is named by the build
 // (HARNESS_TOP, HARNESS_HEADER).
@@ -48,7 +49,7 @@ static void get_word(const VlWide<N>& signal, uint8_t* bytes, int nbytes) {
 struct Options {
     std::string in_path, out_path, stats_path;
     long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
-    double in_gap = 0.0, out_stall = 0.0;
+    double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
     long max_cycles = 100000000;
 };
@@ -67,6 +68,7 @@ static Options parse(int argc, char** argv) {
         else if (key == "--out-frame-words") o.out_frame_words = std::atol(v);
         else if (key == "--in-gap") o.in_gap = std::atof(v);
         else if (key == "--out-stall") o.out_stall = std::atof(v);
+        else if (key == "--in-period") o.in_period = std::atof(v);
         else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
         else if (key == "--max-cycles") o.max_cycles = std::atol(v);
         else { std::fprintf(stderr, "harness: unknown option %s\n", key.c_str()); std::exit(2); }
@@ -112,7 +114,10 @@ int main(int argc, char** argv) {
                          cycle, in_idx, o.in_words, out_idx, o.out_words);
             return 3;
         }
-        if (!holding && in_idx < o.in_words && uniform(rng) >= o.in_gap) {
+        // pacing: word k may enter from cycle k * period / words-per-frame on
+        const bool released = o.in_period <= 0.0 ||
+            static_cast<double>(cycle) >= static_cast<double>(in_idx) * o.in_period / o.in_frame_words;
+        if (!holding && in_idx < o.in_words && released && uniform(rng) >= o.in_gap) {
             set_word(top.s_axis_tdata, &in[static_cast<size_t>(in_idx) * IN_BYTES], IN_BYTES);
             holding = true;
         }

@@ -1,0 +1,110 @@
+"""Hand-built QONNX graphs for cases Brevitas rarely exports: every rounding mode, zero points,
+power-of-two scales that put values exactly on rounding ties, Gemm, MaxPool before the quantizer."""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import TensorProto, helper
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.util.basic import qonnx_make_model
+
+from flow.frontend import clean
+
+QONNX_DOMAIN = "qonnx.custom_op.general"
+
+
+class GraphBuilder:
+    def __init__(self, in_shape):
+        self.nodes, self.inits, self.count = [], {}, 0
+        self.in_shape = list(in_shape)
+        self.tensor = "x"
+
+    def const(self, value):
+        self.count += 1
+        name = f"c{self.count}"
+        self.inits[name] = np.asarray(value, dtype=np.float32)
+        return name
+
+    def op(self, op_type, *inputs, domain="", **attrs):
+        self.count += 1
+        out = f"t{self.count}"
+        self.nodes.append(helper.make_node(op_type, [self.tensor, *inputs], [out], domain=domain,
+                                           name=f"{op_type}_{self.count}", **attrs))
+        self.tensor = out
+        return self
+
+    def quant(self, scale, zero_point=0, bits=4, signed=True, narrow=False, rounding="ROUND"):
+        return self.op("Quant", self.const(scale), self.const(zero_point), self.const(bits),
+                       domain=QONNX_DOMAIN, signed=int(signed), narrow=int(narrow), rounding_mode=rounding)
+
+    def quantized_weight(self, w, scale, bits=4):
+        """A weight tensor behind its own Quant node (as Brevitas exports weights)."""
+        self.count += 1
+        out = f"w{self.count}"
+        self.nodes.append(helper.make_node(
+            "Quant", [self.const(w), self.const(scale), self.const(0), self.const(bits)], [out],
+            domain=QONNX_DOMAIN, name=f"WeightQuant_{self.count}", signed=1, narrow=1, rounding_mode="ROUND"))
+        return out
+
+    def model(self) -> ModelWrapper:
+        graph = helper.make_graph(
+            self.nodes, "test", [helper.make_tensor_value_info("x", TensorProto.FLOAT, self.in_shape)],
+            [helper.make_tensor_value_info(self.tensor, TensorProto.FLOAT, None)])
+        model = ModelWrapper(qonnx_make_model(graph, opset_imports=[
+            helper.make_opsetid("", 13), helper.make_opsetid(QONNX_DOMAIN, 1)]))
+        for name, value in self.inits.items():
+            model.set_initializer(name, value)
+        return clean(model)
+
+
+def dense_tie_graph(rounding: str, zero_point: int, signed: bool, relu: bool, seed: int = 0) -> ModelWrapper:
+    """x -> Quant(2^-3) -> MatMul(INT4 x 2^-2) -> [Relu] -> Quant(2^-1, zp, rounding).
+
+    All scales are powers of two, so z / s lands exactly on .5 for many inputs: every
+    rounding mode's tie rule decides the result.
+    """
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 16))
+    g.quant(2.0**-3, bits=5)
+    w = g.quantized_weight(rng.integers(-7, 8, (16, 12)) * 0.25, 0.25)
+    g.op("MatMul", w)
+    if relu:
+        g.op("Relu")
+    g.quant(0.5, zero_point=zero_point, bits=3, signed=signed, rounding=rounding)
+    return g.model()
+
+
+def conv_bn_pool_graph(seed: int = 0) -> ModelWrapper:
+    """Conv -> BatchNorm with negative scales -> MaxPool -> Quant: pooling needs upward order."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 2, 6, 6))
+    g.quant(2.0**-4, bits=6)
+    w = g.quantized_weight(rng.integers(-7, 8, (4, 2, 3, 3)) * 0.1, 0.1)
+    g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    gamma = np.array([1.5, -0.7, 0.9, -2.0])
+    g.op("BatchNormalization", g.const(gamma), g.const(rng.normal(size=4)), g.const(rng.normal(size=4)),
+         g.const(rng.uniform(0.5, 2, 4)), epsilon=1e-3)
+    g.op("MaxPool", kernel_shape=[2, 2], strides=[2, 2])
+    g.quant(0.25, bits=4, signed=True)
+    return g.model()
+
+
+def gemm_graph(seed: int = 0) -> ModelWrapper:
+    """Gemm with transB, alpha, beta and a bias, then a signed quantizer."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 10))
+    g.quant(2.0**-3, bits=5)
+    w = g.quantized_weight(rng.integers(-7, 8, (6, 10)) * 0.5, 0.5)
+    g.op("Gemm", w, g.const(rng.normal(size=6)), transB=1, alpha=0.75, beta=1.5)
+    g.quant(0.3, bits=4, signed=True, narrow=True, rounding="HALF_UP")
+    return g.model()
+
+
+def unsupported_graph() -> ModelWrapper:
+    """A quantized dense layer followed by a Sigmoid, which has no integer form."""
+    g = GraphBuilder((1, 4))
+    g.quant(0.5, bits=4)
+    g.op("MatMul", g.quantized_weight(np.eye(4), 1.0))
+    g.op("Sigmoid")
+    g.quant(0.5, bits=4)
+    return g.model()

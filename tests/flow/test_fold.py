@@ -1,0 +1,85 @@
+"""Folding from JSON and from a target fps; plumbing keeps execution unchanged; clear errors."""
+
+import json
+
+import numpy as np
+import pytest
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow import verify
+from flow.board import load_board
+from flow.fold import apply_folding, auto_folding, folding_of, load_folding
+from flow.insert_plumbing import insert_plumbing
+from flow.ops import FoldingError
+from flow.reference import CORE_IN, CORE_OUT
+from flow.steps import check_budget
+from tests.flow.nets import compile_net, reference_outputs
+
+
+@pytest.fixture(scope="module")
+def convnet(tmp_path_factory):
+    return compile_net("int4_convnet", tmp_path_factory.mktemp("fold"), inputs=4)
+
+
+def fresh(compiled) -> ModelWrapper:
+    return ModelWrapper(compiled.hardware.model.__deepcopy__())
+
+
+def test_auto_folding_meets_the_target_and_keeps_results(convnet):
+    hw = fresh(convnet)
+    target_cycles = 100e6 / 150_000
+    folding = auto_folding(hw, 150_000, 100)
+    hw = insert_plumbing(apply_folding(hw, folding))
+    for node in hw.graph.node:
+        op = getCustomOp(node)
+        if node.op_type in ("MVAU", "MaxPool"):
+            assert op.cycles() <= target_cycles, node.name
+    ref = reference_outputs(convnet)
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref[CORE_IN]))
+    assert np.array_equal(verify.to_channels_first(l3).reshape(ref[CORE_OUT].shape), ref[CORE_OUT])
+
+
+def test_unreachable_target_gives_the_most_parallel_folding(convnet):
+    folding = auto_folding(fresh(convnet), 1e9, 100)
+    # the first conv's window streams SIMD of its 3 input channels; PE can reach all 8 outputs
+    assert folding["MVAU_0"] == {"PE": 8, "SIMD": 3}
+
+
+def test_plumbing_inserts_converters_where_widths_differ(convnet):
+    hw = insert_plumbing(apply_folding(fresh(convnet), {"MVAU_0": {"PE": 4, "SIMD": 3}}))
+    nodes = list(hw.graph.node)
+    for prev, node in zip(nodes, nodes[1:]):
+        assert getCustomOp(prev).out_stream().elems == getCustomOp(node).in_stream().elems
+    assert nodes[0].op_type == "FIFO" and nodes[-1].op_type == "FIFO"
+    assert any(n.op_type == "DataWidthConverter" for n in nodes)
+    window = getCustomOp(nodes[1])
+    assert nodes[1].op_type == "SlidingWindow" and window.attr("SIMD") == 3  # follows its MVAU
+
+
+def test_folding_json_roundtrip(convnet, tmp_path):
+    hw = insert_plumbing(apply_folding(fresh(convnet), auto_folding(fresh(convnet), 50_000, 100)))
+    path = tmp_path / "folding.json"
+    path.write_text(json.dumps(folding_of(hw)))
+    again = insert_plumbing(apply_folding(fresh(convnet), load_folding(path), plumbing_later=True))
+    apply_folding(again, {k: v for k, v in load_folding(path).items() if k.startswith("FIFO_")})
+    assert folding_of(again) == folding_of(hw)
+
+
+@pytest.mark.parametrize("folding,message", [
+    ({"MVAU_0": {"PE": 3}}, r"MVAU node 'MVAU_0': PE=3 must divide MH=8 \(legal: 1, 2, 4, 8\)"),
+    ({"MVAU_9": {"PE": 1}}, r"folding names node 'MVAU_9', which is not in the graph"),
+    ({"MVAU_0": {"depth": 4}}, r"MVAU node 'MVAU_0': 'depth' is not a folding attribute"),
+    ({"MaxPool_0": {"PE": 5}}, r"MaxPool node 'MaxPool_0': PE=5 must divide channels=8"),
+])
+def test_bad_folding_names_the_op(convnet, folding, message):
+    with pytest.raises(FoldingError, match=message):
+        apply_folding(fresh(convnet), folding)
+
+
+def test_budget_violation_names_the_largest_ops(convnet):
+    hw = insert_plumbing(apply_folding(fresh(convnet), auto_folding(fresh(convnet), 1e9, 100)))
+    tiny = load_board()
+    tiny.resources.update({"LUT": 500})
+    with pytest.raises(FoldingError, match=r"exceeds the xc7z020clg400-1 budget .*LUT .*largest LUT: MVAU"):
+        check_budget(hw, tiny)

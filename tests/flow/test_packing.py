@@ -1,0 +1,44 @@
+"""The one stream packing: element 0 in the low bits, two's complement, bipolar as {0, 1}."""
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+
+from flow.packing import pack_words, tensor_to_words, unpack_words, words_to_tensor
+
+
+@pytest.mark.parametrize("dtype,elems", [("BIPOLAR", 13), ("INT4", 7), ("UINT2", 16), ("INT8", 3),
+                                          ("UINT20", 9), ("INT32", 2)])
+def test_roundtrip(dtype, elems):
+    dt = DataType[dtype]
+    rng = np.random.default_rng(0)
+    if dtype == "BIPOLAR":
+        x = rng.choice([-1, 1], size=(4, 5, elems))
+    else:
+        x = rng.integers(int(dt.min()), int(dt.max()) + 1, size=(4, 5, elems))
+    words = pack_words(x, dt)
+    assert words.shape == (4, 5, (elems * dt.bitwidth() + 7) // 8)
+    assert np.array_equal(unpack_words(words, elems, dt), x)
+
+
+def test_bit_layout():
+    # INT4 [1, -2] -> 0x1 | 0xE << 4 = 0xE1; bipolar [-1, 1, 1] -> 0b110
+    assert pack_words(np.array([[1, -2]]), DataType["INT4"]).tolist() == [[0xE1]]
+    assert pack_words(np.array([[-1, 1, 1]]), DataType["BIPOLAR"]).tolist() == [[0b110]]
+
+
+def test_tensor_frames():
+    x = np.arange(2 * 3 * 4).reshape(2, 3, 4) % 8
+    words = tensor_to_words(x, 6, DataType["UINT3"])
+    assert words.shape == (2, 2, 3)
+    assert np.array_equal(words_to_tensor(words, x.shape, 6, DataType["UINT3"]), x)
+
+
+@pytest.mark.parametrize("values,dtype,message", [
+    ([[8]], "INT4", r"outside \[-8, 7\]"),
+    ([[0]], "BIPOLAR", "0 is not a bipolar value"),
+    ([[0.5]], "INT4", "not integers"),
+])
+def test_bad_values(values, dtype, message):
+    with pytest.raises(ValueError, match=message):
+        pack_words(np.array(values), DataType[dtype])
