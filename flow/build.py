@@ -40,6 +40,7 @@ PIPELINE = [
 ]
 STATE_FILE = "build_state.json"
 REPORT_FILES = ["report.json", "report.md", "report_cycles.png"]
+ERROR_FILE = "build_error.txt"  # why the last run stopped; removed by a run that completes
 SOURCE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -105,6 +106,7 @@ def run_build(cfg: steps.BuildConfig, restart_from: str | None = None, quiet: bo
         "notes": cfg.notes + (cfg.target.notes if cfg.target else []),
     }
     report = write_report(cfg.out, meta)
+    _remove(cfg, [ERROR_FILE])
     _say(quiet, f"report: {cfg.path('report.md')}")
     return report
 
@@ -174,6 +176,8 @@ def main(argv=None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
+        cfg.out.mkdir(parents=True, exist_ok=True)
+        cfg.path(ERROR_FILE).write_text(f"{err}\n")
         print(f"(earlier steps are kept in {cfg.out}; rerun to resume)", file=sys.stderr)
         return 1
     failed = [k for k, v in (report["verification"] or {}).items()

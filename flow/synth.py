@@ -28,7 +28,9 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
     """Run synth_xilinx (xc7) on `top`; returns LUT/FF/BRAM36/DSP and the raw cell counts."""
     if shutil.which("yosys") is None:
         raise SynthesisError("yosys is not on PATH (./dev env installs it)")
-    chparam = "".join(f"chparam -set {k} {_value(v)} {top}; " for k, v in (params or {}).items())
+    # one chparam for all: each call re-elaborates, and a half-set combination may be illegal
+    chparam = (f"chparam {' '.join(f'-set {k} {_value(v)}' for k, v in params.items())} {top}; "
+               if params else "")
     script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
               f"synth_xilinx -family xc7 -noiopad -top {top}; stat")
     started = time.time()

@@ -45,6 +45,12 @@ def verilator_version() -> str:
     return subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.strip()
 
 
+def _build_env() -> dict:
+    """ccache (when installed) keeps its objects beside the simulators."""
+    return {**os.environ, "CCACHE_DIR": str(cache_root() / "ccache"),
+            "CCACHE_BASEDIR": str(cache_root())}
+
+
 def _param_flag(name: str, value) -> str:
     if isinstance(value, str):
         return f'-G{name}="{value}"'
@@ -132,18 +138,22 @@ def build(
         if binary.exists():  # another process built it while we waited
             return Simulator(binary, in_bytes, out_bytes)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+        # the design's facts go in a header, not -D flags, so the compiler flags are the same for
+        # every design and ccache reuses Verilator's runtime objects across designs
+        (staging / "harness_config.h").write_text(
+            f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
+            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n")
         try:
             cmd = [
                 "verilator", "--cc", "--exe", "--build", "-j", "2",
                 "--top-module", top, "--Mdir", str(staging), "-o", "sim",
                 *VERILATOR_FLAGS,
-                "-MAKEFLAGS", MAKE_FLAGS,
-                "-CFLAGS", f"-DHARNESS_TOP=V{top} -DHARNESS_HEADER='\"V{top}.h\"' "
-                           f"-DIN_BYTES={in_bytes} -DOUT_BYTES={out_bytes}",
+                "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
+                "-CFLAGS", "-include harness_config.h",
                 *[_param_flag(k, v) for k, v in params.items()],
                 *map(str, sources), str(HARNESS),
             ]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env())
             if proc.returncode != 0:
                 raise SimulationError(
                     f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"

@@ -4,8 +4,9 @@
 // per --in-period cycles), applies random output back-pressure, and writes the output words
 // and per-frame cycle counts. Words are stored
 // little-endian, IN_BYTES / OUT_BYTES bytes each (element 0 in the least significant bits);
-// the packing itself lives in flow/packing.py. The top module is named by the build
-// (HARNESS_TOP, HARNESS_HEADER).
+// the packing itself lives in flow/packing.py. The build names the top module and the word
+// sizes in harness_config.h (HARNESS_TOP, HARNESS_HEADER, IN_BYTES, OUT_BYTES), included
+// with -include.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

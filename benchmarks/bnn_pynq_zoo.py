@@ -1,0 +1,94 @@
+"""Build every BNN-PYNQ network of brevitas_examples through `python -m flow.build --model`.
+
+Each network gets seeded random weights and BatchNorm statistics calibrated on real images
+(as the cnv_w1a1/tfc_w1a1 targets do), is exported to QONNX, and is built with verification
+at every level. Writes benchmarks/results/bnn_pynq_zoo.{json,md}.
+
+    ./dev python benchmarks/bnn_pynq_zoo.py [--inputs 20] [--only cnv_2w2a ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from flow.build import main as build_main
+from flow.frontend import export_brevitas
+from flow.targets import bnn_pynq_model, mnist_digits, photo_crops
+
+NETWORKS = {  # config name: (calibration / input images, folding target fps)
+    "tfc_1w1a": (mnist_digits, 100_000), "tfc_1w2a": (mnist_digits, 100_000),
+    "tfc_2w2a": (mnist_digits, 100_000), "sfc_1w1a": (mnist_digits, 20_000),
+    "sfc_1w2a": (mnist_digits, 20_000), "sfc_2w2a": (mnist_digits, 20_000),
+    "lfc_1w1a": (mnist_digits, 5_000), "lfc_1w2a": (mnist_digits, 5_000),
+    "cnv_1w1a": (photo_crops, 3_000), "cnv_1w2a": (photo_crops, 3_000),
+    "cnv_2w2a": (photo_crops, 3_000), "resnet18_4w4a": (photo_crops, 100),
+}
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def build_network(name: str, inputs: int, workdir: Path) -> dict:
+    images, fps = NETWORKS[name]
+    started = time.time()
+    try:
+        model = bnn_pynq_model(name, images)
+    except Exception as err:  # noqa: BLE001 - a network brevitas cannot instantiate is a result too
+        return {"network": name, "built": False, "reason": f"model: {err}"}
+    x = images(inputs, 7)
+    onnx_path = workdir / f"{name}.onnx"
+    try:
+        export_brevitas(model, torch.from_numpy(x[:1]), onnx_path)
+    except Exception as err:  # noqa: BLE001
+        return {"network": name, "built": False, "reason": f"export: {err}"}
+    import numpy as np
+
+    np.save(workdir / f"{name}_inputs.npy", x)
+    out = workdir / name
+    code = build_main(["--model", str(onnx_path), "--out", str(out), "--input-data",
+                       str(workdir / f"{name}_inputs.npy"), "--target-fps", str(fps), "--no-op-sim"])
+    row = {"network": name, "built": code == 0, "seconds": round(time.time() - started, 1)}
+    report_path = out / "report.json"
+    if report_path.exists():
+        report = json.loads(report_path.read_text())
+        row["verification"] = {k: v["equal"] for k, v in report["verification"].items()}
+        row["measured_fps"] = report["performance"].get("measured_fps")
+        row["estimate"] = report["totals"]["estimate"]
+    else:
+        row["reason"] = (out / "build_error.txt").read_text().strip()
+    return row
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--inputs", type=int, default=20)
+    ap.add_argument("--only", nargs="*", choices=sorted(NETWORKS))
+    ap.add_argument("--workdir", type=Path, default=Path("build/zoo"))
+    args = ap.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in args.only or NETWORKS:
+        print(f"== {name}", flush=True)
+        rows.append(build_network(name, args.inputs, args.workdir))
+        print(json.dumps(rows[-1]), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bnn_pynq_zoo.json").write_text(json.dumps(rows, indent=2) + "\n")
+    lines = ["| network | built | L0..L4 equal | measured fps @100 MHz | LUT est. | BRAM36 est. | note |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        levels = r.get("verification", {})
+        equal = "yes" if levels and all(levels.values()) else ("-" if not levels else "**no**")
+        fps = f"{r['measured_fps']:,.0f}" if r.get("measured_fps") else "-"
+        est = r.get("estimate", {})
+        lines.append(f"| {r['network']} | {'yes' if r['built'] else 'no'} | {equal} | {fps} | "
+                     f"{est.get('LUT', '-')} | {est.get('BRAM36', '-')} | "
+                     f"{'' if r['built'] else r.get('reason', '')} |")
+    (RESULTS / "bnn_pynq_zoo.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""sliding_window: the RTL emits exactly the numpy model's windows, at max(input, output) words a frame."""
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.sim.op_sim import simulate_op, steady_state_cycles
+from flow.sim.rtl_sources import rtl_sources
+from flow.sim.verilator import lint
+from tests.helpers import random_values, single_op_model
+
+FRAMES = 4
+
+# (ifm [H, W], channels, kernel [KH, KW], stride [SH, SW], pads [t, l, b, r], SIMD, dtype)
+CASES = [
+    # 3x3, no padding, one word per pixel, 1-bit
+    ((8, 8), 4, (3, 3), (1, 1), (0, 0, 0, 0), 4, "BIPOLAR"),
+    # 3x3 "same" padding, non-square image, 3 words per pixel
+    ((7, 9), 6, (3, 3), (1, 1), (1, 1, 1, 1), 2, "INT4"),
+    # 2x2 stride 2, odd height: the last row is consumed and dropped; SIMD = 1
+    ((9, 8), 2, (2, 2), (2, 2), (0, 0, 0, 0), 1, "UINT8"),
+    # 5x5, asymmetric padding
+    ((10, 11), 3, (5, 5), (1, 1), (2, 1, 1, 2), 3, "INT8"),
+    # first-layer-like: 11x11 stride 4, unused bottom rows and right columns
+    ((39, 39), 3, (11, 11), (4, 4), (0, 0, 0, 0), 3, "UINT8"),
+    # 1x1 stride 2 (input-bound): every other row and column unused
+    ((9, 7), 8, (1, 1), (2, 2), (0, 0, 0, 0), 2, "INT4"),
+    # kernel = image: one window per frame, reading and writing overlap across frames
+    ((3, 3), 16, (3, 3), (1, 1), (0, 0, 0, 0), 4, "BIPOLAR"),
+    # non-square kernel and stride, asymmetric padding, 1-bit unsigned (padding reads as 0)
+    ((6, 10), 2, (2, 3), (1, 2), (0, 1, 1, 1), 1, "BINARY"),
+    # 3x3 stride 2 with bottom/right padding only
+    ((8, 6), 4, (3, 3), (2, 2), (0, 0, 1, 1), 2, "INT8"),
+    # stride larger than the kernel: rows between windows are never stored
+    ((11, 10), 2, (2, 2), (3, 3), (1, 0, 0, 1), 2, "UINT4"),
+]
+IDS = [f"{h}x{w}x{c}-k{kh}x{kw}-s{sh}x{sw}-p{''.join(map(str, p))}-simd{simd}-{dt}"
+       for (h, w), c, (kh, kw), (sh, sw), p, simd, dt in CASES]
+
+
+def make_case(ifm, channels, kernel, stride, pads, simd, dtype, frames=FRAMES):
+    h, w = ifm
+    model = single_op_model("SlidingWindow", (frames, h, w, channels), ifm_dims=list(ifm),
+                            channels=channels, kernel=list(kernel), stride=list(stride),
+                            pads=list(pads), SIMD=simd, out_dtype=dtype)
+    x = random_values(np.random.default_rng(sum(ifm) + channels), DataType[dtype],
+                      (frames, h, w, channels))
+    return model, model.graph.node[0], x
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_sliding_window_matches_model(tmp_path, case):
+    model, node, x = make_case(*case)
+    expected = getCustomOp(node).compute(x)
+    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5)]:
+        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
+        assert y.shape == expected.shape
+        assert np.array_equal(y, expected), f"mismatch (in_gap={gap}, out_stall={stall})"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_sliding_window_steady_state_cycles(tmp_path, case):
+    model, node, x = make_case(*case)
+    _, stats = simulate_op(model, node, x, tmp_path)
+    measured, analytic = steady_state_cycles(stats), getCustomOp(node).cycles()
+    assert abs(measured - analytic) <= 0.1 * analytic, f"{measured} cycles/frame vs {analytic}"
+
+
+@pytest.mark.parametrize("params", [
+    {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1, "PAD_B": 1,
+     "PAD_R": 1, "RAM_STYLE": "distributed"},
+    {"IFM_H": 39, "IFM_W": 39, "C": 3, "SIMD": 3, "BITS": 8, "K_H": 11, "K_W": 11, "STRIDE_H": 4,
+     "STRIDE_W": 4, "RAM_STYLE": "block"},
+    {"IFM_H": 9, "IFM_W": 7, "C": 8, "SIMD": 8, "K_H": 1, "K_W": 1, "STRIDE_H": 2, "STRIDE_W": 2},
+    {"IFM_H": 1, "IFM_W": 1, "K_H": 1, "K_W": 1},
+])
+def test_sliding_window_lint_clean(params):
+    assert lint("sliding_window", rtl_sources("sliding_window"), params) == ""
