@@ -44,7 +44,10 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
 
 
 def _value(v) -> str:
-    return f'"{v}"' if isinstance(v, str) else str(int(v))
+    if isinstance(v, str):
+        return f'"{v}"'
+    # Yosys 0.23's chparam takes no minus sign: a negative value as 32-bit two's complement
+    return str(int(v)) if v >= 0 else f"32'h{int(v) & 0xFFFFFFFF:08x}"
 
 
 def parse_cells(stat_text: str) -> dict:

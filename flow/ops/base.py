@@ -25,6 +25,21 @@ class FoldingError(ValueError):
 
 
 @dataclass(frozen=True)
+class Memory:
+    """An on-chip memory of an op's RTL: what the estimate counts and the RTL's RAM style."""
+
+    name: str
+    width: int
+    depth: int
+    style: str  # "block" (BRAM) or "distributed" (LUTs)
+    writable: bool = True
+
+    @property
+    def bits(self) -> int:
+        return self.width * self.depth
+
+
+@dataclass(frozen=True)
 class Stream:
     """One AXI-Stream side of an op: `elems` elements of `dtype` per word, `words` per frame."""
 
@@ -123,6 +138,10 @@ class HWOp(CustomOp):
     def rtl_params(self, model, memdir: Path) -> dict:
         """Parameters of the RTL module; writes the op's memory files into memdir."""
 
+    def memories(self) -> list[Memory]:
+        """The RTL's memories at the current folding (none by default: registers only)."""
+        return []
+
 
 def require_divisible(op: HWOp, total: int, total_name: str, fold: int, fold_name: str) -> None:
     if fold < 1 or total % fold:
@@ -140,8 +159,10 @@ def divisors(n: int) -> list[int]:
 BLOCK_RAM_BITS = 4096
 
 
-def ram_style_for(bits: int) -> str:
-    """The RAM_STYLE an RTL buffer of `bits` bits gets: "block" or "distributed"."""
+def ram_style_for(bits: int, requested: str = "auto") -> str:
+    """The RAM_STYLE an RTL memory of `bits` bits gets: the requested one, or by size."""
+    if requested in ("block", "distributed"):
+        return requested
     return "block" if bits > BLOCK_RAM_BITS else "distributed"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Stream, ram_style_for, require_divisible
+from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
 def maxpool(x: np.ndarray, k: int) -> np.ndarray:
@@ -64,9 +64,15 @@ class MaxPool(HWOp):
     def cycles(self):
         return self.in_stream().words
 
-    def buffer_bits(self) -> int:
-        """Bits of the RTL's partial-maxima memory: one output row."""
-        return self.ofm_dims()[1] * self.attr("channels") * self.out_dtype().bitwidth()
+    def buffer(self) -> Memory:
+        """The RTL's partial-maxima memory: one output row."""
+        pe = self.attr("PE")
+        width = pe * self.out_dtype().bitwidth()
+        depth = self.ofm_dims()[1] * (self.attr("channels") // pe)
+        return Memory("partial_maxima", width, depth, ram_style_for(width * depth))
+
+    def memories(self):
+        return [self.buffer()]
 
     def rtl_params(self, model, memdir):
         h, w = self.attr("ifm_dims")
@@ -75,5 +81,5 @@ class MaxPool(HWOp):
             "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K": self.attr("kernel"),
             "PE": self.attr("PE"), "BITS": dt.bitwidth(),
             "SIGNED": int(dt.signed() and dt != DataType["BIPOLAR"]),
-            "RAM_STYLE": ram_style_for(self.buffer_bits()),
+            "RAM_STYLE": self.buffer().style,
         }

@@ -6,6 +6,7 @@ Folding: SIMD input elements and PE output channels per cycle, so one vector tak
 (MW/SIMD) * (MH/PE) cycles. Modes pick the datapath:
   xnor           bipolar inputs x bipolar weights: acc = 2 * popcount(xnor) - MW
   binary_weight  integer inputs x bipolar weights: add or subtract each input
+  binary_input   bipolar inputs x integer weights: add or subtract each weight
   int            integer inputs x integer weights (INT4 x INT4 the main case): MACs
 """
 
@@ -16,10 +17,11 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Stream, dtype_attr, pack_fields, require_divisible, write_memh
+from flow.ops.base import (HWOp, Memory, Stream, dtype_attr, pack_fields, ram_style_for,
+                           require_divisible, write_memh)
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
 
-MODES = ("xnor", "binary_weight", "int")
+MODES = ("xnor", "binary_weight", "int", "binary_input")
 MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
 
 
@@ -36,7 +38,7 @@ def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
     bipolar = DataType["BIPOLAR"]
     if w_dtype == bipolar:
         return "xnor" if in_dtype == bipolar else "binary_weight"
-    return "int"
+    return "binary_input" if in_dtype == bipolar else "int"
 
 
 class MVAU(HWOp):
@@ -101,6 +103,34 @@ class MVAU(HWOp):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
         return (mw // simd) * (mh // pe), pe * simd * dtype_attr(self, "w_dtype").bitwidth()
 
+    def weight_ram_style(self) -> str:
+        depth, width = self.weight_memory_shape()
+        return ram_style_for(depth * width, self.attr("weight_ram_style"))
+
+    def memories(self):
+        mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+        depth, width = self.weight_memory_shape()
+        mems = [Memory("weights", width, depth, self.weight_ram_style(), writable=False)]
+        if self.has_thresholds:
+            mems.append(Memory("thresholds", pe * self.threshold_count() * self.threshold_width(), mh // pe,
+                               "distributed", writable=False))
+        if mh > pe:  # the vector replayed for the other neuron folds
+            mems.append(Memory("vector", simd * dtype_attr(self, "in_dtype").bitwidth(), mw // simd,
+                               "distributed"))
+        return mems
+
+    def threshold_count(self) -> int:
+        """Thresholds per channel: one per output level above the lowest."""
+        out = self.out_dtype()
+        return 1 if out == DataType["BIPOLAR"] else 2 ** out.bitwidth() - 1
+
+    def threshold_width(self) -> int:
+        """Bits of one threshold in the datapath's domain (see hw_thresholds)."""
+        if self.attr("mode") == "xnor":
+            return max(1, int(self.attr("MW") + 1).bit_length())
+        acc = dtype_attr(self, "acc_dtype")
+        return threshold_bits(int(acc.min()), int(acc.max()))
+
     def hw_thresholds(self, thresholds: np.ndarray) -> tuple[np.ndarray, int]:
         """Thresholds in the datapath's own domain and their field width.
 
@@ -111,11 +141,9 @@ class MVAU(HWOp):
         mw = self.attr("MW")
         t = np.asarray(thresholds, dtype=np.int64)
         if self.attr("mode") == "xnor":
-            t = clamp_thresholds(-((-(t + mw)) // 2), 0, mw)
-            return t, max(1, int(mw + 1).bit_length())
+            return clamp_thresholds(-((-(t + mw)) // 2), 0, mw), self.threshold_width()
         acc = dtype_attr(self, "acc_dtype")
-        lo, hi = int(acc.min()), int(acc.max())
-        return clamp_thresholds(t, lo, hi), threshold_bits(lo, hi)
+        return clamp_thresholds(t, int(acc.min()), int(acc.max())), self.threshold_width()
 
     def rtl_params(self, model, memdir: Path):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
@@ -138,7 +166,7 @@ class MVAU(HWOp):
             "ACC_BITS": acc_bits, "NUM_VECTORS": self.num_vectors(),
             "N_THRES": 0, "THRES_BITS": 1, "OUT_BITS": acc_bits, "ACT_BIAS": 0,
             "WEIGHT_FILE": weight_file, "THRES_FILE": "",
-            "WEIGHT_RAM_STYLE": self.attr("weight_ram_style"),
+            "WEIGHT_RAM_STYLE": self.weight_ram_style(),
         }
         if self.has_thresholds:
             t, t_bits = self.hw_thresholds(model.get_initializer(self.onnx_node.input[2]))

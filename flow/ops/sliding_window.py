@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flow.ops.base import HWOp, Stream, dtype_attr, ram_style_for, require_divisible
+from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
 def output_dims(ifm: tuple[int, int], kernel, stride, pads) -> tuple[int, int]:
@@ -100,9 +100,15 @@ class SlidingWindow(HWOp):
         # reading and writing overlap; the busier side sets the pace
         return max(self.in_stream().words, self.out_stream().words)
 
-    def line_buffer_bits(self) -> int:
+    def line_buffer(self) -> Memory:
         (_, w), *_ = self.geometry()
-        return line_buffer_rows(*self.geometry()) * w * self.attr("channels") * self.out_dtype().bitwidth()
+        simd = self.attr("SIMD")
+        width = simd * self.out_dtype().bitwidth()
+        depth = line_buffer_rows(*self.geometry()) * w * (self.attr("channels") // simd)
+        return Memory("line_buffer", width, depth, ram_style_for(width * depth))
+
+    def memories(self):
+        return [self.line_buffer()]
 
     def rtl_params(self, model, memdir):
         (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()
@@ -110,5 +116,5 @@ class SlidingWindow(HWOp):
             "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
             "STRIDE_H": sh, "STRIDE_W": sw, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,
             "SIMD": self.attr("SIMD"), "BITS": self.out_dtype().bitwidth(),
-            "RAM_STYLE": ram_style_for(self.line_buffer_bits()),
+            "RAM_STYLE": self.line_buffer().style,
         }

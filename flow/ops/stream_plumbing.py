@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flow.ops.base import HWOp, Stream, require_divisible
+from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
 class _PassThrough(HWOp):
@@ -86,6 +86,12 @@ class FIFO(_PassThrough):
     def cycles(self):
         return self.stream().words
 
+    def memory(self) -> Memory:
+        width, depth = self.stream().bits, self.attr("depth")
+        return Memory("fifo", width, depth, ram_style_for(width * depth, self.attr("ram_style")))
+
+    def memories(self):
+        return [self.memory()]
+
     def rtl_params(self, model, memdir):
-        return {"WIDTH": self.stream().bits, "DEPTH": self.attr("depth"),
-                "RAM_STYLE": self.attr("ram_style")}
+        return {"WIDTH": self.stream().bits, "DEPTH": self.attr("depth"), "RAM_STYLE": self.memory().style}

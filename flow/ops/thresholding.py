@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Stream, dtype_attr, pack_fields, require_divisible, write_memh
+from flow.ops.base import HWOp, Memory, Stream, dtype_attr, pack_fields, require_divisible, write_memh
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bits
 
 
@@ -55,6 +55,13 @@ class Thresholding(HWOp):
 
     def cycles(self):
         return self.in_stream().words
+
+    def memories(self):
+        in_dt, out_dt = dtype_attr(self, "in_dtype"), self.out_dtype()
+        count = 1 if out_dt == DataType["BIPOLAR"] else 2 ** out_dt.bitwidth() - 1
+        width = self.attr("PE") * count * threshold_bits(int(in_dt.min()), int(in_dt.max()))
+        return [Memory("thresholds", width, self.attr("channels") // self.attr("PE"), "distributed",
+                       writable=False)]
 
     def rtl_params(self, model, memdir: Path):
         c, pe = self.attr("channels"), self.attr("PE")

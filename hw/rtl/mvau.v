@@ -1,0 +1,461 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * mvau: matrix-vector-activation unit. Each input vector of MW elements, arriving as
+ * MW/SIMD words of SIMD elements, is multiplied by an MW x MH weight matrix held in a ROM;
+ * MH/PE output words of PE channels leave per vector, either the accumulators or their
+ * multi-threshold activations. One synapse-fold step (SIMD x PE products) per cycle: the
+ * vector is buffered while neuron fold 0 consumes it and replayed for the other folds.
+ *
+ * Modes: 0 xnor (bipolar x bipolar as bits, popcount P, accumulator 2P - MW, thresholds
+ * compare P unsigned), 1 binary_weight (weight bit 1 = +1, 0 = -1, integer inputs),
+ * 2 int (integer x integer multiply-accumulate), 3 binary_input (input bit 1 = +1,
+ * 0 = -1, integer weights). Semantics: flow/ops/mvau.py.
+ *
+ * Pipeline (free running, no stall): issue (counters, weight and buffer read) -> products
+ * -> adder_tree -> accumulators (+ threshold read) -> threshold_unit -> output FIFO.
+ * The issue stage takes a credit per output word and stalls when the FIFO could fill, so
+ * nothing in flight ever waits; s_axis_tready and m_axis_tvalid come from registers only.
+ */
+module mvau #
+(
+    // elements per input vector (weight matrix rows)
+    parameter MW = 8,
+    // output channels (weight matrix columns)
+    parameter MH = 4,
+    // input elements per word (synapse parallelism), divides MW
+    parameter SIMD = 2,
+    // output channels per word (neuron parallelism), divides MH
+    parameter PE = 2,
+    // 0 = xnor, 1 = binary_weight, 2 = int, 3 = binary_input
+    parameter MODE = 0,
+    // width of an input element
+    parameter IN_BITS = 1,
+    // input elements are two's complement (1) or unsigned (0)
+    parameter IN_SIGNED = 0,
+    // width of a weight
+    parameter W_BITS = 1,
+    // weights are two's complement (1) or unsigned (0); modes int and binary_input
+    parameter W_SIGNED = 0,
+    // width of the (signed) accumulator value, the output width without thresholds
+    parameter ACC_BITS = 5,
+    // vectors per frame; the datapath does not depend on it
+    /* verilator lint_off UNUSEDPARAM */
+    parameter NUM_VECTORS = 1,
+    /* verilator lint_on UNUSEDPARAM */
+    // thresholds per channel, 0 = output the accumulators
+    parameter N_THRES = 0,
+    // width of a threshold (unsigned in mode xnor, two's complement otherwise)
+    parameter THRES_BITS = 1,
+    // width of an output element
+    parameter OUT_BITS = 5,
+    // added to the threshold count: the lowest output level
+    parameter ACT_BIAS = 0,
+    // $readmemh file of the weights: word nf*(MW/SIMD) + sf, field pe*SIMD + s
+    parameter WEIGHT_FILE = "",
+    // $readmemh file of the thresholds: word nf, field pe*N_THRES + k
+    parameter THRES_FILE = "",
+    // "auto", "block" or "distributed"; read by synthesis only
+    /* verilator lint_off UNUSEDPARAM */
+    parameter WEIGHT_RAM_STYLE = "auto"
+    /* verilator lint_on UNUSEDPARAM */
+)
+(
+    input  wire                     clk,
+    input  wire                     rst,
+
+    /*
+     * AXI-Stream input: SIMD elements of IN_BITS, element 0 in the LSBs
+     */
+    input  wire [SIMD*IN_BITS-1:0]  s_axis_tdata,
+    input  wire                     s_axis_tvalid,
+    output wire                     s_axis_tready,
+
+    /*
+     * AXI-Stream output: PE elements of OUT_BITS, channel nf*PE + 0 in the LSBs
+     */
+    output wire [PE*OUT_BITS-1:0]   m_axis_tdata,
+    output wire                     m_axis_tvalid,
+    input  wire                     m_axis_tready
+);
+
+localparam MODE_XNOR = 0;
+localparam MODE_BINARY_WEIGHT = 1;
+localparam MODE_INT = 2;
+localparam MODE_BINARY_INPUT = 3;
+
+// synapse folds (input words per vector) and neuron folds (output words per vector)
+localparam SF = MW / SIMD;
+localparam NF = MH / PE;
+localparam SF_BITS = SF > 1 ? $clog2(SF) : 1;
+localparam NF_BITS = NF > 1 ? $clog2(NF) : 1;
+localparam WADDR_BITS = SF * NF > 1 ? $clog2(SF * NF) : 1;
+localparam SF_LAST_I = SF - 1;
+localparam NF_LAST_I = NF - 1;
+localparam WADDR_LAST_I = SF * NF - 1;
+localparam [SF_BITS-1:0] SF_LAST = SF_LAST_I[SF_BITS-1:0];
+localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];
+localparam [WADDR_BITS-1:0] WADDR_LAST = WADDR_LAST_I[WADDR_BITS-1:0];
+
+// one product: a bit (xnor), +-x, or x * w; signed except in xnor
+localparam PROD_BITS = MODE == MODE_XNOR ? 1 :
+                       MODE == MODE_BINARY_WEIGHT ? IN_BITS + 1 :
+                       MODE == MODE_BINARY_INPUT ? W_BITS + 1 :
+                       IN_BITS + W_BITS + (IN_SIGNED == 0 && W_SIGNED == 0 ? 1 : 0);
+localparam PROD_SIGNED = MODE == MODE_XNOR ? 0 : 1;
+// radix-4 digits of a weight (mode int)
+localparam W_DIGITS = (W_BITS + 1) / 2;
+// accumulator: the popcount P in xnor, else the signed ACC_BITS value
+localparam ACC_W = MODE == MODE_XNOR ? $clog2(MW + 1) : ACC_BITS;
+// adder levels between registers in the dot-product tree
+localparam TREE_LEVELS_PER_REG = MODE == MODE_XNOR ? 4 : 3;
+
+// cycles from issue to the output FIFO's input (only sizes the FIFO; see adder_tree and
+// threshold_unit for their latencies)
+localparam TREE_LEVELS = SIMD > 1 ? $clog2(SIMD) : 1;
+localparam TREE_LATENCY = (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
+localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
+localparam THRES_LATENCY = N_THRES > 0 ? 2 + (COUNT_LEVELS + 3) / 4 : 0;
+localparam LATENCY = 3 + TREE_LATENCY + THRES_LATENCY;
+// a credit returns LATENCY + 3 cycles after its step issued (FIFO write, FIFO read,
+// handshake); with one output word per SF steps this many keep the issue stage busy
+localparam CREDITS = (LATENCY + 3 + SF - 1) / SF;
+localparam FIFO_DEPTH = CREDITS > 2 ? 1 << $clog2(CREDITS) : 2;
+// words the FIFO holds (memory and output register): the credits handed out
+localparam CAP = FIFO_DEPTH + 1;
+localparam CREDIT_BITS = $clog2(CAP + 1);
+localparam [CREDIT_BITS-1:0] CAP_C = CAP[CREDIT_BITS-1:0];
+
+initial begin
+    if (SIMD < 1 || MW % SIMD != 0) begin
+        $error("mvau: SIMD=%0d must divide MW=%0d", SIMD, MW);
+        $finish;
+    end
+    if (PE < 1 || MH % PE != 0) begin
+        $error("mvau: PE=%0d must divide MH=%0d", PE, MH);
+        $finish;
+    end
+    if (MODE < MODE_XNOR || MODE > MODE_BINARY_INPUT) begin
+        $error("mvau: MODE=%0d is not 0 (xnor), 1 (binary_weight), 2 (int) or 3 (binary_input)", MODE);
+        $finish;
+    end
+    if (MODE == MODE_BINARY_INPUT && IN_BITS != 1) begin
+        $error("mvau: binary_input takes 1-bit inputs (IN_BITS=%0d)", IN_BITS);
+        $finish;
+    end
+    if (MODE == MODE_XNOR && (IN_BITS != 1 || W_BITS != 1)) begin
+        $error("mvau: xnor takes 1-bit inputs and weights (IN_BITS=%0d W_BITS=%0d)", IN_BITS, W_BITS);
+        $finish;
+    end
+    if (MODE == MODE_BINARY_WEIGHT && W_BITS != 1) begin
+        $error("mvau: binary_weight takes 1-bit weights (W_BITS=%0d)", W_BITS);
+        $finish;
+    end
+    if (MODE == MODE_XNOR && ACC_BITS < ACC_W + 1) begin
+        $error("mvau: ACC_BITS=%0d cannot hold +-MW=%0d", ACC_BITS, MW);
+        $finish;
+    end
+    if (N_THRES == 0 && OUT_BITS != ACC_BITS) begin
+        $error("mvau: without thresholds OUT_BITS=%0d must equal ACC_BITS=%0d", OUT_BITS, ACC_BITS);
+        $finish;
+    end
+    if (N_THRES < 0 || NUM_VECTORS < 1) begin
+        $error("mvau: N_THRES=%0d must be >= 0 and NUM_VECTORS=%0d >= 1", N_THRES, NUM_VECTORS);
+        $finish;
+    end
+end
+
+/*
+ * Issue: one step (sf, nf) per cycle. Neuron fold 0 takes the input word from the stream
+ * (and keeps it in the vector buffer), the other folds replay it from the buffer. The last
+ * step of a fold takes a credit for the output word it makes.
+ */
+reg [SF_BITS-1:0] sf = 0;
+reg [NF_BITS-1:0] nf = 0;
+reg [WADDR_BITS-1:0] waddr = 0;
+reg [CREDIT_BITS-1:0] credits_used = 0;
+
+wire sf_last = sf == SF_LAST;
+wire nf_first = nf == 0;
+wire nf_last = nf == NF_LAST;
+wire step_ok = !sf_last || credits_used != CAP_C;
+wire issue = step_ok && (!nf_first || s_axis_tvalid);
+wire out_taken = m_axis_tvalid && m_axis_tready;
+
+assign s_axis_tready = nf_first && step_ok;
+
+always @(posedge clk) begin
+    if (rst) begin
+        sf <= 0;
+        nf <= 0;
+        waddr <= 0;
+        credits_used <= 0;
+    end else begin
+        if (issue) begin
+            sf <= sf_last ? {SF_BITS{1'b0}} : sf + 1'b1;
+            if (sf_last) begin
+                nf <= nf_last ? {NF_BITS{1'b0}} : nf + 1'b1;
+            end
+            waddr <= waddr == WADDR_LAST ? {WADDR_BITS{1'b0}} : waddr + 1'b1;
+        end
+        if (issue && sf_last && !out_taken) begin
+            credits_used <= credits_used + 1'b1;
+        end else if (!(issue && sf_last) && out_taken) begin
+            credits_used <= credits_used - 1'b1;
+        end
+    end
+end
+
+/*
+ * Stage 1: weight word and input word (registered reads)
+ */
+(* ram_style = WEIGHT_RAM_STYLE *)
+reg [PE*SIMD*W_BITS-1:0] weights [0:SF*NF-1];
+reg [PE*SIMD*W_BITS-1:0] w1 = 0;
+reg [SIMD*IN_BITS-1:0] x_stream = 0;
+wire [SIMD*IN_BITS-1:0] x1;
+// tag: {nf, last step of the fold, first step of the fold, valid}
+localparam TAG_BITS = NF_BITS + 3;
+reg [TAG_BITS-1:0] tag1 = 0;
+
+// no file (elaboration with the default parameters): no contents
+generate
+if (WEIGHT_FILE != "") begin : g_weight_init
+    initial begin
+        $readmemh(WEIGHT_FILE, weights);
+    end
+end
+endgenerate
+
+always @(posedge clk) begin
+    w1 <= weights[waddr];
+    x_stream <= s_axis_tdata;
+    if (rst) begin
+        tag1 <= 0;
+    end else begin
+        tag1 <= {nf, sf_last, sf == 0, issue};
+    end
+end
+
+generate
+if (NF > 1) begin : g_buffer
+    // the vector, replayed for neuron folds 1..NF-1
+    reg [SIMD*IN_BITS-1:0] buffer [0:SF-1];
+    reg [SIMD*IN_BITS-1:0] x_buffer = 0;
+    reg from_stream = 1'b0;
+    always @(posedge clk) begin
+        if (issue && nf_first) begin
+            buffer[sf] <= s_axis_tdata;
+        end
+        x_buffer <= buffer[sf];
+        from_stream <= nf_first;
+    end
+    assign x1 = from_stream ? x_stream : x_buffer;
+end else begin : g_no_buffer
+    assign x1 = x_stream;
+end
+endgenerate
+
+/*
+ * Stage 2: products, lane pe, element s at [(pe*SIMD + s)*PROD_BITS +: PROD_BITS]
+ */
+reg [PE*SIMD*PROD_BITS-1:0] prod2 = 0;
+reg [TAG_BITS-1:0] tag2 = 0;
+
+genvar pe, s;
+generate
+for (pe = 0; pe < PE; pe = pe + 1) begin : lane
+    for (s = 0; s < SIMD; s = s + 1) begin : elem
+        wire [IN_BITS-1:0] x = x1[s*IN_BITS +: IN_BITS];
+        wire [W_BITS-1:0] w = w1[(pe*SIMD + s)*W_BITS +: W_BITS];
+        wire [PROD_BITS-1:0] p;
+        if (MODE == MODE_XNOR) begin : g_xnor
+            assign p = ~(x ^ w);
+        end else begin : g_mul
+            // x extended to the product width
+            wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+            // w extended to the product width
+            wire [PROD_BITS-1:0] we = {{(PROD_BITS - W_BITS){W_SIGNED != 0 && w[W_BITS-1]}}, w};
+            if (MODE == MODE_BINARY_WEIGHT) begin : g_bw
+                assign p = w[0] ? xe : -xe;
+            end else if (MODE == MODE_BINARY_INPUT) begin : g_bi
+                assign p = x[0] ? we : -we;
+            end else begin : g_int
+                // radix-4 digits of the weight (LUTs, no DSP): x * w = sum over digits d of
+                // x * digit_d * 4^d, each x * digit a selection (0, x, 2x, 3x) rather than
+                // an adder per weight bit; the top digit is two's complement when W_SIGNED
+                wire [2*W_DIGITS-1:0] wd;
+                if (W_BITS % 2 != 0) begin : g_odd
+                    assign wd = {W_SIGNED != 0 && w[W_BITS-1], w};
+                end else begin : g_even
+                    assign wd = w;
+                end
+                reg [PROD_BITS-1:0] acc;
+                reg [PROD_BITS-1:0] part;
+                reg top;
+                integer d;
+                always @* begin
+                    acc = {PROD_BITS{1'b0}};
+                    for (d = 0; d < W_DIGITS; d = d + 1) begin
+                        top = W_SIGNED != 0 && d == W_DIGITS - 1;
+                        case (wd[2*d +: 2])
+                            2'd0: part = {PROD_BITS{1'b0}};
+                            2'd1: part = xe;
+                            2'd2: part = top ? -(xe << 1) : xe << 1;
+                            default: part = top ? -xe : xe + (xe << 1);
+                        endcase
+                        acc = acc + (part << (2*d));
+                    end
+                end
+                assign p = acc;
+            end
+        end
+        always @(posedge clk) begin
+            prod2[(pe*SIMD + s)*PROD_BITS +: PROD_BITS] <= p;
+        end
+    end
+end
+endgenerate
+
+always @(posedge clk) begin
+    if (rst) begin
+        tag2 <= 0;
+    end else begin
+        tag2 <= tag1;
+    end
+end
+
+/*
+ * Stage 3: one partial dot product per lane
+ */
+wire [PE*ACC_W-1:0] sum3;
+wire [TAG_BITS-1:0] tag3;
+
+adder_tree #(
+    .LANES(PE),
+    .N(SIMD),
+    .IN_BITS(PROD_BITS),
+    .SIGNED(PROD_SIGNED),
+    .OUT_BITS(ACC_W),
+    .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
+    .TAG_BITS(TAG_BITS)
+)
+dot_tree (
+    .clk(clk),
+    .rst(rst),
+    .in_data(prod2),
+    .in_tag(tag2),
+    .out_data(sum3),
+    .out_tag(tag3)
+);
+
+wire valid3 = tag3[0];
+wire first3 = tag3[1];
+wire last3 = tag3[2];
+// read by the threshold memory only
+/* verilator lint_off UNUSEDSIGNAL */
+wire [NF_BITS-1:0] nf3 = tag3[TAG_BITS-1:3];
+/* verilator lint_on UNUSEDSIGNAL */
+
+/*
+ * Stage 4: accumulators; a vector's fold is complete when its last step lands
+ */
+reg [PE*ACC_W-1:0] acc4 = 0;
+reg valid4 = 1'b0;
+
+integer i;
+always @(posedge clk) begin
+    if (valid3) begin
+        for (i = 0; i < PE; i = i + 1) begin
+            acc4[i*ACC_W +: ACC_W] <= (first3 ? {ACC_W{1'b0}} : acc4[i*ACC_W +: ACC_W])
+                                      + sum3[i*ACC_W +: ACC_W];
+        end
+    end
+    if (rst) begin
+        valid4 <= 1'b0;
+    end else begin
+        valid4 <= valid3 && last3;
+    end
+end
+
+/*
+ * Stage 5: activation (or the accumulators as they are) into the output FIFO
+ */
+wire [PE*OUT_BITS-1:0] out5;
+wire valid5;
+
+generate
+if (N_THRES > 0) begin : g_thres
+    reg [PE*N_THRES*THRES_BITS-1:0] thresholds [0:NF-1];
+    reg [PE*N_THRES*THRES_BITS-1:0] thres4 = 0;
+
+    if (THRES_FILE != "") begin : g_thres_init
+        initial begin
+            $readmemh(THRES_FILE, thresholds);
+        end
+    end
+
+    // read while the last step of the fold accumulates, ready beside its result
+    always @(posedge clk) begin
+        thres4 <= thresholds[nf3];
+    end
+
+    threshold_unit #(
+        .PE(PE),
+        .IN_BITS(ACC_W),
+        .IN_SIGNED(MODE == MODE_XNOR ? 0 : 1),
+        .N_THRES(N_THRES),
+        .THRES_BITS(THRES_BITS),
+        .THRES_SIGNED(MODE == MODE_XNOR ? 0 : 1),
+        .OUT_BITS(OUT_BITS),
+        .ACT_BIAS(ACT_BIAS)
+    )
+    activation (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(valid4),
+        .in_data(acc4),
+        .in_thres(thres4),
+        .out_valid(valid5),
+        .out_data(out5)
+    );
+end else if (MODE == MODE_XNOR) begin : g_popcount_out
+    // acc = 2P - MW
+    localparam [OUT_BITS-1:0] MW_C = MW[OUT_BITS-1:0];
+    for (pe = 0; pe < PE; pe = pe + 1) begin : lane
+        wire [OUT_BITS-1:0] count = {{(OUT_BITS - ACC_W){1'b0}}, acc4[pe*ACC_W +: ACC_W]};
+        assign out5[pe*OUT_BITS +: OUT_BITS] = (count << 1) - MW_C;
+    end
+    assign valid5 = valid4;
+end else begin : g_acc_out
+    assign out5 = acc4;
+    assign valid5 = valid4;
+end
+endgenerate
+
+// never refuses a word: the credits keep it from filling
+/* verilator lint_off UNUSEDSIGNAL */
+wire fifo_ready;
+/* verilator lint_on UNUSEDSIGNAL */
+
+fifo #(
+    .WIDTH(PE*OUT_BITS),
+    .DEPTH(FIFO_DEPTH),
+    .RAM_STYLE("distributed")
+)
+out_fifo (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(out5),
+    .s_axis_tvalid(valid5),
+    .s_axis_tready(fifo_ready),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready)
+);
+
+endmodule
+
+`resetall

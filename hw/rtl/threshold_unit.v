@@ -1,0 +1,137 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * threshold_unit: multi-threshold activation of PE channels side by side. Output of a
+ * channel = ACT_BIAS + the number of its N_THRES thresholds that the input reaches
+ * (value >= threshold), in OUT_BITS two's complement; a bipolar output (OUT_BITS = 1,
+ * ACT_BIAS = 0, N_THRES = 1) is the count itself. The count is the sum of the compare bits,
+ * so it is exact for any thresholds, ascending or not. No handshake: it advances every
+ * cycle, in_valid travels with the data.
+ * Pipeline: compare register, adder_tree (LEVELS_PER_REG = 4), bias register; latency
+ * 2 + max(1, ceil(clog2(N_THRES) / 4)) cycles.
+ * Shared by mvau (absorbed activations) and thresholding (standalone).
+ */
+module threshold_unit #
+(
+    // channels thresholded side by side
+    parameter PE = 1,
+    // width of an input value
+    parameter IN_BITS = 8,
+    // input values are two's complement (1) or unsigned (0)
+    parameter IN_SIGNED = 1,
+    // thresholds per channel
+    parameter N_THRES = 1,
+    // width of a threshold
+    parameter THRES_BITS = 8,
+    // thresholds are two's complement (1) or unsigned (0)
+    parameter THRES_SIGNED = 1,
+    // width of an output value
+    parameter OUT_BITS = 1,
+    // added to the count: the lowest output level
+    parameter ACT_BIAS = 0
+)
+(
+    input  wire                           clk,
+    input  wire                           rst,
+
+    // channel p at [p*IN_BITS +: IN_BITS]
+    input  wire                           in_valid,
+    input  wire [PE*IN_BITS-1:0]          in_data,
+    // threshold k of channel p at [(p*N_THRES + k)*THRES_BITS +: THRES_BITS]; same cycle as in_data
+    input  wire [PE*N_THRES*THRES_BITS-1:0] in_thres,
+
+    // channel p at [p*OUT_BITS +: OUT_BITS]
+    output wire                           out_valid,
+    output wire [PE*OUT_BITS-1:0]         out_data
+);
+
+// both sides extended to a common signed width, so one signed compare serves all cases
+localparam CMP_BITS = (IN_BITS > THRES_BITS ? IN_BITS : THRES_BITS) + 1;
+// the bias as an OUT_BITS two's complement constant
+localparam [OUT_BITS-1:0] BIAS = ACT_BIAS[OUT_BITS-1:0];
+
+initial begin
+    if (PE < 1 || IN_BITS < 1 || N_THRES < 1 || THRES_BITS < 1 || OUT_BITS < 1) begin
+        $error("threshold_unit: PE, IN_BITS, N_THRES, THRES_BITS, OUT_BITS must be >= 1");
+        $finish;
+    end
+    if (OUT_BITS < 31 && N_THRES >= (1 << OUT_BITS)) begin
+        $error("threshold_unit: %0d thresholds give %0d levels, more than OUT_BITS=%0d hold",
+               N_THRES, N_THRES + 1, OUT_BITS);
+        $finish;
+    end
+end
+
+// stage 1: compare bits, bit p*N_THRES + k = (value of channel p >= its threshold k)
+reg [PE*N_THRES-1:0] ge = 0;
+reg ge_valid = 1'b0;
+
+genvar p, k;
+generate
+for (p = 0; p < PE; p = p + 1) begin : chan
+    wire [IN_BITS-1:0] x = in_data[p*IN_BITS +: IN_BITS];
+    wire [CMP_BITS-1:0] xe = {{(CMP_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+    for (k = 0; k < N_THRES; k = k + 1) begin : thres
+        wire [THRES_BITS-1:0] t = in_thres[(p*N_THRES + k)*THRES_BITS +: THRES_BITS];
+        wire [CMP_BITS-1:0] te = {{(CMP_BITS - THRES_BITS){THRES_SIGNED != 0 && t[THRES_BITS-1]}}, t};
+        always @(posedge clk) begin
+            ge[p*N_THRES + k] <= $signed(xe) >= $signed(te);
+        end
+    end
+end
+endgenerate
+
+always @(posedge clk) begin
+    if (rst) begin
+        ge_valid <= 1'b0;
+    end else begin
+        ge_valid <= in_valid;
+    end
+end
+
+// stage 2: count the compare bits of each channel
+wire [PE*OUT_BITS-1:0] count;
+wire count_valid;
+
+adder_tree #(
+    .LANES(PE),
+    .N(N_THRES),
+    .IN_BITS(1),
+    .SIGNED(0),
+    .OUT_BITS(OUT_BITS),
+    .LEVELS_PER_REG(4),
+    .TAG_BITS(1)
+)
+count_tree (
+    .clk(clk),
+    .rst(rst),
+    .in_data(ge),
+    .in_tag(ge_valid),
+    .out_data(count),
+    .out_tag(count_valid)
+);
+
+// stage 3: add the bias
+reg [PE*OUT_BITS-1:0] level = 0;
+reg level_valid = 1'b0;
+
+integer i;
+always @(posedge clk) begin
+    for (i = 0; i < PE; i = i + 1) begin
+        level[i*OUT_BITS +: OUT_BITS] <= count[i*OUT_BITS +: OUT_BITS] + BIAS;
+    end
+    if (rst) begin
+        level_valid <= 1'b0;
+    end else begin
+        level_valid <= count_valid;
+    end
+end
+
+assign out_valid = level_valid;
+assign out_data = level;
+
+endmodule
+
+`resetall

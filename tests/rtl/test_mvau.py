@@ -1,0 +1,127 @@
+"""mvau: the RTL equals MVAU.compute bit for bit, under gaps and back-pressure, at the analytic rate."""
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.ops.mvau import mvau_mode
+from flow.ops.thresholds import signed_bits
+from flow.sim.op_sim import simulate_op, steady_state_cycles
+from flow.sim.rtl_sources import rtl_sources
+from flow.sim.verilator import lint
+from tests.helpers import random_values, single_op_model
+
+# (MW, MH, SIMD, PE, in dtype, weight dtype, out dtype (None: the accumulators), act_bias,
+#  vector_dims). Mode follows from the dtypes (flow.ops.mvau.mvau_mode): BIPOLAR x BIPOLAR
+#  xnor, integer x BIPOLAR weights binary_weight, BIPOLAR x integer weights binary_input,
+#  else int. Each line is one Verilator build.
+CASES = [
+    # xnor: partial SIMD and PE, bipolar activation, 3 vectors per frame
+    (16, 8, 4, 2, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [3]),
+    # xnor: full SIMD (MW/SIMD = 1, 5-level popcount), PE = 1, accumulators out
+    (32, 6, 32, 1, "BIPOLAR", "BIPOLAR", None, 0, [2, 2]),
+    # xnor: SIMD = 1, full PE (MH/PE = 1), 2-bit unsigned activation
+    (9, 4, 1, 4, "BIPOLAR", "BIPOLAR", "UINT2", 0, []),
+    # binary_weight: signed inputs, accumulators out
+    (8, 6, 2, 3, "INT4", "BIPOLAR", None, 0, [2]),
+    # binary_weight: unsigned inputs, full SIMD, 4-bit signed activation
+    (6, 4, 6, 2, "UINT4", "BIPOLAR", "INT4", -8, [3]),
+    # int INT4 x INT4: accumulators out, MW/SIMD = 4, MH/PE = 2
+    (32, 8, 8, 4, "INT4", "INT4", None, 0, [2]),
+    # int INT4 x INT4: fully unfolded (one output word per cycle), 2-bit signed activation
+    (16, 16, 16, 16, "INT4", "INT4", "INT2", -2, [4, 4]),
+    # int unsigned x signed (odd weight width), 4-bit unsigned activation
+    (12, 4, 3, 1, "UINT4", "INT3", "UINT4", 0, [2]),
+    # int unsigned x unsigned, SIMD = PE = 1, bipolar activation
+    (4, 2, 1, 1, "UINT4", "UINT2", "BIPOLAR", 0, [5]),
+    # binary_input: bipolar activations x INT4 weights (a binary net's INT4 last layer)
+    (24, 6, 4, 3, "BIPOLAR", "INT4", None, 0, [2]),
+    # binary_input: odd weight width, 4-bit signed activation
+    (10, 4, 5, 2, "BIPOLAR", "INT3", "INT4", -8, [3]),
+]
+IDS = [f"{c[4]}x{c[5]}-{c[0]}x{c[1]}-s{c[2]}p{c[3]}-{c[6]}" for c in CASES]
+
+
+def acc_range(weights: np.ndarray, in_dt: DataType) -> tuple[int, int]:
+    """Exact range of x @ W over every input x of in_dt."""
+    lo_x, hi_x = int(in_dt.min()), int(in_dt.max())
+    lo = np.minimum(weights * lo_x, weights * hi_x).sum(axis=0)
+    hi = np.maximum(weights * lo_x, weights * hi_x).sum(axis=0)
+    return int(lo.min()), int(hi.max())
+
+
+def random_thresholds(rng, acc: np.ndarray, n_thres: int, lo: int, hi: int) -> np.ndarray:
+    """(C, n_thres) ascending thresholds drawn from each channel's observed accumulators, so
+    outputs take several levels; a few reach past the accumulator range (clamped in hardware)."""
+    acc = acc.reshape(-1, acc.shape[-1])
+    t = np.empty((acc.shape[1], n_thres), dtype=np.int64)
+    for c in range(acc.shape[1]):
+        v = acc[:, c]
+        t[c] = np.sort(rng.integers(v.min(), v.max() + 1, size=n_thres))
+    t[0, -1] = hi + 7          # never reached
+    t[-1, 0] = lo - 7          # always reached
+    return t
+
+
+def make_case(case, frames: int, seed: int = 0):
+    """One-node MVAU model and `frames` random input frames for a CASES entry. The weights
+    (hence the RTL parameters and the build) depend on the case and seed only."""
+    mw, mh, simd, pe, in_name, w_name, out_name, act_bias, vdims = case
+    rng = np.random.default_rng(seed + 1000 * mw + mh)
+    in_dt, w_dt = DataType[in_name], DataType[w_name]
+    weights = random_values(rng, w_dt, (mw, mh))
+    x = random_values(rng, in_dt, (frames, *vdims, mw))
+    lo, hi = acc_range(weights, in_dt)
+    acc_dt = f"INT{signed_bits(lo, hi)}"
+    inits = {"weights": weights}
+    if out_name is not None:
+        n_thres = 1 if out_name == "BIPOLAR" else 2 ** DataType[out_name].bitwidth() - 1
+        acc = x.astype(np.int64) @ weights
+        inits["thresholds"] = random_thresholds(rng, acc, n_thres, lo, hi)
+    attrs = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, mode=mvau_mode(DataType[in_name], DataType[w_name]),
+                 in_dtype=in_name, w_dtype=w_name, acc_dtype=acc_dt,
+                 out_dtype=out_name or acc_dt, act_bias=act_bias)
+    if vdims:
+        attrs["vector_dims"] = vdims
+    model = single_op_model("MVAU", x.shape, inits, **attrs)
+    return model, model.graph.node[0], x
+
+
+def reference(model, node, x):
+    op = getCustomOp(node)
+    params = [model.get_initializer(name) for name in node.input[1:]]
+    return op.compute(x, *params)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_mvau_matches_model(tmp_path, case):
+    model, node, x = make_case(case, frames=3)
+    getCustomOp(node).check_folding()
+    expected = reference(model, node, x)
+    assert len(np.unique(expected)) > 1, "test data gives a constant output"
+    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.5)]:
+        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
+        assert np.array_equal(y, expected), (
+            f"seed {seed}, in_gap {gap}, out_stall {stall}: "
+            f"{np.count_nonzero(y != expected)} of {y.size} outputs differ")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_mvau_steady_state_cycles(tmp_path, case):
+    model, node, x = make_case(case, frames=4)
+    op = getCustomOp(node)
+    y, stats = simulate_op(model, node, x, tmp_path)
+    assert np.array_equal(y, reference(model, node, x))
+    cycles = steady_state_cycles(stats)
+    assert abs(cycles - op.cycles()) <= 0.1 * op.cycles(), (cycles, op.cycles())
+
+
+LINT_CASES = [0, 1, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in LINT_CASES], ids=[IDS[i] for i in LINT_CASES])
+def test_mvau_lint_clean(tmp_path, case):
+    model, node, _ = make_case(case, frames=1)
+    params = getCustomOp(node).rtl_params(model, tmp_path)
+    assert lint("mvau", rtl_sources("mvau"), params) == "", params
