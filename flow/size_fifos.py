@@ -1,11 +1,15 @@
-"""FIFO sizing by simulation: run the design with deep FIFOs, keep what each one needed.
+"""FIFO sizing by simulation: the shallowest FIFOs that keep the design's full throughput.
 
-With every FIFO deeper than anything it could hold, no op is ever blocked by a full FIFO.
-The input is paced to the design's own rate (one frame per bottleneck interval), as a
-continuous stream arrives; unpaced, the ops ahead of the bottleneck would run a whole frame
-ahead and every FIFO in front of it would grow to a frame. Each FIFO's largest fill (the
-harness prints it) becomes its depth (next power of two), so in the sized design no FIFO
-fills either and it runs as the deep one did; the build's throughput run checks that.
+1. Every FIFO deeper than anything it could hold: no op is ever blocked by a full FIFO. Fed at
+   the design's own rate (one frame per bottleneck interval, as a continuous stream arrives),
+   each FIFO's largest fill (printed by the harness) is what it ever needs; fed as fast as it
+   will take, the design shows its unthrottled cycles per frame.
+2. Candidates from cheap to safe: every FIFO at depth 2; the largest fills capped at a
+   LUTRAM-sized depth; the largest fills themselves (which never fill, so the design runs as
+   the deep one did). The first candidate whose cycles per frame stay within 1% of the
+   unthrottled figure is kept.
+
+Each candidate is one more Verilator build; ccache reuses the unchanged ops' objects.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.codegen_rtl import generate_rtl
+from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 
 SIZING_FRAMES = 6
 MAX_DEPTH = 1 << 15
+CAPPED_DEPTH = 32
+TOLERANCE = 1.01
 
 
 def next_pow2(n: int) -> int:
@@ -30,23 +37,46 @@ def next_pow2(n: int) -> int:
 
 def fifo_depths_by_simulation(model: ModelWrapper, x_hw: np.ndarray, keep: set[str]) -> dict:
     """{FIFO name: {"depth": d}} for every FIFO not in `keep` (a folding dict)."""
-    fifos = [n for n in model.graph.node if n.op_type == "FIFO" and n.name not in keep]
+    fifos = [n.name for n in model.graph.node if n.op_type == "FIFO" and n.name not in keep]
     if not fifos:
         return {}
-    deep = ModelWrapper(model.model.__deepcopy__())
-    for node in deep.graph.node:
-        if node.op_type == "FIFO" and node.name not in keep:
-            op = getCustomOp(node)
-            op.set_nodeattr("depth", min(MAX_DEPTH, next_pow2(op.stream().words + 2)))
     frames = x_hw[np.arange(SIZING_FRAMES) % len(x_hw)]
     interval = max(getCustomOp(n).cycles() for n in model.graph.node)
+    deep = {name: min(MAX_DEPTH, next_pow2(_fifo(model, name).stream().words + 2)) for name in fifos}
     with tempfile.TemporaryDirectory() as tmp:
-        design = generate_rtl(deep, Path(tmp) / "rtl", "fifo_sizing")
-        _, stats = simulate_design(build_design(design), design, deep, frames, in_period=interval)
+        fills, _ = _run(model, deep, frames, Path(tmp) / "deep", in_period=interval)
+        _, unthrottled = _run(model, deep, frames, Path(tmp) / "deep")
+        needed = {name: next_pow2(max(2, fills.get(name, 0) - 1)) for name in fifos}  # capacity depth + 1
+        candidates = [{name: 2 for name in fifos},
+                      {name: min(d, CAPPED_DEPTH) for name, d in needed.items()},
+                      needed]
+        chosen = needed
+        for i, depths in enumerate(candidates[:-1]):
+            if i and depths == candidates[i - 1]:
+                continue
+            _, cycles = _run(model, depths, frames, Path(tmp) / f"candidate{i}")
+            if cycles <= TOLERANCE * unthrottled:
+                chosen = depths
+                break
+    return {name: {"depth": depth} for name, depth in chosen.items()}
+
+
+def _fifo(model, name):
+    return getCustomOp(next(n for n in model.graph.node if n.name == name))
+
+
+def _run(model: ModelWrapper, depths: dict, frames: np.ndarray, workdir: Path,
+         in_period: float = 0.0) -> tuple[dict, float]:
+    """(largest fill per FIFO, steady-state cycles per frame) with the given FIFO depths."""
+    trial = ModelWrapper(model.model.__deepcopy__())
+    for node in trial.graph.node:
+        if node.name in depths:
+            getCustomOp(node).set_nodeattr("depth", depths[node.name])
+    design = generate_rtl(trial, workdir, "fifo_sizing")
+    _, stats = simulate_design(build_design(design), design, trial, frames, in_period=in_period)
     fills = {}
     for line in stats["log"].splitlines():
         if line.startswith("FIFO_MAX_FILL"):
             _, path, value = line.split()
             fills[path.split(".")[-1]] = int(value)
-    # capacity is depth + 1 (memory plus output register)
-    return {n.name: {"depth": next_pow2(max(2, fills.get(n.name, 0) - 1))} for n in fifos}
+    return fills, steady_state_cycles(stats)

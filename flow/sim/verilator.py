@@ -82,7 +82,7 @@ class Simulator:
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
         and last accepted output word), log (what the design printed).
         """
-        workdir = Path(workdir)
+        workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             tmp = Path(tmp)

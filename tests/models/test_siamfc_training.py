@@ -1,0 +1,104 @@
+"""The siamfc recipe (tiny sizes): checkpoints, exact resume; the tracking evaluation CLI."""
+
+import json
+
+import pytest
+import torch
+
+from models.data.synthetic_tracking import main as write_benchmark
+from models.evaluate import main as evaluate_main
+from models.siamfc import load_siamfc
+from models.train import main as train_main
+
+TINY = [
+    "siamfc",
+    "--preset",
+    "binary",
+    "--width",
+    "0.25",
+    "--pairs",
+    "8",
+    "--val-pairs",
+    "4",
+    "--batch-size",
+    "4",
+    "--epochs",
+    "2",
+    "--sequences",
+    "2",
+    "--val-sequences",
+    "1",
+    "--frames",
+    "8",
+    "--search-size",
+    "159",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("siamfc")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QNNFLOW_CACHE", str(root / "cache"))
+        mp.setenv("TQDM_DISABLE", "1")
+        straight = train_main(TINY + ["--out", str(root / "straight")])
+        train_main(TINY + ["--out", str(root / "resumed"), "--stop-after", "1"])
+        resumed = train_main(TINY + ["--out", str(root / "resumed"), "--resume"])
+    return root, straight, resumed
+
+
+def test_training_writes_checkpoints_and_resumes_exactly(trained):
+    root, straight, resumed = trained
+    assert [h["epoch"] for h in straight] == [1, 2]
+    assert straight == resumed
+    a = torch.load(root / "straight" / "checkpoint.pt", weights_only=False)
+    b = torch.load(root / "resumed" / "checkpoint.pt", weights_only=False)
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    assert a["config"]["preset"] == "binary" and (root / "straight" / "best.pt").is_file()
+    net = load_siamfc(root / "straight" / "best.pt")
+    assert net.preset.name == "binary" and net.backbone.width == 0.25 and not net.training
+
+
+def test_resume_refuses_other_options(trained):
+    root, _, _ = trained
+    changed = [a if a != "0.25" else "0.5" for a in TINY]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QNNFLOW_CACHE", str(root / "cache"))
+        with pytest.raises(SystemExit, match="width=0.25"):
+            train_main(changed + ["--out", str(root / "straight"), "--resume"])
+
+
+def test_tracking_evaluation_writes_json_markdown_and_plots(trained):
+    root, _, _ = trained
+    bench = root / "bench"
+    write_benchmark(
+        ["--out", str(bench), "--sequences", "2", "--frames", "4", "--size", "200", "150"]
+    )
+    out = root / "eval"
+    results = evaluate_main(
+        [
+            "tracking",
+            "--benchmark",
+            str(bench),
+            "--checkpoint",
+            str(root / "straight" / "best.pt"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert list(results) == ["binary"]
+    report = json.loads((out / "tracking.json").read_text())
+    summary = report["trackers"]["binary"]["average"]
+    assert summary["sequences"] == 2 and summary["frames"] == 8
+    assert 0 <= summary["precision_20"] <= 1 and 0 <= summary["auc"] <= 1
+    table = (out / "tracking.md").read_text()
+    assert "| - | binary | INT4 | BINARY | INT4 | BINARY |" in table
+    assert (out / "precision.png").is_file() and (out / "success.png").is_file()
+    merged = root / "merged"
+    again = evaluate_main(["tracking", "--merge", str(out / "tracking.json"), "--out", str(merged)])
+    assert again["binary"]["average"] == results["binary"]["average"]
+    assert (merged / "tracking.md").read_text() == table
+    with pytest.raises(SystemExit, match="with 3 scales, not"):
+        evaluate_main(["tracking", "--merge", str(out / "tracking.json"), "--scales", "5",
+                       "--out", str(merged)])

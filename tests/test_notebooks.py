@@ -1,0 +1,21 @@
+"""Every notebook runs top to bottom (executed with nbclient on the project's kernel)."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("NOTEBOOK_BUILD_DIR", str(tmp_path / "build"))
+    monkeypatch.setenv("NOTEBOOK_INPUTS", "8")
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=1200, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parents[1])}}).execute()
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
