@@ -4,12 +4,13 @@
    the design's own rate (one frame per bottleneck interval, as a continuous stream arrives),
    each FIFO's largest fill (printed by the harness) is what it ever needs; fed as fast as it
    will take, the design shows its unthrottled cycles per frame.
-2. Candidates from cheap to safe: every FIFO at depth 2; the largest fills capped at a
-   LUTRAM-sized depth; the largest fills themselves (which never fill, so the design runs as
-   the deep one did). The first candidate whose cycles per frame stay within 1% of the
-   unthrottled figure is kept.
-
-Each candidate is one more Verilator build; ccache reuses the unchanged ops' objects.
+2. The largest fills themselves never fill, so with them the design runs as the deep one did.
+   When they cost block RAM, the fills capped at a LUTRAM-sized depth are tried first and
+   kept if the cycles per frame stay within 1% of the unthrottled figure (one more Verilator
+   build; ccache reuses the unchanged ops' objects). Deep FIFOs in front of an op that works
+   near the bottleneck's rate are usually what keeps it from starving (cnv_w1a1: capping at
+   32 costs 45% of the throughput), so the cap often fails; a per-FIFO search would find
+   depths in between at the price of a build per trial.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.codegen_rtl import generate_rtl
+from flow.ops.base import ram_style_for
 from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 
@@ -47,18 +49,21 @@ def fifo_depths_by_simulation(model: ModelWrapper, x_hw: np.ndarray, keep: set[s
         fills, _ = _run(model, deep, frames, Path(tmp) / "deep", in_period=interval)
         _, unthrottled = _run(model, deep, frames, Path(tmp) / "deep")
         needed = {name: next_pow2(max(2, fills.get(name, 0) - 1)) for name in fifos}  # capacity depth + 1
-        candidates = [{name: 2 for name in fifos},
-                      {name: min(d, CAPPED_DEPTH) for name, d in needed.items()},
-                      needed]
         chosen = needed
-        for i, depths in enumerate(candidates[:-1]):
-            if i and depths == candidates[i - 1]:
-                continue
-            _, cycles = _run(model, depths, frames, Path(tmp) / f"candidate{i}")
+        capped = {name: min(d, CAPPED_DEPTH) for name, d in needed.items()}
+        if capped != needed and _uses_block_ram(model, needed):
+            _, cycles = _run(model, capped, frames, Path(tmp) / "capped")
             if cycles <= TOLERANCE * unthrottled:
-                chosen = depths
-                break
+                chosen = capped
     return {name: {"depth": depth} for name, depth in chosen.items()}
+
+
+def _uses_block_ram(model: ModelWrapper, depths: dict) -> bool:
+    for name, depth in depths.items():
+        op = _fifo(model, name)
+        if ram_style_for(op.stream().bits * depth, op.attr("ram_style")) == "block":
+            return True
+    return False
 
 
 def _fifo(model, name):

@@ -1,0 +1,1 @@
+"""Networks, quantisation presets, datasets, training and evaluation (the torch side)."""
