@@ -71,6 +71,30 @@ def _match_windows_to_mvaus(model: ModelWrapper, explicit: set[str]) -> None:
                 window.set_nodeattr("SIMD", simd)
 
 
+def fit_memories(model: ModelWrapper, board) -> None:
+    """Move MVAU weight memories left on "auto" from block RAM to LUTs while the design is over
+    its BRAM budget and under its LUT budget, the least BRAM-efficient (fewest bits per block)
+    first: wide, shallow weight words fill a block poorly."""
+    from flow.estimate import bram36_count, total_resources
+
+    budget = board.budget()
+    movable = []
+    for node in model.graph.node:
+        if node.op_type == "MVAU":
+            op = getCustomOp(node)
+            depth, width = op.weight_memory_shape()
+            if op.attr("weight_ram_style") == "auto" and op.weight_ram_style() == "block":
+                movable.append((width * depth / bram36_count(width, depth), op))
+    for _, op in sorted(movable, key=lambda item: item[0]):
+        total = total_resources(model)
+        if total["BRAM36"] <= budget["BRAM36"]:
+            return
+        op.set_nodeattr("weight_ram_style", "distributed")
+        if total_resources(model)["LUT"] > budget["LUT"]:
+            op.set_nodeattr("weight_ram_style", "auto")
+            return
+
+
 def check_folding(model: ModelWrapper) -> None:
     for node in model.graph.node:
         getCustomOp(node).check_folding()

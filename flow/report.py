@@ -158,15 +158,16 @@ def render_markdown(r: dict) -> str:
     lines += ["", f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
                   f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame.", "",
               "## Ops", "",
-              "| op | from | folding | analytic cycles | measured cycles | ratio | LUT | BRAM36 | RTL = numpy |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "| op | from | folding | analytic cycles | measured cycles | ratio | LUT | FF | BRAM36 | DSP | RTL = numpy |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for o in r["ops"]:
         if o["op_type"] == "FIFO":
             continue
         fold = ", ".join(f"{k}={v}" for k, v in o["folding"].items())
         lines.append(f"| {o['name']} | {o['source'].removeprefix('from ')} | {fold} | {_fmt(o['analytic_cycles'])} | "
                      f"{_fmt(o['measured_cycles'], 1)} | {_fmt(o.get('measured_over_analytic'), 3)} | "
-                     f"{_fmt(o['resources']['LUT'], 0)} | {_fmt(o['resources']['BRAM36'], 1)} | "
+                     f"{_fmt(o['resources']['LUT'], 0)} | {_fmt(o['resources']['FF'], 0)} | "
+                     f"{_fmt(o['resources']['BRAM36'], 1)} | {_fmt(o['resources']['DSP'], 0)} | "
                      f"{'-' if o['rtl_equal'] is None else ('yes' if o['rtl_equal'] else '**no**')} |")
     fifos = [o for o in r["ops"] if o["op_type"] == "FIFO"]
     lines += ["", f"Plus {len(fifos)} FIFOs (depths {sorted({o['folding']['depth'] for o in fifos})}).", "",

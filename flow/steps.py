@@ -20,7 +20,7 @@ from flow import verify
 from flow.board import load_board
 from flow.codegen_rtl import RTLDesign, generate_rtl
 from flow.estimate import op_resources, total_resources
-from flow.fold import apply_folding, auto_folding, folding_of, load_folding
+from flow.fold import apply_folding, auto_folding, fit_memories, folding_of, load_folding
 from flow.frontend import clean, export_brevitas, load_qonnx
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import lower_to_hardware
@@ -158,9 +158,11 @@ def step_fold(cfg: BuildConfig) -> None:
     model = insert_plumbing(apply_folding(model, folding, plumbing_later=True))
     fifos = {k: v for k, v in folding.items() if k.startswith("FIFO_")}
     apply_folding(model, fifos)
+    fit_memories(model, board)
     check_budget(model, board)
     x = verify.to_channels_last(np.load(cfg.path("reference_outputs.npz"))[CORE_IN])
     apply_folding(model, fifo_depths_by_simulation(model, x, keep=set(fifos)))
+    fit_memories(model, board)
     check_budget(model, board)
     model.save(str(cfg.path("30_folded.onnx")))
     _write_json(cfg.path("folding.json"), folding_of(model))
@@ -182,6 +184,7 @@ def max_fps_folding(model: ModelWrapper, clock_mhz: float, board) -> dict:
     def fits(fps):
         trial = ModelWrapper(onnx.ModelProto.FromString(model.model.SerializeToString()))
         trial = insert_plumbing(apply_folding(trial, auto_folding(trial, fps, clock_mhz)))
+        fit_memories(trial, board)
         try:
             check_budget(trial, board)
             return True

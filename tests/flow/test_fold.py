@@ -83,3 +83,26 @@ def test_budget_violation_names_the_largest_ops(convnet):
     tiny.resources.update({"LUT": 500})
     with pytest.raises(FoldingError, match=r"exceeds the xc7z020clg400-1 budget .*LUT .*largest LUT: MVAU"):
         check_budget(hw, tiny)
+
+
+def test_weights_move_to_luts_when_block_ram_runs_out():
+    from qonnx.core.datatype import DataType
+
+    from flow.estimate import total_resources
+    from flow.fold import fit_memories
+    from tests.helpers import random_values, single_op_model
+
+    rng = np.random.default_rng(0)
+    model = single_op_model("MVAU", (1, 256), {"W": random_values(rng, DataType["INT4"], (256, 64))},
+                            MW=256, MH=64, SIMD=16, PE=4, mode="int", in_dtype="INT4", w_dtype="INT4",
+                            acc_dtype="INT16", out_dtype="INT16")
+    op = getCustomOp(model.graph.node[0])
+    assert op.weight_ram_style() == "block"
+    board = load_board()
+    assert total_resources(model)["BRAM36"] > 0
+    fit_memories(model, board)
+    assert op.weight_ram_style() == "block"  # fits: nothing moves
+    board.resources.update({"BRAM36": 0})
+    fit_memories(model, board)
+    assert op.weight_ram_style() == "distributed"
+    assert total_resources(model)["BRAM36"] == 0
