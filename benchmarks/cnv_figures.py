@@ -61,11 +61,11 @@ def main(argv=None) -> None:
         rows.append(summarize(name, out))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cnv_figures.json").write_text(json.dumps({"finn": FINN, "builds": rows}, indent=2) + "\n")
-    lines = ["| build | folding | fps @100 MHz (measured) | LUT (Yosys) | FF (Yosys) | BRAM36 (Yosys) | DSP | "
-             "fps/LUT vs FINN | LUT est./Yosys | BRAM est./Yosys | L0..L4 | op cycles measured/analytic |",
+    lines = [("| build | folding | fps @100 MHz (measured) | LUT (Yosys) | FF (Yosys) | BRAM36 (Yosys) | DSP | "
+             "fps/LUT vs FINN | LUT est./Yosys | BRAM est./Yosys | L0..L4 | op cycles measured/analytic |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|",
-             f"| FINN BNN-PYNQ CNV-W1A1 | - | {FINN['fps']:,} | {FINN['LUT']:,} | {FINN['FF']:,} | "
-             f"{FINN['BRAM36']} | {FINN['DSP']} | 1.00 | - | - | - | - |"]
+             (f"| FINN BNN-PYNQ CNV-W1A1 | - | {FINN['fps']:,} | {FINN['LUT']:,} | {FINN['FF']:,} | "
+             f"{FINN['BRAM36']} | {FINN['DSP']} | 1.00 | - | - | - | - |")]
     for r in rows:
         y, q = r["yosys"], r["estimate_over_yosys"]
         lines.append(

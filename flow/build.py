@@ -86,7 +86,7 @@ def run_build(cfg: steps.BuildConfig, restart_from: str | None = None, quiet: bo
         started = time.time()
         try:
             func(cfg)
-        except Exception as err:  # noqa: BLE001 - any failure stops the build with its reason
+        except Exception as err:
             _remove(cfg, outputs)
             state.pop(name, None)
             state_path.write_text(json.dumps(state, indent=2))

@@ -13,7 +13,15 @@ import math
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.ops import MVAU, FIFO, DataWidthConverter, LabelSelect, MaxPool, SlidingWindow, Thresholding
+from flow.ops import (
+    FIFO,
+    MVAU,
+    DataWidthConverter,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 from flow.ops.base import Memory, dtype_attr
 
 # RAMB36E1 simple-dual-port aspect ratios (width, depth)
@@ -57,7 +65,7 @@ def _comparator_luts(bits: int) -> float:
 
 
 def mvau_resources(op: MVAU) -> dict:
-    mw, mh, simd, pe = (op.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+    mw, simd, pe = (op.attr(k) for k in ("MW", "SIMD", "PE"))
     mode = op.attr("mode")
     in_bits = dtype_attr(op, "in_dtype").bitwidth()
     w_bits = dtype_attr(op, "w_dtype").bitwidth()

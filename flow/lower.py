@@ -176,9 +176,9 @@ def _emit_mvau(low: Lowering, node, x: HWTensor, weights: np.ndarray, vector_dim
     w_dtype = low.dtype(node.input[1])
     acc_dtype = low.dtype(node.output[0])
     inputs = [x.name, low.param(f"{node.name}_W", weights)]
-    attrs = dict(MW=mw, MH=mh, mode=mvau_mode(x.dtype, w_dtype), in_dtype=x.dtype.name,
-                 w_dtype=w_dtype.name, acc_dtype=acc_dtype.name, out_dtype=acc_dtype.name,
-                 vector_dims=vector_dims)
+    attrs = {"MW": mw, "MH": mh, "mode": mvau_mode(x.dtype, w_dtype), "in_dtype": x.dtype.name,
+             "w_dtype": w_dtype.name, "acc_dtype": acc_dtype.name, "out_dtype": acc_dtype.name,
+             "vector_dims": vector_dims}
     result = node.output[0]
     mt = _absorbable_threshold(low, node.output[0])
     if mt is not None:

@@ -134,16 +134,16 @@ def render_markdown(r: dict) -> str:
         lines += [f"| measured cycles / frame (rtlsim) | {_fmt(p['measured_cycles_per_frame'], 1)} |",
                   f"| measured frames/s at {b['clock_mhz']:g} MHz | {_fmt(p['measured_fps'], 1)} |",
                   f"| latency | {_fmt(p['latency_cycles'])} cycles ({_fmt(p['latency_us'], 1)} us) |",
-                  f"| rtlsim speed on this machine | {_fmt(p['rtlsim_frames_per_second'], 1)} frames/s "
-                  f"({_fmt(p['rtlsim_frames_per_second_with_gaps'], 1)} with input gaps and back-pressure) |"]
+                  (f"| rtlsim speed on this machine | {_fmt(p['rtlsim_frames_per_second'], 1)} frames/s "
+                  f"({_fmt(p['rtlsim_frames_per_second_with_gaps'], 1)} with input gaps and back-pressure) |")]
     lines += ["", "## Verification", "", "| levels | inputs | max difference | mismatches | equal |",
               "|---|---|---|---|---|"]
     for name, v in (r["verification"] or {}).items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {_fmt(v['max_difference'], 6)} | "
                      f"{v['mismatches']} | {'yes' if v['equal'] else '**no**'} |")
     if r["per_op_rtl"]["run"]:
-        lines += ["", f"Each op's RTL alone on its real input equals its numpy model: "
-                      f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}."]
+        lines += ["", (f"Each op's RTL alone on its real input equals its numpy model: "
+                      f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}.")]
     lines += ["", "## Resources (analytic estimate)", "", "| | LUT | FF | BRAM36 | DSP |", "|---|---|---|---|---|",
               "| total | " + " | ".join(_fmt(t["estimate"][k], 1) for k in RESOURCE_KINDS) + " |",
               "| of the part (%) | " + " | ".join(_fmt(t["utilisation_percent"][k], 1) for k in RESOURCE_KINDS) + " |",
@@ -155,8 +155,8 @@ def render_markdown(r: dict) -> str:
             _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
     else:
         lines += ["", f"Yosys synthesis: not run ({s.get('reason', '')})."]
-    lines += ["", f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
-                  f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame.", "",
+    lines += ["", (f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
+                  f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame."), "",
               "## Ops", "",
               "| op | from | folding | analytic cycles | measured cycles | ratio | LUT | FF | BRAM36 | DSP | RTL = numpy |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]

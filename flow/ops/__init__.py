@@ -9,6 +9,15 @@ from flow.ops.stream_plumbing import FIFO, DataWidthConverter
 from flow.ops.thresholding import Thresholding
 
 __all__ = [
-    "DOMAIN", "FoldingError", "HWOp", "Stream",
-    "SlidingWindow", "MVAU", "Thresholding", "MaxPool", "LabelSelect", "DataWidthConverter", "FIFO",
+    "DOMAIN",
+    "FIFO",
+    "MVAU",
+    "DataWidthConverter",
+    "FoldingError",
+    "HWOp",
+    "LabelSelect",
+    "MaxPool",
+    "SlidingWindow",
+    "Stream",
+    "Thresholding",
 ]

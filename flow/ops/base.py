@@ -52,7 +52,7 @@ class Stream:
         return self.elems * self.dtype.bitwidth()
 
 
-def dtype_attr(node_op: "HWOp", name: str) -> DataType:
+def dtype_attr(node_op: HWOp, name: str) -> DataType:
     return DataType[node_op.get_nodeattr(name)]
 
 

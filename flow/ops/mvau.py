@@ -17,8 +17,16 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import (HWOp, Memory, Stream, dtype_attr, pack_fields, ram_style_for,
-                           require_divisible, write_memh)
+from flow.ops.base import (
+    HWOp,
+    Memory,
+    Stream,
+    dtype_attr,
+    pack_fields,
+    ram_style_for,
+    require_divisible,
+    write_memh,
+)
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
 
 MODES = ("xnor", "binary_weight", "int", "binary_input")

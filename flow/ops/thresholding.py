@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Memory, Stream, dtype_attr, pack_fields, require_divisible, write_memh
+from flow.ops.base import (
+    HWOp,
+    Memory,
+    Stream,
+    dtype_attr,
+    pack_fields,
+    require_divisible,
+    write_memh,
+)
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bits
 
 

@@ -19,8 +19,8 @@ def rtl_sources(module: str, extra_dirs: tuple[Path, ...] = ()) -> list[Path]:
         if name in found:
             continue
         found[name] = known[name]
-        text = re.sub(r"//[^\n]*|/\*.*?\*/", "", known[name].read_text(), flags=re.S)
+        text = re.sub(r"//[^\n]*|/\*.*?\*/", "", known[name].read_text(), flags=re.DOTALL)
         for other in known:
-            if other not in found and re.search(rf"^\s*{other}\b\s*(#|\w+\s*\()", text, re.M):
+            if other not in found and re.search(rf"^\s*{other}\b\s*(#|\w+\s*\()", text, re.MULTILINE):
                 todo.append(other)
     return sorted(found.values())

@@ -42,7 +42,7 @@ def cache_root() -> Path:
 def verilator_version() -> str:
     if shutil.which("verilator") is None:
         raise SimulationError("verilator is not on PATH (./dev env installs it)")
-    return subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.strip()
+    return subprocess.run(["verilator", "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
 
 def _build_env() -> dict:
@@ -96,7 +96,7 @@ class Simulator:
                 "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
                 "--max-cycles", str(max_cycles), "--in-period", str(in_period),
             ]
-            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
                     f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
@@ -153,7 +153,7 @@ def build(
                 *[_param_flag(k, v) for k, v in params.items()],
                 *map(str, sources), str(HARNESS),
             ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env())
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
             if proc.returncode != 0:
                 raise SimulationError(
                     f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
@@ -171,5 +171,5 @@ def lint(top: str, sources: list[Path], params: dict | None = None) -> str:
     """verilator --lint-only -Wall; returns the warnings text ('' when clean)."""
     cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top,
            *[_param_flag(k, v) for k, v in sorted((params or {}).items())], *map(str, sources)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return (proc.stdout + proc.stderr).strip()

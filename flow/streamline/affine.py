@@ -22,13 +22,13 @@ class Affine:
     offset: np.ndarray
     relu: bool = False
 
-    def with_(self, **changes) -> "Affine":
+    def with_(self, **changes) -> Affine:
         return replace(self, **changes)
 
-    def mul(self, c: np.ndarray) -> "Affine":
+    def mul(self, c: np.ndarray) -> Affine:
         return self.with_(scale=self.scale * c, offset=self.offset * c)
 
-    def add(self, c: np.ndarray) -> "Affine":
+    def add(self, c: np.ndarray) -> Affine:
         return self.with_(offset=self.offset + c)
 
     def full(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

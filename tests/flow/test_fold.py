@@ -1,5 +1,6 @@
 """Folding from JSON and from a target fps; plumbing keeps execution unchanged; clear errors."""
 
+import itertools
 import json
 
 import numpy as np
@@ -49,7 +50,7 @@ def test_unreachable_target_gives_the_most_parallel_folding(convnet):
 def test_plumbing_inserts_converters_where_widths_differ(convnet):
     hw = insert_plumbing(apply_folding(fresh(convnet), {"MVAU_0": {"PE": 4, "SIMD": 3}}))
     nodes = list(hw.graph.node)
-    for prev, node in zip(nodes, nodes[1:]):
+    for prev, node in itertools.pairwise(nodes):
         assert getCustomOp(prev).out_stream().elems == getCustomOp(node).in_stream().elems
     assert nodes[0].op_type == "FIFO" and nodes[-1].op_type == "FIFO"
     assert any(n.op_type == "DataWidthConverter" for n in nodes)

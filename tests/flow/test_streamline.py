@@ -14,7 +14,12 @@ from flow import verify
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
 from flow.streamline.rounding import level_condition, min_integer_reaching
-from tests.flow.qonnx_graphs import conv_bn_pool_graph, dense_tie_graph, gemm_graph, unsupported_graph
+from tests.flow.qonnx_graphs import (
+    conv_bn_pool_graph,
+    dense_tie_graph,
+    gemm_graph,
+    unsupported_graph,
+)
 
 MODES = ["ROUND", "HALF_EVEN", "FLOOR", "CEIL", "UP", "DOWN", "HALF_UP", "HALF_DOWN"]
 
@@ -34,7 +39,8 @@ def test_min_integer_reaching_is_exact():
     for c in [Fraction(n, 8) for n in range(-20, 20)]:
         for strict in (False, True):
             a = min_integer_reaching(alpha, beta, c, strict)
-            holds = (lambda v: alpha * v + beta > c) if strict else (lambda v: alpha * v + beta >= c)
+            def holds(v, c=c, strict=strict):
+                return alpha * v + beta > c if strict else alpha * v + beta >= c
             assert holds(a) and not holds(a - 1)
 
 
