@@ -16,9 +16,11 @@ def tiny(weight_bits=None, act_bits=None, classes: int = 5) -> nn.Sequential:
     layers = [input_quant(8)] if q else []
     layers += [quant_conv2d(1, 6, 3, weight_bits=weight_bits), nn.BatchNorm2d(6),
                quant_act(act_bits), nn.MaxPool2d(2),
-               quant_conv2d(6, 8, 3, weight_bits=weight_bits), nn.BatchNorm2d(8), quant_act(act_bits),
+               quant_conv2d(6, 8, 3, weight_bits=weight_bits), nn.BatchNorm2d(8),
+               quant_act(act_bits),
                nn.Flatten(),
-               quant_linear(72, 16, weight_bits=weight_bits), nn.BatchNorm1d(16), quant_act(act_bits),
+               quant_linear(72, 16, weight_bits=weight_bits), nn.BatchNorm1d(16),
+               quant_act(act_bits),
                nn.Dropout(0.2),
                quant_linear(16, classes, weight_bits=weight_bits, bias=not q)]
     return nn.Sequential(*layers)

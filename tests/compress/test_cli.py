@@ -45,6 +45,7 @@ def test_cli_prune_remove_neurons_distill(tmp_path):
 
     out = tmp_path / "kd"
     main(["distill", "--out", str(out), *base, "--teacher-arch", "vgg_c", "--teacher-epochs", "1",
+          "--teacher-limit", "256",  # the same original model as remove-neurons above
           "--weak-limit", "64", "--transfer-samples", "128", "--student-presets", "float", "w1a1",
           "--epochs", "1"])
     r = json.loads((out / "result.json").read_text())

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from models.compress.distillnet import (class_heatmaps, distill_at, fuse, kept_accuracy,
-                                        search_theta, skipped_flops)
+                                        search_theta, skipped_flops, skipping)
 from models.compress.metrics import model_metrics
 from models.compress.retrain import logits
 from tests.compress.nets import inputs, randomize_batchnorm, tiny
@@ -44,7 +44,7 @@ def test_heatmaps_are_per_class_mean_activity():
     x, y = data(model)
     classes = sorted(set(y.tolist()))
     heat = class_heatmaps(model, x[:1], x, y, classes)
-    assert set(heat) == {"0", "4", "8"}   # hidden layers only; the output layer is not a neuron layer
+    assert set(heat) == {"0", "4", "8"}   # hidden layers only, not the output layer
     assert heat["0"].shape == (len(classes), 6, 10, 10) and heat["8"].shape == (len(classes), 16)
     c = classes[0]
     relu_out = model[:3](x[y == c]).abs().mean(0)
@@ -57,15 +57,21 @@ def test_theta_zero_removes_exactly_the_silent_neurons_and_keeps_outputs():
     model = model_with_dead_neurons()
     x, y = data(model)
     all_classes = list(range(5))
-    heat = class_heatmaps(model, x[:1], x, torch.arange(len(x)) % 5, all_classes)
+    labels = torch.arange(len(x)) % 5
+    heat = class_heatmaps(model, x[:1], x, labels, all_classes)
     kept = [0, 2, 3]
+    xk = x[torch.isin(labels, torch.tensor(kept))]   # the samples the kept classes' heatmaps saw
     d = distill_at(model, x[:1], heat, all_classes, kept, theta=0.0)
     for layer, h in heat.items():
         activity = h[kept].reshape(len(kept), h.shape[1], -1).amax(dim=(0, 2))
         assert d.keep[layer] == torch.nonzero(activity > 0).flatten().tolist()
         assert not set(DEAD[layer]) & set(d.keep[layer])
     assert d.keep["12"] == kept and d.classes == kept
-    torch.testing.assert_close(logits(d.model, x), logits(model, x)[:, kept], rtol=0, atol=1e-5)
+    torch.testing.assert_close(logits(d.model, xk), logits(model, xk)[:, kept], rtol=0, atol=1e-5)
+    # skipping the locations where a neuron was silent on these samples changes nothing either
+    with skipping(d, x[:1]):
+        torch.testing.assert_close(logits(d.model, xk), logits(model, xk)[:, kept], rtol=0,
+                                   atol=1e-5)
     # partial-removal bitmaps: one per remaining neuron and location
     assert d.partial["0"].shape == (len(d.keep["0"]), 10, 10)
     assert d.partial["8"].shape == (len(d.keep["8"]),)
@@ -84,6 +90,15 @@ def test_search_keeps_the_stated_accuracy_bound():
                                 iterations=8)
     assert base == 1.0                            # labels are the model's own predictions
     assert acc == kept_accuracy(d, x[sel], y[sel]) >= base - 0.05
+    # the bound covers partial removal: recompute with the skipped locations zeroed by hand
+    with torch.no_grad():
+        h = x[sel]
+        for i, layer in enumerate(d.model):
+            h = layer(h)
+            if i in (2, 6, 10):   # the ReLUs after conv 0, conv 4, dense 8: the measured OFMs
+                h = h * torch.as_tensor(d.partial[{2: "0", 6: "4", 10: "8"}[i]]).float()
+    pred = torch.as_tensor(d.classes)[h.argmax(1)]
+    assert (pred == y[sel]).float().mean().item() == acc
     assert d.theta > 0                            # the search went beyond the dormant neurons
     removed = sum(len(heat[k][0].reshape(heat[k].shape[1], -1)) - len(v)
                   for k, v in d.keep.items() if k in heat)

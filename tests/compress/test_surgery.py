@@ -28,7 +28,8 @@ def masked_reference(model: nn.Module, x: torch.Tensor, keep: dict) -> nn.Module
             continue
         channel = torch.zeros(p.out_shape[0])
         channel[list(keep[p.name])] = 1.0
-        maps = [s.out_shape for s in steps[steps.index(p):steps.index(nxt)] if len(s.out_shape) == 3]
+        maps = [s.out_shape for s in steps[steps.index(p):steps.index(nxt)]
+                if len(s.out_shape) == 3]
         if len(nxt.in_shape) == 1 and maps:
             shape_before = maps[-1]
             mask = channel[:, None, None].expand(shape_before).reshape(1, -1)

@@ -1,0 +1,59 @@
+"""Compress trained networks: ``python -m models.compress prune | remove-neurons | distill ...``.
+
+    prune           Bonsai criterion pruning (seed 001): threshold functions, AUC per criterion and
+                    layer set, prune at the chosen threshold, retrain (Tables 2, 4, 6)
+    remove-neurons  Distill-Net neuron removal for subsets of the classes (seed 003, Table 3)
+    distill         knowledge distillation, labels-only vs softmax outputs (seed 004, Table 3)
+
+Each writes result.json, tables.md and plots into --out, and the compressed models (.pt, plus
+.onnx QONNX for quantised presets, which `python -m flow.build --model file.onnx` builds).
+Original models come from `python -m models.train` recipes: trained here on first use into
+--base-dir (shared by all commands), or given with --checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+import torch
+
+from models.compress import kd_run, neurons_run, prune_run
+
+COMMANDS = {
+    "prune": (prune_run, "Bonsai criterion pruning (seed 001)"),
+    "remove-neurons": (neurons_run, "Distill-Net neuron removal (seed 003)"),
+    "distill": (kd_run, "knowledge distillation (seed 004)"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m models.compress", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (module, help) in COMMANDS.items():
+        s = sub.add_parser(name, help=help, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        s.add_argument("--out", default=f"build/compress/{name}", help="output folder")
+        s.add_argument("--base-dir", default="build/compress/base",
+                       help="where original models are trained and cached")
+        s.add_argument("--seed", type=int, default=0)
+        s.add_argument("--threads", type=int, default=1,
+                       help="CPU threads for torch (1 is fastest on a shared machine)")
+        module.add_arguments(s)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    if getattr(args, "criterion_module", None):
+        importlib.import_module(args.criterion_module)
+    module = COMMANDS[args.command][0]
+    module.run(args)
+    print(f"wrote {args.out}/tables.md and {args.out}/result.json")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
