@@ -47,7 +47,7 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> RTLDesi
     ops = [getCustomOp(n) for n in nodes]
     streams = [{"name": "s_in", "bits": ops[0].in_stream().bits}]
     instances, modules = [], set()
-    for i, (node, op) in enumerate(zip(nodes, ops)):
+    for i, (node, op) in enumerate(zip(nodes, ops, strict=True)):
         out_name = "s_out" if i == len(nodes) - 1 else f"s_{node.name}"
         streams.append({"name": out_name, "bits": op.out_stream().bits})
         params = op.rtl_params(model, out_dir)

@@ -16,8 +16,8 @@ a subcommand without editing the CLI.
 import argparse
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -59,50 +59,60 @@ end
 genvar l, ln, k;
 generate
 for (l = 0; l <= LEVELS; l = l + 1) begin : lvl
-    // nodes per lane and node width at this level
-    localparam NL = (N + (1 << l) - 1) >> l;
-    localparam WL = IN_BITS + l;
-    // the level's nodes (after its register, if it has one) and its tag
-    wire [LANES*NL*WL-1:0] data;
+    // a register after this level
+    localparam REG = l > 0 && (l % LEVELS_PER_REG == 0 || l == LEVELS);
     wire [TAG_BITS-1:0] tag;
 
     if (l == 0) begin : g_in
-        assign data = in_data;
         assign tag = in_tag;
-    end else begin : g_add
-        // nodes of the level below, NP per lane
-        localparam NP = (N + (1 << (l - 1)) - 1) >> (l - 1);
-        wire [LANES*NL*WL-1:0] sum;
-        for (ln = 0; ln < LANES; ln = ln + 1) begin : lane
-            for (k = 0; k < NL; k = k + 1) begin : node
-                wire [WL-2:0] a = lvl[l-1].data[(ln*NP + 2*k)*(WL-1) +: WL-1];
-                wire a_ext = SIGNED != 0 && a[WL-2];
-                if (2*k + 1 < NP) begin : g_pair
-                    wire [WL-2:0] b = lvl[l-1].data[(ln*NP + 2*k + 1)*(WL-1) +: WL-1];
-                    wire b_ext = SIGNED != 0 && b[WL-2];
-                    assign sum[(ln*NL + k)*WL +: WL] = {a_ext, a} + {b_ext, b};
-                end else begin : g_single
-                    assign sum[(ln*NL + k)*WL +: WL] = {a_ext, a};
-                end
+    end else if (REG) begin : g_reg
+        reg [TAG_BITS-1:0] tag_reg = 0;
+        always @(posedge clk) begin
+            if (rst) begin
+                tag_reg <= 0;
+            end else begin
+                tag_reg <= lvl[l-1].tag;
             end
         end
+        assign tag = tag_reg;
+    end else begin : g_comb
+        assign tag = lvl[l-1].tag;
+    end
 
-        if (l % LEVELS_PER_REG == 0 || l == LEVELS) begin : g_reg
-            reg [LANES*NL*WL-1:0] data_reg = 0;
-            reg [TAG_BITS-1:0] tag_reg = 0;
-            always @(posedge clk) begin
-                data_reg <= sum;
-                if (rst) begin
-                    tag_reg <= 0;
-                end else begin
-                    tag_reg <= lvl[l-1].tag;
+    // each node a signal of its own (not a field of a level-wide vector), so a simulator
+    // handles it as one small number
+    for (ln = 0; ln < LANES; ln = ln + 1) begin : lane
+        // nodes per lane and node width at this level
+        localparam NL = (N + (1 << l) - 1) >> l;
+        localparam WL = IN_BITS + l;
+        for (k = 0; k < NL; k = k + 1) begin : node
+            // the node (after its register, if it has one)
+            wire [WL-1:0] v;
+            if (l == 0) begin : g_in
+                assign v = in_data[(ln*N + k)*IN_BITS +: IN_BITS];
+            end else begin : g_add
+                // nodes of the level below, NP per lane
+                localparam NP = (N + (1 << (l - 1)) - 1) >> (l - 1);
+                wire [WL-2:0] a = lvl[l-1].lane[ln].node[2*k].v;
+                wire a_ext = SIGNED != 0 && a[WL-2];
+                wire [WL-1:0] sum;
+                if (2*k + 1 < NP) begin : g_pair
+                    wire [WL-2:0] b = lvl[l-1].lane[ln].node[2*k + 1].v;
+                    wire b_ext = SIGNED != 0 && b[WL-2];
+                    assign sum = {a_ext, a} + {b_ext, b};
+                end else begin : g_single
+                    assign sum = {a_ext, a};
+                end
+                if (REG) begin : g_reg
+                    reg [WL-1:0] data_reg = 0;
+                    always @(posedge clk) begin
+                        data_reg <= sum;
+                    end
+                    assign v = data_reg;
+                end else begin : g_comb
+                    assign v = sum;
                 end
             end
-            assign data = data_reg;
-            assign tag = tag_reg;
-        end else begin : g_comb
-            assign data = sum;
-            assign tag = lvl[l-1].tag;
         end
     end
 end
@@ -110,7 +120,7 @@ end
 for (ln = 0; ln < LANES; ln = ln + 1) begin : out_lane
     // bits above OUT_BITS are dropped when the sum wraps
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [SUM_BITS-1:0] s = lvl[LEVELS].data[ln*SUM_BITS +: SUM_BITS];
+    wire [SUM_BITS-1:0] s = lvl[LEVELS].lane[ln].node[0].v;
     /* verilator lint_on UNUSEDSIGNAL */
     if (OUT_BITS > SUM_BITS) begin : g_extend
         assign out_data[ln*OUT_BITS +: OUT_BITS] =

@@ -137,7 +137,7 @@ initial begin
         $error("mvau: PE=%0d must divide MH=%0d", PE, MH);
         $finish;
     end
-    if (MODE < MODE_XNOR || MODE > MODE_BINARY_INPUT) begin
+    if (MODE != MODE_XNOR && MODE != MODE_BINARY_WEIGHT && MODE != MODE_INT && MODE != MODE_BINARY_INPUT) begin
         $error("mvau: MODE=%0d is not 0 (xnor), 1 (binary_weight), 2 (int) or 3 (binary_input)", MODE);
         $finish;
     end
@@ -266,23 +266,29 @@ reg [TAG_BITS-1:0] tag2 = 0;
 
 genvar pe, s;
 generate
-for (pe = 0; pe < PE; pe = pe + 1) begin : lane
-    for (s = 0; s < SIMD; s = s + 1) begin : elem
-        wire [IN_BITS-1:0] x = x1[s*IN_BITS +: IN_BITS];
-        wire [W_BITS-1:0] w = w1[(pe*SIMD + s)*W_BITS +: W_BITS];
-        wire [PROD_BITS-1:0] p;
-        if (MODE == MODE_XNOR) begin : g_xnor
-            assign p = ~(x ^ w);
-        end else begin : g_mul
-            // x extended to the product width
-            wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
-            // w extended to the product width
-            wire [PROD_BITS-1:0] we = {{(PROD_BITS - W_BITS){W_SIGNED != 0 && w[W_BITS-1]}}, w};
+if (MODE == MODE_XNOR) begin : g_xnor
+    // product bit = xnor of input and weight bits: all lanes in one word operation
+    always @(posedge clk) begin
+        prod2 <= ~({PE{x1}} ^ w1);
+    end
+end else begin : g_mul
+    wire [PE*SIMD*PROD_BITS-1:0] prod;
+    for (pe = 0; pe < PE; pe = pe + 1) begin : lane
+        for (s = 0; s < SIMD; s = s + 1) begin : elem
+            wire [IN_BITS-1:0] x = x1[s*IN_BITS +: IN_BITS];
+            wire [W_BITS-1:0] w = w1[(pe*SIMD + s)*W_BITS +: W_BITS];
+            wire [PROD_BITS-1:0] p;
             if (MODE == MODE_BINARY_WEIGHT) begin : g_bw
+                // x extended to the product width
+                wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
                 assign p = w[0] ? xe : -xe;
             end else if (MODE == MODE_BINARY_INPUT) begin : g_bi
+                // w extended to the product width
+                wire [PROD_BITS-1:0] we = {{(PROD_BITS - W_BITS){W_SIGNED != 0 && w[W_BITS-1]}}, w};
                 assign p = x[0] ? we : -we;
             end else begin : g_int
+                // x extended to the product width
+                wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
                 // radix-4 digits of the weight (LUTs, no DSP): x * w = sum over digits d of
                 // x * digit_d * 4^d, each x * digit a selection (0, x, 2x, 3x) rather than
                 // an adder per weight bit; the top digit is two's complement when W_SIGNED
@@ -311,10 +317,11 @@ for (pe = 0; pe < PE; pe = pe + 1) begin : lane
                 end
                 assign p = acc;
             end
+            assign prod[(pe*SIMD + s)*PROD_BITS +: PROD_BITS] = p;
         end
-        always @(posedge clk) begin
-            prod2[(pe*SIMD + s)*PROD_BITS +: PROD_BITS] <= p;
-        end
+    end
+    always @(posedge clk) begin
+        prod2 <= prod;
     end
 end
 endgenerate
@@ -333,23 +340,43 @@ end
 wire [PE*ACC_W-1:0] sum3;
 wire [TAG_BITS-1:0] tag3;
 
-adder_tree #(
-    .LANES(PE),
-    .N(SIMD),
-    .IN_BITS(PROD_BITS),
-    .SIGNED(PROD_SIGNED),
-    .OUT_BITS(ACC_W),
-    .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
-    .TAG_BITS(TAG_BITS)
-)
-dot_tree (
-    .clk(clk),
-    .rst(rst),
-    .in_data(prod2),
-    .in_tag(tag2),
-    .out_data(sum3),
-    .out_tag(tag3)
-);
+generate
+if (MODE == MODE_XNOR) begin : g_popcount
+    popcount #(
+        .LANES(PE),
+        .N(SIMD),
+        .OUT_BITS(ACC_W),
+        .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
+        .TAG_BITS(TAG_BITS)
+    )
+    dot_tree (
+        .clk(clk),
+        .rst(rst),
+        .in_data(prod2),
+        .in_tag(tag2),
+        .out_data(sum3),
+        .out_tag(tag3)
+    );
+end else begin : g_adder_tree
+    adder_tree #(
+        .LANES(PE),
+        .N(SIMD),
+        .IN_BITS(PROD_BITS),
+        .SIGNED(PROD_SIGNED),
+        .OUT_BITS(ACC_W),
+        .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
+        .TAG_BITS(TAG_BITS)
+    )
+    dot_tree (
+        .clk(clk),
+        .rst(rst),
+        .in_data(prod2),
+        .in_tag(tag2),
+        .out_data(sum3),
+        .out_tag(tag3)
+    );
+end
+endgenerate
 
 wire valid3 = tag3[0];
 wire first3 = tag3[1];
@@ -362,17 +389,22 @@ wire [NF_BITS-1:0] nf3 = tag3[TAG_BITS-1:3];
 /*
  * Stage 4: accumulators; a vector's fold is complete when its last step lands
  */
-reg [PE*ACC_W-1:0] acc4 = 0;
+wire [PE*ACC_W-1:0] acc4;
 reg valid4 = 1'b0;
 
-integer i;
-always @(posedge clk) begin
-    if (valid3) begin
-        for (i = 0; i < PE; i = i + 1) begin
-            acc4[i*ACC_W +: ACC_W] <= (first3 ? {ACC_W{1'b0}} : acc4[i*ACC_W +: ACC_W])
-                                      + sum3[i*ACC_W +: ACC_W];
+generate
+for (pe = 0; pe < PE; pe = pe + 1) begin : acc_lane
+    reg [ACC_W-1:0] acc = 0;
+    always @(posedge clk) begin
+        if (valid3) begin
+            acc <= (first3 ? {ACC_W{1'b0}} : acc) + sum3[pe*ACC_W +: ACC_W];
         end
     end
+    assign acc4[pe*ACC_W +: ACC_W] = acc;
+end
+endgenerate
+
+always @(posedge clk) begin
     if (rst) begin
         valid4 <= 1'b0;
     end else begin

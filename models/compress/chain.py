@@ -15,6 +15,7 @@ residuals, functional operations between layers) fails with a message naming the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 from brevitas.nn.quant_layer import QuantNonLinearActLayer
@@ -141,7 +142,7 @@ def trace_chain(model: nn.Module, example_input: torch.Tensor) -> list[Step]:
 def _check_chain(steps: list[Step]) -> None:
     if not any(s.kind == PRODUCER for s in steps):
         raise ChainError("the model has no conv2d or linear layer")
-    for prev, step in zip(steps, steps[1:]):
+    for prev, step in pairwise(steps):
         reshaped = prev.out_shape != step.in_shape
         if reshaped and not (len(prev.out_shape) == 3 and len(step.in_shape) == 1
                              and _numel(prev.out_shape) == _numel(step.in_shape)):

@@ -137,7 +137,8 @@ def skipping(d: Distilled, example_input: torch.Tensor):
     by_name = {s.name: s for s in steps}
     points = activity_points(steps)
     handles = [by_name[points[p]].module.register_forward_hook(
-        lambda m, i, out, mask=torch.as_tensor(bitmap, dtype=torch.float32): out * mask)
+        # the default argument binds this bitmap's mask to this hook
+        lambda m, i, out, mask=torch.as_tensor(bitmap, dtype=torch.float32): out * mask)  # noqa: B008
         for p, bitmap in d.partial.items()]
     try:
         yield

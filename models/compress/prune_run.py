@@ -16,8 +16,7 @@ from pathlib import Path
 from models.compress.bonsai import Bonsai
 from models.compress.export import export_if_quantized
 from models.compress.metrics import model_metrics, reduction
-from models.compress.report import (metrics_table, pct, plot_threshold_functions, table,
-                                    write_json)
+from models.compress.report import metrics_table, pct, plot_threshold_functions, table, write_json
 from models.compress.retrain import accuracy, fit
 from models.compress.source import RUN_ONLY, example_input, load_data, obtain, save_compressed
 from models.compress.threshold_search import Point, ThresholdFunction, threshold_function

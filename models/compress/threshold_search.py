@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from torch import nn
 
@@ -47,7 +48,7 @@ class ThresholdFunction:
         """Area under score vs fraction pruned (trapezoids over the sampled range)."""
         pts = self.curve()
         return sum((b.fraction_pruned - a.fraction_pruned) * (a.score + b.score) / 2
-                   for a, b in zip(pts, pts[1:]))
+                   for a, b in pairwise(pts))
 
     def choose(self, reference: float, tolerance: float) -> Point:
         """The most pruned point whose score is within `tolerance` of `reference` (the unpruned
@@ -97,7 +98,7 @@ def threshold_function(bonsai: Bonsai, score: Callable[[nn.Module], float], max_
     resolution = 1e-9 * (t_max - t_min)
     while tf.evaluations < max_evals:
         pts = sorted(probes, key=lambda p: p.threshold)
-        pairs = [(abs(a.score - b.score), a, b) for a, b in zip(pts, pts[1:])
+        pairs = [(abs(a.score - b.score), a, b) for a, b in pairwise(pts)
                  if b.threshold - a.threshold > resolution]
         if not pairs:
             break

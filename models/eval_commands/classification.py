@@ -60,7 +60,7 @@ def markdown(result):
         f"**top-1: {100 * result['top1']:.2f}%** ({result['correct']}/{result['count']})", "",
         "| class | images | top-1 |", "|---|---|---|",
     ]
-    for c, (n, acc) in enumerate(zip(result["class_counts"], result["class_top1"])):
+    for c, (n, acc) in enumerate(zip(result["class_counts"], result["class_top1"], strict=True)):
         lines.append(f"| {c} | {n} | {'-' if acc is None else f'{100 * acc:.2f}%'} |")
     return "\n".join(lines) + "\n"
 

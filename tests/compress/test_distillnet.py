@@ -4,8 +4,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from models.compress.distillnet import (class_heatmaps, distill_at, fuse, kept_accuracy,
-                                        search_theta, skipped_flops, skipping)
+from models.compress.distillnet import (
+    class_heatmaps,
+    distill_at,
+    fuse,
+    kept_accuracy,
+    search_theta,
+    skipped_flops,
+    skipping,
+)
 from models.compress.metrics import model_metrics
 from models.compress.retrain import logits
 from tests.compress.nets import inputs, randomize_batchnorm, tiny

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from itertools import pairwise
 
 import pytest
 import torch
@@ -23,7 +24,7 @@ def masked_reference(model: nn.Module, x: torch.Tensor, keep: dict) -> nn.Module
     ref = copy.deepcopy(model).eval()
     steps = trace_chain(ref, x)
     prods = producers(steps)
-    for p, nxt in zip(prods, prods[1:]):
+    for p, nxt in pairwise(prods):
         if p.name not in keep:
             continue
         channel = torch.zeros(p.out_shape[0])

@@ -1,6 +1,7 @@
 """python -m flow.build on QONNX files: a complete small build, resuming, and clear failures."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -37,7 +38,8 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     assert capsys.readouterr().out.count("up to date") == 10
     assert main(args + ["--from", "verify"]) == 0
     printed = capsys.readouterr().out
-    assert "[8/10] op_rtlsim   up to date" in printed and "[9/10] verify     done" in printed
+    assert re.search(r"\[8/10\] op_rtlsim +up to date", printed), printed
+    assert re.search(r"\[9/10\] verify +done", printed), printed
 
 
 def test_unsupported_node_stops_with_its_name_and_keeps_earlier_steps(tmp_path, capsys):

@@ -51,7 +51,7 @@ def export_and_execute(model, x, path):
 
 def assert_quantised_equal(torch_acts, qonnx_acts):
     assert len(torch_acts) == len(qonnx_acts) > 0
-    for i, (a, b) in enumerate(zip(torch_acts, qonnx_acts)):
+    for i, (a, b) in enumerate(zip(torch_acts, qonnx_acts, strict=True)):
         assert a.shape == b.shape, f"activation {i}: {a.shape} != {b.shape}"
         mismatches = int(np.sum(a != b))
         assert mismatches == 0, f"activation {i}: {mismatches} of {a.size} values differ"

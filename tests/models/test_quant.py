@@ -6,8 +6,16 @@ import torch
 from brevitas.nn import QuantConv2d, QuantLinear
 from torch import nn
 
-from models.quant import (PRESETS, QuantPreset, get_preset, images_to_input, input_quant, quant_act,
-                          quant_conv2d, quant_linear)
+from models.quant import (
+    PRESETS,
+    QuantPreset,
+    get_preset,
+    images_to_input,
+    input_quant,
+    quant_act,
+    quant_conv2d,
+    quant_linear,
+)
 from tests.models.qonnx_check import assert_quantised_equal, export_and_execute, randomise_batchnorm
 
 torch.set_num_threads(1)

@@ -5,6 +5,7 @@ import torch
 
 from models.siamfc import (
     ARCHITECTURE,
+    BINARY_CHECKPOINT,
     EXEMPLAR_SIZE,
     RECEPTIVE_FIELD,
     SEARCH_SIZE,
@@ -16,6 +17,7 @@ from models.siamfc import (
     feature_size,
     layer_table,
     macs_per_image,
+    load_siamfc,
     score_size,
 )
 from models.siamfc_presets import PRESETS, get_preset
@@ -166,3 +168,15 @@ def test_conv_parameter_memory_counts_each_layers_bits():
     assert [layer["bits_per_weight"] for layer in memory["int16_int4_int8"]["layers"]] == [16] + [
         4
     ] * 5 + [8]
+
+
+def test_shipped_binary_checkpoint_is_the_hardware_network():
+    net = load_siamfc(BINARY_CHECKPOINT)
+    assert net.preset.name == "binary" and BINARY_CHECKPOINT.stat().st_size < 5 * 2**20
+    z = torch.rand(1, 3, EXEMPLAR_SIZE, EXEMPLAR_SIZE) * 2 - 1
+    x = torch.rand(1, 3, SEARCH_SIZE, SEARCH_SIZE) * 2 - 1
+    with torch.no_grad():
+        scores = net(z, x)
+    assert scores.shape == (1, 1, 33, 33) and torch.isfinite(scores).all()
+    # the width the hardware builds: 32 feature channels
+    assert net.backbone.convolutions()[-1][1].out_channels == 32

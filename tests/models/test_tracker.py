@@ -61,26 +61,36 @@ def test_tracker_configuration_is_checked():
     assert TrackerConfig.for_scales(5).scale_step == 1.0255
 
 
-@pytest.mark.parametrize("preset", ["fp32", "int4"])
-def test_torch_and_onnx_backbones_give_the_same_boxes(preset, tmp_path):
+def calibrated_backbones(preset, tmp_path):
+    """The torch and ONNX backbones of one small randomly initialised network."""
     torch.manual_seed(0)
     net = randomise_batchnorm(SiamFCNet(preset, width=0.25), seed=1)
     net.train()
     with torch.no_grad():  # activation quantizers collect their ranges once
         net.backbone(torch.rand(2, 3, 127, 127) * 2 - 1)
     net.eval()
-    onnx_backbone = OnnxBackbone(export_onnx(net, tmp_path / "backbone.onnx"))
-    torch_backbone = TorchBackbone(net)
+    return TorchBackbone(net), OnnxBackbone(export_onnx(net, tmp_path / "backbone.onnx"))
+
+
+@pytest.mark.parametrize("preset", ["fp32", "int4"])
+def test_onnx_backbone_embeds_the_exemplar_in_its_canvas(preset, tmp_path):
+    torch_backbone, onnx_backbone = calibrated_backbones(preset, tmp_path)
     assert onnx_backbone.canvas == (255, 255)
     # the 255x255 graph embeds a 127x127 exemplar in its top-left corner
     exemplar = np.random.default_rng(0).integers(0, 256, (1, 3, 127, 127), dtype=np.uint8)
     np.testing.assert_allclose(
         onnx_backbone.features(exemplar), torch_backbone.features(exemplar), rtol=0, atol=1e-4
     )
+
+
+def test_torch_and_onnx_backbones_give_the_same_boxes(tmp_path):
+    # int4 features are integers times a scale, so both backbones give the same score maps and
+    # boxes; FP32 features differ in their last float32 bits, which can move a nearly tied peak
+    torch_backbone, onnx_backbone = calibrated_backbones("int4", tmp_path)
     sequence = SyntheticSequence(7, length=6)
     torch_boxes, _ = SiamFCTracker(torch_backbone).track(sequence)
     onnx_boxes, _ = SiamFCTracker(onnx_backbone).track(sequence)
-    np.testing.assert_allclose(onnx_boxes, torch_boxes, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(onnx_boxes, torch_boxes)
 
 
 def test_backbones_reject_what_they_cannot_run(tmp_path):

@@ -21,6 +21,8 @@ CASES = [
     (16, 8, 4, 2, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [3]),
     # xnor: full SIMD (MW/SIMD = 1, 5-level popcount), PE = 1, accumulators out
     (32, 6, 32, 1, "BIPOLAR", "BIPOLAR", None, 0, [2, 2]),
+    # xnor: SIMD above the 64-bit popcount chunk and not a power of two (padded chunks)
+    (200, 2, 100, 1, "BIPOLAR", "BIPOLAR", None, 0, [2]),
     # xnor: SIMD = 1, full PE (MH/PE = 1), 2-bit unsigned activation
     (9, 4, 1, 4, "BIPOLAR", "BIPOLAR", "UINT2", 0, []),
     # binary_weight: signed inputs, accumulators out
