@@ -14,6 +14,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from flow.build import main as build_main
@@ -44,8 +45,6 @@ def build_network(name: str, inputs: int, workdir: Path) -> dict:
         export_brevitas(model, torch.from_numpy(x[:1]), onnx_path)
     except Exception as err:  # noqa: BLE001
         return {"network": name, "built": False, "reason": f"export: {err}"}
-    import numpy as np
-
     np.save(workdir / f"{name}_inputs.npy", x)
     out = workdir / name
     code = build_main(["--model", str(onnx_path), "--out", str(out), "--input-data",

@@ -5,10 +5,10 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.rtl_sources import rtl_sources
 from flow.sim.verilator import lint
 from tests.helpers import random_values, single_op_model
+from tests.rtl.checks import assert_analytic_cycles, assert_rtl_matches_model
 
 # (in elems, out elems, dtype, frame shape): integer up and down, equal, non-integer ratios
 CASES = [
@@ -33,12 +33,8 @@ def test_dwc_regroups_unchanged(tmp_path, in_elems, out_elems, dtype, shape):
     op = getCustomOp(node)
     op.check_folding()
     x = random_values(rng, DataType[dtype], (n, *shape))
-    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.4)]:
-        y, stats = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
-        assert np.array_equal(y, x), f"seed {seed}, in_gap {gap}, out_stall {stall}"
-        if gap == 0.0 and stall == 0.0:
-            cycles = steady_state_cycles(stats)
-            assert abs(cycles - op.cycles()) <= 0.1 * op.cycles(), (cycles, op.cycles())
+    assert np.array_equal(assert_rtl_matches_model(model, node, x, tmp_path), x)
+    assert_analytic_cycles(model, node, x, tmp_path)
 
 
 def test_dwc_lint_clean():

@@ -6,10 +6,10 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.ops.label_select import index_dtype, label_select
-from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.rtl_sources import rtl_sources
 from flow.sim.verilator import lint
 from tests.helpers import random_values, single_op_model
+from tests.rtl.checks import assert_analytic_cycles, assert_rtl_matches_model
 
 # (labels, K, PE, input dtype, value range (lo, hi) to force ties, or None for the whole range)
 CASES = [
@@ -53,12 +53,8 @@ def test_label_select_matches_model(tmp_path, labels, k, pe, dtype, value_range)
         # the tie order is really exercised: some frame has equal values inside its top K
         top = np.take_along_axis(x, expected, axis=1)
         assert np.any(top[:, 1:] == top[:, :-1]) or k == 1
-    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.4)]:
-        y, stats = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
-        assert np.array_equal(y, expected), f"seed {seed}, in_gap {gap}, out_stall {stall}"
-        if gap == 0.0 and stall == 0.0:
-            cycles = steady_state_cycles(stats)
-            assert abs(cycles - op.cycles()) <= 0.1 * op.cycles(), (cycles, op.cycles())
+    assert_rtl_matches_model(model, node, x, tmp_path)
+    assert_analytic_cycles(model, node, x, tmp_path)
 
 
 def test_label_select_lint_clean():

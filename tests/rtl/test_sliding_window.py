@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
-from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.rtl_sources import rtl_sources
 from flow.sim.verilator import lint
 from tests.helpers import random_values, single_op_model
+from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model
 
 FRAMES = 4
 
@@ -51,20 +50,12 @@ def make_case(ifm, channels, kernel, stride, pads, simd, dtype, frames=FRAMES):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_sliding_window_matches_model(tmp_path, case):
-    model, node, x = make_case(*case)
-    expected = getCustomOp(node).compute(x)
-    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5)]:
-        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
-        assert y.shape == expected.shape
-        assert np.array_equal(y, expected), f"mismatch (in_gap={gap}, out_stall={stall})"
+    assert_rtl_matches_model(*make_case(*case), tmp_path, schedules=GAPS_AND_STALLS[:2])
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_sliding_window_steady_state_cycles(tmp_path, case):
-    model, node, x = make_case(*case)
-    _, stats = simulate_op(model, node, x, tmp_path)
-    measured, analytic = steady_state_cycles(stats), getCustomOp(node).cycles()
-    assert abs(measured - analytic) <= 0.1 * analytic, f"{measured} cycles/frame vs {analytic}"
+    assert_analytic_cycles(*make_case(*case), tmp_path)
 
 
 @pytest.mark.parametrize("params", [

@@ -6,10 +6,10 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.rtl_sources import rtl_sources
 from flow.sim.verilator import lint
 from tests.helpers import random_values, single_op_model
+from tests.rtl.checks import assert_analytic_cycles, assert_rtl_matches_model
 
 # (channels, PE, in dtype, out dtype, act_bias, vector_dims); each line is one Verilator build
 CASES = [
@@ -47,31 +47,17 @@ def make_case(case, frames: int, seed: int = 0):
     return model, model.graph.node[0], x
 
 
-def reference(model, node, x):
-    return getCustomOp(node).compute(x, model.get_initializer(node.input[1]))
-
-
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_thresholding_matches_model(tmp_path, case):
     model, node, x = make_case(case, frames=4)
     getCustomOp(node).check_folding()
-    expected = reference(model, node, x)
+    expected = assert_rtl_matches_model(model, node, x, tmp_path)
     assert len(np.unique(expected)) > 1, "test data gives a constant output"
-    for seed, gap, stall in [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.5)]:
-        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
-        assert np.array_equal(y, expected), (
-            f"seed {seed}, in_gap {gap}, out_stall {stall}: "
-            f"{np.count_nonzero(y != expected)} of {y.size} outputs differ")
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_thresholding_steady_state_cycles(tmp_path, case):
-    model, node, x = make_case(case, frames=5)
-    op = getCustomOp(node)
-    y, stats = simulate_op(model, node, x, tmp_path)
-    assert np.array_equal(y, reference(model, node, x))
-    cycles = steady_state_cycles(stats)
-    assert abs(cycles - op.cycles()) <= 0.1 * op.cycles(), (cycles, op.cycles())
+    assert_analytic_cycles(*make_case(case, frames=5), tmp_path)
 
 
 @pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[4]], ids=[IDS[0], IDS[2], IDS[4]])

@@ -1,0 +1,36 @@
+"""What every RTL op test asserts: the RTL equals the op's numpy model bit for bit, with random
+input gaps and output back-pressure, at the op's analytic rate."""
+
+import numpy as np
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.sim.op_sim import simulate_op, steady_state_cycles
+
+# (seed, input gap probability, output stall probability)
+GAPS_AND_STALLS = [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.5)]
+
+
+def expected_outputs(model, node, x) -> np.ndarray:
+    """The op's numpy model on x, with its initializers (weights, thresholds) as parameters."""
+    params = [model.get_initializer(name) for name in node.input[1:]]
+    return getCustomOp(node).compute(x, *params)
+
+
+def assert_rtl_matches_model(model, node, x, tmp_path, schedules=GAPS_AND_STALLS) -> np.ndarray:
+    """Simulate the op's RTL under each schedule; returns the expected outputs."""
+    expected = expected_outputs(model, node, x)
+    for seed, gap, stall in schedules:
+        y, _ = simulate_op(model, node, x, tmp_path, seed=seed, in_gap=gap, out_stall=stall)
+        assert y.shape == expected.shape
+        assert np.array_equal(y, expected), (
+            f"seed {seed}, in_gap {gap}, out_stall {stall}: "
+            f"{np.count_nonzero(y != expected)} of {y.size} outputs differ")
+    return expected
+
+
+def assert_analytic_cycles(model, node, x, tmp_path) -> None:
+    """Steady-state cycles per frame, without gaps, within 10 % of the op's cycle model."""
+    y, stats = simulate_op(model, node, x, tmp_path)
+    assert np.array_equal(y, expected_outputs(model, node, x))
+    measured, analytic = steady_state_cycles(stats), getCustomOp(node).cycles()
+    assert abs(measured - analytic) <= 0.1 * analytic, f"{measured} cycles/frame vs {analytic}"
