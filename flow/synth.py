@@ -34,7 +34,7 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
     script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
               f"synth_xilinx -family xc7 -noiopad -top {top}; stat")
     started = time.time()
-    log = Path(rtl_dir) / f"yosys_{top}.log"
+    log = Path(rtl_dir).resolve() / f"yosys_{top}.log"  # yosys runs in rtl_dir
     proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
                           capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
