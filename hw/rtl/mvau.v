@@ -211,7 +211,14 @@ end
 /*
  * Stage 1: weight word and input word (registered reads)
  */
-(* ram_style = WEIGHT_RAM_STYLE *)
+// The weights are a ROM: Vivado takes its style as rom_style. Yosys 0.23 maps no ROM to
+// LUTRAM, so there a distributed ROM is what it is in the fabric, LUT logic.
+`ifdef YOSYS
+localparam WEIGHT_YOSYS_STYLE = WEIGHT_RAM_STYLE == "distributed" ? "logic" : WEIGHT_RAM_STYLE;
+(* ram_style = WEIGHT_YOSYS_STYLE *)
+`else
+(* rom_style = WEIGHT_RAM_STYLE *)
+`endif
 reg [PE*SIMD*W_BITS-1:0] weights [0:SF*NF-1];
 reg [PE*SIMD*W_BITS-1:0] w1 = 0;
 reg [SIMD*IN_BITS-1:0] x_stream = 0;

@@ -1,7 +1,11 @@
 """Yosys synth_xilinx: counts parsed from a real run, from a build directory given relative."""
 
+import pytest
+from qonnx.custom_op.registry import getCustomOp
+
 from flow.sim.rtl_sources import rtl_sources
 from flow.synth import synthesize
+from tests.rtl.test_mvau import CASES, make_case
 
 
 def test_synthesize_counts_a_fifo_in_a_relative_directory(tmp_path, monkeypatch):
@@ -12,3 +16,12 @@ def test_synthesize_counts_a_fifo_in_a_relative_directory(tmp_path, monkeypatch)
     assert counts["LUT"] > 0 and counts["FF"] >= 8
     assert counts["BRAM36"] == 0 and counts["DSP"] == 0
     assert (tmp_path / "rtl" / "yosys_fifo.log").exists()
+
+
+@pytest.mark.parametrize("style,brams", [("distributed", 0), ("block", 0.5)])
+def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
+    model, node, _ = make_case(CASES[0], frames=1)
+    op = getCustomOp(node)
+    op.set_nodeattr("weight_ram_style", style)
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
+    assert counts["BRAM36"] == brams and counts["LUT"] > 0
