@@ -16,8 +16,8 @@ from models.siamfc import (
     correlate,
     feature_size,
     layer_table,
-    macs_per_image,
     load_siamfc,
+    macs_per_image,
     score_size,
 )
 from models.siamfc_presets import PRESETS, get_preset
