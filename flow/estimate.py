@@ -1,9 +1,11 @@
 """Analytic resource estimates per hardware op (LUT, FF, BRAM36, DSP) for 7-series parts.
 
-First-principles models of the RTL in hw/rtl/, with constants calibrated against Yosys
-synth_xilinx on those modules (benchmarks/calibrate_estimates.py). Memories are the ones each
-op declares (op.memories(), with the RAM style its RTL is given): block RAM counted by the
-RAMB36/RAMB18 aspect ratios, distributed ROM as 64 bits per LUT, distributed RAM as 48.
+Structural models of the RTL in hw/rtl/ (the registers each module declares, the primitives its
+memories map to), with the logic constants fitted to Yosys synth_xilinx on every op of the
+BNN-PYNQ builds (benchmarks/calibrate_estimates.py; its table in benchmarks/results/). Memories
+are the ones each op declares (op.memories(), with the RAM style its RTL is given): block RAM by
+the RAMB36/RAMB18 aspect ratios; distributed RAM by the LUTRAM primitive its depth needs;
+distributed ROM as LUT logic, one LUT6 per output bit and 64 words.
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ from flow.ops.base import Memory, dtype_attr
 
 # RAMB36E1 simple-dual-port aspect ratios (width, depth)
 BRAM36_SHAPES = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
-# bits one LUT holds as distributed memory: 64 as a ROM (LUT6), about 48 as a dual-port
-# RAM (RAM64M: 4 LUTs, 64 words x 3 bits)
-ROM_BITS_PER_LUT, RAM_BITS_PER_LUT = 64, 48
+# dual-port LUTRAM primitives, (depth, data bits, LUTs): RAM32M, RAM64M, RAM128X1D
+LUTRAM_SHAPES = ((32, 6, 4), (64, 3, 4), (128, 1, 4))
 
 
 def bram36_count(width: int, depth: int) -> float:
@@ -40,11 +41,22 @@ def bram36_count(width: int, depth: int) -> float:
     return min(full, half / 2)
 
 
+def lutram_luts(width: int, depth: int) -> int:
+    """LUTs of a width x depth dual-port distributed RAM: the primitive its depth needs."""
+    for prim_depth, prim_bits, luts in LUTRAM_SHAPES:
+        if depth <= prim_depth:
+            return math.ceil(width / prim_bits) * luts
+    depth_luts = LUTRAM_SHAPES[-1][2] * math.ceil(depth / LUTRAM_SHAPES[-1][0])
+    return width * depth_luts + width * math.ceil(depth / 128)  # plus the read multiplexers
+
+
 def memory_resources(mem: Memory) -> dict:
     if mem.style == "block":
         return {"LUT": 0, "FF": 0, "BRAM36": bram36_count(mem.width, mem.depth), "DSP": 0}
-    per_lut = RAM_BITS_PER_LUT if mem.writable else ROM_BITS_PER_LUT
-    return {"LUT": math.ceil(mem.bits / per_lut), "FF": 0, "BRAM36": 0, "DSP": 0}
+    if mem.writable:
+        return {"LUT": lutram_luts(mem.width, mem.depth), "FF": 0, "BRAM36": 0, "DSP": 0}
+    # a ROM is logic: a LUT6 per output bit per 64 words (MUXF7/F8 join up to 256)
+    return {"LUT": mem.width * math.ceil(mem.depth / 64), "FF": 0, "BRAM36": 0, "DSP": 0}
 
 
 def memories_resources(op) -> dict:
@@ -64,38 +76,93 @@ def _comparator_luts(bits: int) -> float:
     return bits / 2 + 1
 
 
-def mvau_resources(op: MVAU) -> dict:
-    mw, simd, pe = (op.attr(k) for k in ("MW", "SIMD", "PE"))
-    mode = op.attr("mode")
+def tree_levels(addends: int) -> range:
+    return range(1, max(1, math.ceil(math.log2(addends))) + 1)
+
+
+def tree_register_bits(addends: int, in_bits: int, levels_per_reg: int) -> int:
+    """Pipeline register bits of one lane of adder_tree over `addends` inputs."""
+    levels = tree_levels(addends)
+    return sum(math.ceil(addends / 2 ** lvl) * (in_bits + lvl) for lvl in levels
+               if lvl % levels_per_reg == 0 or lvl == levels[-1])
+
+
+def tree_adder_luts(addends: int, in_bits: int) -> int:
+    """LUTs of one lane of adder_tree: an adder per node, one LUT per result bit."""
+    return sum(math.ceil(addends / 2 ** lvl) * (in_bits + lvl) for lvl in tree_levels(addends)
+               if addends > 1)
+
+
+def mvau_terms(op: MVAU) -> tuple[int, int]:
+    """(terms per lane, bits per term) that mvau.v's adder tree sums: in xnor the match
+    counts of three bit pairs, else the products (mvau.v TERMS, TERM_BITS)."""
+    in_dt, w_dt = dtype_attr(op, "in_dtype"), dtype_attr(op, "w_dtype")
+    mode, simd = op.attr("mode"), op.attr("SIMD")
+    if mode == "xnor":
+        return math.ceil(simd / 3), 2
+    if mode == "binary_weight":
+        return simd, in_dt.bitwidth() + 1
+    if mode == "binary_input":
+        return simd, w_dt.bitwidth() + 1
+    return simd, in_dt.bitwidth() + w_dt.bitwidth() + (0 if in_dt.signed() or w_dt.signed() else 1)
+
+
+def mvau_accumulator_bits(op: MVAU) -> int:
+    if op.attr("mode") == "xnor":
+        return int(op.attr("MW")).bit_length()
+    return dtype_attr(op, "acc_dtype").bitwidth()
+
+
+def mvau_registers(op: MVAU) -> int:
+    """Flip-flops of mvau.v, stage by stage."""
+    mh, simd, pe = (op.attr(k) for k in ("MH", "SIMD", "PE"))
+    in_bits = dtype_attr(op, "in_dtype").bitwidth()
+    terms, term_bits = mvau_terms(op)
+    ff = 60 + simd * in_bits * (2 if mh > pe else 1)   # input word (+ replay buffer read)
+    if op.weight_ram_style() != "block":                 # in BRAM the block's output register
+        ff += pe * simd * dtype_attr(op, "w_dtype").bitwidth()
+    ff += pe * terms * term_bits
+    ff += pe * tree_register_bits(terms, term_bits, 4 if op.attr("mode") == "xnor" else 3)
+    ff += pe * mvau_accumulator_bits(op)
+    if op.has_thresholds:
+        ff += pe * op.threshold_count() * op.threshold_width()  # the fold's thresholds
+    return ff + pe * op.out_dtype().bitwidth()
+
+
+def mvau_term_luts(op: MVAU) -> float:
+    """LUTs of one lane's terms: a LUT6 per match-count bit (xnor), a negation per product
+    (binary modes), radix-4 partial products (int)."""
+    mode, simd = op.attr("mode"), op.attr("SIMD")
     in_bits = dtype_attr(op, "in_dtype").bitwidth()
     w_bits = dtype_attr(op, "w_dtype").bitwidth()
-    acc_bits = dtype_attr(op, "acc_dtype").bitwidth()
+    terms, term_bits = mvau_terms(op)
     if mode == "xnor":
-        lanes = simd * 1.0                                # xnor folded into the popcount tree
-        acc_bits = int(mw).bit_length()
-    elif mode in ("binary_weight", "binary_input"):
-        bits = in_bits if mode == "binary_weight" else w_bits
-        lanes = simd * (bits + 1) + (simd - 1) * (bits + math.log2(simd) / 2 + 1)
-    else:
-        lanes = simd * in_bits * w_bits * 1.1 + (simd - 1) * (in_bits + w_bits + math.log2(simd) / 2)
-    per_pe_luts = lanes + acc_bits + 2
-    per_pe_ff = acc_bits * 2 + (int(simd).bit_length() + (1 if mode == "xnor" else in_bits + w_bits))
+        return terms * term_bits
+    if mode in ("binary_weight", "binary_input"):
+        return terms * term_bits
+    return simd * in_bits * w_bits * 1.1
+
+
+def mvau_resources(op: MVAU) -> dict:
+    pe = op.attr("PE")
+    terms, term_bits = mvau_terms(op)
+    per_pe_luts = mvau_term_luts(op) + tree_adder_luts(terms, term_bits) + mvau_accumulator_bits(op)
     if op.has_thresholds:
         out_bits = op.out_dtype().bitwidth()
         per_pe_luts += op.threshold_count() * _comparator_luts(op.threshold_width()) + out_bits
-        per_pe_ff += out_bits
-    logic = {"LUT": 60 + pe * per_pe_luts, "FF": 40 + simd * in_bits + pe * per_pe_ff}
+    logic = {"LUT": 60 + pe * per_pe_luts, "FF": mvau_registers(op)}
     return _add(logic, memories_resources(op))
 
 
 def sliding_window_resources(op: SlidingWindow) -> dict:
+    # address counters and control, plus a register and a read multiplexer per output bit
     bits = op.out_dtype().bitwidth() * op.attr("SIMD")
-    return _add(memories_resources(op), {"LUT": 120 + bits * 0.5, "FF": 100 + 2 * bits})
+    return _add(memories_resources(op), {"LUT": 160 + bits, "FF": 105 + bits})
 
 
 def maxpool_resources(op: MaxPool) -> dict:
     pe, bits = op.attr("PE"), op.out_dtype().bitwidth()
-    return _add(memories_resources(op), {"LUT": 50 + pe * _comparator_luts(bits) * 2, "FF": 40 + 2 * pe * bits})
+    return _add(memories_resources(op), {"LUT": 50 + pe * (4 * bits + 2), "FF": 60 + 2 * pe * bits})
 
 
 def thresholding_resources(op: Thresholding) -> dict:
@@ -119,14 +186,18 @@ def label_select_resources(op: LabelSelect) -> dict:
 def dwc_resources(op: DataWidthConverter) -> dict:
     bits = op.out_dtype().bitwidth()
     i, o = op.attr("in_elems"), op.attr("out_elems")
-    buffer_bits = (i + o) * bits
-    return {"LUT": 20 + buffer_bits * (1 if i % o and o % i else 0.5), "FF": 20 + buffer_bits,
+    # a word register as wide as the wider side; narrowing selects a slice of it (a multiplexer
+    # per input bit), widening only enables registers
+    luts = 6 + (i * bits if i > o else 0) + (o * bits if i % o and o % i else 0)
+    return {"LUT": luts, "FF": max(i, o) * bits + 2 * int(max(i, o)).bit_length() + 4,
             "BRAM36": 0, "DSP": 0}
 
 
 def fifo_resources(op: FIFO) -> dict:
     width, depth = op.stream().bits, op.attr("depth")
-    return _add(memories_resources(op), {"LUT": 15, "FF": width + 2 * (int(depth).bit_length() + 1)})
+    # pointers and the output register (a block RAM's own register in BRAM)
+    out_reg = 0 if op.memory().style == "block" else width
+    return _add(memories_resources(op), {"LUT": 10, "FF": out_reg + 2 * int(depth).bit_length() + 3})
 
 
 ESTIMATORS = {

@@ -14,8 +14,9 @@
  * 2 int (integer x integer multiply-accumulate), 3 binary_input (input bit 1 = +1,
  * 0 = -1, integer weights). Semantics: flow/ops/mvau.py.
  *
- * Pipeline (free running, no stall): issue (counters, weight and buffer read) -> products
- * -> adder_tree -> accumulators (+ threshold read) -> threshold_unit -> output FIFO.
+ * Pipeline (free running, no stall): issue (counters, weight and buffer read) -> terms
+ * (products; in xnor, the matches of each three bit pairs) -> adder_tree -> accumulators
+ * (+ threshold read) -> threshold_unit -> output FIFO.
  * The issue stage takes a credit per output word and stalls when the FIFO could fill, so
  * nothing in flight ever waits; s_axis_tready and m_axis_tvalid come from registers only.
  */
@@ -99,12 +100,17 @@ localparam [SF_BITS-1:0] SF_LAST = SF_LAST_I[SF_BITS-1:0];
 localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];
 localparam [WADDR_BITS-1:0] WADDR_LAST = WADDR_LAST_I[WADDR_BITS-1:0];
 
-// one product: a bit (xnor), +-x, or x * w; signed except in xnor
-localparam PROD_BITS = MODE == MODE_XNOR ? 1 :
-                       MODE == MODE_BINARY_WEIGHT ? IN_BITS + 1 :
+// one product: +-x, or x * w (signed)
+localparam PROD_BITS = MODE == MODE_BINARY_WEIGHT ? IN_BITS + 1 :
                        MODE == MODE_BINARY_INPUT ? W_BITS + 1 :
                        IN_BITS + W_BITS + (IN_SIGNED == 0 && W_SIGNED == 0 ? 1 : 0);
-localparam PROD_SIGNED = MODE == MODE_XNOR ? 0 : 1;
+// the adder tree's terms per lane: in xnor, the number of equal bits among three
+// input/weight pairs (0..3, unsigned; a function of six bits, one LUT6 per result bit,
+// where an xnor per pair and a binary tree of adders would cost about three LUTs per pair);
+// else the products
+localparam TERMS = MODE == MODE_XNOR ? (SIMD + 2) / 3 : SIMD;
+localparam TERM_BITS = MODE == MODE_XNOR ? 2 : PROD_BITS;
+localparam TERM_SIGNED = MODE == MODE_XNOR ? 0 : 1;
 // radix-4 digits of a weight (mode int)
 localparam W_DIGITS = (W_BITS + 1) / 2;
 // accumulator: the popcount P in xnor, else the signed ACC_BITS value
@@ -114,7 +120,7 @@ localparam TREE_LEVELS_PER_REG = MODE == MODE_XNOR ? 4 : 3;
 
 // cycles from issue to the output FIFO's input (only sizes the FIFO; see adder_tree and
 // threshold_unit for their latencies)
-localparam TREE_LEVELS = SIMD > 1 ? $clog2(SIMD) : 1;
+localparam TREE_LEVELS = TERMS > 1 ? $clog2(TERMS) : 1;
 localparam TREE_LATENCY = (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
 localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
 localparam THRES_LATENCY = N_THRES > 0 ? 2 + (COUNT_LEVELS + 3) / 4 : 0;
@@ -266,17 +272,52 @@ end
 endgenerate
 
 /*
- * Stage 2: products, lane pe, element s at [(pe*SIMD + s)*PROD_BITS +: PROD_BITS]
+ * Stage 2: terms, lane pe, term t at [(pe*TERMS + t)*TERM_BITS +: TERM_BITS]
  */
-reg [PE*SIMD*PROD_BITS-1:0] prod2 = 0;
+reg [PE*TERMS*TERM_BITS-1:0] term2 = 0;
 reg [TAG_BITS-1:0] tag2 = 0;
+
+// bit b of the number of equal pairs (x[i] == w[i], i < 3) of the six bits {w[2:0], x[2:0]}
+function [63:0] match_count_bit(input integer b);
+    integer v, i, n;
+    begin
+        for (v = 0; v < 64; v = v + 1) begin
+            n = 0;
+            for (i = 0; i < 3; i = i + 1) begin
+                n = n + (((v >> i) & 1) == ((v >> (i + 3)) & 1) ? 1 : 0);
+            end
+            match_count_bit[v] = ((n >> b) & 1) == 1;
+        end
+    end
+endfunction
 
 genvar pe, s;
 generate
 if (MODE == MODE_XNOR) begin : g_xnor
-    // product bit = xnor of input and weight bits: all lanes in one word operation
-    always @(posedge clk) begin
-        prod2 <= ~({PE{x1}} ^ w1);
+    // two 64-entry tables rather than one of 2-bit entries: a simulator indexes a 64-bit word
+    localparam [63:0] MATCH_LO = match_count_bit(0);
+    localparam [63:0] MATCH_HI = match_count_bit(1);
+    // lanes past SIMD pad with input 0 and weight 1: they never match
+    localparam PAD = 3 * TERMS - SIMD;
+    wire [3*TERMS-1:0] x_pad;
+    if (PAD > 0) begin : g_pad_x
+        assign x_pad = {{PAD{1'b0}}, x1};
+    end else begin : g_full_x
+        assign x_pad = x1;
+    end
+    for (pe = 0; pe < PE; pe = pe + 1) begin : lane
+        wire [3*TERMS-1:0] w_pad;
+        if (PAD > 0) begin : g_pad_w
+            assign w_pad = {{PAD{1'b1}}, w1[pe*SIMD +: SIMD]};
+        end else begin : g_full_w
+            assign w_pad = w1[pe*SIMD +: SIMD];
+        end
+        for (s = 0; s < TERMS; s = s + 1) begin : triple
+            wire [5:0] v = {w_pad[3*s +: 3], x_pad[3*s +: 3]};
+            always @(posedge clk) begin
+                term2[(pe*TERMS + s)*2 +: 2] <= {MATCH_HI[v], MATCH_LO[v]};
+            end
+        end
     end
 end else begin : g_mul
     wire [PE*SIMD*PROD_BITS-1:0] prod;
@@ -328,7 +369,7 @@ end else begin : g_mul
         end
     end
     always @(posedge clk) begin
-        prod2 <= prod;
+        term2 <= prod;
     end
 end
 endgenerate
@@ -347,43 +388,23 @@ end
 wire [PE*ACC_W-1:0] sum3;
 wire [TAG_BITS-1:0] tag3;
 
-generate
-if (MODE == MODE_XNOR) begin : g_popcount
-    popcount #(
-        .LANES(PE),
-        .N(SIMD),
-        .OUT_BITS(ACC_W),
-        .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
-        .TAG_BITS(TAG_BITS)
-    )
-    dot_tree (
-        .clk(clk),
-        .rst(rst),
-        .in_data(prod2),
-        .in_tag(tag2),
-        .out_data(sum3),
-        .out_tag(tag3)
-    );
-end else begin : g_adder_tree
-    adder_tree #(
-        .LANES(PE),
-        .N(SIMD),
-        .IN_BITS(PROD_BITS),
-        .SIGNED(PROD_SIGNED),
-        .OUT_BITS(ACC_W),
-        .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
-        .TAG_BITS(TAG_BITS)
-    )
-    dot_tree (
-        .clk(clk),
-        .rst(rst),
-        .in_data(prod2),
-        .in_tag(tag2),
-        .out_data(sum3),
-        .out_tag(tag3)
-    );
-end
-endgenerate
+adder_tree #(
+    .LANES(PE),
+    .N(TERMS),
+    .IN_BITS(TERM_BITS),
+    .SIGNED(TERM_SIGNED),
+    .OUT_BITS(ACC_W),
+    .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
+    .TAG_BITS(TAG_BITS)
+)
+dot_tree (
+    .clk(clk),
+    .rst(rst),
+    .in_data(term2),
+    .in_tag(tag2),
+    .out_data(sum3),
+    .out_tag(tag3)
+);
 
 wire valid3 = tag3[0];
 wire first3 = tag3[1];
