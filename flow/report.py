@@ -135,7 +135,8 @@ def render_markdown(r: dict) -> str:
                   f"| measured frames/s at {b['clock_mhz']:g} MHz | {_fmt(p['measured_fps'], 1)} |",
                   f"| latency | {_fmt(p['latency_cycles'])} cycles ({_fmt(p['latency_us'], 1)} us) |",
                   (f"| rtlsim speed on this machine | {_fmt(p['rtlsim_frames_per_second'], 1)} frames/s "
-                  f"({_fmt(p['rtlsim_frames_per_second_with_gaps'], 1)} with input gaps and back-pressure) |")]
+                   f"once the pipeline is full ({_fmt(p['rtlsim_frames_per_second_with_gaps'], 1)} over "
+                   "the test inputs, with input gaps and back-pressure) |")]
     lines += ["", "## Verification", "", "| levels | inputs | max difference | mismatches | equal |",
               "|---|---|---|---|---|"]
     for name, v in (r["verification"] or {}).items():
