@@ -130,17 +130,13 @@ def mvau_registers(op: MVAU) -> int:
 
 
 def mvau_term_luts(op: MVAU) -> float:
-    """LUTs of one lane's terms: a LUT6 per match-count bit (xnor), a negation per product
-    (binary modes), radix-4 partial products (int)."""
-    mode, simd = op.attr("mode"), op.attr("SIMD")
-    in_bits = dtype_attr(op, "in_dtype").bitwidth()
-    w_bits = dtype_attr(op, "w_dtype").bitwidth()
+    """LUTs of one lane's terms: a LUT per term bit (a LUT6 per match-count bit in xnor, a
+    negation in the binary modes), radix-4 partial products in int."""
+    if op.attr("mode") == "int":
+        in_bits = dtype_attr(op, "in_dtype").bitwidth()
+        return op.attr("SIMD") * in_bits * dtype_attr(op, "w_dtype").bitwidth() * 1.1
     terms, term_bits = mvau_terms(op)
-    if mode == "xnor":
-        return terms * term_bits
-    if mode in ("binary_weight", "binary_input"):
-        return terms * term_bits
-    return simd * in_bits * w_bits * 1.1
+    return terms * term_bits
 
 
 def mvau_resources(op: MVAU) -> dict:

@@ -128,11 +128,6 @@ localparam LATENCY = 3 + TREE_LATENCY + THRES_LATENCY;
 // a credit returns LATENCY + 3 cycles after its step issued (FIFO write, FIFO read,
 // handshake); with one output word per SF steps this many keep the issue stage busy
 localparam CREDITS = (LATENCY + 3 + SF - 1) / SF;
-localparam FIFO_DEPTH = CREDITS > 2 ? 1 << $clog2(CREDITS) : 2;
-// words the FIFO holds (memory and output register): the credits handed out
-localparam CAP = FIFO_DEPTH + 1;
-localparam CREDIT_BITS = $clog2(CAP + 1);
-localparam [CREDIT_BITS-1:0] CAP_C = CAP[CREDIT_BITS-1:0];
 
 initial begin
     if (SIMD < 1 || MW % SIMD != 0) begin
@@ -181,14 +176,13 @@ end
 reg [SF_BITS-1:0] sf = 0;
 reg [NF_BITS-1:0] nf = 0;
 reg [WADDR_BITS-1:0] waddr = 0;
-reg [CREDIT_BITS-1:0] credits_used = 0;
+wire credit_ok;
 
 wire sf_last = sf == SF_LAST;
 wire nf_first = nf == 0;
 wire nf_last = nf == NF_LAST;
-wire step_ok = !sf_last || credits_used != CAP_C;
+wire step_ok = !sf_last || credit_ok;
 wire issue = step_ok && (!nf_first || s_axis_tvalid);
-wire out_taken = m_axis_tvalid && m_axis_tready;
 
 assign s_axis_tready = nf_first && step_ok;
 
@@ -197,7 +191,6 @@ always @(posedge clk) begin
         sf <= 0;
         nf <= 0;
         waddr <= 0;
-        credits_used <= 0;
     end else begin
         if (issue) begin
             sf <= sf_last ? {SF_BITS{1'b0}} : sf + 1'b1;
@@ -205,11 +198,6 @@ always @(posedge clk) begin
                 nf <= nf_last ? {NF_BITS{1'b0}} : nf + 1'b1;
             end
             waddr <= waddr == WADDR_LAST ? {WADDR_BITS{1'b0}} : waddr + 1'b1;
-        end
-        if (issue && sf_last && !out_taken) begin
-            credits_used <= credits_used + 1'b1;
-        end else if (!(issue && sf_last) && out_taken) begin
-            credits_used <= credits_used - 1'b1;
         end
     end
 end
@@ -495,22 +483,17 @@ end else begin : g_acc_out
 end
 endgenerate
 
-// never refuses a word: the credits keep it from filling
-/* verilator lint_off UNUSEDSIGNAL */
-wire fifo_ready;
-/* verilator lint_on UNUSEDSIGNAL */
-
-fifo #(
+credit_fifo #(
     .WIDTH(PE*OUT_BITS),
-    .DEPTH(FIFO_DEPTH),
-    .RAM_STYLE("distributed")
+    .CREDITS(CREDITS)
 )
 out_fifo (
     .clk(clk),
     .rst(rst),
-    .s_axis_tdata(out5),
-    .s_axis_tvalid(valid5),
-    .s_axis_tready(fifo_ready),
+    .take(issue && sf_last),
+    .credit_ok(credit_ok),
+    .in_data(out5),
+    .in_valid(valid5),
     .m_axis_tdata(m_axis_tdata),
     .m_axis_tvalid(m_axis_tvalid),
     .m_axis_tready(m_axis_tready)

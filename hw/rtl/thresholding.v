@@ -65,11 +65,6 @@ localparam LATENCY = 1 + 2 + (COUNT_LEVELS + 3) / 4;
 // a credit returns LATENCY + 3 cycles after its word issued (FIFO write, FIFO read,
 // handshake); this many keep one word per cycle moving
 localparam CREDITS = LATENCY + 3;
-localparam FIFO_DEPTH = 1 << $clog2(CREDITS);
-// words the FIFO holds (memory and output register): the credits handed out
-localparam CAP = FIFO_DEPTH + 1;
-localparam CREDIT_BITS = $clog2(CAP + 1);
-localparam [CREDIT_BITS-1:0] CAP_C = CAP[CREDIT_BITS-1:0];
 
 initial begin
     if (PE < 1 || C % PE != 0) begin
@@ -86,27 +81,16 @@ end
  * Issue: one word per cycle while credits last
  */
 reg [CF_BITS-1:0] cf = 0;
-reg [CREDIT_BITS-1:0] credits_used = 0;
-
-wire credit_ok = credits_used != CAP_C;
+wire credit_ok;
 wire issue = s_axis_tvalid && credit_ok;
-wire out_taken = m_axis_tvalid && m_axis_tready;
 
 assign s_axis_tready = credit_ok;
 
 always @(posedge clk) begin
     if (rst) begin
         cf <= 0;
-        credits_used <= 0;
-    end else begin
-        if (issue) begin
-            cf <= cf == CF_LAST ? {CF_BITS{1'b0}} : cf + 1'b1;
-        end
-        if (issue && !out_taken) begin
-            credits_used <= credits_used + 1'b1;
-        end else if (!issue && out_taken) begin
-            credits_used <= credits_used - 1'b1;
-        end
+    end else if (issue) begin
+        cf <= cf == CF_LAST ? {CF_BITS{1'b0}} : cf + 1'b1;
     end
 end
 
@@ -163,22 +147,17 @@ activation (
     .out_data(out2)
 );
 
-// never refuses a word: the credits keep it from filling
-/* verilator lint_off UNUSEDSIGNAL */
-wire fifo_ready;
-/* verilator lint_on UNUSEDSIGNAL */
-
-fifo #(
+credit_fifo #(
     .WIDTH(PE*OUT_BITS),
-    .DEPTH(FIFO_DEPTH),
-    .RAM_STYLE("distributed")
+    .CREDITS(CREDITS)
 )
 out_fifo (
     .clk(clk),
     .rst(rst),
-    .s_axis_tdata(out2),
-    .s_axis_tvalid(valid2),
-    .s_axis_tready(fifo_ready),
+    .take(issue),
+    .credit_ok(credit_ok),
+    .in_data(out2),
+    .in_valid(valid2),
     .m_axis_tdata(m_axis_tdata),
     .m_axis_tvalid(m_axis_tvalid),
     .m_axis_tready(m_axis_tready)
