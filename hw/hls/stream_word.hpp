@@ -1,0 +1,51 @@
+// stream_word: what every op in hw/hls/ shares: the ap_types includes, the stream packing
+// (element i of a word at bits [i*BITS, (i+1)*BITS), element 0 least significant; signed
+// elements two's complement; a bipolar value {-1, +1} is the bit {0, 1}; flow/packing.py is
+// the reference) and the generated memory images (one word of `bits` bits stored as 64-bit
+// chunks, least significant first, the same words as the RTL's $readmemh files).
+#ifndef QNNFLOW_STREAM_WORD_HPP
+#define QNNFLOW_STREAM_WORD_HPP
+
+#include <cstdint>
+
+// g++ -O1 and above flag bits that ap_private reads before it masks them, inside Xilinx's
+// headers but reported where they are inlined; silenced for those headers only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <ap_int.h>
+#include <hls_stream.h>
+#pragma GCC diagnostic pop
+
+namespace qnn {
+
+// a zero-width ap_uint does not exist: memories and fields that are absent get one bit
+constexpr int at_least_1(int bits) { return bits < 1 ? 1 : bits; }
+
+// 64-bit chunks of one memory word of `bits` bits
+constexpr int chunks(int bits) { return (at_least_1(bits) + 63) / 64; }
+
+// one memory word from its chunks
+template <int W, int C>
+ap_uint<W> rom_word(const uint64_t (&row)[C]) {
+#pragma HLS INLINE
+    ap_uint<64 * C> wide = 0;
+    for (int c = 0; c < C; ++c) {
+#pragma HLS UNROLL
+        wide(64 * c + 63, 64 * c) = row[c];
+    }
+    return wide(W - 1, 0);
+}
+
+// element i of a packed word as a number: two's complement when SIGNED, else unsigned
+template <int BITS, int SIGNED, int W>
+ap_int<BITS + 1> element(const ap_uint<W>& word, int i) {
+#pragma HLS INLINE
+    const ap_uint<BITS> code = word(i * BITS + BITS - 1, i * BITS);
+    if (SIGNED) return ap_int<BITS>(code);
+    return code;
+}
+
+}  // namespace qnn
+
+#endif
