@@ -2,7 +2,7 @@
 
     python -m flow.build cnv_w1a1
     python -m flow.build --model net.onnx [--folding f.json | --target-fps N | --target-fps max]
-                         [--clock-mhz 100] [--out DIR] [--inputs N] [--synth]
+                         [--clock-mhz 100] [--out DIR] [--inputs N] [--synth] [--backend rtl|hls|both]
 
 The whole compiler, in order; each step writes its files into the build directory
 (build/<name>/ by default) and is skipped on a rerun whose inputs have not changed.
@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from flow import steps
+from flow import steps, steps_hls
 from flow.report import write_report
 from flow.targets import TARGETS, get_target
 
@@ -35,8 +35,11 @@ PIPELINE = [
     ("codegen", steps.step_codegen, ["rtl"], ()),                        # Verilog top + memory files
     ("rtlsim", steps.step_rtlsim, ["sim/rtlsim.json", "sim/l4_outputs.npy"], ()),  # L4 + throughput
     ("op_rtlsim", steps.step_op_rtlsim, ["sim/ops.json"], ("per_op_sim",)),  # per-op RTL: cycles, equality
-    ("verify", steps.step_verify, ["verification.json"], ()),            # L0..L4 compared
+    ("hls_codegen", steps_hls.step_hls_codegen, ["hls"], ()),          # HLS C++ top, memories, Tcl
+    ("hlssim", steps_hls.step_hlssim, ["sim/hlssim.json", "sim/l5_outputs.npy"], ()),  # g++ C-sim (L5)
+    ("verify", steps.step_verify, ["verification.json"], ("backend",)),  # L0..L5 compared
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
+    ("hls_synth", steps_hls.step_hls_synth, ["hls_synth/csynth.json"], ()),  # Vitis HLS csynth, if installed
 ]
 STATE_FILE = "build_state.json"
 REPORT_FILES = ["report.json", "report.md", "report_cycles.png"]
@@ -47,7 +50,7 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 def toolchain_hash() -> str:
     """Hash of the compiler and hardware sources: a changed toolchain reruns every step."""
     digest = hashlib.sha256()
-    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.json")):
+    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.hpp"), ("hw", "*.json")):
         for path in sorted((SOURCE_ROOT / folder).rglob(pattern)):
             digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode())
             digest.update(path.read_bytes())
@@ -74,6 +77,9 @@ def run_build(cfg: steps.BuildConfig, restart_from: str | None = None, quiet: bo
         up_to_date = (not dirty and state.get(name, {}).get("key") == key
                       and all(cfg.path(o).exists() for o in outputs))
         label = f"[{index}/{len(PIPELINE)}] {name:<10}"
+        if not steps_hls.step_selected(name, cfg.backend):
+            _say(quiet, f"{label} skipped (--backend {cfg.backend})")
+            continue
         if up_to_date:
             timings[name] = state[name]["seconds"]
             _say(quiet, f"{label} up to date")
@@ -140,6 +146,8 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
     ap.add_argument("--input-data", type=Path, help="with --model: test inputs as a .npy file (N, ...)")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
     ap.add_argument("--no-op-sim", action="store_true", help="skip the per-op RTL simulations")
+    ap.add_argument("--backend", choices=sorted(steps_hls.BACKENDS), default="both",
+                    help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
     ap.add_argument("--from", dest="restart_from", help="rerun from this step even if up to date")
     ap.add_argument("--debug", action="store_true", help="show the full traceback on failure")
@@ -160,7 +168,7 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
         model_path=args.model, checkpoint=args.checkpoint, folding_path=args.folding,
         target_fps=target_fps, clock_mhz=args.clock_mhz or (target.clock_mhz if target else 100.0),
         inputs=args.inputs, input_data=args.input_data, per_op_sim=not args.no_op_sim,
-        synth=args.synth, dynamo=args.dynamo)
+        synth=args.synth, dynamo=args.dynamo, backend=args.backend)
     return cfg, args
 
 
@@ -181,7 +189,7 @@ def main(argv=None) -> int:
         print(f"(earlier steps are kept in {cfg.out}; rerun to resume)", file=sys.stderr)
         return 1
     failed = [k for k, v in (report["verification"] or {}).items()
-              if k in ("L2_L3", "L2_L4") and not v["equal"]]
+              if k in ("L2_L3", "L2_L4", "L2_L5") and not v["equal"]]
     if failed:
         print(f"error: bit-exactness failed at {', '.join(failed)} (see {cfg.path('report.md')})",
               file=sys.stderr)

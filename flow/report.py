@@ -12,6 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.board import RESOURCE_KINDS, load_board
 from flow.estimate import op_resources
 from flow.ops.base import dtype_attr
+from flow.report_hls import hls_markdown, hls_results
 
 
 def op_workload(node) -> dict:
@@ -95,6 +96,7 @@ def build_report(out: Path, meta: dict) -> dict:
                        "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
         "synthesis": _read(out / "synth" / "yosys.json") or {"run": False,
                                                              "reason": "not requested (--synth)"},
+        "hls": hls_results(out),
     }
     return report
 
@@ -142,6 +144,7 @@ def render_markdown(r: dict) -> str:
     for name, v in (r["verification"] or {}).items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {_fmt(v['max_difference'], 6)} | "
                      f"{v['mismatches']} | {'yes' if v['equal'] else '**no**'} |")
+    lines += hls_markdown(r)
     if r["per_op_rtl"]["run"]:
         lines += ["", (f"Each op's RTL alone on its real input equals its numpy model: "
                       f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}.")]

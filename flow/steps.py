@@ -29,6 +29,7 @@ from flow.reference import CORE_IN, CORE_OUT, make_reference, run_reference, ses
 from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 from flow.size_fifos import fifo_depths_by_simulation
+from flow.steps_hls import BACKENDS
 from flow.streamline import integerize
 from flow.targets import Target
 
@@ -53,6 +54,7 @@ class BuildConfig:
     dynamo: bool = False
     board: str = "pynq_z2"
     seed: int = 0
+    backend: str = "both"  # rtl, hls or both (flow/steps_hls.py)
     notes: list[str] = field(default_factory=list)
 
     def path(self, *parts) -> Path:
@@ -293,7 +295,7 @@ def step_op_rtlsim(cfg: BuildConfig) -> None:
 # --- 9. verification ladder ------------------------------------------------------------------
 
 def step_verify(cfg: BuildConfig) -> None:
-    """L0..L4 on the same inputs; writes verification.json."""
+    """L0..L5 on the same inputs; writes verification.json."""
     x = np.load(cfg.path("inputs.npy"))
     ref = dict(np.load(cfg.path("reference_outputs.npz")))
     qonnx_model = _load(cfg, "00_qonnx.onnx")
@@ -314,8 +316,10 @@ def step_verify(cfg: BuildConfig) -> None:
     l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref[CORE_IN]))
     core_out = ref[CORE_OUT]
     levels["L2_L3"] = verify.compare(core_out, verify.to_channels_first(l3).reshape(core_out.shape), exact=True)
-    l4 = np.load(cfg.path("sim", "l4_outputs.npy"))
-    levels["L2_L4"] = verify.compare(core_out, verify.to_channels_first(l4).reshape(core_out.shape), exact=True)
+    for level, backend, outputs in verify.SIMULATED_LEVELS:
+        if backend in BACKENDS[cfg.backend]:
+            y = np.load(cfg.path("sim", outputs))
+            levels[level] = verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape), exact=True)
     _write_json(cfg.path("verification.json"), levels)
 
 

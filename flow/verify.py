@@ -5,6 +5,7 @@
   L2  reference.onnx in onnxruntime                must equal L1 (differences counted, never hidden)
   L3  hardware graph (30_folded.onnx), numpy ops   must equal L2 bit-exactly
   L4  stitched RTL in Verilator                    must equal L2 bit-exactly
+  L5  HLS C-simulation (g++)                       must equal L2 bit-exactly
 
 Every comparison records inputs tried, max difference and mismatches. Float outputs (L0-L2)
 count a mismatch where two levels disagree by half an output step (the output edge's scale)
@@ -18,6 +19,9 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 from qonnx.transformation.infer_shapes import InferShapes
 from tqdm import tqdm
+
+# (level, backend that produces it, its outputs in the build's sim/ folder)
+SIMULATED_LEVELS = (("L2_L4", "rtl", "l4_outputs.npy"), ("L2_L5", "hls", "l5_outputs.npy"))
 
 
 def compare(a: np.ndarray, b: np.ndarray, step: np.ndarray | float = 0.0, exact: bool = False) -> dict:

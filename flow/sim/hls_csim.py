@@ -40,18 +40,23 @@ def compile_command(design: HLSDesign, source: Path, obj: Path) -> list[str]:
             "-c", str(source), "-o", str(obj)]
 
 
-def build_csim(design: HLSDesign) -> Simulator:
-    """Compile the design's C-simulation, or reuse the cached binary of identical sources."""
-    directory = Path(design.directory)
-    files = sorted(p for p in directory.iterdir() if p.suffix in (".cpp", ".hpp"))
+def cached_binary(design: HLSDesign) -> Path:
+    """Where the C-simulation of these exact sources is (or will be) cached."""
+    files = sorted(p for p in Path(design.directory).iterdir() if p.suffix in (".cpp", ".hpp"))
     key = hashlib.sha256()
     for part in [compiler_version(), HLS4ML_VERSION, CXX_FLAGS, design.top]:
         key.update(str(part).encode())
     for path in files:
         key.update(path.name.encode())
         key.update(path.read_bytes())
-    target = cache_root() / "hls_csim" / f"{design.top}-{key.hexdigest()[:20]}"
-    binary = target / "csim"
+    return cache_root() / "hls_csim" / f"{design.top}-{key.hexdigest()[:20]}" / "csim"
+
+
+def build_csim(design: HLSDesign) -> Simulator:
+    """Compile the design's C-simulation, or reuse the cached binary of identical sources."""
+    directory = Path(design.directory)
+    binary = cached_binary(design)
+    target = binary.parent
     in_bytes, out_bytes = (design.in_bits + 7) // 8, (design.out_bits + 7) // 8
     if binary.exists():
         return Simulator(binary, in_bytes, out_bytes)
