@@ -1,0 +1,96 @@
+"""Each hw/hls op, C-simulated alone (g++), equals its numpy model bit for bit.
+
+The parameter sets are chosen from the RTL tests' lists (tests/rtl/), which build the models;
+each set is one compiled design. Together they cover widths, PE/SIMD, kernel, stride,
+padding, bit widths, bipolar, unsigned and signed inputs, and every MVAU mode, with and
+without thresholds.
+"""
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+
+from flow.sim.hls_op_sim import csim_op
+from tests.helpers import random_values, single_op_model
+from tests.rtl import test_label_select as rtl_label_select
+from tests.rtl import test_maxpool as rtl_maxpool
+from tests.rtl import test_mvau as rtl_mvau
+from tests.rtl import test_sliding_window as rtl_sliding_window
+from tests.rtl import test_thresholding as rtl_thresholding
+from tests.rtl.checks import expected_outputs
+
+# (MW, MH, SIMD, PE, in dtype, weight dtype, out dtype (None: accumulators), act_bias, vector_dims)
+MVAU_CASES = [
+    (16, 8, 4, 2, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [3]),      # xnor, popcount thresholds
+    (200, 2, 100, 1, "BIPOLAR", "BIPOLAR", None, 0, [2]),        # xnor, wide SIMD, 2P - MW out
+    (8, 6, 2, 3, "INT4", "BIPOLAR", None, 0, [2]),               # binary_weight, signed inputs
+    (6, 4, 6, 2, "UINT4", "BIPOLAR", "INT4", -8, [3]),           # binary_weight, signed activation
+    (32, 8, 8, 4, "INT4", "INT4", None, 0, [2]),                 # int INT4 x INT4, two per DSP
+    (16, 16, 16, 16, "INT4", "INT4", "INT2", -2, [4, 4]),        # int, fully unfolded, thresholds
+    (12, 4, 3, 1, "UINT4", "INT3", "UINT4", 0, [2]),             # int, PE = 1: one product per DSP
+    (10, 4, 5, 2, "BIPOLAR", "INT3", "INT4", -8, [3]),           # binary_input
+]
+# (ifm, channels, kernel, stride, pads (top, left, bottom, right), SIMD, dtype)
+SLIDING_WINDOW_CASES = [
+    ((7, 9), 6, (3, 3), (1, 1), (1, 1, 1, 1), 2, "INT4"),
+    ((39, 39), 3, (11, 11), (4, 4), (0, 0, 0, 0), 3, "UINT8"),
+    ((6, 10), 2, (2, 3), (1, 2), (0, 1, 1, 1), 1, "BINARY"),
+    ((8, 8), 4, (3, 3), (1, 1), (0, 0, 0, 0), 4, "BIPOLAR"),
+    ((11, 10), 2, (2, 2), (3, 3), (1, 0, 0, 1), 2, "UINT4"),
+]
+# (ifm, channels, kernel = stride, PE, dtype)
+MAXPOOL_CASES = [((9, 7), 6, 3, 2, "INT4"), ((8, 8), 4, 2, 4, "BIPOLAR"), ((11, 10), 4, 3, 4, "INT8")]
+# (channels, PE, in dtype, out dtype, act_bias, vector_dims)
+THRESHOLDING_CASES = [(8, 2, "INT8", "INT4", -8, [3]), (5, 1, "INT4", "BIPOLAR", 0, [4]),
+                      (6, 6, "UINT4", "UINT2", 0, [2, 2])]
+# (labels, K, PE, dtype, value range (None: the dtype's) for ties)
+LABEL_SELECT_CASES = [(10, 5, 2, "UINT4", (6, 8)), (12, 3, 4, "BIPOLAR", None), (1000, 5, 8, "INT16", None)]
+# (in elems, out elems, dtype, frame shape)
+DWC_CASES = [(3, 9, "INT2", (18,)), (12, 3, "INT4", (2, 12)), (4, 6, "INT4", (3, 12)), (9, 6, "BIPOLAR", (2, 18))]
+
+
+def assert_csim_matches_model(model, node, x, tmp_path) -> np.ndarray:
+    expected = expected_outputs(model, node, x)
+    y = csim_op(model, node, x, tmp_path)
+    assert y.shape == expected.shape
+    assert np.array_equal(y, expected), f"{np.count_nonzero(y != expected)} of {y.size} outputs differ"
+    assert len(np.unique(expected)) > 1, "test data gives a constant output"
+    return expected
+
+
+@pytest.mark.parametrize("case", MVAU_CASES, ids=str)
+def test_mvau_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_mvau.make_case(case, frames=3), tmp_path)
+
+
+@pytest.mark.parametrize("case", SLIDING_WINDOW_CASES, ids=str)
+def test_sliding_window_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_sliding_window.make_case(*case), tmp_path)
+
+
+@pytest.mark.parametrize("case", MAXPOOL_CASES, ids=str)
+def test_maxpool_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_maxpool.make_case(*case), tmp_path)
+
+
+@pytest.mark.parametrize("case", THRESHOLDING_CASES, ids=str)
+def test_thresholding_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_thresholding.make_case(case, frames=4), tmp_path)
+
+
+@pytest.mark.parametrize("case", LABEL_SELECT_CASES, ids=str)
+def test_label_select_csim_equals_model(tmp_path, case):
+    labels, k, pe, dtype, value_range = case
+    rng = np.random.default_rng(labels + 10 * k + pe)
+    x = rtl_label_select.frames(rng, labels, dtype, value_range, 8)
+    model = rtl_label_select.label_select_model(labels, k, pe, dtype, len(x))
+    assert_csim_matches_model(model, model.graph.node[0], x, tmp_path)
+
+
+@pytest.mark.parametrize("case", DWC_CASES, ids=str)
+def test_dwc_csim_equals_model(tmp_path, case):
+    in_elems, out_elems, dtype, shape = case
+    x = random_values(np.random.default_rng(in_elems * 16 + out_elems), DataType[dtype], (5, *shape))
+    model = single_op_model("DataWidthConverter", x.shape, shape=list(shape), out_dtype=dtype,
+                            in_elems=in_elems, out_elems=out_elems)
+    assert np.array_equal(assert_csim_matches_model(model, model.graph.node[0], x, tmp_path), x)
