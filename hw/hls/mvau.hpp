@@ -34,16 +34,39 @@ constexpr bool mvau_packs_dsp() {
 
 constexpr int PACK_SHIFT = 10;
 
+// ones in a 64-bit chunk: SWAR sums of bit pairs, nibbles, bytes (an adder tree in hardware)
+inline int popcount64(uint64_t v) {
+#pragma HLS INLINE
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    v += v >> 8;
+    v += v >> 16;
+    v += v >> 32;
+    return int(v & 0x7F);
+}
+
+template <int N>
+int popcount(const ap_uint<N>& v) {
+#pragma HLS INLINE
+    int count = 0;
+    for (int c = 0; c < (N + 63) / 64; ++c) {
+#pragma HLS UNROLL
+        const int hi = 64 * c + 63 < N - 1 ? 64 * c + 63 : N - 1;
+        count += popcount64(v(hi, 64 * c).to_uint64());
+    }
+    return count;
+}
+
 // the sum of one lane's SIMD terms (for xnor: the count of matching bits)
 template <class P, int XW, int LW>
 ap_int<P::ACC_BITS + 1> lane_sum(const ap_uint<XW>& x, const ap_uint<LW>& w) {
 #pragma HLS INLINE
+    if (P::MODE == MVAU_XNOR) return popcount(ap_uint<XW>(~(x ^ w)));
     ap_int<P::ACC_BITS + 1> sum = 0;
     for (int s = 0; s < P::SIMD; ++s) {
 #pragma HLS UNROLL
-        if (P::MODE == MVAU_XNOR) {
-            sum += x[s] == w[s];
-        } else if (P::MODE == MVAU_BINARY_WEIGHT) {
+        if (P::MODE == MVAU_BINARY_WEIGHT) {
             const ap_int<P::IN_BITS + 1> v = element<P::IN_BITS, P::IN_SIGNED>(x, s);
             sum += w[s] ? ap_int<P::IN_BITS + 2>(v) : ap_int<P::IN_BITS + 2>(-v);
         } else if (P::MODE == MVAU_BINARY_INPUT) {
@@ -100,19 +123,19 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
         } else {
             x = vector[sf];
         }
-        const ap_uint<WW> w = qnn::rom_word<WW>(weights[nf * SF + sf]);
+        const uint64_t(&w)[qnn::chunks(WW)] = weights[nf * SF + sf];
         ap_int<P::ACC_BITS + 1> part[P::PE];
 #pragma HLS ARRAY_PARTITION variable=part complete
         if (qnn::mvau_packs_dsp<P>()) {
             for (int pe = 0; pe < P::PE; pe += 2) {
 #pragma HLS UNROLL
-                qnn::lane_pair_sums<P>(x, ap_uint<LW>(w(pe * LW + LW - 1, pe * LW)),
-                                       ap_uint<LW>(w(pe * LW + 2 * LW - 1, pe * LW + LW)), part[pe], part[pe + 1]);
+                qnn::lane_pair_sums<P>(x, qnn::rom_field<LW>(w, pe), qnn::rom_field<LW>(w, pe + 1), part[pe],
+                                       part[pe + 1]);
             }
         } else {
             for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL
-                part[pe] = qnn::lane_sum<P>(x, ap_uint<LW>(w(pe * LW + LW - 1, pe * LW)));
+                part[pe] = qnn::lane_sum<P>(x, qnn::rom_field<LW>(w, pe));
             }
         }
         for (int pe = 0; pe < P::PE; ++pe) {
@@ -120,7 +143,7 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
             acc[pe] = (sf == 0 ? ap_int<P::ACC_BITS + 1>(0) : acc[pe]) + part[pe];
         }
         if (sf == SF - 1) {
-            const ap_uint<TW> t = qnn::rom_word<TW>(thresholds[nf]);
+            const ap_uint<TW> t = qnn::rom_field<TW>(thresholds[nf], 0);
             ap_uint<P::OUT_WORD_BITS> y = 0;
             for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL

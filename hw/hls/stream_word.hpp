@@ -25,16 +25,17 @@ constexpr int at_least_1(int bits) { return bits < 1 ? 1 : bits; }
 // 64-bit chunks of one memory word of `bits` bits
 constexpr int chunks(int bits) { return (at_least_1(bits) + 63) / 64; }
 
-// one memory word from its chunks
+// field i (of W bits) of a memory word, read from the chunks that hold it
 template <int W, int C>
-ap_uint<W> rom_word(const uint64_t (&row)[C]) {
+ap_uint<W> rom_field(const uint64_t (&row)[C], int i) {
 #pragma HLS INLINE
-    ap_uint<64 * C> wide = 0;
-    for (int c = 0; c < C; ++c) {
+    const int lo = i * W, first = lo / 64, last = (lo + W - 1) / 64;
+    ap_uint<W + 64> bits = 0;
+    for (int c = 0; c <= (W + 62) / 64; ++c) {
 #pragma HLS UNROLL
-        wide(64 * c + 63, 64 * c) = row[c];
+        if (first + c <= last) bits |= ap_uint<W + 64>(row[first + c]) << (64 * c);
     }
-    return wide(W - 1, 0);
+    return bits(lo % 64 + W - 1, lo % 64);
 }
 
 // element i of a packed word as a number: two's complement when SIGNED, else unsigned

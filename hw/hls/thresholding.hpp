@@ -17,7 +17,7 @@ void thresholding(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=P::IN_WORDS max=P::IN_WORDS
         const ap_uint<P::IN_WORD_BITS> x = in.read();
-        const ap_uint<TW> t = qnn::rom_word<TW>(thresholds[nf]);
+        const ap_uint<TW> t = qnn::rom_field<TW>(thresholds[nf], 0);
         ap_uint<P::OUT_WORD_BITS> y = 0;
         for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL
