@@ -4,7 +4,9 @@ Each network gets seeded random weights and BatchNorm statistics calibrated on r
 (as the cnv_w1a1/tfc_w1a1 targets do), is exported to QONNX, and is built with verification
 at every level. Writes benchmarks/results/bnn_pynq_zoo.{json,md}.
 
-    ./dev python benchmarks/bnn_pynq_zoo.py [--inputs 20] [--only cnv_2w2a ...]
+    ./dev python benchmarks/bnn_pynq_zoo.py [--inputs 20] [--only cnv_2w2a ...] [--backend hls]
+
+--backend rtl or hls builds one backend only and writes bnn_pynq_zoo_<backend>.{json,md}.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ NETWORKS = {  # config name: (calibration / input images, folding target fps)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def build_network(name: str, inputs: int, workdir: Path) -> dict:
+def build_network(name: str, inputs: int, workdir: Path, backend: str = "both") -> dict:
     images, fps = NETWORKS[name]
     started = time.time()
     try:
@@ -48,7 +50,8 @@ def build_network(name: str, inputs: int, workdir: Path) -> dict:
     np.save(workdir / f"{name}_inputs.npy", x)
     out = workdir / name
     code = build_main(["--model", str(onnx_path), "--out", str(out), "--input-data",
-                       str(workdir / f"{name}_inputs.npy"), "--target-fps", str(fps), "--no-op-sim"])
+                       str(workdir / f"{name}_inputs.npy"), "--target-fps", str(fps), "--no-op-sim",
+                       "--backend", backend])
     row = {"network": name, "built": code == 0, "seconds": round(time.time() - started, 1)}
     report_path = out / "report.json"
     if report_path.exists():
@@ -56,6 +59,9 @@ def build_network(name: str, inputs: int, workdir: Path) -> dict:
         row["verification"] = {k: v["equal"] for k, v in report["verification"].items()}
         row["measured_fps"] = report["performance"].get("measured_fps")
         row["estimate"] = report["totals"]["estimate"]
+        csim = (report.get("hls") or {}).get("csim")
+        if csim:
+            row["csim_seconds"] = {"compile": csim["compile_seconds"], "run": csim["run_seconds"]}
     else:
         row["reason"] = (out / "build_error.txt").read_text().strip()
     return row
@@ -66,26 +72,31 @@ def main(argv=None) -> None:
     ap.add_argument("--inputs", type=int, default=20)
     ap.add_argument("--only", nargs="*", choices=sorted(NETWORKS))
     ap.add_argument("--workdir", type=Path, default=Path("build/zoo"))
+    ap.add_argument("--backend", choices=("rtl", "hls", "both"), default="both")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     for name in args.only or NETWORKS:
         print(f"== {name}", flush=True)
-        rows.append(build_network(name, args.inputs, args.workdir))
+        rows.append(build_network(name, args.inputs, args.workdir, args.backend))
         print(json.dumps(rows[-1]), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bnn_pynq_zoo.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| network | built | L0..L4 equal | measured fps @100 MHz | LUT est. | BRAM36 est. | note |",
-             "|---|---|---|---|---|---|---|"]
+    stem = "bnn_pynq_zoo" + ("" if args.backend == "both" else f"_{args.backend}")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    levels_run = {"both": "L0..L5", "rtl": "L0..L4", "hls": "L0..L3, L5"}[args.backend]
+    lines = [f"| network | built | {levels_run} equal | measured fps @100 MHz | LUT est. | BRAM36 est. "
+             "| C-sim compile / run (s) | note |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         levels = r.get("verification", {})
         equal = "yes" if levels and all(levels.values()) else ("-" if not levels else "**no**")
         fps = f"{r['measured_fps']:,.0f}" if r.get("measured_fps") else "-"
         est = r.get("estimate", {})
+        csim = "{compile} / {run}".format(**r["csim_seconds"]) if r.get("csim_seconds") else "-"
         lines.append(f"| {r['network']} | {'yes' if r['built'] else 'no'} | {equal} | {fps} | "
-                     f"{est.get('LUT', '-')} | {est.get('BRAM36', '-')} | "
+                     f"{est.get('LUT', '-')} | {est.get('BRAM36', '-')} | {csim} | "
                      f"{'' if r['built'] else r.get('reason', '')} |")
-    (RESULTS / "bnn_pynq_zoo.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

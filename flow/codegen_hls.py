@@ -65,7 +65,7 @@ def _memory_header(env, out_dir: Path, mem_file: Path, name: str, description: s
     rows = []
     for line in lines:
         value = int(line, 16)
-        rows.append([f"0x{(value >> (64 * c)) & ((1 << 64) - 1):x}ULL" for c in range(chunks)])
+        rows.append(", ".join(f"0x{(value >> (64 * c)) & ((1 << 64) - 1):x}ULL" for c in range(chunks)))
     header = f"{name}.hpp"
     (out_dir / header).write_text(env.get_template("hls_memory.hpp.j2").render(
         name=name, depth=len(rows), chunks=chunks, rows=rows, description=description,
