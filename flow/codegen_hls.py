@@ -43,6 +43,9 @@ def port_bits(bits: int) -> int:
 def hls_headers(function: str) -> list[Path]:
     """The header of an op's C++ template and the hw/hls headers it includes, recursively."""
     found, todo = {}, [f"{function}.hpp"]
+    if not (HLS_DIR / todo[0]).exists():
+        raise ValueError(f"no HLS template hw/hls/{todo[0]} for the op whose RTL is hw/rtl/{function}.v: "
+                         "every op needs both (until it has one, build with --backend rtl)")
     while todo:
         name = todo.pop()
         path = HLS_DIR / name
@@ -93,6 +96,10 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
     with tempfile.TemporaryDirectory() as tmp:
         for i, node in enumerate(nodes):
             op = getCustomOp(node)
+            try:
+                op_headers = hls_headers(op.rtl_module)
+            except ValueError as err:
+                raise ValueError(f"{node.op_type} node '{node.name}': {err}") from err
             name = _identifier(node.name)
             params = op.rtl_params(model, Path(tmp))
             memories = []
@@ -123,7 +130,7 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
                 "input": current, "output": output, "memories": memories,
             })
             headers.add(f"{op.rtl_module}.hpp")
-            for src in hls_headers(op.rtl_module):
+            for src in op_headers:
                 shutil.copyfile(src, out_dir / src.name)
             current = output
     shutil.copyfile(HLS_DIR / TESTBENCH, out_dir / TESTBENCH)

@@ -30,6 +30,12 @@ template <int W, int C>
 ap_uint<W> rom_field(const uint64_t (&row)[C], int i) {
 #pragma HLS INLINE
     const int lo = i * W, first = lo / 64, last = (lo + W - 1) / 64;
+    if (W <= 64) {  // one or two chunks, shifted together
+        const int offset = lo % 64;
+        uint64_t bits = row[first] >> offset;
+        if (last != first) bits |= row[last] << (64 - offset);
+        return ap_uint<W>(bits);
+    }
     ap_uint<W + 64> bits = 0;
     for (int c = 0; c <= (W + 62) / 64; ++c) {
 #pragma HLS UNROLL
@@ -42,7 +48,8 @@ ap_uint<W> rom_field(const uint64_t (&row)[C], int i) {
 template <int BITS, int SIGNED, int W>
 ap_int<BITS + 1> element(const ap_uint<W>& word, int i) {
 #pragma HLS INLINE
-    const ap_uint<BITS> code = word(i * BITS + BITS - 1, i * BITS);
+    const ap_uint<BITS> code = W <= 64 ? ap_uint<BITS>(word.to_uint64() >> (i * BITS))
+                                       : ap_uint<BITS>(word(i * BITS + BITS - 1, i * BITS));
     if (SIGNED) return ap_int<BITS>(code);
     return code;
 }

@@ -1,0 +1,31 @@
+"""Every hardware op has both backends: a Verilog module in hw/rtl/ and a C++ template of the same
+name in hw/hls/ (FIFOs are hls::stream depths in the HLS top), and a missing one is a clear error."""
+
+import pytest
+from qonnx.custom_op.registry import getCustomOp
+
+import flow.ops
+from flow.codegen_hls import HLS_DIR, generate_hls
+from flow.ops import HWOp
+from flow.sim.rtl_sources import RTL_DIR
+from tests.helpers import single_op_model
+
+
+def hardware_ops() -> list[type[HWOp]]:
+    return [getattr(flow.ops, name) for name in flow.ops.__all__
+            if isinstance(getattr(flow.ops, name), type) and issubclass(getattr(flow.ops, name), HWOp)
+            and getattr(flow.ops, name) is not HWOp]
+
+
+@pytest.mark.parametrize("op", hardware_ops(), ids=lambda op: op.__name__)
+def test_every_op_has_an_rtl_module_and_an_hls_template(op):
+    assert (RTL_DIR / f"{op.rtl_module}.v").is_file()
+    if op.__name__ != "FIFO":
+        assert (HLS_DIR / f"{op.rtl_module}.hpp").is_file()
+
+
+def test_an_op_without_hls_template_is_named(tmp_path, monkeypatch):
+    model = single_op_model("MaxPool", (1, 4, 4, 2), ifm_dims=[4, 4], channels=2, kernel=2, out_dtype="INT4")
+    monkeypatch.setattr(type(getCustomOp(model.graph.node[0])), "rtl_module", "no_such_module")
+    with pytest.raises(ValueError, match=r"MaxPool node 'MaxPool_0': no HLS template hw/hls/no_such_module.hpp"):
+        generate_hls(model, tmp_path / "hls", "t", "xc7z020clg400-1", 100.0)
