@@ -92,7 +92,7 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
     depths = {n.output[0]: getCustomOp(n).attr("depth") for n in model.graph.node if n.op_type == "FIFO"}
     producer_of = {n.output[0]: n for n in model.graph.node}
     streams, instances, headers = [], [], set()
-    current = "in"
+    current = "s_axis"
     with tempfile.TemporaryDirectory() as tmp:
         for i, node in enumerate(nodes):
             op = getCustomOp(node)
@@ -116,7 +116,7 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
                                                f"an unused {key[:-5].lower()} memory of {node.name}"))
                 memories.append(mem_name)
             is_last = i == len(nodes) - 1
-            output = "out" if is_last else f"s_{name}"
+            output = "m_axis" if is_last else f"s_{name}"
             if not is_last:
                 streams.append({"name": output, "bits": op.out_stream().bits,
                                 "depth": _depth_after(node, depths, producer_of, nodes[i + 1])})
