@@ -58,39 +58,48 @@ int popcount(const ap_uint<N>& v) {
     return count;
 }
 
-// the sum of one lane's SIMD terms (for xnor: the count of matching bits)
-template <class P, int XW, int LW>
-ap_int<P::ACC_BITS + 1> lane_sum(const ap_uint<XW>& x, const ap_uint<LW>& w) {
+// weight s of lane pe, read from the ROM word's chunks
+template <class P, int C>
+ap_int<P::W_BITS + 1> weight(const uint64_t (&w)[C], int pe, int s) {
 #pragma HLS INLINE
-    if (P::MODE == MVAU_XNOR) return popcount(ap_uint<XW>(~(x ^ w)));
+    const ap_uint<P::W_BITS> code = rom_field<P::W_BITS>(w, pe * P::SIMD + s);
+    if (P::W_SIGNED) return ap_int<P::W_BITS>(code);
+    return code;
+}
+
+// the sum of lane pe's SIMD terms (for xnor: the count of matching bits); xs holds the input
+// elements of x, decoded once for all lanes
+template <class P, int XW, int C>
+ap_int<P::ACC_BITS + 1> lane_sum(const ap_uint<XW>& x, const ap_int<P::IN_BITS + 1> (&xs)[P::SIMD],
+                                 const uint64_t (&w)[C], int pe) {
+#pragma HLS INLINE
+    if (P::MODE == MVAU_XNOR) return popcount(ap_uint<XW>(~(x ^ rom_field<P::SIMD>(w, pe))));
     ap_int<P::ACC_BITS + 1> sum = 0;
     for (int s = 0; s < P::SIMD; ++s) {
 #pragma HLS UNROLL
+        const ap_int<P::W_BITS + 1> v = weight<P>(w, pe, s);
         if (P::MODE == MVAU_BINARY_WEIGHT) {
-            const ap_int<P::IN_BITS + 1> v = element<P::IN_BITS, P::IN_SIGNED>(x, s);
-            sum += w[s] ? ap_int<P::IN_BITS + 2>(v) : ap_int<P::IN_BITS + 2>(-v);
+            sum += v != 0 ? ap_int<P::IN_BITS + 2>(xs[s]) : ap_int<P::IN_BITS + 2>(-xs[s]);
         } else if (P::MODE == MVAU_BINARY_INPUT) {
-            const ap_int<P::W_BITS + 1> v = element<P::W_BITS, P::W_SIGNED>(w, s);
-            sum += x[s] ? ap_int<P::W_BITS + 2>(v) : ap_int<P::W_BITS + 2>(-v);
+            sum += xs[s] != 0 ? ap_int<P::W_BITS + 2>(v) : ap_int<P::W_BITS + 2>(-v);
         } else {
-            sum += element<P::IN_BITS, P::IN_SIGNED>(x, s) * element<P::W_BITS, P::W_SIGNED>(w, s);
+            sum += xs[s] * v;
         }
     }
     return sum;
 }
 
-// int mode, lanes 2j and 2j+1 sharing one multiplier per SIMD element
-template <class P, int XW, int LW>
-void lane_pair_sums(const ap_uint<XW>& x, const ap_uint<LW>& w0, const ap_uint<LW>& w1,
+// int mode, lanes pe and pe + 1 sharing one multiplier per SIMD element
+template <class P, int C>
+void lane_pair_sums(const ap_int<P::IN_BITS + 1> (&xs)[P::SIMD], const uint64_t (&w)[C], int pe,
                     ap_int<P::ACC_BITS + 1>& sum0, ap_int<P::ACC_BITS + 1>& sum1) {
 #pragma HLS INLINE
     sum0 = 0;
     sum1 = 0;
     for (int s = 0; s < P::SIMD; ++s) {
 #pragma HLS UNROLL
-        const ap_int<5> a = element<P::IN_BITS, P::IN_SIGNED>(x, s);
-        const ap_int<16> packed = (ap_int<16>(element<P::W_BITS, P::W_SIGNED>(w1, s)) << PACK_SHIFT) +
-                                  element<P::W_BITS, P::W_SIGNED>(w0, s);
+        const ap_int<5> a = xs[s];
+        const ap_int<16> packed = (ap_int<16>(weight<P>(w, pe + 1, s)) << PACK_SHIFT) + weight<P>(w, pe, s);
         ap_int<21> product = a * packed;
 #pragma HLS BIND_OP variable=product op=mul impl=dsp
         const ap_int<PACK_SHIFT> low = product(PACK_SHIFT - 1, 0);
@@ -124,18 +133,23 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
             x = vector[sf];
         }
         const uint64_t(&w)[qnn::chunks(WW)] = weights[nf * SF + sf];
+        ap_int<P::IN_BITS + 1> xs[P::SIMD];
+#pragma HLS ARRAY_PARTITION variable=xs complete
+        for (int s = 0; s < P::SIMD; ++s) {
+#pragma HLS UNROLL
+            xs[s] = P::MODE == qnn::MVAU_XNOR ? ap_int<P::IN_BITS + 1>(0) : qnn::element<P::IN_BITS, P::IN_SIGNED>(x, s);
+        }
         ap_int<P::ACC_BITS + 1> part[P::PE];
 #pragma HLS ARRAY_PARTITION variable=part complete
         if (qnn::mvau_packs_dsp<P>()) {
             for (int pe = 0; pe < P::PE; pe += 2) {
 #pragma HLS UNROLL
-                qnn::lane_pair_sums<P>(x, qnn::rom_field<LW>(w, pe), qnn::rom_field<LW>(w, pe + 1), part[pe],
-                                       part[pe + 1]);
+                qnn::lane_pair_sums<P>(xs, w, pe, part[pe], part[pe + 1]);
             }
         } else {
             for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL
-                part[pe] = qnn::lane_sum<P>(x, qnn::rom_field<LW>(w, pe));
+                part[pe] = qnn::lane_sum<P>(x, xs, w, pe);
             }
         }
         for (int pe = 0; pe < P::PE; ++pe) {
