@@ -135,9 +135,9 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
         const uint64_t(&w)[qnn::chunks(WW)] = weights[nf * SF + sf];
         ap_int<P::IN_BITS + 1> xs[P::SIMD];
 #pragma HLS ARRAY_PARTITION variable=xs complete
-        for (int s = 0; s < P::SIMD; ++s) {
+        for (int s = 0; s < (P::MODE == qnn::MVAU_XNOR ? 0 : P::SIMD); ++s) {  // xnor uses x's bits
 #pragma HLS UNROLL
-            xs[s] = P::MODE == qnn::MVAU_XNOR ? ap_int<P::IN_BITS + 1>(0) : qnn::element<P::IN_BITS, P::IN_SIGNED>(x, s);
+            xs[s] = qnn::element<P::IN_BITS, P::IN_SIGNED>(x, s);
         }
         ap_int<P::ACC_BITS + 1> part[P::PE];
 #pragma HLS ARRAY_PARTITION variable=part complete
