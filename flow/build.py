@@ -20,6 +20,8 @@ import traceback
 from pathlib import Path
 
 from flow import steps
+from flow.emulator.l6 import step_board
+from flow.package import step_package
 from flow.report import write_report
 from flow.targets import TARGETS, get_target
 
@@ -37,6 +39,8 @@ PIPELINE = [
     ("op_rtlsim", steps.step_op_rtlsim, ["sim/ops.json"], ("per_op_sim",)),  # per-op RTL: cycles, equality
     ("verify", steps.step_verify, ["verification.json"], ()),            # L0..L4 compared
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
+    ("package", step_package, ["vivado", "deploy"], ("board", "clock_mhz")),  # Vivado Tcl, .bit/.hwh, driver
+    ("board", step_board, ["board/board.json"], ()),                     # L6: driver on the emulated board
 ]
 STATE_FILE = "build_state.json"
 REPORT_FILES = ["report.json", "report.md", "report_cycles.png"]
@@ -47,7 +51,8 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 def toolchain_hash() -> str:
     """Hash of the compiler and hardware sources: a changed toolchain reruns every step."""
     digest = hashlib.sha256()
-    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.json")):
+    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.json"),
+                            ("hw", "*.j2"), ("deploy", "*.py")):
         for path in sorted((SOURCE_ROOT / folder).rglob(pattern)):
             digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode())
             digest.update(path.read_bytes())

@@ -8,6 +8,7 @@ TLAST marks a batch's last output word; axil_control holds the batch size and th
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,3 +78,14 @@ def generate_board_top(design: RTLDesign, in_words: int, out_words: int, out_dir
     n_verilog = len(verilog) + len(rtl_sources(CONTROL))
     return BoardDesign(BOARD_TOP, design.top, copies[:n_verilog] + [top_file], copies[n_verilog:],
                        in_dma, out_dma, in_words, out_words)
+
+
+def top_ports(verilog: Path) -> list[tuple[str, str, int]]:
+    """(direction 'I'/'O', name, width) of each port of a generated top, in order."""
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(verilog).read_text(), flags=re.DOTALL)
+    header = text[text.index("(", text.index("module")):text.index(");")]
+    ports = []
+    for direction, msb, name in re.findall(r"\b(input|output)\s+(?:wire|reg)?\s*(?:\[(\d+):0\])?\s*(\w+)",
+                                           header):
+        ports.append(("I" if direction == "input" else "O", name, int(msb) + 1 if msb else 1))
+    return ports

@@ -24,7 +24,7 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     args = ["--model", str(int4_onnx), "--out", "build", "--inputs", "6", "--target-fps", "20000"]
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4"):
+    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L6"):
         assert report["verification"][level]["equal"], level
     assert report["per_op_rtl"]["all_equal"]
     for stage in ("00_qonnx.onnx", "10_integer.onnx", "reference.onnx", "20_hw.onnx", "30_folded.onnx",
@@ -35,11 +35,11 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
             assert abs(op["measured_over_analytic"] - 1) <= 0.10, op["name"]
     capsys.readouterr()
     assert main(args) == 0
-    assert capsys.readouterr().out.count("up to date") == 10
+    assert capsys.readouterr().out.count("up to date") == 12
     assert main(args + ["--from", "verify"]) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"\[8/10\] op_rtlsim +up to date", printed), printed
-    assert re.search(r"\[9/10\] verify +done", printed), printed
+    assert re.search(r"\[8/12\] op_rtlsim +up to date", printed), printed
+    assert re.search(r"\[9/12\] verify +done", printed), printed
 
 
 def test_unsupported_node_stops_with_its_name_and_keeps_earlier_steps(tmp_path, capsys):
