@@ -51,3 +51,9 @@ def load_board(name: str = "pynq_z2") -> Board:
     data = json.loads(path.read_text())
     return Board(data["name"], data["part"], data["family"], float(data["default_clock_mhz"]),
                  data["resources"], data["budget_fraction"], data)
+
+
+if __name__ == "__main__":   # python -m flow.board serve BUILD_DIR: the emulated board
+    from flow.emulator.cli import main
+
+    raise SystemExit(main())

@@ -89,3 +89,13 @@ def top_ports(verilog: Path) -> list[tuple[str, str, int]]:
                                            header):
         ports.append(("I" if direction == "input" else "O", name, int(msb) + 1 if msb else 1))
     return ports
+
+
+def load_board_design(src_dir: Path, facts: dict) -> BoardDesign:
+    """The BoardDesign of a build's vivado/src/, with deploy/design.json's facts."""
+    src_dir = Path(src_dir)
+    verilog = sorted(p for p in src_dir.glob("*.v") if p.stem != BOARD_TOP) + [src_dir / f"{BOARD_TOP}.v"]
+    data = sorted(p for p in src_dir.iterdir() if p.suffix != ".v")
+    ins, outs = facts["input"], facts["output"]
+    return BoardDesign(BOARD_TOP, facts["core"], verilog, data, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"],
+                       ins["words"], outs["words"])

@@ -67,7 +67,7 @@ def package(cfg, design, model: ModelWrapper) -> dict:
         "name": cfg.name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,
         "bitfile": f"{cfg.name}.bit", "dma": DMA, "accelerator": ACCEL, "registers": REGISTERS,
         "dma_length_width": board.data["dma"]["length_width"], "input": ins, "output": outs,
-        "rtl_digest": digest, "top": BOARD_TOP,
+        "rtl_digest": digest, "top": BOARD_TOP, "core": design.top,
     }
     (deploy / "design.json").write_text(json.dumps(facts, indent=2) + "\n")
     np.savez(deploy / "reference.npz", core_in=core_in.astype(np.int64), core_out=ref[CORE_OUT],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flow.codegen_board import BOARD_TOP, CONTROL_ID, REGISTERS
+from flow.codegen_board import BOARD_TOP, CONTROL_ID, REGISTERS, load_board_design
 from flow.sim.verilator import build
 
 READ_ORDER = list(REGISTERS.values())
@@ -26,7 +26,7 @@ class Accelerator:
         self.design = json.loads((self.build_dir / "deploy" / "design.json").read_text())
         src = self.build_dir / "vivado" / "src"
         self.workdir = src  # the memory files ($readmemh) lie beside the sources
-        sources = sorted(p for p in src.glob("*.v"))
+        sources = load_board_design(src, self.design).sources
         self.input, self.output = self.design["input"], self.design["output"]
         self.sim = build(BOARD_TOP, sources, 8 * self.input["dma_bytes"], 8 * self.output["dma_bytes"],
                          axi_lite=True)
