@@ -69,6 +69,8 @@ def package(cfg, design, model: ModelWrapper) -> dict:
         "dma_length_width": board.data["dma"]["length_width"], "input": ins, "output": outs,
         "rtl_digest": digest, "top": BOARD_TOP, "core": design.top,
     }
+    rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
+    facts["rtlsim"] = {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")}
     (deploy / "design.json").write_text(json.dumps(facts, indent=2) + "\n")
     np.savez(deploy / "reference.npz", core_in=core_in.astype(np.int64), core_out=ref[CORE_OUT],
              images=np.load(cfg.path("inputs.npy")))

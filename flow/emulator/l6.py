@@ -37,8 +37,8 @@ def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
 def step_board(cfg) -> None:
     """The deploy/ driver on the emulated board: L6 against L2, cycles from the on-chip counter."""
     result = run_driver_on_emulated_board(cfg.path(), cfg.board)
-    rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
-    result["rtlsim_cycles_per_frame"] = rtlsim["cycles_per_frame"]
+    design = json.loads(cfg.path("deploy", "design.json").read_text())
+    result["rtlsim_cycles_per_frame"] = design["rtlsim"]["cycles_per_frame"]
     out = cfg.path("board")
     out.mkdir(exist_ok=True)
     (out / "board.json").write_text(json.dumps(result, indent=2) + "\n")

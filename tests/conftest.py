@@ -6,7 +6,8 @@ from tests.flow.nets import compile_net
 
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory):
-    """A complete build of a small INT4 network, board steps included (about 20 s)."""
+    """A complete build of a small INT4 network, board steps included (about 20 s): the board
+    tests and the board notebook use it."""
     workdir = tmp_path_factory.mktemp("board")
     compile_net("int4_convnet", workdir, inputs=2)
     out = workdir / "build"
