@@ -5,7 +5,7 @@ channels hold a transfer; then both report Idle and IOC, and S2MM_LENGTH holds t
 from __future__ import annotations
 
 from flow.emulator.accelerator import Accelerator, AcceleratorError
-from flow.emulator.memory import DDR, MemoryError_
+from flow.emulator.memory import DDR, DDRError
 
 # offsets of one channel's registers from its base (MM2S at 0x00, S2MM at 0x30)
 DMACR, DMASR, ADDR, ADDR_MSB, LENGTH = 0x00, 0x04, 0x18, 0x1C, 0x28
@@ -93,7 +93,7 @@ class AxiDma:
             return self._fail(mm2s, SLV_ERR, "no bitstream is loaded: nothing drives the streams")
         try:
             out = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
-        except (AcceleratorError, MemoryError_) as err:
+        except (AcceleratorError, DDRError) as err:
             return self._fail(s2mm, INT_ERR, str(err))
         mm2s.finish()
         if len(out) > s2mm.length:

@@ -8,7 +8,7 @@ import numpy as np
 PAGE = 4096
 
 
-class MemoryError_(RuntimeError):
+class DDRError(RuntimeError):
     """An access or allocation outside the modelled DDR."""
 
 
@@ -24,7 +24,7 @@ class DDR:
 
     def _span(self, address: int, length: int) -> slice:
         if not self.contains(address, length):
-            raise MemoryError_(f"DDR access [0x{address:08x}, +{length}) is outside the DDR window "
+            raise DDRError(f"DDR access [0x{address:08x}, +{length}) is outside the DDR window "
                                f"[0x{self.base:08x}, 0x{self.base + self.size:08x})")
         return slice(address - self.base, address - self.base + length)
 
@@ -43,7 +43,7 @@ class DDR:
                 break
             address = max(address, start + self.blocks[start])
         if address + size > self.cma[1]:
-            raise MemoryError_(f"out of contiguous memory: {size} bytes requested, "
+            raise DDRError(f"out of contiguous memory: {size} bytes requested, "
                                f"{sum(self.blocks.values())} of {self.cma[1] - self.cma[0]} in use")
         self.blocks[address] = size
         self.data[self._span(address, size)] = 0

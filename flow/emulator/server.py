@@ -19,7 +19,7 @@ from pynq.remote import (
 
 from flow.board import Board
 from flow.emulator.board_state import BoardError, EmulatedBoard
-from flow.emulator.memory import MemoryError_
+from flow.emulator.memory import DDRError
 from flow.emulator.slcr import FPGA_CLK_CTRL
 
 PORT = 7967   # pynq's PYNQ_REMOTE_DEVICES path always connects to this port
@@ -117,7 +117,7 @@ class _Buffer(buffer_pb2_grpc.RemoteBufferServicer):
         with self.board.lock:
             try:
                 address = self.board.ddr.allocate(request.size)
-            except MemoryError_ as err:
+            except DDRError as err:
                 return buffer_pb2.AllocateResponse(msg=str(err))
             buffer_id = uuid.uuid4().hex
             self.board.buffers[buffer_id] = (address, request.size)
