@@ -18,6 +18,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 def test_notebook_runs(path, tmp_path, monkeypatch, request):
     monkeypatch.setenv("NOTEBOOK_BUILD_DIR", str(tmp_path / "build"))
     monkeypatch.setenv("NOTEBOOK_INPUTS", "8")
+    monkeypatch.setenv("NOTEBOOK_TARGET", "tfc_w1a1")   # cnv_w1a1 by default: minutes longer
     with ExitStack() as stack:
         if path.stem.startswith("board_"):
             build = request.getfixturevalue("small_build")
