@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tkinter
 from pathlib import Path
 
 import jinja2
@@ -87,7 +86,7 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
 class _StubVivado:
     """Vivado's Tcl commands as stubs that check their arguments; errors become Tcl errors."""
 
-    def __init__(self, tcl: tkinter.Tcl, bd: BoardDesign, board: Board):
+    def __init__(self, tcl, bd: BoardDesign, board: Board):
         self.tcl, self.bd, self.board = tcl, bd, board
         self.rtl_ports = {p for _, p, _ in top_ports(bd.sources[-1])}
         self.files: list[Path] = []
@@ -99,7 +98,7 @@ class _StubVivado:
 
     def fail(self, message: str):
         self.error = message   # tkinter drops a callback's message on its way through Tcl
-        raise tkinter.TclError(message)
+        raise RuntimeError(message)
 
     def define(self, name: str, func=None) -> None:
         def command(*args):
@@ -202,6 +201,11 @@ def check_tcl(scripts: list[Path], bd: BoardDesign, board: Board | None = None) 
     from flow.board import load_board
 
     board = board or load_board()
+    try:
+        import tkinter
+    except ImportError:
+        raise RuntimeError("checking the Vivado Tcl needs Tcl through Python's tkinter "
+                           "(Debian: python3-tk, which ./dev env installs)") from None
     tcl = tkinter.Tcl()
     stub = _StubVivado(tcl, bd, board)
     for name in VIVADO_NOOPS:
