@@ -20,6 +20,8 @@ import traceback
 from pathlib import Path
 
 from flow import steps, steps_hls
+from flow.emulator.l6 import step_board
+from flow.package import step_package
 from flow.report import write_report
 from flow.targets import TARGETS, get_target
 
@@ -40,6 +42,8 @@ PIPELINE = [
     ("verify", steps.step_verify, ["verification.json"], ("backend",)),  # L0..L5 compared
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
     ("hls_synth", steps_hls.step_hls_synth, ["hls_synth/csynth.json"], ()),  # Vitis HLS csynth, if installed
+    ("package", step_package, ["vivado", "deploy"], ("board", "clock_mhz")),  # Vivado Tcl, .bit/.hwh, driver
+    ("board", step_board, ["board/board.json"], ()),                     # L6: driver on the emulated board
 ]
 STATE_FILE = "build_state.json"
 REPORT_FILES = ["report.json", "report.md", "report_cycles.png"]
@@ -50,7 +54,8 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 def toolchain_hash() -> str:
     """Hash of the compiler and hardware sources: a changed toolchain reruns every step."""
     digest = hashlib.sha256()
-    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.hpp"), ("hw", "*.json")):
+    for folder, pattern in (("flow", "*.py"), ("flow", "*.j2"), ("hw", "*.v"), ("hw", "*.cpp"), ("hw", "*.hpp"),
+                            ("hw", "*.json"), ("hw", "*.j2"), ("deploy", "*.py")):
         for path in sorted((SOURCE_ROOT / folder).rglob(pattern)):
             digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode())
             digest.update(path.read_bytes())
@@ -105,7 +110,7 @@ def run_build(cfg: steps.BuildConfig, restart_from: str | None = None, quiet: bo
     meta = {
         "name": cfg.name,
         "description": cfg.target.description if cfg.target else f"QONNX model {cfg.model_path}",
-        "board": cfg.board, "clock_mhz": cfg.clock_mhz,
+        "board": cfg.board, "clock_mhz": cfg.clock_mhz, "backend": cfg.backend,
         "folding": str(cfg.folding_path) if cfg.folding_path else
         (f"automatic, target {cfg.target_fps} frames/s" if cfg.target_fps else "PE = SIMD = 1"),
         "inputs": cfg.inputs, "steps": {k: round(v, 2) for k, v in timings.items()},

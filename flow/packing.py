@@ -1,89 +1,13 @@
-"""The one stream packing shared by the Verilator harness, the HLS test bench and the driver.
+"""The one stream packing, written once in deploy/packing.py (numpy only, so the board driver
+uses the same code); the compiler passes qonnx DataTypes, which it takes by name."""
 
-A stream word carries `elems` elements of one datatype; element 0 sits in the least
-significant bits. Signed values are two's complement in their bit width, a bipolar value
-{-1, +1} is the bit {0, 1}. Words are stored little-endian in ceil(elems * bits / 8) bytes.
-Tensors stream channels-last (NHWC), one frame (batch entry) after the other.
-"""
-
-from __future__ import annotations
-
-import numpy as np
-from qonnx.core.datatype import DataType
-
-
-def element_bits(dtype: DataType) -> int:
-    return dtype.bitwidth()
-
-
-def word_bytes(elems: int, dtype: DataType) -> int:
-    return (elems * element_bits(dtype) + 7) // 8
-
-
-def to_codes(values: np.ndarray, dtype: DataType) -> np.ndarray:
-    """Integer values -> unsigned bit patterns of dtype's width (checked against its range)."""
-    v = np.asarray(values)
-    if not np.array_equal(v, np.round(v)):
-        raise ValueError(f"packing {dtype.name}: values are not integers")
-    v = v.astype(np.int64)
-    if v.size and (v.min() < dtype.min() or v.max() > dtype.max()):
-        raise ValueError(
-            f"packing {dtype.name}: values span [{v.min()}, {v.max()}], "
-            f"outside [{int(dtype.min())}, {int(dtype.max())}]"
-        )
-    if dtype == DataType["BIPOLAR"]:
-        if np.any(v == 0):
-            raise ValueError("packing BIPOLAR: 0 is not a bipolar value")
-        return (v > 0).astype(np.uint64)
-    bits = element_bits(dtype)
-    return (v & ((1 << bits) - 1)).astype(np.uint64)
-
-
-def from_codes(codes: np.ndarray, dtype: DataType) -> np.ndarray:
-    """Unsigned bit patterns -> integer values (int64)."""
-    c = np.asarray(codes).astype(np.int64)
-    if dtype == DataType["BIPOLAR"]:
-        return 2 * c - 1
-    bits = element_bits(dtype)
-    if dtype.signed():
-        return np.where(c >= (1 << (bits - 1)), c - (1 << bits), c)
-    return c
-
-
-def pack_words(values: np.ndarray, dtype: DataType) -> np.ndarray:
-    """(..., elems) integer values -> (..., word_bytes) uint8 words."""
-    values = np.asarray(values)
-    elems = values.shape[-1]
-    bits = element_bits(dtype)
-    codes = to_codes(values, dtype)
-    shifts = np.arange(bits, dtype=np.uint64)
-    bitplanes = ((codes[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
-    flat = bitplanes.reshape(values.shape[:-1] + (elems * bits,))
-    nbytes = word_bytes(elems, dtype)
-    pad = nbytes * 8 - elems * bits
-    if pad:
-        flat = np.concatenate([flat, np.zeros(flat.shape[:-1] + (pad,), np.uint8)], axis=-1)
-    return np.packbits(flat, axis=-1, bitorder="little")
-
-
-def unpack_words(words: np.ndarray, elems: int, dtype: DataType) -> np.ndarray:
-    """(..., word_bytes) uint8 words -> (..., elems) int64 values."""
-    bits = element_bits(dtype)
-    flat = np.unpackbits(np.asarray(words, dtype=np.uint8), axis=-1, bitorder="little")
-    flat = flat[..., : elems * bits].reshape(words.shape[:-1] + (elems, bits)).astype(np.uint64)
-    codes = (flat << np.arange(bits, dtype=np.uint64)).sum(axis=-1)
-    return from_codes(codes, dtype)
-
-
-def tensor_to_words(tensor: np.ndarray, elems: int, dtype: DataType) -> np.ndarray:
-    """Channels-last tensor (N, ...) -> (N, words_per_frame, word_bytes)."""
-    n = tensor.shape[0]
-    per_frame = int(np.prod(tensor.shape[1:]))
-    if per_frame % elems:
-        raise ValueError(f"a frame of {per_frame} elements does not split into words of {elems}")
-    return pack_words(tensor.reshape(n, per_frame // elems, elems), dtype)
-
-
-def words_to_tensor(words: np.ndarray, shape: tuple, elems: int, dtype: DataType) -> np.ndarray:
-    """(N, words_per_frame, word_bytes) -> channels-last tensor of `shape` (N, ...)."""
-    return unpack_words(words, elems, dtype).reshape(shape)
+from deploy.packing import (  # noqa: F401  (the compiler's names for the shared packing)
+    element_bits,
+    from_codes,
+    pack_words,
+    tensor_to_words,
+    to_codes,
+    unpack_words,
+    word_bytes,
+    words_to_tensor,
+)

@@ -13,6 +13,7 @@ from flow.board import RESOURCE_KINDS, load_board
 from flow.estimate import op_resources
 from flow.ops.base import dtype_attr
 from flow.report_hls import hls_markdown, hls_results
+from flow.steps_hls import step_selected
 
 
 def op_workload(node) -> dict:
@@ -37,8 +38,13 @@ def build_report(out: Path, meta: dict) -> dict:
     model = ModelWrapper(str(out / "30_folded.onnx"))
     board = load_board(meta["board"])
     clock_hz = meta["clock_mhz"] * 1e6
-    rtlsim = _read(out / "sim" / "rtlsim.json")
-    op_sims = _read(out / "sim" / "ops.json") or {}
+    # a step skipped by --backend may have left files of an earlier build: they do not describe this one
+    def ran(step: str, path: Path):
+        return _read(path) if step_selected(step, meta.get("backend", "both")) else None
+
+    rtlsim = ran("rtlsim", out / "sim" / "rtlsim.json")
+    op_sims = ran("op_rtlsim", out / "sim" / "ops.json") or {}
+    board_run = ran("board", out / "board" / "board.json")
     measured_ops = op_sims.get("ops", {})
     ops = []
     for node in model.graph.node:
@@ -91,7 +97,10 @@ def build_report(out: Path, meta: dict) -> dict:
             "bit_ops_per_frame": sum(r["bit_ops"] for r in ops),
         },
         "performance": performance,
-        "verification": _read(out / "verification.json"),
+        "verification": _with_board_level(_read(out / "verification.json"), board_run),
+        "board_run": board_run,
+        "vivado": {**(_read(out / "vivado" / "vivado.json") or {"run": False}),
+                   "checks": _read(out / "vivado" / "checks.json")},
         "per_op_rtl": {"run": op_sims.get("run", False),
                        "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
         "synthesis": _read(out / "synth" / "yosys.json") or {"run": False,
@@ -99,6 +108,13 @@ def build_report(out: Path, meta: dict) -> dict:
         "hls": hls_results(out),
     }
     return report
+
+
+def _with_board_level(levels: dict | None, board_run: dict | None) -> dict | None:
+    """L2 vs L6 (the driver on the emulated board) joins the ladder when the board step ran."""
+    if levels is None or not board_run:
+        return levels
+    return {**levels, "L2_L6": board_run["L2_L6"]}
 
 
 def _read(path: Path):
@@ -145,6 +161,21 @@ def render_markdown(r: dict) -> str:
         lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {_fmt(v['max_difference'], 6)} | "
                      f"{v['mismatches']} | {'yes' if v['equal'] else '**no**'} |")
     lines += hls_markdown(r)
+    if r.get("board_run"):
+        lines += ["", "L6 ran the shipped driver (deploy/) with unmodified pynq on the emulated board "
+                  f"({r['board_run']['board']}); the accelerator's cycle counter against rtlsim:", "",
+                  "| batch | cycles (counter) | cycles / frame | rtlsim cycles / frame | frames/s at FCLK0 |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {t['batch']} | {_fmt(t['cycles'])} | {_fmt(t['cycles_per_frame'], 1)} | "
+                  f"{_fmt(r['board_run']['rtlsim_cycles_per_frame'], 1)} | {_fmt(t['chip_frames_per_second'], 1)} |"
+                  for t in r["board_run"]["throughput"]]
+    v = r.get("vivado") or {}
+    if v:
+        tcl = (v.get("checks") or {}).get("tcl", {})
+        lines += ["", (f"Vivado: {'ran' if v.get('run') else 'not run'}"
+                       + ("" if v.get("run") else f" ({v.get('reason', '')})")
+                       + f"; the project Tcl {'passed' if tcl.get('passed') else 'FAILED'} the check "
+                       f"in {tcl.get('interpreter', '?')}.")]
     if r["per_op_rtl"]["run"]:
         lines += ["", (f"Each op's RTL alone on its real input equals its numpy model: "
                       f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}.")]

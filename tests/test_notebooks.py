@@ -1,21 +1,33 @@
-"""Every notebook runs top to bottom (executed with nbclient on the project's kernel)."""
+"""Every notebook runs top to bottom (executed with nbclient on the project's kernel); the board
+notebooks run against the emulated PYNQ-Z2 serving a small build, as they would on the board."""
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from flow.board import load_board
+from flow.emulator.server import BoardServer
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, request):
     monkeypatch.setenv("NOTEBOOK_BUILD_DIR", str(tmp_path / "build"))
     monkeypatch.setenv("NOTEBOOK_INPUTS", "8")
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=1200, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parents[1])}}).execute()
+    monkeypatch.setenv("NOTEBOOK_TARGET", "tfc_w1a1")   # cnv_w1a1 by default: minutes longer
+    with ExitStack() as stack:
+        if path.stem.startswith("board_"):
+            build = request.getfixturevalue("small_build")
+            server = stack.enter_context(BoardServer(load_board(), [build]))
+            monkeypatch.setenv("PYNQ_REMOTE_DEVICES", server.host)
+            monkeypatch.setenv("NOTEBOOK_DEPLOY_DIR", str(build / "deploy"))
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=1200, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parents[1])}}).execute()
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors

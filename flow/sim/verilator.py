@@ -62,6 +62,7 @@ class Simulator:
     binary: Path
     in_bytes: int
     out_bytes: int
+    axi_lite: bool = False  # a board-facing top: AXI-Lite control registers and TLAST
 
     def run(
         self,
@@ -75,13 +76,19 @@ class Simulator:
         out_stall: float = 0.0,
         max_cycles: int = 10**9,
         in_period: float = 0.0,
+        axil_writes: dict[int, int] | None = None,
+        axil_reads: list[int] | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
         in_period > 0 paces the input to one frame per in_period cycles. stats: cycles,
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
-        and last accepted output word), log (what the design printed).
+        and last accepted output word), log (what the design printed). A board-facing top
+        (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
+        (stats["axil_reads"], in order).
         """
+        if (axil_writes or axil_reads) and not self.axi_lite:
+            raise SimulationError(f"{self.binary.parent.name} has no AXI-Lite control port")
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
@@ -96,6 +103,9 @@ class Simulator:
                 "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
                 "--max-cycles", str(max_cycles), "--in-period", str(in_period),
             ]
+            if self.axi_lite:
+                cmd += ["--axil-writes", ",".join(f"{k}={v}" for k, v in (axil_writes or {}).items()),
+                        "--axil-reads", ",".join(map(str, axil_reads or []))]
             proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
@@ -114,14 +124,18 @@ def build(
     in_bits: int,
     out_bits: int,
     params: dict | None = None,
+    axi_lite: bool = False,
 ) -> Simulator:
-    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one."""
+    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
+
+    axi_lite: the top has the AXI-Lite control port and TLAST of a board-facing design.
+    """
     params = dict(sorted((params or {}).items()))
     in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
     for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes,
-                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()]:
+                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
         key.update(src.name.encode())
@@ -130,19 +144,20 @@ def build(
     target = cache_root() / "verilator" / f"{top}-{digest}"
     binary = target / "sim"
     if binary.exists():
-        return Simulator(binary, in_bytes, out_bytes)
+        return Simulator(binary, in_bytes, out_bytes, axi_lite)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{target.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if binary.exists():  # another process built it while we waited
-            return Simulator(binary, in_bytes, out_bytes)
+            return Simulator(binary, in_bytes, out_bytes, axi_lite)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         # the design's facts go in a header, not -D flags, so the compiler flags are the same for
         # every design and ccache reuses Verilator's runtime objects across designs
         (staging / "harness_config.h").write_text(
             f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
-            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n")
+            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
+            + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else ""))
         try:
             cmd = [
                 "verilator", "--cc", "--exe", "--build", "-j", "2",
@@ -164,7 +179,7 @@ def build(
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-    return Simulator(binary, in_bytes, out_bytes)
+    return Simulator(binary, in_bytes, out_bytes, axi_lite)
 
 
 def lint(top: str, sources: list[Path], params: dict | None = None) -> str:

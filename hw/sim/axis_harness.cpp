@@ -6,7 +6,10 @@
 // little-endian, IN_BYTES / OUT_BYTES bytes each (element 0 in the least significant bits);
 // the packing itself lives in flow/packing.py. The build names the top module and the word
 // sizes in harness_config.h (HARNESS_TOP, HARNESS_HEADER, IN_BYTES, OUT_BYTES), included
-// with -include.
+// with -include. With HARNESS_AXI_LITE defined, the top is a board-facing design
+// (flow/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
+// registers (s_axi_control_*) before and after the stream, and checks m_axis_tlast, which must
+// mark exactly the last output word.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -48,7 +51,7 @@ static void get_word(const VlWide<N>& signal, uint8_t* bytes, int nbytes) {
 }
 
 struct Options {
-    std::string in_path, out_path, stats_path;
+    std::string in_path, out_path, stats_path, axil_writes, axil_reads;
     long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
     double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
@@ -72,10 +75,91 @@ static Options parse(int argc, char** argv) {
         else if (key == "--in-period") o.in_period = std::atof(v);
         else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
         else if (key == "--max-cycles") o.max_cycles = std::atol(v);
+        else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
+        else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
         else { std::fprintf(stderr, "harness: unknown option %s\n", key.c_str()); std::exit(2); }
     }
     return o;
 }
+
+#ifdef HARNESS_AXI_LITE
+static void tick(HARNESS_TOP& top) {
+    top.clk = 0;
+    top.eval();
+    top.clk = 1;
+    top.eval();
+}
+
+// One AXI-Lite write: address and data offered together until both are taken, then the response.
+static void axil_write(HARNESS_TOP& top, uint32_t offset, uint32_t value) {
+    top.s_axi_control_awaddr = offset;
+    top.s_axi_control_wdata = value;
+    top.s_axi_control_wstrb = 0xF;
+    top.s_axi_control_awvalid = 1;
+    top.s_axi_control_wvalid = 1;
+    top.s_axi_control_bready = 0;
+    bool aw = false, w = false;
+    for (int i = 0; i < 64 && !(aw && w); ++i) {
+        top.clk = 0;
+        top.eval();
+        aw = aw || top.s_axi_control_awready;
+        w = w || top.s_axi_control_wready;
+        top.clk = 1;
+        top.eval();
+        if (aw) top.s_axi_control_awvalid = 0;
+        if (w) top.s_axi_control_wvalid = 0;
+    }
+    for (int i = 0; i < 64 && !top.s_axi_control_bvalid; ++i) tick(top);
+    if (!top.s_axi_control_bvalid) {
+        std::fprintf(stderr, "harness: AXI-Lite write to 0x%x got no response\n", offset);
+        std::exit(5);
+    }
+    top.s_axi_control_bready = 1;
+    tick(top);
+    top.s_axi_control_bready = 0;
+}
+
+// One AXI-Lite read: the address until it is taken, then the data.
+static uint32_t axil_read(HARNESS_TOP& top, uint32_t offset) {
+    top.s_axi_control_araddr = offset;
+    top.s_axi_control_arvalid = 1;
+    top.s_axi_control_rready = 0;
+    for (int i = 0; i < 64; ++i) {
+        top.clk = 0;
+        top.eval();
+        const bool taken = top.s_axi_control_arready;
+        top.clk = 1;
+        top.eval();
+        if (taken) break;
+    }
+    top.s_axi_control_arvalid = 0;
+    for (int i = 0; i < 64 && !top.s_axi_control_rvalid; ++i) tick(top);
+    if (!top.s_axi_control_rvalid) {
+        std::fprintf(stderr, "harness: AXI-Lite read of 0x%x got no response\n", offset);
+        std::exit(5);
+    }
+    const uint32_t value = top.s_axi_control_rdata;
+    top.s_axi_control_rready = 1;
+    tick(top);
+    top.s_axi_control_rready = 0;
+    return value;
+}
+
+// "a=b,c=d" or "a,b" -> the numbers in order (decimal or 0x hex)
+static std::vector<unsigned long> numbers(const std::string& text) {
+    std::vector<unsigned long> out;
+    std::string item;
+    for (size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == ',' || text[i] == '=') {
+            if (!item.empty()) out.push_back(std::stoul(item, nullptr, 0));
+            item.clear();
+        } else {
+            item += text[i];
+        }
+    }
+    return out;
+}
+#endif
 
 int main(int argc, char** argv) {
     const Options o = parse(argc, argv);
@@ -106,6 +190,10 @@ int main(int argc, char** argv) {
         top.eval();
     }
     top.rst = 0;
+#ifdef HARNESS_AXI_LITE
+    const std::vector<unsigned long> writes = numbers(o.axil_writes);
+    for (size_t i = 0; i + 1 < writes.size(); i += 2) axil_write(top, writes[i], writes[i + 1]);
+#endif
 
     long in_idx = 0, out_idx = 0, cycle = 0;
     bool holding = false;  // AXI-Stream: a raised tvalid stays up until the handshake
@@ -130,6 +218,13 @@ int main(int argc, char** argv) {
         const bool in_fire = holding && top.s_axis_tready;
         const bool out_fire = top.m_axis_tvalid && top.m_axis_tready;
         if (out_fire) {
+#ifdef HARNESS_AXI_LITE
+            if (static_cast<bool>(top.m_axis_tlast) != (out_idx == o.out_words - 1)) {
+                std::fprintf(stderr, "harness: m_axis_tlast is %d on output word %ld of %ld\n",
+                             static_cast<int>(top.m_axis_tlast), out_idx, o.out_words);
+                return 6;
+            }
+#endif
             get_word(top.m_axis_tdata, &out[static_cast<size_t>(out_idx) * OUT_BYTES], OUT_BYTES);
             if ((out_idx + 1) % o.out_frame_words == 0) last_out[out_idx / o.out_frame_words] = cycle;
             ++out_idx;
@@ -156,6 +251,10 @@ int main(int argc, char** argv) {
         top.clk = 1;
         top.eval();
     }
+#ifdef HARNESS_AXI_LITE
+    std::vector<unsigned long> read_values;
+    for (unsigned long offset : numbers(o.axil_reads)) read_values.push_back(axil_read(top, offset));
+#endif
     top.final();
 
     f = std::fopen(o.out_path.c_str(), "wb");
@@ -170,7 +269,13 @@ int main(int argc, char** argv) {
     for (long i = 0; i < in_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", first_in[i]);
     std::fprintf(f, "], \"frame_last_output\": [");
     for (long i = 0; i < out_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", last_out[i]);
-    std::fprintf(f, "]}\n");
+    std::fprintf(f, "]");
+#ifdef HARNESS_AXI_LITE
+    std::fprintf(f, ", \"axil_reads\": [");
+    for (size_t i = 0; i < read_values.size(); ++i) std::fprintf(f, "%s%lu", i ? ", " : "", read_values[i]);
+    std::fprintf(f, "]");
+#endif
+    std::fprintf(f, "}\n");
     std::fclose(f);
     return 0;
 }

@@ -24,7 +24,7 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     args = ["--model", str(int4_onnx), "--out", "build", "--inputs", "6", "--target-fps", "20000"]
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5"):
+    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
         assert report["verification"][level]["equal"], level
     assert report["per_op_rtl"]["all_equal"]
     for stage in ("00_qonnx.onnx", "10_integer.onnx", "reference.onnx", "20_hw.onnx", "30_folded.onnx",
@@ -36,17 +36,18 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
             assert abs(op["measured_over_analytic"] - 1) <= 0.10, op["name"]
     capsys.readouterr()
     assert main(args) == 0
-    assert capsys.readouterr().out.count("up to date") == 13
+    assert capsys.readouterr().out.count("up to date") == 15
     assert main(args + ["--from", "verify"]) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"\[8/13\] op_rtlsim +up to date", printed), printed
-    assert re.search(r"\[11/13\] verify +done", printed), printed
+    assert re.search(r"\[8/15\] op_rtlsim +up to date", printed), printed
+    assert re.search(r"\[11/15\] verify +done", printed), printed
     # one backend: the other's steps are skipped and its level is not compared
     assert main(args + ["--backend", "hls"]) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"\[7/13\] rtlsim +skipped", printed), printed
+    assert re.search(r"\[7/15\] rtlsim +skipped", printed), printed
+    assert re.search(r"\[15/15\] board +skipped", printed), printed
     levels = json.loads((out / "report.json").read_text())["verification"]
-    assert "L2_L4" not in levels and levels["L2_L5"]["equal"]
+    assert "L2_L4" not in levels and "L2_L6" not in levels and levels["L2_L5"]["equal"]
 
 
 def test_unsupported_node_stops_with_its_name_and_keeps_earlier_steps(tmp_path, capsys):

@@ -19,8 +19,8 @@ def test_network_is_bit_exact_at_every_level(target, inputs, tmp_path):
     assert main([target, "--out", str(out), "--inputs", str(inputs), "--no-op-sim"]) == 0
     report = json.loads((out / "report.json").read_text())
     levels = report["verification"]
-    assert set(levels) == {"L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5"}
-    for name in ("L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5"):
+    assert set(levels) == {"L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"}
+    for name in ("L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
         assert levels[name]["inputs"] == inputs
         assert levels[name]["equal"], (name, levels[name])
     perf = report["performance"]

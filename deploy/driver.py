@@ -1,0 +1,172 @@
+"""The PYNQ driver of a build's accelerator (numpy and pynq only: it runs on the board).
+
+    from deploy import QNNOverlay
+    accel = QNNOverlay("path/to/build/deploy")      # loads <name>.bit + <name>.hwh
+    classes = accel.classify(x)                    # x: integer tensor (N, C, H, W) or (N, F)
+    accel.last_batch_cycles                        # the on-chip cycle counter of that batch
+
+A batch goes through the AXI DMA in simple mode: the inputs are packed with the one stream
+packing (deploy/packing.py) into DMA-wide words, MM2S streams them into the accelerator, S2MM
+writes its output (up to TLAST) back, and the words are unpacked. Before each batch the driver
+writes the batch size into the accelerator's FRAMES register (which places TLAST and restarts
+the cycle counter); after it, CYCLES_LO/HI hold the cycles from the first input word to the last
+output word, counted by the accelerator itself.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from pynq import Overlay, allocate
+
+from deploy.packing import element_type, pack_words, unpack_words
+
+
+class DeployError(ValueError):
+    """Input or setup the accelerator cannot take, with what it expects."""
+
+
+class QNNOverlay(Overlay):
+    def __init__(self, deploy_dir: str | Path = ".", max_batch: int = 128, download: bool = True,
+                 **kwargs):
+        self.deploy_dir = Path(deploy_dir)
+        config = self.deploy_dir / "design.json"
+        if not config.is_file():
+            raise DeployError(f"{config} not found: give the deploy/ folder of a build "
+                              "(python -m flow.build writes it)")
+        self.design = json.loads(config.read_text())
+        bitfile = self.deploy_dir / self.design["bitfile"]
+        for needed in (bitfile, bitfile.with_suffix(".hwh")):
+            if not needed.is_file():
+                raise DeployError(f"overlay file {needed} is missing (the build's package step "
+                                  "writes the .bit/.hwh pair)")
+        super().__init__(str(bitfile), download=download, **kwargs)
+        self.dma = getattr(self, self.design["dma"])
+        self.control = getattr(self, self.design["accelerator"])
+        self.registers = self.design["registers"]
+        self.input, self.output = self.design["input"], self.design["output"]
+        self.in_frame_bytes = self.input["words"] * self.input["dma_bytes"]
+        self.out_frame_bytes = self.output["words"] * self.output["dma_bytes"]
+        dma_limit = (1 << self.design["dma_length_width"]) - 1
+        self.max_batch_dma = dma_limit // max(self.in_frame_bytes, self.out_frame_bytes)
+        if not 1 <= max_batch <= self.max_batch_dma:
+            raise DeployError(f"max_batch {max_batch}: the DMA moves at most {dma_limit} bytes a "
+                              f"transfer, {self.max_batch_dma} frames of this design")
+        self.max_batch = max_batch
+        self.in_buffer = allocate(shape=(max_batch * self.in_frame_bytes,), dtype=np.uint8)
+        self.out_buffer = allocate(shape=(max_batch * self.out_frame_bytes,), dtype=np.uint8)
+        self.last_batch_cycles = None
+        self.last_batch_seconds = None
+
+    # --- registers of the accelerator (axil_control)
+    def read_register(self, name: str) -> int:
+        return int(self.control.read(self.registers[name]))
+
+    def _cycles(self) -> int:
+        return self.read_register("CYCLES_LO") | (self.read_register("CYCLES_HI") << 32)
+
+    @property
+    def clock_mhz(self) -> float:
+        """FCLK0 as the PS clock registers set it now."""
+        from pynq import Clocks
+
+        return float(Clocks.fclk0_mhz)
+
+    # --- inputs and outputs
+    def check_input(self, x) -> np.ndarray:
+        """x as int64 (N, *frame shape), or a DeployError naming what is wrong."""
+        x = np.asarray(x)
+        shape = tuple(self.input["shape"])
+        if x.shape == shape:
+            x = x[None]
+        if x.ndim != len(shape) + 1 or tuple(x.shape[1:]) != shape:
+            raise DeployError(f"input of shape {x.shape}: the accelerator takes (N, "
+                              f"{', '.join(map(str, shape))}) (one frame may omit N)")
+        if x.dtype.kind not in "iuf" or x.dtype == np.bool_:
+            raise DeployError(f"input dtype {x.dtype}: give integers (or integer-valued floats)")
+        if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):
+            raise DeployError("input holds non-integer values: give the quantized integer codes")
+        et = element_type(self.input["dtype"])
+        if x.size and (x.min() < et.min or x.max() > et.max):
+            raise DeployError(f"input values span [{x.min()}, {x.max()}], outside {et.name} "
+                              f"[{et.min}, {et.max}]")
+        if et.name == "BIPOLAR" and np.any(x == 0):
+            raise DeployError("input holds 0, which is not a BIPOLAR value (-1 or +1)")
+        return x.astype(np.int64)
+
+    def _pack(self, x: np.ndarray) -> np.ndarray:
+        """(N, frame) -> (N * in_frame_bytes,) uint8 in the stream's order (channels-last)."""
+        if x.ndim == 4:
+            x = x.transpose(0, 2, 3, 1)
+        elems = self.input["elems"]
+        words = pack_words(x.reshape(len(x), -1, elems), self.input["dtype"])
+        dma = np.zeros(words.shape[:-1] + (self.input["dma_bytes"],), np.uint8)
+        dma[..., : words.shape[-1]] = words
+        return dma.reshape(-1)
+
+    def _unpack(self, raw: np.ndarray, n: int) -> np.ndarray:
+        out = self.output
+        words = raw.reshape(n, out["words"], out["dma_bytes"])[..., : out["word_bytes"]]
+        y = unpack_words(words, out["elems"], out["dtype"]).reshape(n, *out["stream_shape"])
+        return y.transpose(0, 3, 1, 2) if y.ndim == 4 else y
+
+    # --- running
+    def run(self, x) -> np.ndarray:
+        """One batch (at most max_batch frames) through the accelerator; integer outputs."""
+        x = self.check_input(x)
+        n = len(x)
+        if n > self.max_batch:
+            raise DeployError(f"a batch of {n} frames does not fit the DMA buffers of {self.max_batch} "
+                              "frames: use execute() to split it, or QNNOverlay(max_batch=...)")
+        started = time.perf_counter()
+        self.in_buffer[: n * self.in_frame_bytes] = self._pack(x)
+        self.control.write(self.registers["FRAMES"], n)
+        self.dma.recvchannel.transfer(self.out_buffer, nbytes=n * self.out_frame_bytes)
+        self.dma.sendchannel.transfer(self.in_buffer, nbytes=n * self.in_frame_bytes)
+        self.dma.sendchannel.wait()
+        self.dma.recvchannel.wait()
+        y = self._unpack(np.array(self.out_buffer[: n * self.out_frame_bytes]), n)
+        self.last_batch_seconds = time.perf_counter() - started
+        self.last_batch_cycles = self._cycles()
+        return y
+
+    def execute(self, x) -> np.ndarray:
+        """Any number of frames, in batches of max_batch."""
+        x = self.check_input(x)
+        return np.concatenate([self.run(x[i:i + self.max_batch]) for i in range(0, len(x), self.max_batch)])
+
+    def classify(self, x) -> np.ndarray:
+        """Class indices (N,) of a classifier (its last op selects the top-k); else the outputs."""
+        y = self.execute(x)
+        return y[:, 0] if self.output["kind"] == "classes" and y.shape[1:] == (1,) else y
+
+    # --- figures
+    def throughput(self, x, batch_sizes=(1, 2, 4, 8, 16, 32)) -> list[dict]:
+        """For each batch size: wall time and the on-chip cycle counter, per frame and per second."""
+        x = self.check_input(x)
+        clock = self.clock_mhz
+        rows = []
+        for b in batch_sizes:
+            if b > min(self.max_batch, len(x)):
+                break
+            self.run(x[:b])
+            cycles, seconds = self.last_batch_cycles, self.last_batch_seconds
+            rows.append({"batch": b, "wall_seconds": seconds, "wall_frames_per_second": b / seconds,
+                         "wall_latency_ms": 1e3 * seconds, "cycles": cycles,
+                         "cycles_per_frame": cycles / b, "clock_mhz": clock,
+                         "chip_frames_per_second": b * clock * 1e6 / cycles,
+                         "chip_latency_us": cycles / clock})
+        return rows
+
+    def validate(self, reference: str | Path | None = None) -> dict:
+        """L6: the shipped reference inputs through the board against reference.onnx's outputs."""
+        ref = np.load(reference or self.deploy_dir / "reference.npz")
+        y = self.execute(ref["core_in"])
+        expected = ref["core_out"]
+        got = y.reshape(expected.shape)
+        mismatches = int((got != expected).sum())
+        return {"inputs": int(len(expected)), "mismatches": mismatches, "max_difference":
+                float(np.abs(got - expected).max()) if got.size else 0.0, "equal": mismatches == 0}

@@ -1,0 +1,47 @@
+"""L6 through the emulated board: serve the build, run its shipped driver (deploy/deploy/, with
+unmodified pynq as a remote client) in a separate process, and keep what it measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flow.board import load_board
+from flow.emulator.server import BoardServer
+
+
+def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
+                                 timeout_s: float = 3600) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
+    deploy = Path(build_dir).resolve() / "deploy"
+    with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
+        env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
+        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json"],
+                              cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
+                              check=False)
+        log = server.state.dma.log
+    result_file = deploy / "validate.json"
+    if not result_file.exists():
+        raise RuntimeError(f"the driver failed on the emulated board ({proc.returncode}):\n"
+                           f"{proc.stderr[-3000:]}\nDMA log: {log[-5:]}")
+    result = json.loads(result_file.read_text())
+    result_file.unlink()
+    result["board"] = f"emulated {board_name} on {server.host}:7967 (flow/emulator)"
+    result["dma_log"] = log
+    return result
+
+
+def step_board(cfg) -> None:
+    """The deploy/ driver on the emulated board: L6 against L2, cycles from the on-chip counter."""
+    result = run_driver_on_emulated_board(cfg.path(), cfg.board)
+    design = json.loads(cfg.path("deploy", "design.json").read_text())
+    result["rtlsim_cycles_per_frame"] = design["rtlsim"]["cycles_per_frame"]
+    out = cfg.path("board")
+    out.mkdir(exist_ok=True)
+    (out / "board.json").write_text(json.dumps(result, indent=2) + "\n")
+    if not result["L2_L6"]["equal"]:
+        raise RuntimeError(f"L6 differs from L2 on {result['L2_L6']['mismatches']} outputs "
+                           "(board/board.json)")

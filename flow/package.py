@@ -1,0 +1,95 @@
+"""The package step: from the stitched RTL to what a PYNQ-Z2 needs (vivado/ and deploy/).
+
+    vivado/src/           the board-facing top (accelerator_axi.v), axil_control.v, the core's
+                          Verilog and memory files: what Vivado packages as the IP
+    vivado/*.tcl          IP packaging, block design, synthesis to bitstream (flow/vivado_tcl.py)
+    vivado/checks.json    what was checked here: Verilator lint, the Tcl against the RTL
+    vivado/vivado.json    whether Vivado ran; its utilisation and timing when it did (the real
+                          .bit/.hwh are then in vivado/out/, the .hwh given the PL clock parameter)
+    deploy/<name>.bit/.hwh the overlay (emulated .bit without Vivado, see flow/bitstream.py)
+    deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA
+    deploy/reference.npz  reference inputs and reference.onnx's outputs for L6
+    deploy/deploy/        the driver package (numpy + pynq), copied from the repository
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.bitstream import emulated_bit, sources_digest
+from flow.board import load_board
+from flow.codegen_board import BOARD_TOP, REGISTERS, generate_board_top
+from flow.hwh import ACCEL, DMA, add_pl_clock_parameter, hwh_xml
+from flow.reference import CORE_IN, CORE_OUT
+from flow.sim.verilator import lint
+from flow.vivado_tcl import check_tcl, run_vivado, write_tcl
+
+DRIVER_DIR = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def stream_facts(model: ModelWrapper) -> tuple[dict, dict]:
+    """The input and output streams of the folded design, as the driver needs them."""
+    nodes = list(model.graph.node)
+    first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
+    facts = []
+    for stream, shape in ((first.in_stream(), first.in_shape(1)), (last.out_stream(), last.out_shape(1))):
+        facts.append({"dtype": stream.dtype.name, "elems": stream.elems, "words": stream.words,
+                      "word_bytes": (stream.bits + 7) // 8, "stream_shape": list(shape[1:])})
+    compute = [n.op_type for n in nodes if n.op_type not in ("FIFO", "DataWidthConverter")]
+    facts[1]["kind"] = "classes" if compute[-1] == "LabelSelect" else "tensor"
+    return facts[0], facts[1]
+
+
+def package(cfg, design, model: ModelWrapper) -> dict:
+    """Write vivado/ and deploy/ for the build `cfg` (a BuildConfig); returns the design facts."""
+    board = load_board(cfg.board)
+    ins, outs = stream_facts(model)
+    bd = generate_board_top(design, ins["words"], outs["words"], cfg.path("vivado", "src"), cfg.name)
+    digest = sources_digest(bd.sources + bd.data_files)
+    checks = {"verilator_lint": lint(bd.top, bd.sources) or "clean"}
+    checks["tcl"] = check_tcl(write_tcl(cfg.path("vivado"), cfg.name, board, cfg.clock_mhz, bd), bd)
+    (cfg.path("vivado") / "checks.json").write_text(json.dumps(checks, indent=2) + "\n")
+
+    deploy = cfg.path("deploy")
+    if deploy.exists():
+        shutil.rmtree(deploy)
+    shutil.copytree(DRIVER_DIR, deploy / "deploy", ignore=shutil.ignore_patterns("__pycache__"))
+    ref = np.load(cfg.path("reference_outputs.npz"))
+    core_in = ref[CORE_IN]
+    ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(core_in.shape[1:]))
+    outs.update(dma_bytes=bd.out_dma_bits // 8, shape=list(ref[CORE_OUT].shape[1:]))
+    facts = {
+        "name": cfg.name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,
+        "bitfile": f"{cfg.name}.bit", "dma": DMA, "accelerator": ACCEL, "registers": REGISTERS,
+        "dma_length_width": board.data["dma"]["length_width"], "input": ins, "output": outs,
+        "rtl_digest": digest, "top": BOARD_TOP, "core": design.top,
+    }
+    rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
+    facts["rtlsim"] = {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")}
+    (deploy / "design.json").write_text(json.dumps(facts, indent=2) + "\n")
+    np.savez(deploy / "reference.npz", core_in=core_in.astype(np.int64), core_out=ref[CORE_OUT],
+             images=np.load(cfg.path("inputs.npy")))
+    bit = emulated_bit(cfg.name, board.part, {"build": cfg.name, "rtl_digest": digest})
+    (deploy / f"{cfg.name}.bit").write_bytes(bit)
+    (deploy / f"{cfg.name}.hwh").write_text(hwh_xml(cfg.name, board, cfg.clock_mhz, bd,
+                                                    bd.sources[-1]))
+    return facts
+
+
+
+def step_package(cfg) -> None:
+    """vivado/ (IP, block design, bitstream Tcl: checked here, run if vivado is on PATH) and deploy/."""
+    from flow.steps import _load, load_design
+
+    package(cfg, load_design(cfg), _load(cfg, "30_folded.onnx"))
+    result = run_vivado(cfg.path("vivado"))
+    if result["run"]:   # the real pair, for the real board; pynq 4.0 needs the PL clock parameter
+        out = cfg.path("vivado", "out")
+        add_pl_clock_parameter(out / f"{cfg.name}.hwh", load_board(cfg.board).fclk_divisors(cfg.clock_mhz)[2])
+    (cfg.path("vivado") / "vivado.json").write_text(json.dumps(result, indent=2) + "\n")

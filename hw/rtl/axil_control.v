@@ -1,0 +1,155 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * axil_control: the AXI-Lite register file beside an accelerator's data path. It watches the
+ * input and output stream handshakes, marks the last output word of a batch (TLAST, which ends
+ * an AXI DMA S2MM transfer) and counts the cycles of the last batch, from its first accepted
+ * input word to its last output word, both included.
+ *
+ * Registers (32 bits, byte offsets):
+ *   0x00 ID          read-only  0x514E4E46 ("QNNF")
+ *   0x04 STATUS      read-only  bit 0 busy (batch started, not finished), bit 1 done
+ *   0x08 FRAMES      read-write frames in the next batch (>= 1); writing it starts a new batch
+ *   0x0C CYCLES_LO   read-only  cycles of the last batch, bits 31:0
+ *   0x10 CYCLES_HI   read-only  bits 63:32
+ *   0x14 IN_WORDS    read-only  input words per frame
+ *   0x18 OUT_WORDS   read-only  output words per frame
+ * Writes to read-only registers are ignored; every access answers OKAY.
+ */
+module axil_control #
+(
+    // input stream words per frame
+    parameter [31:0] IN_WORDS = 1,
+    // output stream words per frame
+    parameter [31:0] OUT_WORDS = 1
+)
+(
+    input  wire        clk,
+    input  wire        rst,
+
+    /*
+     * AXI-Lite slave
+     */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [4:0]  s_axil_awaddr,  // word-aligned: bits 1:0 are not decoded
+    input  wire        s_axil_awvalid,
+    output wire        s_axil_awready,
+    input  wire [31:0] s_axil_wdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [3:0]  s_axil_wstrb,   // only whole-word writes are meaningful here
+    input  wire        s_axil_wvalid,
+    output wire        s_axil_wready,
+    output wire [1:0]  s_axil_bresp,
+    output reg         s_axil_bvalid = 1'b0,
+    input  wire        s_axil_bready,
+    input  wire [4:0]  s_axil_araddr,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire        s_axil_arvalid,
+    output wire        s_axil_arready,
+    output reg  [31:0] s_axil_rdata = 32'd0,
+    output wire [1:0]  s_axil_rresp,
+    output reg         s_axil_rvalid = 1'b0,
+    input  wire        s_axil_rready,
+
+    /*
+     * Stream handshakes of the data path
+     */
+    input  wire        in_fire,
+    input  wire        out_fire,
+    output wire        out_last
+);
+
+localparam [31:0] ID = 32'h514E4E46;
+localparam [63:0] OUT_WORDS_64 = 64'd1 * OUT_WORDS;
+
+initial begin
+    if (IN_WORDS < 1 || OUT_WORDS < 1) begin
+        $error("axil_control: IN_WORDS and OUT_WORDS must be >= 1 (got %0d, %0d)", IN_WORDS, OUT_WORDS);
+        $finish;
+    end
+end
+
+reg [31:0] frames = 32'd1;
+reg [63:0] batch_words = OUT_WORDS_64;   // output words of the batch: frames * OUT_WORDS
+reg [63:0] words_out = 64'd0;
+reg [63:0] cycles = 64'd0;
+reg started = 1'b0;
+reg done = 1'b0;
+
+// a write takes address and data together, and waits while its response is pending
+wire write = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
+assign s_axil_awready = write;
+assign s_axil_wready = write;
+assign s_axil_bresp = 2'b00;
+assign s_axil_arready = !s_axil_rvalid;
+assign s_axil_rresp = 2'b00;
+
+assign out_last = words_out == batch_words - 64'd1;
+wire running = started && !done;
+
+always @(posedge clk) begin
+    if (write) begin
+        s_axil_bvalid <= 1'b1;
+    end else if (s_axil_bready) begin
+        s_axil_bvalid <= 1'b0;
+    end
+
+    if (s_axil_arvalid && s_axil_arready) begin
+        s_axil_rvalid <= 1'b1;
+        case (s_axil_araddr[4:2])
+            3'd0: s_axil_rdata <= ID;
+            3'd1: s_axil_rdata <= {30'd0, done, running};
+            3'd2: s_axil_rdata <= frames;
+            3'd3: s_axil_rdata <= cycles[31:0];
+            3'd4: s_axil_rdata <= cycles[63:32];
+            3'd5: s_axil_rdata <= IN_WORDS;
+            3'd6: s_axil_rdata <= OUT_WORDS;
+            default: s_axil_rdata <= 32'd0;
+        endcase
+    end else if (s_axil_rready) begin
+        s_axil_rvalid <= 1'b0;
+    end
+
+    // the cycle counter: the first input word's cycle counts 1, then one per cycle up to and
+    // including the cycle of the batch's last output word
+    if (in_fire && !started) begin
+        started <= 1'b1;
+        cycles <= 64'd1;
+    end else if (running) begin
+        cycles <= cycles + 64'd1;
+    end
+    if (out_fire) begin
+        if (out_last) begin
+            done <= 1'b1;
+            words_out <= 64'd0;
+        end else begin
+            words_out <= words_out + 64'd1;
+        end
+    end
+
+    if (write && s_axil_awaddr[4:2] == 3'd2) begin
+        frames <= s_axil_wdata == 32'd0 ? 32'd1 : s_axil_wdata;
+        batch_words <= (s_axil_wdata == 32'd0 ? 64'd1 : {32'd0, s_axil_wdata}) * OUT_WORDS_64;
+        words_out <= 64'd0;
+        started <= 1'b0;
+        done <= 1'b0;
+        cycles <= 64'd0;
+    end
+
+    if (rst) begin
+        s_axil_bvalid <= 1'b0;
+        s_axil_rvalid <= 1'b0;
+        frames <= 32'd1;
+        batch_words <= OUT_WORDS_64;
+        words_out <= 64'd0;
+        started <= 1'b0;
+        done <= 1'b0;
+        cycles <= 64'd0;
+    end
+end
+
+endmodule
+
+`resetall

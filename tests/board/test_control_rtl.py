@@ -1,0 +1,48 @@
+"""The board-facing top: axil_control's registers, TLAST and cycle counter, in Verilator."""
+
+import json
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+
+from deploy.packing import tensor_to_words, unpack_words
+from flow import verify
+from flow.codegen_board import BOARD_TOP, CONTROL_ID, REGISTERS, dma_bits
+from flow.package import stream_facts
+from flow.reference import CORE_IN, CORE_OUT
+from flow.sim.rtl_sources import rtl_sources
+from flow.sim.verilator import build, lint
+
+
+def test_axil_control_is_lint_clean():
+    assert lint("axil_control", rtl_sources("axil_control"), {"IN_WORDS": 7, "OUT_WORDS": 3}) == ""
+
+
+def test_board_top_counts_the_cycles_of_the_last_batch(small_build):
+    design = json.loads((small_build / "deploy" / "design.json").read_text())
+    src = small_build / "vivado" / "src"
+    sources = sorted(src.glob("*.v"))
+    assert lint(BOARD_TOP, sources) == ""
+    ins, outs = design["input"], design["output"]
+    sim = build(BOARD_TOP, sources, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"], axi_lite=True)
+    ref = np.load(small_build / "reference_outputs.npz")
+    x = verify.to_channels_last(ref[CORE_IN])[:4]
+    words = tensor_to_words(x, ins["elems"], ins["dtype"]).reshape(-1, ins["word_bytes"])
+    padded = np.zeros((len(words), ins["dma_bytes"]), np.uint8)
+    padded[:, : ins["word_bytes"]] = words
+    reads = list(REGISTERS.values())
+    # input gaps and back-pressure: the counter still spans first input word to last output word
+    out, stats = sim.run(padded, 4 * outs["words"], ins["words"], outs["words"], src, in_gap=0.3,
+                         out_stall=0.3, axil_writes={REGISTERS["FRAMES"]: 4}, axil_reads=reads)
+    regs = dict(zip(REGISTERS, stats["axil_reads"], strict=True))
+    y = unpack_words(out[:, : outs["word_bytes"]], outs["elems"], outs["dtype"]).reshape(4, -1)
+    assert np.array_equal(y, ref[CORE_OUT][:4].reshape(4, -1))
+    assert regs["ID"] == CONTROL_ID and regs["FRAMES"] == 4 and regs["STATUS"] == 0b10
+    assert regs["CYCLES_LO"] == stats["frame_last_output"][-1] - stats["frame_first_input"][0] + 1
+    assert (regs["IN_WORDS"], regs["OUT_WORDS"]) == (ins["words"], outs["words"])
+
+
+def test_streams_are_dma_widths(small_build):
+    ins, outs = stream_facts(ModelWrapper(str(small_build / "30_folded.onnx")))
+    assert dma_bits(8 * ins["word_bytes"]) in (8, 16, 32, 64, 128, 256, 512, 1024)
+    assert [dma_bits(b) for b in (1, 8, 9, 24, 33, 1024)] == [8, 8, 16, 32, 64, 1024]

@@ -1,0 +1,125 @@
+"""The deploy/ driver, run by unmodified pynq against the emulated board, and the board's parts."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from flow.bitstream import emulated_bit
+from flow.board import load_board
+from flow.emulator import dma
+from flow.emulator.memory import DDR
+from flow.emulator.server import BoardServer
+
+DRIVER_ERRORS = """
+import json, sys
+import numpy as np
+from deploy.driver import QNNOverlay, DeployError
+accel = QNNOverlay(".", max_batch=4)
+x = np.load("reference.npz")["core_in"]
+cases = {"shape": x[:, :, :-1], "dtype": x.astype(str), "range": x * 1000,
+         "fraction": x + 0.5, "batch": x[:5]}
+errors = {}
+for name, bad in cases.items():
+    try:
+        accel.run(bad)
+        errors[name] = None
+    except DeployError as err:
+        errors[name] = str(err)
+errors["ok"] = accel.run(x[:4]).tolist() == np.load("reference.npz")["core_out"][:4].tolist()
+print(json.dumps(errors))
+"""
+
+
+def run_driver(deploy_dir, code, host):
+    env = {**os.environ, "PYNQ_REMOTE_DEVICES": host, "PYTHONPATH": str(deploy_dir)}
+    return subprocess.run([sys.executable, "-c", code], cwd=deploy_dir, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_l6_equals_l2_and_the_counter_is_the_rtls(small_build):
+    report = json.loads((small_build / "report.json").read_text())
+    assert report["verification"]["L2_L6"] == {"inputs": 6, "mismatches": 0, "max_difference": 0.0,
+                                               "equal": True}
+    runs = report["board_run"]["throughput"]
+    assert [r["batch"] for r in runs] == [1, 2, 4]
+    # a batch of one frame takes its latency; more frames approach the rtlsim cycles per frame
+    rtlsim = json.loads((small_build / "sim" / "rtlsim.json").read_text())["throughput_run"]
+    assert runs[0]["cycles"] <= rtlsim["latency_cycles"] + 1
+    assert runs[-1]["cycles_per_frame"] <= rtlsim["cycles_per_frame"]
+    assert report["vivado"]["checks"]["tcl"]["passed"] and not report["vivado"]["run"]
+
+
+def test_driver_names_what_is_wrong(small_build):
+    deploy = small_build / "deploy"
+    with BoardServer(load_board(), [small_build]) as server:
+        proc = run_driver(deploy, DRIVER_ERRORS, server.host)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    errors = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "the accelerator takes (N, 3, 8, 8)" in errors["shape"]
+    assert "dtype <U" in errors["dtype"]
+    assert "outside INT8 [-128, 127]" in errors["range"]
+    assert "non-integer" in errors["fraction"]
+    assert "batch of 5 frames does not fit the DMA buffers of 4" in errors["batch"]
+    assert errors["ok"]
+
+
+def test_missing_overlay_and_unknown_bitstream(small_build, tmp_path):
+    deploy = tmp_path / "deploy"
+    shutil.copytree(small_build / "deploy", deploy)
+    name = json.loads((deploy / "design.json").read_text())["bitfile"]
+    (deploy / name).rename(deploy / "elsewhere.bit")
+    code = "from deploy.driver import QNNOverlay\nQNNOverlay('.')"
+    with BoardServer(load_board(), [small_build]) as server:
+        missing = run_driver(deploy, code, server.host)
+        (deploy / name).write_bytes(emulated_bit("other", "xc7z020clg400-1",
+                                                 {"build": "other", "rtl_digest": "0" * 64}))
+        unknown = run_driver(deploy, code, server.host)
+    assert f"overlay file {name} is missing" in missing.stderr
+    assert "is build 'other'" in unknown.stderr and "does not serve" in unknown.stderr
+
+
+@pytest.fixture
+def channel_pair():
+    ddr = DDR(0, 1 << 20, 1 << 19, 1 << 19)
+    engine = dma.AxiDma(ddr, length_width=26)
+    for base in (0, dma.S2MM):
+        engine.write(base + dma.DMACR, dma.RUN)
+    return ddr, engine
+
+
+def test_dma_registers_report_errors_as_pg021_does(channel_pair):
+    ddr, engine = channel_pair
+    assert engine.read(dma.DMASR) & dma.HALTED == 0
+    src = ddr.allocate(64)
+    engine.write(dma.ADDR, src)
+    engine.write(dma.LENGTH, 64)
+    engine.write(dma.S2MM + dma.ADDR, 0x7FFFFFF0)      # not DDR
+    engine.write(dma.S2MM + dma.LENGTH, 64)
+    assert engine.read(dma.S2MM + dma.DMASR) & dma.DEC_ERR
+    engine.write(dma.S2MM + dma.DMACR, dma.RESET)
+    assert engine.read(dma.S2MM + dma.DMASR) == dma.HALTED
+    engine.write(dma.S2MM + dma.LENGTH, 64)            # a halted channel ignores LENGTH
+    assert not engine.s2mm.armed
+    engine.write(dma.S2MM + dma.DMACR, dma.RUN)
+    engine.write(dma.S2MM + dma.ADDR, ddr.allocate(64))
+    engine.write(dma.S2MM + dma.LENGTH, 64)
+    assert engine.read(dma.DMASR) & dma.SLV_ERR       # no bitstream: nothing drives the stream
+    assert "no bitstream is loaded" in engine.log[-1]
+
+
+def test_ddr_allocator_reuses_freed_blocks():
+    ddr = DDR(0, 1 << 20, 1 << 16, 3 * 4096)
+    a, b = ddr.allocate(10), ddr.allocate(4096)
+    assert (a, b) == (1 << 16, (1 << 16) + 4096)
+    ddr.free(a)
+    assert ddr.allocate(100) == a
+    ddr.allocate(4096)
+    with pytest.raises(RuntimeError, match="out of contiguous memory"):
+        ddr.allocate(1)
+    ddr.write(b, bytes(range(8)))
+    assert np.frombuffer(ddr.read(b, 8), np.uint8).tolist() == list(range(8))
