@@ -136,7 +136,7 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
                                          "(the most that fits the board by the estimate)")
     ap.add_argument("--clock-mhz", type=float, help="clock frequency (default: the board's, 100 MHz)")
     ap.add_argument("--out", type=Path, help="build directory (default build/<name>)")
-    ap.add_argument("--inputs", type=int, default=100, help="test inputs verified at every level (default 100)")
+    ap.add_argument("--inputs", type=int, help="test inputs verified at every level (default: the target's, else 100)")
     ap.add_argument("--input-data", type=Path, help="with --model: test inputs as a .npy file (N, ...)")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
     ap.add_argument("--no-op-sim", action="store_true", help="skip the per-op RTL simulations")
@@ -159,7 +159,7 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
         name=name, out=args.out or Path("build") / name, target=target,
         model_path=args.model, checkpoint=args.checkpoint, folding_path=args.folding,
         target_fps=target_fps, clock_mhz=args.clock_mhz or (target.clock_mhz if target else 100.0),
-        inputs=args.inputs, input_data=args.input_data, per_op_sim=not args.no_op_sim,
+        inputs=args.inputs or (target.default_inputs if target else 100), input_data=args.input_data, per_op_sim=not args.no_op_sim,
         synth=args.synth, dynamo=args.dynamo)
     return cfg, args
 

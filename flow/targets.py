@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
+
+from flow import siamfc_target
 
 SEED = 0
 
@@ -30,6 +33,9 @@ class Target:
     board: str = "pynq_z2"
     clock_mhz: float = 100.0
     notes: list[str] = field(default_factory=list)
+    # --checkpoint file -> model, for checkpoints that are not a bare state_dict of make_model()
+    load_checkpoint: Callable[[Path], torch.nn.Module] | None = None
+    default_inputs: int = 100                         # test inputs unless --inputs says otherwise
 
 
 def mnist_digits(count: int, seed: int) -> np.ndarray:
@@ -91,6 +97,13 @@ TARGETS = {
         lambda: bnn_pynq_model("cnv_1w1a", photo_crops), photo_crops,
         target_fps=3050, top_k=1,
         notes=["target fps 3050: FINN's published BNN-PYNQ CNV-W1A1 figure on PYNQ-Z1 (same xc7z020)"]),
+    "siamfc_binary": Target(
+        "siamfc_binary", "SiamFC tracker backbone, preset binary (INT8 image x INT4, W1A1 hidden, "
+        "INT4 last layer, INT8 features), 255x255 search crop -> 49x49x32",
+        siamfc_target.siamfc_backbone, siamfc_target.search_crops,
+        target_fps=siamfc_target.SEARCH_IMAGES_PER_SECOND,
+        load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
+        notes=[siamfc_target.FPS_NOTE]),
 }
 
 

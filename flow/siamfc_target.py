@@ -1,0 +1,54 @@
+"""The SiamFC targets: the tracker's backbone (models/siamfc.py) on real benchmark crops.
+
+The network is the backbone of a trained SiamFCNet checkpoint (the shipped `binary` one by
+default). Its test inputs are the search crops (255x255) of exemplar/search pairs drawn from the
+semi-synthetic benchmark's test sequences (models/data/pairs.PairDataset), normalised as the
+tracker does, (p - 128) / 128, so the hardware's input is the int8 p - 128.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from models.siamfc import BINARY_CHECKPOINT, SEARCH_SIZE
+
+BENCHMARK_SEQUENCES = 16   # the test benchmark of models/README_siamfc.md (seed 0, 80 frames)
+BENCHMARK_FRAMES = 80
+
+
+@cache
+def benchmark_pairs(count: int, seed: int):
+    """`count` exemplar/search pairs of the test benchmark, item i a function of (seed, i)."""
+    from models.data.pairs import PairDataset
+    from models.data.synthetic_tracking import benchmark
+
+    return PairDataset(benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES), count, seed)
+
+
+def pixels_to_model_input(pixels: np.ndarray) -> np.ndarray:
+    """uint8 N x H x W x 3 crops -> float32 N x 3 x H x W network input (p - 128) / 128."""
+    return ((np.asarray(pixels, dtype=np.float32) - 128.0) / 128.0).transpose(0, 3, 1, 2).copy()
+
+
+def search_crops(count: int, seed: int) -> np.ndarray:
+    """The search crops of `count` benchmark pairs, as network input N x 3 x 255 x 255."""
+    pairs = benchmark_pairs(count, seed)
+    crops = np.stack([pairs[i]["search"].numpy() for i in range(count)])
+    assert crops.shape[1:] == (SEARCH_SIZE, SEARCH_SIZE, 3)
+    return pixels_to_model_input(crops)
+
+
+def siamfc_backbone(checkpoint=BINARY_CHECKPOINT):
+    """The backbone of a siamfc checkpoint (written by `python -m models.train siamfc`)."""
+    from models.siamfc import load_siamfc
+
+    return load_siamfc(checkpoint).backbone.eval()
+
+
+# the issue's goal: 60 tracker frames/s x 3 scales = 180 search images/s at 100 MHz
+SEARCH_IMAGES_PER_SECOND = 180
+FPS_NOTE = ("target fps 180 search images/s: 60 tracker frames/s with 3 scales (the exemplar is "
+            "embedded once per sequence)")
+DEFAULT_INPUTS = 8  # rtlsim runs about 0.4 search images/s here: 8 keep the step near 20 s
