@@ -63,6 +63,8 @@ class HWOp(CustomOp):
     rtl_module: str = ""
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
+    # control inputs of the RTL module, wired to top-level inputs of the same name
+    control_ports: tuple[str, ...] = ()
 
     # --- attributes -------------------------------------------------------------------------
     @abstractmethod

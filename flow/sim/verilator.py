@@ -75,6 +75,7 @@ class Simulator:
         out_stall: float = 0.0,
         max_cycles: int = 10**9,
         in_period: float = 0.0,
+        capture: np.ndarray | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -96,6 +97,9 @@ class Simulator:
                 "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
                 "--max-cycles", str(max_cycles), "--in-period", str(in_period),
             ]
+            if capture is not None:
+                np.asarray(capture, dtype=np.uint8).tofile(tmp / "capture.bin")
+                cmd += ["--capture", str(tmp / "capture.bin")]
             proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
@@ -114,13 +118,15 @@ def build(
     in_bits: int,
     out_bits: int,
     params: dict | None = None,
+    capture: bool = False,
 ) -> Simulator:
-    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one."""
+    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
+    capture: the top has an exemplar_capture control input that the harness drives."""
     params = dict(sorted((params or {}).items()))
     in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
-    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes,
+    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
                  VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()]:
         key.update(str(part).encode())
     for src in sources:
@@ -142,7 +148,8 @@ def build(
         # every design and ccache reuses Verilator's runtime objects across designs
         (staging / "harness_config.h").write_text(
             f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
-            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n")
+            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
+            + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
         try:
             cmd = [
                 "verilator", "--cc", "--exe", "--build", "-j", "2",
