@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from flow import steps
+from flow import steps, steps_tracker
 from flow.report import write_report
 from flow.targets import TARGETS, get_target
 
@@ -36,6 +36,7 @@ PIPELINE = [
     ("rtlsim", steps.step_rtlsim, ["sim/rtlsim.json", "sim/l4_outputs.npy"], ()),  # L4 + throughput
     ("op_rtlsim", steps.step_op_rtlsim, ["sim/ops.json"], ("per_op_sim",)),  # per-op RTL: cycles, equality
     ("verify", steps.step_verify, ["verification.json"], ()),            # L0..L4 compared
+    ("tracker", steps_tracker.step_tracker, ["tracker"], ()),            # + correlation: pairs L0..L4
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
 ]
 STATE_FILE = "build_state.json"

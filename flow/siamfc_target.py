@@ -19,12 +19,14 @@ BENCHMARK_FRAMES = 80
 
 
 @cache
-def benchmark_pairs(count: int, seed: int):
-    """`count` exemplar/search pairs of the test benchmark, item i a function of (seed, i)."""
-    from models.data.pairs import PairDataset
+def benchmark_pairs(count: int, seed: int, search_size: int = SEARCH_SIZE):
+    """`count` exemplar/search pairs of the test benchmark, item i a function of (seed, i);
+    search crops of search_size (SiamFC's geometry: the target as large as in a 255 crop)."""
+    from models.data.pairs import PairConfig, PairDataset
     from models.data.synthetic_tracking import benchmark
 
-    return PairDataset(benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES), count, seed)
+    sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)
+    return PairDataset(sequences, count, seed, PairConfig(search_size=search_size))
 
 
 def pixels_to_model_input(pixels: np.ndarray) -> np.ndarray:
@@ -32,12 +34,10 @@ def pixels_to_model_input(pixels: np.ndarray) -> np.ndarray:
     return ((np.asarray(pixels, dtype=np.float32) - 128.0) / 128.0).transpose(0, 3, 1, 2).copy()
 
 
-def search_crops(count: int, seed: int) -> np.ndarray:
-    """The search crops of `count` benchmark pairs, as network input N x 3 x 255 x 255."""
-    pairs = benchmark_pairs(count, seed)
-    crops = np.stack([pairs[i]["search"].numpy() for i in range(count)])
-    assert crops.shape[1:] == (SEARCH_SIZE, SEARCH_SIZE, 3)
-    return pixels_to_model_input(crops)
+def search_crops(count: int, seed: int, search_size: int = SEARCH_SIZE) -> np.ndarray:
+    """The search crops of `count` benchmark pairs, as network input N x 3 x S x S."""
+    pairs = benchmark_pairs(count, seed, search_size)
+    return pixels_to_model_input(np.stack([pairs[i]["search"].numpy() for i in range(count)]))
 
 
 def siamfc_backbone(checkpoint=BINARY_CHECKPOINT):
@@ -51,4 +51,5 @@ def siamfc_backbone(checkpoint=BINARY_CHECKPOINT):
 SEARCH_IMAGES_PER_SECOND = 180
 FPS_NOTE = ("target fps 180 search images/s: 60 tracker frames/s with 3 scales (the exemplar is "
             "embedded once per sequence)")
+CORRELATION_PAIRS = 20  # exemplar/search pairs through the whole tracker accelerator
 DEFAULT_INPUTS = 8  # rtlsim runs about 0.4 search images/s here: 8 keep the step near 20 s

@@ -36,6 +36,7 @@ class Target:
     # --checkpoint file -> model, for checkpoints that are not a bare state_dict of make_model()
     load_checkpoint: Callable[[Path], torch.nn.Module] | None = None
     default_inputs: int = 100                         # test inputs unless --inputs says otherwise
+    correlation_pairs: int = 0                        # > 0: the tracker step (flow/steps_tracker.py)
 
 
 def mnist_digits(count: int, seed: int) -> np.ndarray:
@@ -103,6 +104,7 @@ TARGETS = {
         siamfc_target.siamfc_backbone, siamfc_target.search_crops,
         target_fps=siamfc_target.SEARCH_IMAGES_PER_SECOND,
         load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
+        correlation_pairs=siamfc_target.CORRELATION_PAIRS,
         notes=[siamfc_target.FPS_NOTE]),
 }
 
