@@ -60,6 +60,9 @@ def step_tracker(cfg) -> None:
     levels, l2, timing = ladder(cfg, tracker, exemplars, frames, capture)
     started = time.time()
     design = generate_rtl(tracker, out / "rtl", f"{cfg.name}_tracker")
+    (out / "design.json").write_text(json.dumps({
+        "top": design.top, "sources": [p.name for p in design.sources], "in_bits": design.in_bits,
+        "out_bits": design.out_bits, "controls": list(design.controls)}) + "\n")
     sim = build_design(design)
     timing["verilator_build"] = time.time() - started
     x = verify.to_channels_last(run_reference(session(cfg.path("reference.onnx")), frames)["core_in"])
