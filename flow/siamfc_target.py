@@ -47,9 +47,26 @@ def siamfc_backbone(checkpoint=BINARY_CHECKPOINT):
     return load_siamfc(checkpoint).backbone.eval()
 
 
+def untrained_backbone(preset: str, seed: int = 0):
+    """A backbone of `preset` with seeded random weights and BatchNorm calibrated on benchmark
+    search crops (no trained checkpoint is shipped for it; --checkpoint loads one). Cycles and
+    resources do not depend on the weights; tracking precision does."""
+    import torch
+
+    from flow.targets import calibrate_batchnorm
+    from models.siamfc import SiamFCBackbone
+
+    torch.manual_seed(seed)
+    model = SiamFCBackbone(preset)
+    calibrate_batchnorm(model, torch.from_numpy(search_crops(32, seed + 1)))
+    return model.eval()
+
+
 # the issue's goal: 60 tracker frames/s x 3 scales = 180 search images/s at 100 MHz
 SEARCH_IMAGES_PER_SECOND = 180
 FPS_NOTE = ("target fps 180 search images/s: 60 tracker frames/s with 3 scales (the exemplar is "
             "embedded once per sequence)")
+UNTRAINED_NOTE = ("seeded random weights with calibrated BatchNorm unless --checkpoint gives a "
+                  "trained siamfc checkpoint (python -m models.train siamfc --preset int4)")
 CORRELATION_PAIRS = 20  # exemplar/search pairs through the whole tracker accelerator
 DEFAULT_INPUTS = 8  # rtlsim runs about 0.4 search images/s here: 8 keep the step near 20 s

@@ -18,7 +18,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_shapes import InferShapes
 
-from flow.fold import apply_folding, fit_memories
+from flow.estimate import total_resources
+from flow.fold import apply_folding, auto_folding, fit_memories
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import make_attribute
 from flow.ops import DOMAIN
@@ -86,6 +87,7 @@ def correlation_simd(tracker: ModelWrapper, target_cycles: float) -> int:
 def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float, board) -> ModelWrapper:
     """The backbone's folding (its FIFOs included, which keep their names: the new ops come
     last) plus the correlation's SIMD; plumbing; weight memories fitted to the board."""
+    tracker = ModelWrapper(onnx.ModelProto.FromString(tracker.model.SerializeToString()))
     simd = correlation_simd(tracker, target_cycles)
     ops = {k: v for k, v in backbone_folding.items() if not k.startswith("FIFO_")}
     ops.update({"SlidingWindow_correlation": {"SIMD": simd}, "Correlation_0": {"SIMD": simd}})
@@ -95,3 +97,27 @@ def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: f
     apply_folding(tracker, fifos)
     fit_memories(tracker, board)
     return tracker
+
+
+def fold_tracker_to_fit(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float,
+                        clock_mhz: float, board) -> tuple[ModelWrapper, float | None]:
+    """fold_tracker; when backbone and correlation together exceed the board's budget by the
+    estimate, the whole graph is refolded automatically (flow/fold.py) for the highest frame
+    rate that fits. Returns (folded graph, that frame rate or None when none was needed)."""
+    folded = fold_tracker(tracker, backbone_folding, target_cycles, board)
+    if fits(folded, board):
+        return folded, None
+    lo, hi = 1.0, clock_mhz * 1e6 / target_cycles
+    best = None
+    for _ in range(10):
+        fps = (lo + hi) / 2
+        trial = fold_tracker(tracker, auto_folding(tracker, fps, clock_mhz), clock_mhz * 1e6 / fps, board)
+        lo, hi, best = (fps, hi, (trial, fps)) if fits(trial, board) else (lo, fps, best)
+    if best is None:
+        raise UnsupportedGraph(None, "the tracker accelerator exceeds the board's budget at any folding")
+    return best
+
+
+def fits(model: ModelWrapper, board) -> bool:
+    total, budget = total_resources(model), board.budget()
+    return all(total[k] <= budget[k] for k in budget)

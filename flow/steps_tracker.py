@@ -30,7 +30,7 @@ from flow.siamfc_pairs import (
     to_integers,
     xcorr_reference,
 )
-from flow.siamfc_tracker import EXEMPLAR_FEATURES, append_correlation, fold_tracker
+from flow.siamfc_tracker import EXEMPLAR_FEATURES, append_correlation, fold_tracker_to_fit
 from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 from flow.steps import build_torch_model, check_budget
@@ -51,8 +51,9 @@ def step_tracker(cfg) -> None:
     backbone = ModelWrapper(str(cfg.path("30_folded.onnx")))
     target_cycles = max(getCustomOp(n).cycles() for n in backbone.graph.node)
     folding = json.loads(cfg.path("folding.json").read_text())
-    tracker = fold_tracker(append_correlation(ModelWrapper(str(cfg.path("20_hw.onnx")))), folding,
-                           target_cycles, board)
+    tracker, refolded_fps = fold_tracker_to_fit(
+        append_correlation(ModelWrapper(str(cfg.path("20_hw.onnx")))), folding, target_cycles,
+        cfg.clock_mhz, board)
     check_budget(tracker, board)
     tracker.save(str(cfg.path("40_tracker.onnx")))
     search_size = backbone.get_tensor_shape(backbone.graph.input[0].name)[1]
@@ -72,7 +73,12 @@ def step_tracker(cfg) -> None:
     timing["l4_rtlsim"] = time.time() - started
     levels["L2_L4"] = verify.compare(l2, verify.to_channels_first(l4), exact=True)
     perf = throughput_run(sim, design, tracker, x)
-    write_results(cfg, tracker, levels, timing, stats, perf, len(frames))
+    write_results(cfg, tracker, levels, timing, stats, perf, len(frames), refolded_fps)
+    if cfg.synth:
+        from flow.synth import synthesize
+
+        result = synthesize(design.directory, design.sources, design.top)
+        (out / "yosys.json").write_text(json.dumps({"run": True, **result}, indent=2) + "\n")
 
 
 def ladder(cfg, tracker, exemplars, frames, capture):
@@ -156,7 +162,7 @@ def throughput_run(sim, design, tracker, x) -> dict:
             "capture_frame_latency_cycles": perf["frame_last_output"][0] - perf["frame_first_input"][0]}
 
 
-def write_results(cfg, tracker, levels, timing, stats, perf, frames) -> None:
+def write_results(cfg, tracker, levels, timing, stats, perf, frames, refolded_fps) -> None:
     clock = cfg.clock_mhz * 1e6
     nodes = [n for n in tracker.graph.node]
     ops = {n.name: {"op_type": n.op_type, "analytic_cycles": getCustomOp(n).cycles(),
@@ -165,6 +171,8 @@ def write_results(cfg, tracker, levels, timing, stats, perf, frames) -> None:
     measured = perf["cycles_per_search_frame"]
     result = {
         "run": True, "pairs": frames // 2, "levels": levels,
+        # set when backbone + correlation did not fit at the backbone's folding
+        "refolded_for_fps": refolded_fps,
         "equal": all(v["equal"] for v in levels.values()),
         "bottleneck": bottleneck, "analytic_cycles_per_search_frame": ops[bottleneck]["analytic_cycles"],
         "measured_cycles_per_search_frame": measured,

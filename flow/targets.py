@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,14 @@ TARGETS = {
         load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
         correlation_pairs=siamfc_target.CORRELATION_PAIRS,
         notes=[siamfc_target.FPS_NOTE]),
+    "siamfc_int4": Target(
+        "siamfc_int4", "SiamFC tracker backbone, preset int4 (INT8 image x INT4, W4A4 hidden on the "
+        "INT4 MAC engine, INT8 features), 255x255 search crop -> 49x49x32",
+        partial(siamfc_target.untrained_backbone, "int4"), siamfc_target.search_crops,
+        target_fps=siamfc_target.SEARCH_IMAGES_PER_SECOND,
+        load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
+        correlation_pairs=siamfc_target.CORRELATION_PAIRS,
+        notes=[siamfc_target.FPS_NOTE, siamfc_target.UNTRAINED_NOTE]),
 }
 
 
