@@ -129,7 +129,7 @@ def _feature_geometry(tracker) -> tuple[int, int, int]:
 
 
 def run_tracker_graph(tracker: ModelWrapper, x_hw: np.ndarray, capture: np.ndarray,
-                      frames_per_batch: int = 8) -> np.ndarray:
+                      frames_per_batch: int = 2) -> np.ndarray:
     """L3: the tracker graph's numpy ops over frames (channels-last) and their capture flags.
     Batches start at capture frames, so the exemplar memory never has to cross a batch."""
     starts = [i for i in range(0, len(x_hw), frames_per_batch)]
@@ -143,8 +143,9 @@ def run_tracker_graph(tracker: ModelWrapper, x_hw: np.ndarray, capture: np.ndarr
         model.set_tensor_shape(CAPTURE_INPUT, [len(batch)])
         del model.graph.value_info[:]
         model = model.transform(InferShapes())
-        context = execute_onnx(model, {model.graph.input[0].name: batch.astype(np.float32),
-                                       CAPTURE_INPUT: capture[s:s + len(batch)].astype(np.float32)})
+        with verify.unsanitized():
+            context = execute_onnx(model, {model.graph.input[0].name: batch.astype(np.float32),
+                                           CAPTURE_INPUT: capture[s:s + len(batch)].astype(np.float32)})
         outs.append(context[model.graph.output[0].name])
     return np.concatenate(outs).astype(np.int64)
 
