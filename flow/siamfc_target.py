@@ -24,9 +24,12 @@ def benchmark_pairs(count: int, seed: int, search_size: int = SEARCH_SIZE):
     search crops of search_size (SiamFC's geometry: the target as large as in a 255 crop)."""
     from models.data.pairs import PairConfig, PairDataset
     from models.data.synthetic_tracking import benchmark
+    from models.siamfc import score_size
 
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)
-    return PairDataset(sequences, count, seed, PairConfig(search_size=search_size))
+    # smaller crops (reduced test networks) shift the target less, so it stays on the score map
+    shift = PairConfig.max_shift * (score_size(search_size) - 1) / (score_size() - 1)
+    return PairDataset(sequences, count, seed, PairConfig(search_size=search_size, max_shift=shift))
 
 
 def pixels_to_model_input(pixels: np.ndarray) -> np.ndarray:
