@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from flow import steps, steps_hls
+from flow import steps, steps_hls, steps_tracker
 from flow.emulator.l6 import step_board
 from flow.package import step_package
 from flow.report import write_report
@@ -40,6 +40,7 @@ PIPELINE = [
     ("hls_codegen", steps_hls.step_hls_codegen, ["hls"], ()),          # HLS C++ top, memories, Tcl
     ("hlssim", steps_hls.step_hlssim, ["sim/hlssim.json", "sim/l5_outputs.npy"], ()),  # g++ C-sim (L5)
     ("verify", steps.step_verify, ["verification.json"], ("backend",)),  # L0..L5 compared
+    ("tracker", steps_tracker.step_tracker, ["tracker"], ()),            # + correlation: pairs L0..L4
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
     ("hls_synth", steps_hls.step_hls_synth, ["hls_synth/csynth.json"], ()),  # Vitis HLS csynth, if installed
     ("package", step_package, ["vivado", "deploy"], ("board", "clock_mhz")),  # Vivado Tcl, .bit/.hwh, driver
@@ -147,7 +148,7 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
                                          "(the most that fits the board by the estimate)")
     ap.add_argument("--clock-mhz", type=float, help="clock frequency (default: the board's, 100 MHz)")
     ap.add_argument("--out", type=Path, help="build directory (default build/<name>)")
-    ap.add_argument("--inputs", type=int, default=100, help="test inputs verified at every level (default 100)")
+    ap.add_argument("--inputs", type=int, help="test inputs verified at every level (default: the target's, else 100)")
     ap.add_argument("--input-data", type=Path, help="with --model: test inputs as a .npy file (N, ...)")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
     ap.add_argument("--no-op-sim", action="store_true", help="skip the per-op RTL simulations")
@@ -172,8 +173,8 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
         name=name, out=args.out or Path("build") / name, target=target,
         model_path=args.model, checkpoint=args.checkpoint, folding_path=args.folding,
         target_fps=target_fps, clock_mhz=args.clock_mhz or (target.clock_mhz if target else 100.0),
-        inputs=args.inputs, input_data=args.input_data, per_op_sim=not args.no_op_sim,
-        synth=args.synth, dynamo=args.dynamo, backend=args.backend)
+        inputs=args.inputs or (target.default_inputs if target else 100), input_data=args.input_data,
+        per_op_sim=not args.no_op_sim, synth=args.synth, dynamo=args.dynamo, backend=args.backend)
     return cfg, args
 
 

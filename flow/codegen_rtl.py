@@ -23,6 +23,7 @@ class RTLDesign:
     sources: list[Path]
     in_bits: int            # data bits of the input stream (port rounded up to bytes)
     out_bits: int
+    controls: tuple[str, ...] = ()  # control inputs of the top (flow/ops/base.py control_ports)
 
 
 def template_env() -> jinja2.Environment:
@@ -55,7 +56,7 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> RTLDesi
             "name": node.name, "module": op.rtl_module,
             "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
             "params": [(k, verilog_value(v)) for k, v in params.items()],
-            "input": streams[-2]["name"], "output": out_name,
+            "input": streams[-2]["name"], "output": out_name, "controls": list(op.control_ports),
         })
         modules.add(op.rtl_module)
     sources = []
@@ -66,10 +67,11 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> RTLDesi
                 shutil.copyfile(src, target)
                 sources.append(target)
     in_bits, out_bits = streams[0]["bits"], streams[-1]["bits"]
+    controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
     text = template_env().get_template("accelerator.v.j2").render(
-        top=TOP, build_name=build_name, streams=streams, instances=instances,
+        top=TOP, build_name=build_name, streams=streams, instances=instances, controls=controls,
         in_bits=in_bits, out_bits=out_bits,
         in_port_bits=8 * ((in_bits + 7) // 8), out_port_bits=8 * ((out_bits + 7) // 8))
     top_file = out_dir / f"{TOP}.v"
     top_file.write_text(text)
-    return RTLDesign(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits)
+    return RTLDesign(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits, controls)

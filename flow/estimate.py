@@ -18,6 +18,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.ops import (
     FIFO,
     MVAU,
+    Correlation,
     DataWidthConverter,
     LabelSelect,
     MaxPool,
@@ -150,6 +151,18 @@ def mvau_resources(op: MVAU) -> dict:
     return _add(logic, memories_resources(op))
 
 
+def correlation_resources(op: Correlation) -> dict:
+    """correlation.v: a DSP48 per product (synthesis infers one for each signed multiply of
+    the 8-bit features), then mvau's adder tree, accumulator and registers."""
+    simd, in_bits = op.attr("SIMD"), dtype_attr(op, "in_dtype").bitwidth()
+    prod_bits = 2 * in_bits + (0 if dtype_attr(op, "in_dtype").signed() else 1)
+    acc_bits = op.out_dtype().bitwidth()
+    luts = 60 + tree_adder_luts(simd, prod_bits) + acc_bits + simd * in_bits  # + the operand mux
+    ff = (60 + 3 * simd * in_bits + simd * prod_bits + tree_register_bits(simd, prod_bits, 3)
+          + 2 * acc_bits)
+    return _add(memories_resources(op), {"LUT": luts, "FF": ff, "DSP": simd})
+
+
 def sliding_window_resources(op: SlidingWindow) -> dict:
     # address counters and control, plus a register and a read multiplexer per output bit
     bits = op.out_dtype().bitwidth() * op.attr("SIMD")
@@ -198,6 +211,7 @@ def fifo_resources(op: FIFO) -> dict:
 
 ESTIMATORS = {
     "MVAU": mvau_resources,
+    "Correlation": correlation_resources,
     "SlidingWindow": sliding_window_resources,
     "MaxPool": maxpool_resources,
     "Thresholding": thresholding_resources,

@@ -29,7 +29,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.ops import FoldingError
 from flow.ops.base import divisors
 
-FOLDABLE = {"MVAU": ("PE", "SIMD", "weight_ram_style"), "SlidingWindow": ("SIMD",),
+FOLDABLE = {"MVAU": ("PE", "SIMD", "weight_ram_style"), "SlidingWindow": ("SIMD",), "Correlation": ("SIMD",),
             "MaxPool": ("PE",), "Thresholding": ("PE",), "LabelSelect": ("PE",), "FIFO": ("depth", "ram_style")}
 
 

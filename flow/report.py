@@ -13,6 +13,7 @@ from flow.board import RESOURCE_KINDS, load_board
 from flow.estimate import op_resources
 from flow.ops.base import dtype_attr
 from flow.report_hls import hls_markdown, hls_results
+from flow.report_tracker import tracker_markdown, tracker_section
 from flow.steps_hls import step_selected
 
 
@@ -123,8 +124,10 @@ def _read(path: Path):
 
 def write_report(out: Path, meta: dict) -> dict:
     report = build_report(out, meta)
+    report["tracker"] = tracker_section(out, meta["clock_mhz"])  # None without a correlation
     (Path(out) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (Path(out) / "report.md").write_text(render_markdown(report))
+    (Path(out) / "report.md").write_text(render_markdown(report)
+                                         + tracker_markdown(report["tracker"], report["board"]["budget"]))
     plot_cycles(report, Path(out) / "report_cycles.png")
     return report
 

@@ -116,6 +116,8 @@ def step_export(cfg: BuildConfig) -> None:
 def build_torch_model(cfg: BuildConfig):
     import torch
 
+    if cfg.checkpoint is not None and cfg.target.load_checkpoint is not None:
+        return cfg.target.load_checkpoint(cfg.checkpoint).eval()
     model = cfg.target.make_model()
     if cfg.checkpoint is not None:
         state = torch.load(cfg.checkpoint, map_location="cpu")

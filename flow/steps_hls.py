@@ -18,7 +18,7 @@ from flow.sim.stitched import simulate_design
 
 BACKENDS = {"rtl": ("rtl",), "hls": ("hls",), "both": ("rtl", "hls")}
 # the steps of each backend; every other step runs for both
-BACKEND_STEPS = {"rtl": ("codegen", "rtlsim", "op_rtlsim", "synth", "package", "board"), "hls": ("hls_codegen", "hlssim", "hls_synth")}
+BACKEND_STEPS = {"rtl": ("codegen", "rtlsim", "op_rtlsim", "tracker", "synth", "package", "board"), "hls": ("hls_codegen", "hlssim", "hls_synth")}
 
 
 def step_selected(step: str, backend: str) -> bool:

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
+
+from flow import siamfc_target
 
 SEED = 0
 
@@ -30,6 +34,10 @@ class Target:
     board: str = "pynq_z2"
     clock_mhz: float = 100.0
     notes: list[str] = field(default_factory=list)
+    # --checkpoint file -> model, for checkpoints that are not a bare state_dict of make_model()
+    load_checkpoint: Callable[[Path], torch.nn.Module] | None = None
+    default_inputs: int = 100                         # test inputs unless --inputs says otherwise
+    correlation_pairs: int = 0                        # > 0: the tracker step (flow/steps_tracker.py)
 
 
 def mnist_digits(count: int, seed: int) -> np.ndarray:
@@ -91,6 +99,22 @@ TARGETS = {
         lambda: bnn_pynq_model("cnv_1w1a", photo_crops), photo_crops,
         target_fps=3050, top_k=1,
         notes=["target fps 3050: FINN's published BNN-PYNQ CNV-W1A1 figure on PYNQ-Z1 (same xc7z020)"]),
+    "siamfc_binary": Target(
+        "siamfc_binary", "SiamFC tracker backbone, preset binary (INT8 image x INT4, W1A1 hidden, "
+        "INT4 last layer, INT8 features), 255x255 search crop -> 49x49x32",
+        siamfc_target.siamfc_backbone, siamfc_target.search_crops,
+        target_fps=siamfc_target.SEARCH_IMAGES_PER_SECOND,
+        load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
+        correlation_pairs=siamfc_target.CORRELATION_PAIRS,
+        notes=[siamfc_target.FPS_NOTE]),
+    "siamfc_int4": Target(
+        "siamfc_int4", "SiamFC tracker backbone, preset int4 (INT8 image x INT4, W4A4 hidden on the "
+        "INT4 MAC engine, INT8 features), 255x255 search crop -> 49x49x32",
+        partial(siamfc_target.untrained_backbone, "int4"), siamfc_target.search_crops,
+        target_fps=siamfc_target.SEARCH_IMAGES_PER_SECOND,
+        load_checkpoint=siamfc_target.siamfc_backbone, default_inputs=siamfc_target.DEFAULT_INPUTS,
+        correlation_pairs=siamfc_target.CORRELATION_PAIRS,
+        notes=[siamfc_target.FPS_NOTE, siamfc_target.UNTRAINED_NOTE]),
 }
 
 

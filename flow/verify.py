@@ -14,6 +14,9 @@ or more; integer outputs (L2-L4) must match exactly.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
@@ -49,6 +52,22 @@ def run_qonnx(model: ModelWrapper, x: np.ndarray, desc: str = "L1 qonnx") -> np.
     return np.concatenate(outs)
 
 
+@contextmanager
+def unsanitized():
+    """qonnx's executor rounds every integer-annotated tensor after each node (scanning it with
+    Python's max, most of the time on large feature maps). Hardware ops compute exact integers,
+    and a rounding would only hide an error, so it is off while they run."""
+    old = os.environ.get("SANITIZE_QUANT_TENSORS")
+    os.environ["SANITIZE_QUANT_TENSORS"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SANITIZE_QUANT_TENSORS"]
+        else:
+            os.environ["SANITIZE_QUANT_TENSORS"] = old
+
+
 def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False):
     """qonnx's executor on a batch: the graph's batch-1 input shape is widened to x's."""
     model = ModelWrapper(model.model.__deepcopy__())
@@ -57,7 +76,8 @@ def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False
     for value_info in list(model.graph.value_info):
         model.graph.value_info.remove(value_info)
     model = model.transform(InferShapes())
-    context = execute_onnx(model, {name: x.astype(np.float32)}, return_full_exec_context=full_context)
+    with unsanitized():
+        context = execute_onnx(model, {name: x.astype(np.float32)}, return_full_exec_context=full_context)
     return context if full_context else context[model.graph.output[0].name]
 
 

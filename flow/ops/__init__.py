@@ -1,6 +1,7 @@
 """The hardware ops, registered as the qonnx custom-op domain `flow.ops`."""
 
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
+from flow.ops.correlation import Correlation
 from flow.ops.label_select import LabelSelect
 from flow.ops.maxpool import MaxPool
 from flow.ops.mvau import MVAU
@@ -12,6 +13,7 @@ __all__ = [
     "DOMAIN",
     "FIFO",
     "MVAU",
+    "Correlation",
     "DataWidthConverter",
     "FoldingError",
     "HWOp",

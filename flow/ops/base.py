@@ -63,6 +63,8 @@ class HWOp(CustomOp):
     rtl_module: str = ""
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
+    # control inputs of the RTL module, wired to top-level inputs of the same name
+    control_ports: tuple[str, ...] = ()
 
     # --- attributes -------------------------------------------------------------------------
     @abstractmethod
@@ -110,7 +112,12 @@ class HWOp(CustomOp):
         x = inputs[0]
         inputs[0] = x.reshape(self.in_shape(x.shape[0]))
         result = self.compute(*inputs)
-        context[self.onnx_node.output[0]] = result.reshape(self.out_shape(x.shape[0])).astype(np.float32)
+        context[self.onnx_node.output[0]] = result.reshape(self.out_shape(x.shape[0])).astype(self.context_dtype())
+
+    def context_dtype(self):
+        """How the executor's context holds the output: float32 (qonnx's convention) holds
+        integers exactly up to 24 bits, float64 beyond (correlation scores)."""
+        return np.float32 if self.out_dtype().bitwidth() <= 24 else np.float64
 
     def verify_node(self):
         return []

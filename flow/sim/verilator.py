@@ -78,6 +78,7 @@ class Simulator:
         in_period: float = 0.0,
         axil_writes: dict[int, int] | None = None,
         axil_reads: list[int] | None = None,
+        capture: np.ndarray | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -106,6 +107,9 @@ class Simulator:
             if self.axi_lite:
                 cmd += ["--axil-writes", ",".join(f"{k}={v}" for k, v in (axil_writes or {}).items()),
                         "--axil-reads", ",".join(map(str, axil_reads or []))]
+            if capture is not None:
+                np.asarray(capture, dtype=np.uint8).tofile(tmp / "capture.bin")
+                cmd += ["--capture", str(tmp / "capture.bin")]
             proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
@@ -125,16 +129,18 @@ def build(
     out_bits: int,
     params: dict | None = None,
     axi_lite: bool = False,
+    capture: bool = False,
 ) -> Simulator:
     """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
 
     axi_lite: the top has the AXI-Lite control port and TLAST of a board-facing design.
+    capture: the top has an exemplar_capture control input that the harness drives.
     """
     params = dict(sorted((params or {}).items()))
     in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
-    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes,
+    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
                  VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
@@ -157,7 +163,8 @@ def build(
         (staging / "harness_config.h").write_text(
             f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
             f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
-            + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else ""))
+            + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
+            + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
         try:
             cmd = [
                 "verilator", "--cc", "--exe", "--build", "-j", "2",

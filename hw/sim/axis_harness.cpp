@@ -10,6 +10,10 @@
 // (flow/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
 // registers (s_axi_control_*) before and after the stream, and checks m_axis_tlast, which must
 // mark exactly the last output word.
+// A design with a control input exemplar_capture (HARNESS_CAPTURE defined) gets
+// one flag byte per input frame from --capture: the flag is applied before the frame's first
+// word, and a change waits until every earlier frame's output has left (the host's protocol:
+// the flag is a control register, changed only while the accelerator is drained).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -51,7 +55,7 @@ static void get_word(const VlWide<N>& signal, uint8_t* bytes, int nbytes) {
 }
 
 struct Options {
-    std::string in_path, out_path, stats_path, axil_writes, axil_reads;
+    std::string in_path, out_path, stats_path, axil_writes, axil_reads, capture_path;
     long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
     double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
@@ -66,6 +70,7 @@ static Options parse(int argc, char** argv) {
         if (key == "--in") o.in_path = v;
         else if (key == "--out") o.out_path = v;
         else if (key == "--stats") o.stats_path = v;
+        else if (key == "--capture") o.capture_path = v;
         else if (key == "--in-words") o.in_words = std::atol(v);
         else if (key == "--out-words") o.out_words = std::atol(v);
         else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
@@ -174,6 +179,16 @@ int main(int argc, char** argv) {
 
     const long in_frames = o.in_words / o.in_frame_words;
     const long out_frames = o.out_words / o.out_frame_words;
+    std::vector<uint8_t> capture(static_cast<size_t>(in_frames), 0);
+    if (!o.capture_path.empty()) {
+        f = std::fopen(o.capture_path.c_str(), "rb");
+        if (!f || std::fread(capture.data(), 1, capture.size(), f) != capture.size()) {
+            std::fprintf(stderr, "harness: cannot read %ld capture flags from %s\n", in_frames,
+                         o.capture_path.c_str());
+            return 2;
+        }
+        std::fclose(f);
+    }
     std::vector<long> first_in(in_frames, -1), last_out(out_frames, -1);
 
     VerilatedContext context;
@@ -185,6 +200,9 @@ int main(int argc, char** argv) {
     top.rst = 1;
     top.s_axis_tvalid = 0;
     top.m_axis_tready = 0;
+#ifdef HARNESS_CAPTURE
+    top.exemplar_capture = 0;
+#endif
     for (int i = 0; i < 8; ++i) {
         top.clk = !top.clk;
         top.eval();
@@ -206,7 +224,22 @@ int main(int argc, char** argv) {
         // pacing: word k may enter from cycle k * period / words-per-frame on
         const bool released = o.in_period <= 0.0 ||
             static_cast<double>(cycle) >= static_cast<double>(in_idx) * o.in_period / o.in_frame_words;
-        if (!holding && in_idx < o.in_words && released && uniform(rng) >= o.in_gap) {
+        bool drained_for_flag = true;
+#ifdef HARNESS_CAPTURE
+        if (!holding && in_idx < o.in_words && in_idx % o.in_frame_words == 0) {
+            const long frame = in_idx / o.in_frame_words;
+            if (capture[frame] != top.exemplar_capture) {
+                drained_for_flag = out_idx == frame * o.out_frame_words;
+                if (drained_for_flag) top.exemplar_capture = capture[frame];
+            }
+        }
+#else
+        if (!o.capture_path.empty()) {
+            std::fprintf(stderr, "harness: --capture given, but the design has no exemplar_capture input\n");
+            return 2;
+        }
+#endif
+        if (!holding && in_idx < o.in_words && released && drained_for_flag && uniform(rng) >= o.in_gap) {
             set_word(top.s_axis_tdata, &in[static_cast<size_t>(in_idx) * IN_BYTES], IN_BYTES);
             holding = true;
         }

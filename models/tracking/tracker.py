@@ -49,7 +49,9 @@ class TrackerConfig:
 
 
 class SiamFCTracker:
-    """track(frames, first_box) with a backbone offering features(N x 3 x H x W pixels)."""
+    """track(frames, first_box) with a backbone offering features(N x 3 x H x W pixels), or a
+    backend that correlates by itself (the hardware): set_exemplar(1 x 3 x 127 x 127 pixels)
+    and responses(S x 3 x 255 x 255 pixels) -> S x 1 x R x R score maps."""
 
     def __init__(self, backbone, config: TrackerConfig = TrackerConfig()):
         if config.scales < 1 or config.scales % 2 == 0:
@@ -69,9 +71,13 @@ class SiamFCTracker:
         self.x_side = self.z_side * SEARCH_SIZE / EXEMPLAR_SIZE
         self.x_side_limits = (c.min_scale * self.x_side, c.max_scale * self.x_side)
         exemplar = crop(frame, self.center, self.z_side, EXEMPLAR_SIZE, self.fill)
-        self.kernel = torch.from_numpy(
-            self.backbone.features(exemplar[None].transpose(0, 3, 1, 2)).astype(np.float32)
-        )
+        if hasattr(self.backbone, "set_exemplar"):
+            self.backbone.set_exemplar(exemplar[None].transpose(0, 3, 1, 2))
+            self.kernel = None
+        else:
+            self.kernel = torch.from_numpy(
+                self.backbone.features(exemplar[None].transpose(0, 3, 1, 2)).astype(np.float32)
+            )
         self.response_size = None
 
     def update(self, frame: np.ndarray) -> np.ndarray:
@@ -79,10 +85,7 @@ class SiamFCTracker:
         c = self.config
         sides = self.x_side * self.scale_factors
         crops = np.stack([crop(frame, self.center, s, SEARCH_SIZE, self.fill) for s in sides])
-        features = torch.from_numpy(
-            self.backbone.features(crops.transpose(0, 3, 1, 2)).astype(np.float32)
-        )
-        responses = correlate(self.kernel, features)  # (scales, 1, R, R)
+        responses = self._responses(crops.transpose(0, 3, 1, 2))  # (scales, 1, R, R)
         size = responses.shape[-1] * c.response_up
         up = F.interpolate(responses, size=(size, size), mode="bicubic", align_corners=False)
         up = up[:, 0].numpy()
@@ -105,6 +108,12 @@ class SiamFCTracker:
             self.x_side * scale,
         )
         return self.box()
+
+    def _responses(self, crops) -> torch.Tensor:
+        if self.kernel is None:
+            return torch.from_numpy(self.backbone.responses(crops))
+        features = torch.from_numpy(self.backbone.features(crops).astype(np.float32))
+        return correlate(self.kernel, features)
 
     def box(self) -> np.ndarray:
         return np.array([*(self.center - self.size / 2), *self.size])

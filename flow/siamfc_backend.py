@@ -1,0 +1,98 @@
+"""Tracker backends that score with a compiled SiamFC build: the accelerator in rtlsim, or its
+bit-exact reference (reference.onnx + reference_xcorr.onnx in onnxruntime).
+
+Both offer what models.tracking.tracker.SiamFCTracker asks of a backend that correlates by
+itself: set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x 255 x 255
+pixels) -> S x 1 x 33 x 33 integer score maps (float64). Their maps are integers, so two backends
+that agree bit for bit give the tracker identical boxes.
+
+The rtlsim backend streams the exemplar's canvas as a capture frame and then the frame's search
+crops through the stitched RTL. Each call starts a fresh simulator (the exemplar memory does not
+survive between processes), so every call sends the canvas again before its crops: the board
+sends it once per sequence, and the fabric time per tracker frame is taken from the search
+frames alone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+
+from flow import verify
+from flow.codegen_rtl import RTLDesign
+from flow.reference import CORE_IN, CORE_OUT, run_reference, session
+from flow.siamfc_pairs import correlate_pairs
+from flow.siamfc_tracker import EXEMPLAR_FEATURES
+from flow.sim.stitched import build_design, simulate_design
+from models.tracking.backbones import pixels_to_input
+
+
+def canvas_of(exemplar_input: np.ndarray, side: int) -> np.ndarray:
+    """Network input of an exemplar (1, 3, e, e) at the top-left of a side x side canvas of 0."""
+    canvas = np.zeros((1, 3, side, side), dtype=np.float32)
+    e = exemplar_input.shape[-1]
+    canvas[:, :, :e, :e] = exemplar_input
+    return canvas
+
+
+class ReferenceScores:
+    """reference.onnx (the backbone, L2) and reference_xcorr.onnx (the correlation) of a build."""
+
+    def __init__(self, build_dir):
+        build_dir = Path(build_dir)
+        self.backbone = session(build_dir / "reference.onnx")
+        self.side = self.backbone.get_inputs()[0].shape[-1]
+        self.xcorr = session(build_dir / "reference_xcorr.onnx")
+        self.exemplar = None
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        return run_reference(self.backbone, x)[CORE_OUT].astype(np.int64)
+
+    def set_exemplar(self, pixels) -> None:
+        canvas = canvas_of(pixels_to_input(pixels).numpy(), self.side)
+        self.exemplar = self.features(canvas)[:, :, :EXEMPLAR_FEATURES, :EXEMPLAR_FEATURES]
+
+    def responses(self, pixels) -> np.ndarray:
+        x = self.features(pixels_to_input(pixels).numpy())
+        z = np.repeat(self.exemplar, len(x), axis=0)
+        return correlate_pairs(self.xcorr, z, x).astype(np.float64)
+
+
+class RtlsimScores:
+    """The tracker accelerator of a build (tracker/rtl, 40_tracker.onnx) in Verilator."""
+
+    def __init__(self, build_dir):
+        build_dir = Path(build_dir)
+        self.model = ModelWrapper(str(build_dir / "40_tracker.onnx"))
+        rtl = build_dir / "tracker" / "rtl"
+        design = json.loads((build_dir / "tracker" / "design.json").read_text())
+        self.design = RTLDesign(design["top"], rtl, [rtl / s for s in design["sources"]],
+                                design["in_bits"], design["out_bits"], tuple(design["controls"]))
+        self.sim = build_design(self.design)
+        self.quantize = session(build_dir / "reference.onnx")  # its input edge: pixels -> int8 codes
+        self.side = self.quantize.get_inputs()[0].shape[-1]
+        self.canvas = None
+        self.search_frames = 0
+        self.seconds = 0.0
+        self.cycles_per_tracker_frame = []  # fabric cycles from the crops' start to the last score
+
+    def codes(self, x: np.ndarray) -> np.ndarray:
+        return verify.to_channels_last(run_reference(self.quantize, x)[CORE_IN])
+
+    def set_exemplar(self, pixels) -> None:
+        self.canvas = self.codes(canvas_of(pixels_to_input(pixels).numpy(), self.side))
+
+    def responses(self, pixels) -> np.ndarray:
+        crops = self.codes(pixels_to_input(pixels).numpy())
+        frames = np.concatenate([self.canvas, crops])
+        capture = np.array([1] + [0] * len(crops), dtype=np.uint8)
+        started = time.time()
+        y, stats = simulate_design(self.sim, self.design, self.model, frames, capture=capture)
+        self.seconds += time.time() - started
+        self.search_frames += len(crops)
+        self.cycles_per_tracker_frame.append(stats["frame_last_output"][-1] - stats["frame_first_input"][1])
+        return verify.to_channels_first(y[1:]).astype(np.float64)

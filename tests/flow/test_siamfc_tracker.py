@@ -1,0 +1,99 @@
+"""A reduced SiamFC (width 0.25, 143x143 search crops, 5x5 score maps) through the whole flow:
+backbone L0..L4, then the tracker accelerator (backbone + run-time-exemplar correlation) on
+exemplar/search pairs L0..L4; the rtlsim tracker backend scores like the reference backend."""
+
+import dataclasses
+import json
+from functools import partial
+
+import numpy as np
+import pytest
+import torch
+from qonnx.core.datatype import DataType
+
+from flow.build import run_build
+from flow.siamfc_backend import ReferenceScores, RtlsimScores
+from flow.siamfc_pairs import pair_frames
+from flow.siamfc_target import search_crops
+from flow.siamfc_tracker import append_correlation
+from flow.steps import BuildConfig
+from flow.streamline.errors import UnsupportedGraph
+from flow.targets import TARGETS, calibrate_batchnorm
+from models.siamfc import SiamFCBackbone
+from models.tracking.tracker import SiamFCTracker
+from tests.helpers import single_op_model
+
+SEARCH = 143  # 143 -> 21x21 features, 5x5 scores against a 17x17 exemplar
+
+
+def tiny_backbone():
+    torch.manual_seed(0)
+    model = SiamFCBackbone("binary", width=0.25)
+    calibrate_batchnorm(model, torch.from_numpy(search_crops(16, 1, SEARCH)))
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    target = dataclasses.replace(
+        TARGETS["siamfc_binary"], name="siamfc_tiny", make_model=tiny_backbone,
+        make_inputs=partial(search_crops, search_size=SEARCH), target_fps=2000,
+        load_checkpoint=None, correlation_pairs=2)
+    out = tmp_path_factory.mktemp("siamfc_tiny")
+    cfg = BuildConfig(name="siamfc_tiny", out=out, target=target, target_fps=2000, inputs=2,
+                      per_op_sim=False)
+    return out, run_build(cfg, quiet=True)
+
+
+@pytest.mark.slow
+def test_tiny_siamfc_backbone_and_tracker_are_bit_exact(tiny_build):
+    out, report = tiny_build
+    assert all(v["equal"] for v in report["verification"].values()), report["verification"]
+    tracker = json.loads((out / "tracker" / "tracker.json").read_text())
+    assert set(tracker["levels"]) == {"L0_L2", "L1_L2", "L2_L3", "L2_L4"}
+    for name, level in tracker["levels"].items():
+        assert level["equal"], (name, level)
+    assert tracker["levels"]["L2_L4"]["inputs"] == 4     # 2 pairs: capture + search frames
+    assert tracker["levels"]["L0_L2"]["inputs"] == 2     # L0 embeds the 127x127 exemplar itself
+    assert tracker["measured_cycles_per_search_frame"] <= 1.1 * tracker["analytic_cycles_per_search_frame"]
+
+
+@pytest.mark.slow
+def test_rtlsim_backend_scores_equal_the_reference_backend(tiny_build):
+    out, _ = tiny_build
+    exemplars, frames, _ = pair_frames(1, 7, SEARCH)
+    pixels = [np.rint(x * 128 + 128).astype(np.uint8)[None] for x in (exemplars[0], frames[1])]
+    scores = []
+    for backend in (ReferenceScores(out), RtlsimScores(out)):
+        backend.set_exemplar(pixels[0])
+        scores.append(backend.responses(np.concatenate([pixels[1], pixels[1][:, :, ::-1]])))
+    assert scores[0].shape == (2, 1, 5, 5)
+    assert np.array_equal(scores[0], scores[1])
+    assert len(np.unique(scores[0])) > 5
+
+
+def test_tracker_uses_a_backend_that_correlates_by_itself():
+    class Fixed:
+        """A backend whose score map peaks 2 cells right of the centre at the middle scale."""
+        def set_exemplar(self, pixels):
+            assert pixels.shape == (1, 3, 127, 127)
+
+        def responses(self, pixels):
+            maps = np.zeros((len(pixels), 1, 33, 33))
+            maps[len(pixels) // 2, 0, 16, 18] = 1.0
+            return maps
+
+    tracker = SiamFCTracker(Fixed())
+    frame = np.full((240, 320, 3), 100, dtype=np.uint8)
+    tracker.init(frame, [100, 100, 40, 40])
+    box = tracker.update(frame)
+    assert box[0] > 100 and box[1] == pytest.approx(100, abs=0.5)
+
+
+def test_append_correlation_needs_a_signed_feature_map():
+    model = single_op_model("MaxPool", (1, 4, 4, 2), ifm_dims=[4, 4], channels=2, kernel=2,
+                            out_dtype="UINT4")
+    model.set_tensor_shape("y", [1, 2, 2, 2])
+    model.set_tensor_datatype("y", DataType["UINT4"])
+    with pytest.raises(UnsupportedGraph, match="signed integer feature map"):
+        append_correlation(model)
