@@ -34,6 +34,7 @@ class HLSDesign:
     sources: list[Path]     # the translation units: the top and the test bench
     in_bits: int            # data bits of the input stream (port rounded up to bytes)
     out_bits: int
+    controls: tuple[str, ...] = ()  # scalar control arguments of the top (flow/ops/base.py control_ports)
 
 
 def port_bits(bits: int) -> int:
@@ -127,20 +128,21 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
             instances.append({
                 "name": name, "function": op.rtl_module, "params": list(ints.items()),
                 "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
-                "input": current, "output": output, "memories": memories,
+                "input": current, "output": output, "memories": memories, "controls": list(op.control_ports),
             })
             headers.add(f"{op.rtl_module}.hpp")
             for src in op_headers:
                 shutil.copyfile(src, out_dir / src.name)
             current = output
     shutil.copyfile(HLS_DIR / TESTBENCH, out_dir / TESTBENCH)
-    context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits,
+    controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
+    context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits, controls=controls,
                    in_port_bits=port_bits(in_bits), out_port_bits=port_bits(out_bits))
     (out_dir / f"{TOP}.hpp").write_text(env.get_template("hls_accelerator.hpp.j2").render(**context))
     (out_dir / f"{TOP}.cpp").write_text(env.get_template("hls_accelerator.cpp.j2").render(
         **context, headers=sorted(headers), instances=instances, streams=streams))
     _write_tcl(env, out_dir, build_name, part, clock_mhz, first, last, cosim_io)
-    return HLSDesign(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits)
+    return HLSDesign(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits, controls)
 
 
 def _zero_image(folder: Path, name: str) -> Path:

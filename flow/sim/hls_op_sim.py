@@ -13,12 +13,14 @@ from flow.sim.hls_csim import build_csim
 from flow.sim.op_sim import run_streams
 
 
-def csim_op(model, node, x: np.ndarray, workdir: Path) -> np.ndarray:
-    """Run `node`, the only node of `model`, on x (N, ...) channels-last through its C-simulation."""
+def csim_op(model, node, x: np.ndarray, workdir: Path, capture: np.ndarray | None = None) -> np.ndarray:
+    """Run `node`, the only node of `model`, on x (N, ...) channels-last through its C-simulation
+    (capture: per-frame flags for an op with an exemplar_capture input, Correlation)."""
     op = getCustomOp(node)
     workdir = Path(workdir)
     board = load_board("pynq_z2")
     design = generate_hls(model, workdir / "hls", node.name, board.part, 100.0)
     sim = build_csim(design)
-    y, _ = run_streams(sim, op.in_stream(), op.out_stream(), x, op.out_shape(x.shape[0]), workdir, op.cycles())
+    y, _ = run_streams(sim, op.in_stream(), op.out_stream(), x, op.out_shape(x.shape[0]), workdir, op.cycles(),
+                       capture=capture)
     return y

@@ -6,6 +6,9 @@
 // (--seed, --in-gap, --out-stall, --in-period, --max-cycles) are accepted and have no effect,
 // and the stats file holds only the frame count. --expect FILE compares the response with FILE
 // (for C/RTL co-simulation in Vitis HLS) and fails on any difference.
+// A top with the exemplar_capture control (ACCELERATOR_HAS_EXEMPLAR_CAPTURE) takes one flag
+// byte per input frame from --capture, as the harness: the host changes the register only while
+// the accelerator is drained, so the bench calls the top once per run of frames with one flag.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,7 +20,7 @@
 constexpr int IN_BYTES = (IN_PORT_BITS + 7) / 8, OUT_BYTES = (OUT_PORT_BITS + 7) / 8;
 
 struct Options {
-    std::string in_path, out_path, stats_path, expect_path;
+    std::string in_path, out_path, stats_path, expect_path, capture_path;
     long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
 };
 
@@ -30,6 +33,7 @@ static Options parse(int argc, char** argv) {
         else if (key == "--out") o.out_path = v;
         else if (key == "--stats") o.stats_path = v;
         else if (key == "--expect") o.expect_path = v;
+        else if (key == "--capture") o.capture_path = v;
         else if (key == "--in-words") o.in_words = std::atol(v);
         else if (key == "--out-words") o.out_words = std::atol(v);
         else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
@@ -65,7 +69,24 @@ int main(int argc, char** argv) {
         s_in.write(word);
     }
     const long frames = o.in_words / o.in_frame_words;
+    std::vector<unsigned char> capture(static_cast<size_t>(frames), 0);
+    if (!o.capture_path.empty() && !read_file(o.capture_path, capture)) {
+        std::fprintf(stderr, "testbench: cannot read %ld capture flags from %s\n", frames, o.capture_path.c_str());
+        return 2;
+    }
+#ifdef ACCELERATOR_HAS_EXEMPLAR_CAPTURE
+    for (long first = 0, end; first < frames; first = end) {
+        for (end = first + 1; end < frames && (capture[end] != 0) == (capture[first] != 0); ++end) {
+        }
+        accelerator(s_in, s_out, static_cast<int>(end - first), capture[first] != 0);
+    }
+#else
+    if (!o.capture_path.empty()) {
+        std::fprintf(stderr, "testbench: --capture given, but the design has no exemplar_capture input\n");
+        return 2;
+    }
     accelerator(s_in, s_out, static_cast<int>(frames));
+#endif
 
     std::vector<unsigned char> out(static_cast<size_t>(o.out_words) * OUT_BYTES);
     for (long w = 0; w < o.out_words; ++w) {

@@ -2,16 +2,18 @@
 
 The parameter sets are chosen from the RTL tests' lists (tests/rtl/), which build the models;
 each set is one compiled design. Together they cover widths, PE/SIMD, kernel, stride,
-padding, bit widths, bipolar, unsigned and signed inputs, and every MVAU mode, with and
-without thresholds.
+padding, bit widths, bipolar, unsigned and signed inputs, every MVAU mode, with and
+without thresholds, and Correlation's run-time exemplar under per-frame capture flags.
 """
 
 import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
+from qonnx.custom_op.registry import getCustomOp
 
 from flow.sim.hls_op_sim import csim_op
 from tests.helpers import random_values, single_op_model
+from tests.rtl import test_correlation as rtl_correlation
 from tests.rtl import test_label_select as rtl_label_select
 from tests.rtl import test_maxpool as rtl_maxpool
 from tests.rtl import test_mvau as rtl_mvau
@@ -46,12 +48,19 @@ THRESHOLDING_CASES = [(8, 2, "INT8", "INT4", -8, [3]), (5, 1, "INT4", "BIPOLAR",
 # (labels, K, PE, dtype, value range (None: the dtype's) for ties)
 LABEL_SELECT_CASES = [(10, 5, 2, "UINT4", (6, 8)), (12, 3, 4, "BIPOLAR", None), (1000, 5, 8, "INT16", None)]
 # (in elems, out elems, dtype, frame shape)
+# (exemplar side, channels, SIMD, score-map side, dtype), per-frame capture flags (5 frames)
+CORRELATION_CASES = [
+    ((3, 4, 4, 5, "INT8"), rtl_correlation.CAPTURE),  # 3x3x4 exemplar on a 7x7 map, recaptured
+    ((5, 3, 5, 5, "INT8"), rtl_correlation.CAPTURE),  # 5x5x3 on 9x9, SIMD across window positions
+    ((2, 6, 3, 2, "INT8"), [0, 1, 1, 0, 0]),          # the zero memory first, two captures in a row
+    ((3, 2, 1, 2, "UINT4"), rtl_correlation.CAPTURE),  # SIMD 1, unsigned elements
+]
 DWC_CASES = [(3, 9, "INT2", (18,)), (12, 3, "INT4", (2, 12)), (4, 6, "INT4", (3, 12)), (9, 6, "BIPOLAR", (2, 18))]
 
 
-def assert_csim_matches_model(model, node, x, tmp_path) -> np.ndarray:
-    expected = expected_outputs(model, node, x)
-    y = csim_op(model, node, x, tmp_path)
+def assert_csim_matches_model(model, node, x, tmp_path, capture=None) -> np.ndarray:
+    expected = expected_outputs(model, node, x) if capture is None else getCustomOp(node).compute(x, capture)
+    y = csim_op(model, node, x, tmp_path, capture)
     assert y.shape == expected.shape
     assert np.array_equal(y, expected), f"{np.count_nonzero(y != expected)} of {y.size} outputs differ"
     assert len(np.unique(expected)) > 1, "test data gives a constant output"
@@ -85,6 +94,15 @@ def test_label_select_csim_equals_model(tmp_path, case):
     x = rtl_label_select.frames(rng, labels, dtype, value_range, 8)
     model = rtl_label_select.label_select_model(labels, k, pe, dtype, len(x))
     assert_csim_matches_model(model, model.graph.node[0], x, tmp_path)
+
+
+@pytest.mark.parametrize(("case", "capture"), CORRELATION_CASES, ids=str)
+def test_correlation_csim_equals_model(tmp_path, case, capture):
+    capture = np.asarray(capture, dtype=np.uint8)
+    model, node, x = rtl_correlation.make_case(case)
+    expected = assert_csim_matches_model(model, node, x, tmp_path, capture)
+    if not capture[0]:  # no exemplar yet: the memory starts at zero
+        assert not expected[0].any()
 
 
 @pytest.mark.parametrize("case", DWC_CASES, ids=str)
