@@ -24,6 +24,17 @@ def test_every_op_has_an_rtl_module_and_an_hls_template(op):
         assert (HLS_DIR / f"{op.rtl_module}.hpp").is_file()
 
 
+def test_a_control_port_is_an_s_axilite_scalar_of_the_top(tmp_path):
+    model = single_op_model("Correlation", (1, 2, 2, 8), MW=8, SIMD=2, in_dtype="INT4", out_dtype="INT11",
+                            vector_dims=[2, 2])
+    design = generate_hls(model, tmp_path / "hls", "t", "xc7z020clg400-1", 100.0)
+    top = (design.directory / "accelerator.cpp").read_text()
+    assert design.controls == ("exemplar_capture",)
+    assert "int frames, bool exemplar_capture)" in top
+    assert "#pragma HLS INTERFACE s_axilite port=exemplar_capture bundle=control" in top
+    assert "(s_axis, m_axis, frames, exemplar_capture);" in top
+
+
 def test_an_op_without_hls_template_is_named(tmp_path, monkeypatch):
     model = single_op_model("MaxPool", (1, 4, 4, 2), ifm_dims=[4, 4], channels=2, kernel=2, out_dtype="INT4")
     monkeypatch.setattr(type(getCustomOp(model.graph.node[0])), "rtl_module", "no_such_module")

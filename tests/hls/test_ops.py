@@ -12,6 +12,7 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.sim.hls_op_sim import csim_op
+from flow.sim.verilator import SimulationError
 from tests.helpers import random_values, single_op_model
 from tests.rtl import test_correlation as rtl_correlation
 from tests.rtl import test_label_select as rtl_label_select
@@ -105,10 +106,20 @@ def test_correlation_csim_equals_model(tmp_path, case, capture):
         assert not expected[0].any()
 
 
-@pytest.mark.parametrize("case", DWC_CASES, ids=str)
-def test_dwc_csim_equals_model(tmp_path, case):
-    in_elems, out_elems, dtype, shape = case
+def dwc_case(in_elems, out_elems, dtype, shape):
     x = random_values(np.random.default_rng(in_elems * 16 + out_elems), DataType[dtype], (5, *shape))
     model = single_op_model("DataWidthConverter", x.shape, shape=list(shape), out_dtype=dtype,
                             in_elems=in_elems, out_elems=out_elems)
+    return model, x
+
+
+def test_capture_flags_for_a_design_without_capture_are_refused(tmp_path):
+    model, x = dwc_case(*DWC_CASES[0])  # the same design as a case below: compiled once
+    with pytest.raises(SimulationError, match="no exemplar_capture input"):
+        csim_op(model, model.graph.node[0], x, tmp_path, capture=np.ones(len(x), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("case", DWC_CASES, ids=str)
+def test_dwc_csim_equals_model(tmp_path, case):
+    model, x = dwc_case(*case)
     assert np.array_equal(assert_csim_matches_model(model, model.graph.node[0], x, tmp_path), x)
