@@ -34,9 +34,7 @@ void correlation(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<
             // while written, the exemplar element is the input itself (no read after write)
             const ap_uint<P::IN_BITS> e_code = write ? x_code : exemplar[sf][s];
             if (write) exemplar[sf][s] = x_code;
-            const ap_int<P::IN_BITS + 1> e = P::IN_SIGNED ? ap_int<P::IN_BITS + 1>(ap_int<P::IN_BITS>(e_code))
-                                                          : ap_int<P::IN_BITS + 1>(e_code);
-            part += qnn::element<P::IN_BITS, P::IN_SIGNED>(x, s) * e;
+            part += qnn::element<P::IN_BITS, P::IN_SIGNED>(x_code, 0) * qnn::element<P::IN_BITS, P::IN_SIGNED>(e_code, 0);
         }
         acc = (sf == 0 ? ap_int<P::ACC_BITS + 1>(0) : acc) + part;
         if (sf == SF - 1) {
