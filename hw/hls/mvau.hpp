@@ -116,7 +116,6 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
           const uint64_t thresholds[][qnn::chunks(P::PE * P::N_THRES * P::THRES_BITS)]) {
     constexpr int SF = P::MW / P::SIMD, NF = P::MH / P::PE;
     constexpr int XW = P::SIMD * P::IN_BITS, LW = P::SIMD * P::W_BITS, WW = P::PE * LW;
-    constexpr int TW = qnn::at_least_1(P::PE * P::N_THRES * P::THRES_BITS);
     constexpr bool XNOR = P::MODE == qnn::MVAU_XNOR;
     ap_uint<XW> vector[SF];
     ap_int<P::ACC_BITS + 1> acc[P::PE];
@@ -157,7 +156,6 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
             acc[pe] = (sf == 0 ? ap_int<P::ACC_BITS + 1>(0) : acc[pe]) + part[pe];
         }
         if (sf == SF - 1) {
-            const ap_uint<TW> t = qnn::rom_field<TW>(thresholds[nf], 0);
             ap_uint<P::OUT_WORD_BITS> y = 0;
             for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL
@@ -167,11 +165,11 @@ void mvau(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_
                                 : acc[pe](P::OUT_BITS - 1, 0);
                 } else if (XNOR) {  // popcount against unsigned thresholds
                     code = qnn::threshold_unit<P::N_THRES, P::THRES_BITS, 0, P::OUT_BITS, P::ACT_BIAS>(
-                        acc[pe], t, pe * P::N_THRES);
+                        acc[pe], thresholds[nf], pe * P::N_THRES);
                 } else {  // the accumulator, wrapped to ACC_BITS, against signed thresholds
                     const ap_int<P::ACC_BITS> a = acc[pe](P::ACC_BITS - 1, 0);
                     code = qnn::threshold_unit<P::N_THRES, P::THRES_BITS, 1, P::OUT_BITS, P::ACT_BIAS>(
-                        a, t, pe * P::N_THRES);
+                        a, thresholds[nf], pe * P::N_THRES);
                 }
                 y(pe * P::OUT_BITS + P::OUT_BITS - 1, pe * P::OUT_BITS) = code;
             }

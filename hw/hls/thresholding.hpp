@@ -11,20 +11,18 @@ template <class P>
 void thresholding(hls::stream<ap_uint<P::IN_WORD_BITS>>& in, hls::stream<ap_uint<P::OUT_WORD_BITS>>& out,
                   int frames, const uint64_t thresholds[][qnn::chunks(P::PE * P::N_THRES * P::THRES_BITS)]) {
     constexpr int NF = P::C / P::PE;
-    constexpr int TW = P::PE * P::N_THRES * P::THRES_BITS;
     int nf = 0;
     for (long i = 0; i < long(frames) * P::IN_WORDS; ++i) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT min=P::IN_WORDS max=P::IN_WORDS
         const ap_uint<P::IN_WORD_BITS> x = in.read();
-        const ap_uint<TW> t = qnn::rom_field<TW>(thresholds[nf], 0);
         ap_uint<P::OUT_WORD_BITS> y = 0;
         for (int pe = 0; pe < P::PE; ++pe) {
 #pragma HLS UNROLL
             const ap_int<P::IN_BITS + 1> v = qnn::element<P::IN_BITS, P::IN_SIGNED>(x, pe);
             y(pe * P::OUT_BITS + P::OUT_BITS - 1, pe * P::OUT_BITS) =
                 qnn::threshold_unit<P::N_THRES, P::THRES_BITS, 1, P::OUT_BITS, P::ACT_BIAS>(
-                    v, t, pe * P::N_THRES);
+                    v, thresholds[nf], pe * P::N_THRES);
         }
         out.write(y);
         nf = nf == NF - 1 ? 0 : nf + 1;
