@@ -10,16 +10,15 @@ the HLS pragmas are for Vitis HLS, not g++.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import shutil
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 from flow.codegen_hls import HLSDesign
+from flow.sim.build_cache import build_once
 from flow.sim.hls_headers import HLS4ML_VERSION, ap_types_dir
 from flow.sim.verilator import SimulationError, Simulator, _build_env, cache_root
 
@@ -56,33 +55,21 @@ def build_csim(design: HLSDesign) -> Simulator:
     """Compile the design's C-simulation, or reuse the cached binary of identical sources."""
     directory = Path(design.directory)
     binary = cached_binary(design)
-    target = binary.parent
     in_bytes, out_bytes = (design.in_bits + 7) // 8, (design.out_bits + 7) // 8
-    if binary.exists():
-        return Simulator(binary, in_bytes, out_bytes)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if binary.exists():  # another process compiled it while we waited
-            return Simulator(binary, in_bytes, out_bytes)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-        try:
-            objects = [staging / f"{Path(s).stem}.o" for s in design.sources]
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                procs = list(pool.map(_run, [compile_command(design, s, o)
-                                             for s, o in zip(design.sources, objects, strict=True)]))
-            if all(p.returncode == 0 for p in procs):
-                procs.append(_run([CXX, *map(str, objects), "-o", str(staging / "csim")]))
-            failed = [p for p in procs if p.returncode != 0]
-            if failed:
-                raise SimulationError(f"g++ build of the HLS C-simulation in {directory} failed:\n"
-                                      + "\n".join((p.stdout + p.stderr)[-4000:] for p in failed))
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+
+    def compile_into(staging: Path) -> None:
+        objects = [staging / f"{Path(s).stem}.o" for s in design.sources]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            procs = list(pool.map(_run, [compile_command(design, s, o)
+                                         for s, o in zip(design.sources, objects, strict=True)]))
+        if all(p.returncode == 0 for p in procs):
+            procs.append(_run([CXX, *map(str, objects), "-o", str(staging / "csim")]))
+        failed = [p for p in procs if p.returncode != 0]
+        if failed:
+            raise SimulationError(f"g++ build of the HLS C-simulation in {directory} failed:\n"
+                                  + "\n".join((p.stdout + p.stderr)[-4000:] for p in failed))
+
+    build_once(binary.parent, binary.name, compile_into)
     return Simulator(binary, in_bytes, out_bytes)
 
 

@@ -10,7 +10,6 @@ directory, so new weights never cost a rebuild.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -22,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from flow.sim.build_cache import build_once
 
 HW_ROOT = Path(__file__).resolve().parents[2] / "hw"
 HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
@@ -148,16 +149,8 @@ def build(
         key.update(src.read_bytes())
     digest = key.hexdigest()[:20]
     target = cache_root() / "verilator" / f"{top}-{digest}"
-    binary = target / "sim"
-    if binary.exists():
-        return Simulator(binary, in_bytes, out_bytes, axi_lite)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if binary.exists():  # another process built it while we waited
-            return Simulator(binary, in_bytes, out_bytes, axi_lite)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    def compile_into(staging: Path) -> None:
         # the design's facts go in a header, not -D flags, so the compiler flags are the same for
         # every design and ccache reuses Verilator's runtime objects across designs
         (staging / "harness_config.h").write_text(
@@ -165,27 +158,22 @@ def build(
             f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
             + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
             + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
-        try:
-            cmd = [
-                "verilator", "--cc", "--exe", "--build", "-j", "2",
-                "--top-module", top, "--Mdir", str(staging), "-o", "sim",
-                *VERILATOR_FLAGS,
-                "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
-                "-CFLAGS", "-include harness_config.h",
-                *[_param_flag(k, v) for k, v in params.items()],
-                *map(str, sources), str(HARNESS),
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
-            if proc.returncode != 0:
-                raise SimulationError(
-                    f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-                )
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+        cmd = [
+            "verilator", "--cc", "--exe", "--build", "-j", "2",
+            "--top-module", top, "--Mdir", str(staging), "-o", "sim",
+            *VERILATOR_FLAGS,
+            "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
+            "-CFLAGS", "-include harness_config.h",
+            *[_param_flag(k, v) for k, v in params.items()],
+            *map(str, sources), str(HARNESS),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
+        if proc.returncode != 0:
+            raise SimulationError(
+                f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            )
+
+    binary = build_once(target, "sim", compile_into)
     return Simulator(binary, in_bytes, out_bytes, axi_lite)
 
 
