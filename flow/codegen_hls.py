@@ -23,6 +23,7 @@ from flow.packing import tensor_to_words
 
 HLS_DIR = Path(__file__).resolve().parents[1] / "hw" / "hls"
 TESTBENCH = "testbench.cpp"
+STREAM_OPTIONS = HLS_DIR.parent / "sim" / "stream_options.hpp"  # shared with the Verilator harness
 DEFAULT_DEPTH = 2
 COSIM_FRAMES = 2
 
@@ -135,6 +136,7 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
                 shutil.copyfile(src, out_dir / src.name)
             current = output
     shutil.copyfile(HLS_DIR / TESTBENCH, out_dir / TESTBENCH)
+    shutil.copyfile(STREAM_OPTIONS, out_dir / STREAM_OPTIONS.name)  # the test bench's command line
     controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
     context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits, controls=controls,
                    in_port_bits=port_bits(in_bits), out_port_bits=port_bits(out_bits))

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 from flow.board import load_board
-from flow.emulator.server import BoardServer
 
 
 def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
                                  timeout_s: float = 3600) -> dict:
     """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
+    # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
+    from flow.emulator.server import BoardServer
+
     deploy = Path(build_dir).resolve() / "deploy"
     with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
         env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}

@@ -26,6 +26,7 @@ from flow.sim.build_cache import build_once
 
 HW_ROOT = Path(__file__).resolve().parents[2] / "hw"
 HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
+HARNESS_OPTIONS = HW_ROOT / "sim" / "stream_options.hpp"  # included by the harness
 VERILATOR_FLAGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal"]
 MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
 
@@ -142,7 +143,7 @@ def build(
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
     for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
-                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes()] + (["axi_lite"] if axi_lite else []):
+                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
         key.update(src.name.encode())

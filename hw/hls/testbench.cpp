@@ -16,36 +16,9 @@
 #include <vector>
 
 #include "accelerator.hpp"
+#include "stream_options.hpp"
 
 constexpr int IN_BYTES = (IN_PORT_BITS + 7) / 8, OUT_BYTES = (OUT_PORT_BITS + 7) / 8;
-
-struct Options {
-    std::string in_path, out_path, stats_path, expect_path, capture_path;
-    long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
-};
-
-static Options parse(int argc, char** argv) {
-    Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        const char* v = argv[i + 1];
-        if (key == "--in") o.in_path = v;
-        else if (key == "--out") o.out_path = v;
-        else if (key == "--stats") o.stats_path = v;
-        else if (key == "--expect") o.expect_path = v;
-        else if (key == "--capture") o.capture_path = v;
-        else if (key == "--in-words") o.in_words = std::atol(v);
-        else if (key == "--out-words") o.out_words = std::atol(v);
-        else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
-        else if (key == "--out-frame-words") o.out_frame_words = std::atol(v);
-        else if (key != "--seed" && key != "--in-gap" && key != "--out-stall" && key != "--in-period" &&
-                 key != "--max-cycles") {
-            std::fprintf(stderr, "testbench: unknown option %s\n", key.c_str());
-            std::exit(2);
-        }
-    }
-    return o;
-}
 
 static bool read_file(const std::string& path, std::vector<unsigned char>& bytes) {
     FILE* f = std::fopen(path.c_str(), "rb");
@@ -55,7 +28,11 @@ static bool read_file(const std::string& path, std::vector<unsigned char>& bytes
 }
 
 int main(int argc, char** argv) {
-    const Options o = parse(argc, argv);
+    const StreamOptions o = parse_stream_options(argc, argv, "testbench");
+    if (!o.axil_writes.empty() || !o.axil_reads.empty()) {
+        std::fprintf(stderr, "testbench: the HLS top has no board-facing AXI-Lite harness mode (--axil-*)\n");
+        return 2;
+    }
     std::vector<unsigned char> in(static_cast<size_t>(o.in_words) * IN_BYTES);
     if (!read_file(o.in_path, in)) {
         std::fprintf(stderr, "testbench: cannot read %ld words from %s\n", o.in_words, o.in_path.c_str());

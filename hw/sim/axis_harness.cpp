@@ -23,6 +23,8 @@
 #include <vector>
 
 #include <verilated.h>
+
+#include "stream_options.hpp"
 #include HARNESS_HEADER
 
 template <typename T>
@@ -52,39 +54,6 @@ static void get_word(const T& signal, uint8_t* bytes, int nbytes) {
 template <std::size_t N>
 static void get_word(const VlWide<N>& signal, uint8_t* bytes, int nbytes) {
     for (int i = 0; i < nbytes; ++i) bytes[i] = static_cast<uint8_t>(signal[i / 4] >> (8 * (i % 4)));
-}
-
-struct Options {
-    std::string in_path, out_path, stats_path, axil_writes, axil_reads, capture_path;
-    long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
-    double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
-    unsigned seed = 1;
-    long max_cycles = 100000000;
-};
-
-static Options parse(int argc, char** argv) {
-    Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        const char* v = argv[i + 1];
-        if (key == "--in") o.in_path = v;
-        else if (key == "--out") o.out_path = v;
-        else if (key == "--stats") o.stats_path = v;
-        else if (key == "--capture") o.capture_path = v;
-        else if (key == "--in-words") o.in_words = std::atol(v);
-        else if (key == "--out-words") o.out_words = std::atol(v);
-        else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
-        else if (key == "--out-frame-words") o.out_frame_words = std::atol(v);
-        else if (key == "--in-gap") o.in_gap = std::atof(v);
-        else if (key == "--out-stall") o.out_stall = std::atof(v);
-        else if (key == "--in-period") o.in_period = std::atof(v);
-        else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
-        else if (key == "--max-cycles") o.max_cycles = std::atol(v);
-        else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
-        else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
-        else { std::fprintf(stderr, "harness: unknown option %s\n", key.c_str()); std::exit(2); }
-    }
-    return o;
 }
 
 #ifdef HARNESS_AXI_LITE
@@ -167,7 +136,11 @@ static std::vector<unsigned long> numbers(const std::string& text) {
 #endif
 
 int main(int argc, char** argv) {
-    const Options o = parse(argc, argv);
+    const StreamOptions o = parse_stream_options(argc, argv, "harness");
+    if (!o.expect_path.empty()) {
+        std::fprintf(stderr, "harness: --expect is the HLS test bench's; the harness writes --out\n");
+        return 2;
+    }
     std::vector<uint8_t> in(static_cast<size_t>(o.in_words) * IN_BYTES);
     FILE* f = std::fopen(o.in_path.c_str(), "rb");
     if (!f || std::fread(in.data(), 1, in.size(), f) != in.size()) {

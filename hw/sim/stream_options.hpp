@@ -1,0 +1,47 @@
+// The command line shared by the Verilator harness (hw/sim/axis_harness.cpp) and the HLS
+// C-simulation test bench (hw/hls/testbench.cpp), so flow/sim runs both the same way. Each
+// program refuses the options it has no use for that would change a result (the harness
+// --expect, the test bench --axil-*); the timing options mean nothing to a C-simulation.
+#ifndef QNNFLOW_STREAM_OPTIONS_HPP
+#define QNNFLOW_STREAM_OPTIONS_HPP
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+struct StreamOptions {
+    std::string in_path, out_path, stats_path, capture_path, expect_path, axil_writes, axil_reads;
+    long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
+    double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
+    unsigned seed = 1;
+    long max_cycles = 100000000;
+};
+
+// `program` names the caller in the message about an unknown option
+inline StreamOptions parse_stream_options(int argc, char** argv, const char* program) {
+    StreamOptions o;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i];
+        const char* v = argv[i + 1];
+        if (key == "--in") o.in_path = v;
+        else if (key == "--out") o.out_path = v;
+        else if (key == "--stats") o.stats_path = v;
+        else if (key == "--capture") o.capture_path = v;   // one flag byte per input frame
+        else if (key == "--expect") o.expect_path = v;     // the response it must equal
+        else if (key == "--in-words") o.in_words = std::atol(v);
+        else if (key == "--out-words") o.out_words = std::atol(v);
+        else if (key == "--in-frame-words") o.in_frame_words = std::atol(v);
+        else if (key == "--out-frame-words") o.out_frame_words = std::atol(v);
+        else if (key == "--in-gap") o.in_gap = std::atof(v);
+        else if (key == "--out-stall") o.out_stall = std::atof(v);
+        else if (key == "--in-period") o.in_period = std::atof(v);
+        else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
+        else if (key == "--max-cycles") o.max_cycles = std::atol(v);
+        else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
+        else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
+        else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
+    }
+    return o;
+}
+
+#endif
