@@ -4,6 +4,9 @@ numpy graph (L3); the co-simulation Tcl passes the flags; a malformed flag file 
 the test bench (and by the Verilator harness, tests/rtl/test_correlation.py: one reader,
 hw/sim/stream_options.hpp)."""
 
+import re
+import subprocess
+
 import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
@@ -54,10 +57,18 @@ def test_capture_flags_drive_the_generated_top(csim):
 
 
 def test_cosim_passes_the_capture_flags(csim):
-    design = csim[3]
+    """export_ip.tcl's co-simulation command line, run on the C-simulation: the response equals
+    cosim/expected.bin with the capture flags and differs without them."""
+    design, sim = csim[3], csim[4]
     tcl = (design.directory / "export_ip.tcl").read_text()
-    assert f"--capture {'$here'}/cosim/capture.bin\"" in tcl
+    argv = re.search(r'cosim_design -argv "([^"]*)"', tcl).group(1).replace("$here", str(design.directory))
+    assert argv.endswith(f"--capture {design.directory}/cosim/capture.bin")
     assert list(np.fromfile(design.directory / "cosim" / "capture.bin", dtype=np.uint8)) == [1, 0]
+    run = subprocess.run([str(sim.binary), *argv.split()], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    without = argv.split(" --capture ")[0].split()
+    run = subprocess.run([str(sim.binary), *without], capture_output=True, text=True, check=False)
+    assert run.returncode == 1 and "the response differs" in run.stderr
 
 
 def test_cosim_of_a_capture_top_needs_the_flags(csim, tmp_path):
