@@ -71,10 +71,13 @@ def test_cosim_passes_the_capture_flags(csim):
     assert run.returncode == 1 and "the response differs" in run.stderr
 
 
-def test_cosim_of_a_capture_top_needs_the_flags(csim, tmp_path):
+def test_cosim_flags_go_with_a_capture_top_only(csim, tmp_path):
     tracker, x, expected, *_ = csim
     with pytest.raises(ValueError, match="co-simulation needs the test frames' capture flags"):
         generate_hls(tracker, tmp_path / "hls", "tail", PART, 100.0, cosim_io=(x, expected))
+    backbone = single_op_model("MaxPool", x.shape, ifm_dims=[8, 8], channels=2, kernel=2, out_dtype="INT4")
+    with pytest.raises(ValueError, match="cosim_capture is for .* a top with the control exemplar_capture"):
+        generate_hls(backbone, tmp_path / "hls", "pool", PART, 100.0, cosim_io=(x, x), cosim_capture=CAPTURE)
 
 
 @pytest.mark.parametrize(("flags", "message"), MALFORMED_CAPTURE)
