@@ -1,5 +1,6 @@
 // The command line shared by the Verilator harness (hw/sim/axis_harness.cpp) and the HLS
-// C-simulation test bench (hw/hls/testbench.cpp), so flow/sim runs both the same way. Each
+// C-simulation test bench (hw/hls/testbench.cpp), and the reader of its --capture file, so
+// flow/sim runs both the same way. Each
 // program refuses the options it has no use for that would change a result (the harness
 // --expect, the test bench --axil-*); the timing options mean nothing to a C-simulation.
 #ifndef QNNFLOW_STREAM_OPTIONS_HPP
