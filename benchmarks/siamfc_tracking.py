@@ -4,17 +4,21 @@ hardware preset's accuracy on the semi-synthetic benchmark, and the host's work 
 Needs a finished build (python -m flow.build siamfc_binary). Writes
 benchmarks/results/siamfc_tracking.{json,md} and precision/success plots:
 
-1. rtlsim vs reference: the first --rtlsim-sequences benchmark sequences, cut to
-   --rtlsim-frames frames, tracked with the accelerator in Verilator (RtlsimScores) and with the
-   bit-exact reference (reference.onnx + reference_xcorr.onnx, ReferenceScores): the boxes must be
-   identical.
-2. Accuracy: the whole benchmark (16 sequences of 80 frames, as models/README_siamfc.md) tracked
-   with the reference backend (the hardware's scores, integer for integer), precision@20, success
-   AUC and mean IoU, beside FP32 from models/README_siamfc.md (the same benchmark and command).
-3. Host work per tracker frame (3 crops with resize, upsampling, penalties, window, peak): the
-   tracking loop's time minus the time spent in the backend, on this machine's CPU.
+1. rtlsim vs reference (--part rtlsim): the first --rtlsim-sequences benchmark sequences (whole,
+   or cut to --rtlsim-frames), tracked with the accelerator in Verilator (RtlsimScores) and with
+   the bit-exact reference (reference.onnx + reference_xcorr.onnx, ReferenceScores): the boxes
+   must be identical.
+2. Accuracy (--part accuracy): the whole benchmark (16 sequences of 80 frames, as
+   models/README_siamfc.md) tracked with the reference backend (the hardware's scores, integer
+   for integer): precision@20, success AUC, mean IoU and the OTB plots, beside the FP32 and torch
+   binary rows and curves of `python -m models.evaluate tracking` (--torch-results).
+3. Host work per tracker frame, phase by phase (SiamFCTracker.track_phases): 3 crops with
+   resize, upsampling with penalties, window and peak, on this machine's CPU.
 
-    python benchmarks/siamfc_tracking.py [--build build/siamfc_binary]
+Each part updates its own entry of the JSON, so the two can run apart (rtlsim takes ~2.5 s per
+search crop here):
+
+    python benchmarks/siamfc_tracking.py [--build build/siamfc_binary] [--part rtlsim|accuracy]
 """
 
 from __future__ import annotations
@@ -27,34 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from flow.siamfc_backend import ReferenceScores, RtlsimScores
+from flow.siamfc_target import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 from models.tracking.metrics import average, plot_curves, sequence_metrics
-from models.tracking.tracker import SiamFCTracker, TrackerConfig
+from models.tracking.tracker import PHASES, SiamFCTracker, TrackerConfig, host_ms_per_frame
 
 RESULTS = Path(__file__).resolve().parent / "results"
-# models/README_siamfc.md, "Results": fp32 and the torch binary preset on this benchmark, 3 scales
-# (percent)
-PUBLISHED = {"fp32": {"precision_20": 78.75, "auc": 67.13, "mean_iou": 68.25},
-             "binary (torch)": {"precision_20": 78.83, "auc": 65.72, "mean_iou": 66.87}}
+COMPARED = ("fp32", "binary")  # torch rows shown beside the accelerator's
 METRICS = ("precision_20", "auc", "mean_iou")
-
-
-class Timed:
-    """A backend whose calls are timed, so the host's share of a tracker frame can be told apart."""
-
-    def __init__(self, backend):
-        self.backend, self.seconds = backend, 0.0
-
-    def set_exemplar(self, pixels):
-        started = time.perf_counter()
-        self.backend.set_exemplar(pixels)
-        self.seconds += time.perf_counter() - started
-
-    def responses(self, pixels):
-        started = time.perf_counter()
-        out = self.backend.responses(pixels)
-        self.seconds += time.perf_counter() - started
-        return out
 
 
 class Truncated:
@@ -71,97 +55,118 @@ class Truncated:
         return self.sequence.frame(t)
 
 
-def track(backend, sequences):
-    timed = Timed(backend)
-    tracker = SiamFCTracker(timed, TrackerConfig.for_scales(3))
-    results, loop_seconds, frames = {}, 0.0, 0
+def track(backend, sequences) -> tuple[dict, dict]:
+    """Boxes and metrics per sequence, and ms per tracked frame per phase (host and backend)."""
+    tracker = SiamFCTracker(backend, TrackerConfig.for_scales(3))
+    results, seconds, frames = {}, dict.fromkeys(PHASES, 0.0), 0
     for sequence in sequences:
-        started = time.perf_counter()
-        boxes, _ = tracker.track(sequence)
-        loop_seconds += time.perf_counter() - started
+        boxes, phases = tracker.track_phases(sequence, show_progress=True, clock=time.process_time)
         frames += len(sequence) - 1
+        seconds = {k: seconds[k] + phases[k] for k in PHASES}
         results[sequence.name] = {**sequence_metrics(boxes, sequence.boxes), "boxes": boxes}
-    host_ms = 1000 * (loop_seconds - timed.seconds) / frames  # frame reading is excluded below
-    return results, host_ms
+    return results, host_ms_per_frame(seconds, frames)
+
+
+def rtlsim_part(build: Path, sequences) -> dict:
+    """Boxes of the accelerator in rtlsim against the bit-exact reference backend's."""
+    rtlsim = RtlsimScores(build)
+    hw, _ = track(rtlsim, sequences)
+    ref, _ = track(ReferenceScores(build), sequences)
+    identical = {n: bool(np.array_equal(hw[n]["boxes"], ref[n]["boxes"])) for n in hw}
+    for n in hw:
+        print(f"{n}: {len(hw[n]['boxes'])} frames, identical boxes: {identical[n]}")
+    return {
+        "sequences": {s.name: {"frames": len(s), "identical_boxes": identical[s.name]}
+                      for s in sequences},
+        "all_identical": all(identical.values()),
+        "rtlsim_search_frames": rtlsim.search_frames, "rtlsim_seconds": round(rtlsim.seconds, 1),
+        "fabric_cycles_per_tracker_frame": float(np.mean(rtlsim.cycles_per_tracker_frame)),
+    }
+
+
+def accuracy_part(build: Path, sequences) -> dict:
+    """The hardware preset's scores (reference backend) over the benchmark, and host time."""
+    ref, ms = track(ReferenceScores(build), sequences)
+    summary = average([{k: v for k, v in r.items() if k != "boxes"} for r in ref.values()])
+    return {
+        "sequences": len(sequences), "frames": len(sequences[0]), "scales": 3,
+        "hardware_preset": summary,
+        "ms_per_frame": ms,
+        "per_sequence": {n: {k: v for k, v in r.items() if k != "boxes"} for n, r in ref.items()},
+    }
+
+
+def torch_results(path: Path) -> dict:
+    """fp32 and torch binary averages from `python -m models.evaluate tracking` (tracking.json)."""
+    if not path.exists():
+        print(f"{path} not found: FP32 is left out (models/README_siamfc.md says how to make it)")
+        return {}
+    trackers = json.loads(path.read_text())["trackers"]
+    return {f"{name} (torch)": trackers[name]["average"] for name in COMPARED if name in trackers}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", type=Path, default=Path("build/siamfc_binary"))
+    ap.add_argument("--part", choices=("rtlsim", "accuracy", "all"), default="all",
+                    help="run one part; each updates its own entry of the results JSON")
     ap.add_argument("--rtlsim-sequences", type=int, default=2)
-    ap.add_argument("--rtlsim-frames", type=int, default=10)
-    ap.add_argument("--sequences", type=int, default=16)
-    ap.add_argument("--frames", type=int, default=80)
+    ap.add_argument("--rtlsim-frames", type=int, default=BENCHMARK_FRAMES,
+                    help="frames of each rtlsim sequence (default: the whole sequence)")
+    ap.add_argument("--sequences", type=int, default=BENCHMARK_SEQUENCES)
+    ap.add_argument("--frames", type=int, default=BENCHMARK_FRAMES)
+    ap.add_argument("--torch-results", type=Path, default=Path("build/models/tracking/tracking.json"),
+                    help="tracking.json of python -m models.evaluate tracking (FP32 and torch rows)")
+    ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sequences = benchmark(args.sequences, 0, "test", args.frames)
-    short = [Truncated(s, args.rtlsim_frames) for s in sequences[: args.rtlsim_sequences]]
-
-    rtlsim = RtlsimScores(args.build)
-    hw, _ = track(rtlsim, short)
-    ref_short, _ = track(ReferenceScores(args.build), short)
-    identical = {name: bool(np.array_equal(hw[name]["boxes"], ref_short[name]["boxes"])) for name in hw}
-
-    # frame rendering is not host work of the tracker: time it apart and take it out
-    started = time.perf_counter()
-    for s in sequences:
-        for t in range(len(s)):
-            s.frame(t)
-    render_ms = 1000 * (time.perf_counter() - started) / sum(len(s) - 1 for s in sequences)
-    ref, host_ms = track(ReferenceScores(args.build), sequences)
-    summary = average([{k: v for k, v in r.items() if k != "boxes"} for r in ref.values()])
-    result = {
-        "build": str(args.build),
-        "rtlsim_vs_reference": {
-            "sequences": {n: {"frames": len(s), "identical_boxes": identical[n]} for n, s in
-                          zip(hw, short, strict=True)},
-            "all_identical": all(identical.values()),
-            "rtlsim_search_frames": rtlsim.search_frames, "rtlsim_seconds": round(rtlsim.seconds, 1),
-            "fabric_cycles_per_tracker_frame": float(np.mean(rtlsim.cycles_per_tracker_frame)),
-        },
-        "benchmark": {"sequences": len(sequences), "frames": args.frames, "scales": 3},
-        "hardware_preset_percent": {k: 100 * summary[k] for k in METRICS},
-        "published": PUBLISHED,
-        "host_ms_per_frame": max(0.0, host_ms - render_ms),
-        "per_sequence": {n: {k: v for k, v in r.items() if k != "boxes"} for n, r in ref.items()},
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "siamfc_tracking.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    plot_curves({"binary (accelerator)": summary}, RESULTS / "siamfc_precision.png",
-                RESULTS / "siamfc_success.png", "siamfc_binary on the semi-synthetic benchmark")
-    (RESULTS / "siamfc_tracking.md").write_text(markdown(result))
+    args.results.mkdir(parents=True, exist_ok=True)
+    result = {"build": str(args.build)}
+    if args.part in ("rtlsim", "all"):
+        short = [Truncated(s, min(args.rtlsim_frames, len(s)))
+                 for s in sequences[: args.rtlsim_sequences]]
+        result["rtlsim_vs_reference"] = rtlsim_part(args.build, short)
+    if args.part in ("accuracy", "all"):
+        result["benchmark"] = accuracy_part(args.build, sequences)
+        result["torch"] = torch_results(args.torch_results)
+        curves = {**result["torch"], "binary (accelerator)": result["benchmark"]["hardware_preset"]}
+        plot_curves(curves, args.results / "siamfc_precision.png", args.results / "siamfc_success.png",
+                    "siamfc_binary on the semi-synthetic benchmark")
+    out = args.results / "siamfc_tracking.json"
+    # read only now: the other part may have finished meanwhile
+    if args.part != "all" and out.exists():
+        result = {**json.loads(out.read_text()), **result}
+    out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    (args.results / "siamfc_tracking.md").write_text(markdown(result))
     print(markdown(result))
 
 
-def rewrite_markdown():
-    """Regenerate the markdown from the saved JSON."""
-    result = json.loads((RESULTS / "siamfc_tracking.json").read_text())
-    (RESULTS / "siamfc_tracking.md").write_text(markdown(result))
-
-
 def markdown(r) -> str:
-    h, f, rv = r["hardware_preset_percent"], r["published"]["fp32"], r["rtlsim_vs_reference"]
-    seqs = ", ".join(f"{n}: {s['frames']} frames" for n, s in rv["sequences"].items())
-    # the published rows are the whole benchmark: 16 sequences of 80 frames
-    full = (r["benchmark"]["sequences"], r["benchmark"]["frames"]) == (16, 80)
-    lines = ["# SiamFC tracking on the compiled accelerator", "",
-             f"Benchmark: {r['benchmark']['sequences']} semi-synthetic test sequences of "
-             f"{r['benchmark']['frames']} frames, 3 scales.", "",
-             "| tracker | precision@20 (%) | success AUC (%) | mean IoU (%) |", "|---|---|---|---|"]
-    for name, v in r["published"].items():
-        lines.append(f"| {name} (models/README_siamfc.md) | "
-                     + " | ".join(f"{v[k]:.2f}" for k in METRICS) + " |")
-    lines += ["| binary, accelerator scores (reference backend, = rtlsim) | "
-              + " | ".join(f"{h[k]:.2f}" for k in METRICS) + " |",
-              "| difference to FP32 (points) | " + (" | ".join(f"{h[k] - f[k]:+.2f}" for k in METRICS)
-                                                   if full else "not comparable: a subset | | ") + " |",
-              "",
-              f"rtlsim vs reference backend: identical boxes on "
-              f"{sum(s['identical_boxes'] for s in rv['sequences'].values())} of {len(rv['sequences'])} "
-              f"sequences ({seqs}); "
-              f"{rv['rtlsim_search_frames']} search frames in {rv['rtlsim_seconds']} s of rtlsim; "
-              f"{rv['fabric_cycles_per_tracker_frame']:,.0f} fabric cycles per tracker frame "
-              "(3 crops, first crop in to last score out).", "",
-              f"Host work per tracker frame on this CPU: {r['host_ms_per_frame']:.1f} ms.", ""]
+    lines = ["# SiamFC tracking on the compiled accelerator", "", f"Build: `{r['build']}`.", ""]
+    if "benchmark" in r:
+        b = r["benchmark"]
+        rows = {**r["torch"], "binary, accelerator scores (reference backend = rtlsim)": b["hardware_preset"]}
+        lines += [f"Benchmark: {b['sequences']} semi-synthetic test sequences of {b['frames']} frames, "
+                  f"{b['scales']} scales (the FP32 and torch rows: `python -m models.evaluate tracking`, "
+                  "same benchmark).", "",
+                  "| tracker | precision@20 (%) | success AUC (%) | mean IoU (%) |", "|---|---|---|---|"]
+        lines += [f"| {name} | " + " | ".join(f"{100 * v[k]:.2f}" for k in METRICS) + " |"
+                  for name, v in rows.items()]
+        fp32 = r["torch"].get("fp32 (torch)")
+        if fp32 and (b["sequences"], b["frames"]) == (BENCHMARK_SEQUENCES, BENCHMARK_FRAMES):
+            lines.append("| accelerator minus FP32 (points) | " + " | ".join(
+                f"{100 * (b['hardware_preset'][k] - fp32[k]):+.2f}" for k in METRICS) + " |")
+        lines += ["", "Plots: siamfc_precision.png, siamfc_success.png.", "",
+                  "CPU time per tracker frame on this machine (ms; backend = the reference's onnxruntime): "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in b["ms_per_frame"].items()) + ".", ""]
+    if "rtlsim_vs_reference" in r:
+        rv = r["rtlsim_vs_reference"]
+        seqs = ", ".join(f"{n}: {s['frames']} frames, {'identical' if s['identical_boxes'] else 'DIFFERENT'}"
+                         for n, s in rv["sequences"].items())
+        lines += [f"rtlsim vs reference backend, boxes: {seqs}; "
+                  f"{rv['rtlsim_search_frames']} search frames in {rv['rtlsim_seconds']} s of rtlsim; "
+                  f"{rv['fabric_cycles_per_tracker_frame']:,.0f} fabric cycles per tracker frame "
+                  "(3 crops, first crop in to last score out).", ""]
     return "\n".join(lines)
 
 

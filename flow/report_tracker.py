@@ -18,6 +18,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.ops.base import dtype_attr
+from flow.tracker_host import host_overlap
 from models.compress.metrics import mac_energy_pj
 
 SCALES = 3
@@ -80,6 +81,8 @@ def tracker_section(out: Path, clock_mhz: float) -> dict | None:
         "bottleneck_cycles": bottleneck_cycles,
         "miss_factor": max(1.0, bottleneck_cycles / goal_cycles),
     }
+    if t.get("host", {}).get("run"):
+        fps.update(host_overlap(t["host"]["ms_per_frame"], 1000 * frame_cycles / clock, SCALES))
     synth = Path(out) / "tracker" / "yosys.json"
     return {**t, "fps": fps, "workload": workload(model), "prior_work": PRIOR_WORK,
             "synthesis": json.loads(synth.read_text()) if synth.exists() else None}
@@ -114,6 +117,17 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
               "frames/s |",
               "| estimate LUT / FF / BRAM36 / DSP | " + " / ".join(f"{r[k]:,.0f}" for k in r)
               + " (" + " / ".join(f"{100 * r[k] / budget[k]:.0f} %" for k in r) + " of the budget) |"]
+    if s.get("host", {}).get("run"):
+        h = s["host"]["ms_per_frame"]
+        lines += [f"| host work per tracker frame ({s['host']['cpu']}, Python, {s['host']['frames']} "
+                  f"benchmark frames) | crops {h['crop']:.1f} ms + upsampling {h['upsample']:.1f} ms + "
+                  f"peak search {h['locate']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
+                  f"{1000 / GOAL_TRACKER_FPS:.1f} ms) |",
+                  f"| tracker fps with the host: in series with the fabric / overlapped within a frame "
+                  f"(bound; flow/tracker_host.py) | {f['tracker_fps_host_in_series']:,.1f} / "
+                  f"{f['tracker_fps_host_overlapped_bound']:,.1f} (fabric alone "
+                  f"{f['tracker_fps_sequential']:,.1f}); the board's Cortex-A9 was not measured and "
+                  "is slower than this CPU |"]
     if s.get("l5_run"):  # the HLS backend's C-simulation of the tracker (flow/tracker_hls.py)
         lines.append(f"| HLS C-simulation speed (L5, g++) | {s['l5_run']['frames_per_second']:.2f} frames/s |")
     if s.get("synthesis"):

@@ -37,6 +37,7 @@ from flow.sim.stitched import build_design, simulate_design
 from flow.steps import build_torch_model, check_budget
 from flow.steps_hls import BACKENDS
 from flow.tracker_hls import hls_level
+from flow.tracker_host import time_host
 
 PAIRS_SEED_OFFSET = 200   # pairs differ from the backbone's test inputs
 PERF_SEARCH_FRAMES = 4    # search frames after one capture frame for the throughput figure
@@ -79,7 +80,8 @@ def step_tracker(cfg) -> None:
     if "hls" in BACKENDS[cfg.backend]:
         levels["L2_L5"], l5_run = hls_level(cfg, tracker, x, capture, l2)
     perf = throughput_run(sim, design, tracker, x)
-    write_results(cfg, tracker, levels, timing, stats, perf, len(frames), refolded_fps, l5_run)
+    host = time_host(cfg.out, search_size)
+    write_results(cfg, tracker, levels, timing, stats, perf, len(frames), refolded_fps, l5_run, host)
     if cfg.synth:
         from flow.synth import synthesize
 
@@ -169,7 +171,7 @@ def throughput_run(sim, design, tracker, x) -> dict:
             "capture_frame_latency_cycles": perf["frame_last_output"][0] - perf["frame_first_input"][0]}
 
 
-def write_results(cfg, tracker, levels, timing, stats, perf, frames, refolded_fps, l5_run) -> None:
+def write_results(cfg, tracker, levels, timing, stats, perf, frames, refolded_fps, l5_run, host) -> None:
     clock = cfg.clock_mhz * 1e6
     nodes = [n for n in tracker.graph.node]
     ops = {n.name: {"op_type": n.op_type, "analytic_cycles": getCustomOp(n).cycles(),
@@ -188,6 +190,7 @@ def write_results(cfg, tracker, levels, timing, stats, perf, frames, refolded_fp
         "l4_run": {"frames": frames, "cycles": stats["cycles"], "seconds": round(timing["l4_rtlsim"], 2),
                    "frames_per_second": frames / timing["l4_rtlsim"]},
         "l5_run": l5_run,  # the HLS C-simulation (None without the HLS backend)
+        "host": host,  # the tracking loop's host work per frame (flow/tracker_host.py)
         "throughput_run": perf, "seconds": {k: round(v, 2) for k, v in timing.items()},
     }
     cfg.path("tracker", "tracker.json").write_text(json.dumps(result, indent=2, default=float) + "\n")

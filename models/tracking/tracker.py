@@ -24,6 +24,9 @@ from models.data.pairs import crop, exemplar_side
 from models.siamfc import EXEMPLAR_SIZE, SEARCH_SIZE, TOTAL_STRIDE, correlate
 from models.training import progress
 
+# update()'s phases: the host's crops, the backend's score maps, the host's upsampling and peak
+PHASES = ("crop", "backend", "upsample", "locate")
+
 
 @dataclass(frozen=True)
 class TrackerConfig:
@@ -82,16 +85,32 @@ class SiamFCTracker:
 
     def update(self, frame: np.ndarray) -> np.ndarray:
         """Track into the next frame; returns the box [x, y, w, h]."""
-        c = self.config
+        sides, crops = self.search_crops(frame)
+        responses = self.responses(crops)  # (scales, 1, R, R)
+        return self.locate(self.upsample(responses), sides, frame.shape)
+
+    # update()'s phases, apart so that the host's work can be timed beside the backend's
+    def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The search regions' sides and their crops, scales x 3 x 255 x 255 uint8 pixels."""
         sides = self.x_side * self.scale_factors
         crops = np.stack([crop(frame, self.center, s, SEARCH_SIZE, self.fill) for s in sides])
-        responses = self._responses(crops.transpose(0, 3, 1, 2))  # (scales, 1, R, R)
+        return sides, crops.transpose(0, 3, 1, 2)
+
+    def upsample(self, responses: torch.Tensor) -> np.ndarray:
+        """Bicubic upsampling of the scales' score maps, off-centre scales penalised."""
+        c = self.config
         size = responses.shape[-1] * c.response_up
         up = F.interpolate(responses, size=(size, size), mode="bicubic", align_corners=False)
         up = up[:, 0].numpy()
         middle = c.scales // 2
         up[:middle] *= c.scale_penalty
         up[middle + 1 :] *= c.scale_penalty
+        return up
+
+    def locate(self, up: np.ndarray, sides: np.ndarray, frame_shape) -> np.ndarray:
+        """The best scale's windowed peak moves the target; the scale is damped."""
+        c = self.config
+        size = up.shape[-1]
         best = int(np.argmax(up.reshape(c.scales, -1).max(axis=1)))
         response = up[best] - up[best].min()
         response /= response.sum() + 1e-16
@@ -99,7 +118,7 @@ class SiamFCTracker:
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
         displacement = (np.array([col, row]) - (size - 1) / 2) * TOTAL_STRIDE / c.response_up
         self.center = self.center + displacement * sides[best] / SEARCH_SIZE
-        self.center = np.clip(self.center, 0, [frame.shape[1], frame.shape[0]])
+        self.center = np.clip(self.center, 0, [frame_shape[1], frame_shape[0]])
         scale = (1 - c.scale_lr) + c.scale_lr * self.scale_factors[best]
         scale = np.clip(self.x_side * scale, *self.x_side_limits) / self.x_side
         self.size, self.z_side, self.x_side = (
@@ -109,7 +128,7 @@ class SiamFCTracker:
         )
         return self.box()
 
-    def _responses(self, crops) -> torch.Tensor:
+    def responses(self, crops) -> torch.Tensor:
         if self.kernel is None:
             return torch.from_numpy(self.backbone.responses(crops))
         features = torch.from_numpy(self.backbone.features(crops).astype(np.float32))
@@ -130,16 +149,42 @@ class SiamFCTracker:
 
         The first box is the given one; frames/s counts the tracking of frames 2..N (crop,
         backbone, correlation, upsampling), not the reading of frames."""
+        boxes, seconds = self.track_phases(sequence, show_progress)
+        elapsed = sum(seconds.values())
+        fps = (len(sequence) - 1) / elapsed if elapsed > 0 else float("nan")
+        return boxes, fps
+
+    def track_phases(self, sequence, show_progress: bool = False,
+                     clock=time.perf_counter) -> tuple[np.ndarray, dict]:
+        """track(), timing update()'s phases apart -> (boxes, seconds per PHASES entry): a
+        hardware backend leaves the host the crops, the upsampling and the peak search.
+        clock=time.process_time counts CPU time, which other processes on the machine disturb
+        less than wall time."""
+        seconds = dict.fromkeys(PHASES, 0.0)
         boxes = [np.asarray(sequence.boxes[0], dtype=np.float64)]
         self.init(sequence.frame(0), boxes[0])
         frames = range(1, len(sequence))
         if show_progress:
             frames = progress(frames, f"track {getattr(sequence, 'name', '')}", leave=False)
-        elapsed = 0.0
         for t in frames:
             frame = sequence.frame(t)
-            start = time.perf_counter()
-            boxes.append(self.update(frame))
-            elapsed += time.perf_counter() - start
-        fps = (len(sequence) - 1) / elapsed if elapsed > 0 else float("nan")
-        return np.stack(boxes), fps
+            t0 = clock()
+            sides, crops = self.search_crops(frame)
+            t1 = clock()
+            responses = self.responses(crops)
+            t2 = clock()
+            up = self.upsample(responses)
+            t3 = clock()
+            boxes.append(self.locate(up, sides, frame.shape))
+            t4 = clock()
+            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                seconds[phase] += dt
+        return np.stack(boxes), seconds
+
+
+def host_ms_per_frame(seconds: dict, frames: int) -> dict:
+    """track_phases' seconds over `frames` tracked frames -> ms per frame per phase, and "host":
+    the crops, upsampling and peak search, i.e. what the host does beside a hardware backend."""
+    ms = {phase: 1000 * s / frames for phase, s in seconds.items()}
+    ms["host"] = ms["crop"] + ms["upsample"] + ms["locate"]
+    return ms
