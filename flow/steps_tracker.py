@@ -2,7 +2,8 @@
 exemplar/search pairs at every level (flow/siamfc_pairs.py), simulated, estimated.
 
 Runs for targets with `correlation_pairs` > 0 (siamfc_*); other builds record that it did not.
-Writes 40_tracker.onnx, reference_xcorr.onnx and tracker/: rtl/, tracker.json.
+Writes 40_tracker.onnx, reference_xcorr.onnx and tracker/: rtl/, tracker.json, and the board
+design with its L6 run (flow/tracker_board.py): vivado/, deploy/, board.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from flow.siamfc_tracker import EXEMPLAR_FEATURES, append_correlation, fold_trac
 from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 from flow.steps import build_torch_model, check_budget
+from flow.tracker_board import board_l6
 
 PAIRS_SEED_OFFSET = 200   # pairs differ from the backbone's test inputs
 PERF_SEARCH_FRAMES = 4    # search frames after one capture frame for the throughput figure
@@ -73,7 +75,12 @@ def step_tracker(cfg) -> None:
     timing["l4_rtlsim"] = time.time() - started
     levels["L2_L4"] = verify.compare(l2, verify.to_channels_first(l4), exact=True)
     perf = throughput_run(sim, design, tracker, x)
+    started = time.time()
+    levels["L2_L6"] = board_l6(cfg, tracker, design, frames, x, capture, l2, perf)
+    timing["l6_board"] = time.time() - started
     write_results(cfg, tracker, levels, timing, stats, perf, len(frames), refolded_fps)
+    if not levels["L2_L6"]["equal"]:
+        raise RuntimeError(f"tracker L6 differs from L2 on {levels['L2_L6']['mismatches']} scores")
     if cfg.synth:
         from flow.synth import synthesize
 
