@@ -71,7 +71,9 @@ def test_tracker_l6_equals_l2_on_every_pair(siamfc_tiny_build):
                                           "equal": True}
     board = json.loads((out / "tracker" / "board.json").read_text())
     assert [r["batch"] for r in board["throughput"]] == [1, 2, 4]
-    assert json.loads((out / "tracker" / "vivado" / "checks.json").read_text())["verilator_lint"] == "clean"
+    checks = json.loads((out / "tracker" / "vivado" / "checks.json").read_text())
+    assert checks["verilator_lint"] == "clean" and checks["tcl"]["passed"]
+    assert "add_register CAPTURE" in (out / "tracker" / "vivado" / "package_ip.tcl").read_text()
 
 
 def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, small_build):
