@@ -16,9 +16,9 @@
  *   0x10 CYCLES_HI   read-only  bits 63:32
  *   0x14 IN_WORDS    read-only  input words per frame
  *   0x18 OUT_WORDS   read-only  output words per frame
- *   0x1C CAPTURE     read-write (CAPTURE = 1 only; else reads 0) bit 0: the next batch is a capture
- *                    batch: exemplar_capture is high for all of its frames; clears itself when
- *                    that batch's last output word leaves
+ *   0x1C CAPTURE     read-write bit 0: the next batch is a capture batch, exemplar_capture high
+ *                    for all of its frames; clears itself when that batch's last output word
+ *                    leaves (with the parameter CAPTURE = 0: reads 0, writes ignored)
  * Writes to read-only registers are ignored; every access answers OKAY.
  *
  * exemplar_capture (the data path's control input) changes only while no batch runs: from the
@@ -27,7 +27,7 @@
  * batch (it samples the flag deep in the pipeline, as each frame's first word reaches the op).
  * A per-batch flag rather than a per-frame one: the register file cannot tell when a frame's
  * first word reaches that op while earlier frames are still in flight, but between batches
- * the data path is drained.
+ * the data path is drained. A batch starts with a FRAMES write, as the driver does.
  */
 module axil_control #
 (
