@@ -40,7 +40,7 @@ PIPELINE = [
     ("hls_codegen", steps_hls.step_hls_codegen, ["hls"], ()),          # HLS C++ top, memories, Tcl
     ("hlssim", steps_hls.step_hlssim, ["sim/hlssim.json", "sim/l5_outputs.npy"], ()),  # g++ C-sim (L5)
     ("verify", steps.step_verify, ["verification.json"], ("backend",)),  # L0..L5 compared
-    ("tracker", steps_tracker.step_tracker, ["tracker"], ("board", "clock_mhz")),  # + correlation: pairs L0..L4, L6
+    ("tracker", steps_tracker.step_tracker, ["tracker"], ("backend", "board", "clock_mhz")),  # + correlation: pairs L0..L6
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
     ("hls_synth", steps_hls.step_hls_synth, ["hls_synth/csynth.json"], ()),  # Vitis HLS csynth, if installed
     ("package", step_package, ["vivado", "deploy"], ("board", "clock_mhz")),  # Vivado Tcl, .bit/.hwh, driver
@@ -178,6 +178,15 @@ def parse_args(argv=None) -> tuple[steps.BuildConfig, argparse.Namespace]:
     return cfg, args
 
 
+def bit_exactness_failures(report: dict) -> list[str]:
+    """The levels that must be bit-exact and are not: the backbone's hardware levels, and every
+    tracker level (all integer score maps, compared exactly)."""
+    failed = [k for k, v in (report["verification"] or {}).items()
+              if k in ("L2_L3", "L2_L4", "L2_L5") and not v["equal"]]
+    return failed + [f"tracker {k}" for k, v in ((report.get("tracker") or {}).get("levels") or {}).items()
+                     if not v["equal"]]
+
+
 def main(argv=None) -> int:
     try:
         cfg, args = parse_args(argv)
@@ -194,8 +203,7 @@ def main(argv=None) -> int:
         cfg.path(ERROR_FILE).write_text(f"{err}\n")
         print(f"(earlier steps are kept in {cfg.out}; rerun to resume)", file=sys.stderr)
         return 1
-    failed = [k for k, v in (report["verification"] or {}).items()
-              if k in ("L2_L3", "L2_L4", "L2_L5") and not v["equal"]]
+    failed = bit_exactness_failures(report)
     if failed:
         print(f"error: bit-exactness failed at {', '.join(failed)} (see {cfg.path('report.md')})",
               file=sys.stderr)

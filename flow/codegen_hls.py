@@ -19,6 +19,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.codegen_rtl import TOP, template_env
+from flow.ops.correlation import CAPTURE_INPUT
 from flow.packing import tensor_to_words
 
 HLS_DIR = Path(__file__).resolve().parents[1] / "hw" / "hls"
@@ -79,10 +80,12 @@ def _memory_header(env, out_dir: Path, mem_file: Path, name: str, description: s
 
 
 def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str, clock_mhz: float,
-                 cosim_io: tuple[np.ndarray, np.ndarray] | None = None) -> HLSDesign:
+                 cosim_io: tuple[np.ndarray, np.ndarray] | None = None,
+                 cosim_capture: np.ndarray | None = None) -> HLSDesign:
     """Write hls/: the top (accelerator.cpp/.hpp), one header per memory, copies of the op
     templates used, the test bench, and csynth.tcl / export_ip.tcl for Vitis HLS.
-    cosim_io: (inputs, expected outputs), channels-last, for the co-simulation stimulus."""
+    cosim_io: (inputs, expected outputs), channels-last, for the co-simulation stimulus;
+    cosim_capture: their per-frame exemplar_capture flags (required for a top with that control)."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -143,7 +146,8 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
     (out_dir / f"{TOP}.hpp").write_text(env.get_template("hls_accelerator.hpp.j2").render(**context))
     (out_dir / f"{TOP}.cpp").write_text(env.get_template("hls_accelerator.cpp.j2").render(
         **context, headers=sorted(headers), instances=instances, streams=streams))
-    _write_tcl(env, out_dir, build_name, part, clock_mhz, first, last, cosim_io)
+    _write_tcl(env, out_dir, build_name, part, clock_mhz, first, last, cosim_io,
+               _cosim_capture(controls, cosim_io, cosim_capture))
     return HLSDesign(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits, controls)
 
 
@@ -163,8 +167,21 @@ def _depth_after(node, depths: dict, producer_of: dict, consumer) -> int:
     return DEFAULT_DEPTH
 
 
+def _cosim_capture(controls: tuple[str, ...], cosim_io, capture) -> np.ndarray | None:
+    """The co-simulation's capture flags: a top with exemplar_capture needs them (without, its
+    exemplar memory stays zero and the expected scores cannot match); nothing else takes them."""
+    wanted = cosim_io is not None and CAPTURE_INPUT in controls
+    if wanted and capture is None:
+        raise ValueError(f"the top has the control {CAPTURE_INPUT}: its co-simulation needs the test "
+                         "frames' capture flags (cosim_capture)")
+    if capture is not None and not wanted:
+        raise ValueError(f"cosim_capture is for the co-simulation (cosim_io) of a top with the control "
+                         f"{CAPTURE_INPUT}")
+    return None if capture is None else np.asarray(capture, dtype=np.uint8)
+
+
 def _write_tcl(env, out_dir: Path, build_name: str, part: str, clock_mhz: float, first, last,
-               cosim_io) -> None:
+               cosim_io, capture: np.ndarray | None) -> None:
     ins, outs = first.in_stream(), last.out_stream()
     frames = 0
     if cosim_io is not None:
@@ -173,11 +190,14 @@ def _write_tcl(env, out_dir: Path, build_name: str, part: str, clock_mhz: float,
         (out_dir / "cosim").mkdir()
         tensor_to_words(x, ins.elems, ins.dtype).tofile(out_dir / "cosim" / "in.bin")
         tensor_to_words(y, outs.elems, outs.dtype).tofile(out_dir / "cosim" / "expected.bin")
+        if capture is not None:
+            capture[:frames].tofile(out_dir / "cosim" / "capture.bin")
     template = env.get_template("hls_vitis.tcl.j2")
     for script, export in (("csynth.tcl", False), ("export_ip.tcl", True)):
         if export and not frames:
             continue
         (out_dir / script).write_text(template.render(
             build_name=build_name, top=TOP, part=part, clock_ns=f"{1000.0 / clock_mhz:g}", script=script,
-            export=export, cosim_frames=frames, cosim_in_words=frames * ins.words,
+            export=export, cosim_frames=frames, cosim_capture=capture is not None,
+            cosim_in_words=frames * ins.words,
             cosim_out_words=frames * outs.words, in_frame_words=ins.words, out_frame_words=outs.words))

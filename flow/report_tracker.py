@@ -114,6 +114,8 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
               "frames/s |",
               "| estimate LUT / FF / BRAM36 / DSP | " + " / ".join(f"{r[k]:,.0f}" for k in r)
               + " (" + " / ".join(f"{100 * r[k] / budget[k]:.0f} %" for k in r) + " of the budget) |"]
+    if s.get("l5_run"):  # the HLS backend's C-simulation of the tracker (flow/tracker_hls.py)
+        lines.append(f"| HLS C-simulation speed (L5, g++) | {s['l5_run']['frames_per_second']:.2f} frames/s |")
     if s.get("synthesis"):
         y = s["synthesis"]
         lines.append("| Yosys LUT / FF / BRAM36 / DSP | "

@@ -7,8 +7,9 @@
 // and the stats file holds only the frame count. --expect FILE compares the response with FILE
 // (for C/RTL co-simulation in Vitis HLS) and fails on any difference.
 // A top with the exemplar_capture control (ACCELERATOR_HAS_EXEMPLAR_CAPTURE) takes one flag
-// byte per input frame from --capture, as the harness: the host changes the register only while
-// the accelerator is drained, so the bench calls the top once per run of frames with one flag.
+// byte per input frame from --capture, read and checked as the harness's (stream_options.hpp):
+// the host changes the register only while the accelerator is drained, so the bench calls the
+// top once per run of frames with one flag.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -50,14 +51,10 @@ int main(int argc, char** argv) {
         s_in.write(word);
     }
     const long frames = o.in_words / o.in_frame_words;
-    std::vector<unsigned char> capture(static_cast<size_t>(frames), 0);
-    if (!o.capture_path.empty() && !read_file(o.capture_path, capture)) {
-        std::fprintf(stderr, "testbench: cannot read %ld capture flags from %s\n", frames, o.capture_path.c_str());
-        return 2;
-    }
+    const std::vector<unsigned char> capture = read_capture_flags(o.capture_path, frames, "testbench");
 #ifdef ACCELERATOR_HAS_EXEMPLAR_CAPTURE
     for (long first = 0, end; first < frames; first = end) {
-        for (end = first + 1; end < frames && (capture[end] != 0) == (capture[first] != 0); ++end) {
+        for (end = first + 1; end < frames && capture[end] == capture[first]; ++end) {
         }
         accelerator(s_in, s_out, static_cast<int>(end - first), capture[first] != 0);
     }

@@ -153,16 +153,7 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
 
     const long in_frames = o.in_words / o.in_frame_words;
     const long out_frames = o.out_words / o.out_frame_words;
-    std::vector<uint8_t> capture(static_cast<size_t>(in_frames), 0);
-    if (!o.capture_path.empty()) {
-        f = std::fopen(o.capture_path.c_str(), "rb");
-        if (!f || std::fread(capture.data(), 1, capture.size(), f) != capture.size()) {
-            std::fprintf(stderr, "harness: cannot read %ld capture flags from %s\n", in_frames,
-                         o.capture_path.c_str());
-            return 2;
-        }
-        std::fclose(f);
-    }
+    const std::vector<uint8_t> capture = read_capture_flags(o.capture_path, in_frames, "harness");
     std::vector<long> first_in(in_frames, -1), last_out(out_frames, -1);
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
 

@@ -1,5 +1,6 @@
 // The command line shared by the Verilator harness (hw/sim/axis_harness.cpp) and the HLS
-// C-simulation test bench (hw/hls/testbench.cpp), so flow/sim runs both the same way. Each
+// C-simulation test bench (hw/hls/testbench.cpp), and the reader of its --capture file, so
+// flow/sim runs both the same way. Each
 // program refuses the options it has no use for that would change a result (the harness
 // --expect, the test bench --axil-* and --serve); the timing options mean nothing to a C-simulation.
 #ifndef QNNFLOW_STREAM_OPTIONS_HPP
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 struct StreamOptions {
     std::string in_path, out_path, stats_path, capture_path, expect_path, axil_writes, axil_reads;
@@ -44,6 +46,34 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;
+}
+
+// --capture: one flag byte per input frame, 0 or 1 (the exemplar_capture register while that
+// frame streams); no file means all 0. Another length or another byte value is refused with a
+// message (exit 2): a 1-bit port given 2 would differ between Verilator and the C-simulation.
+inline std::vector<unsigned char> read_capture_flags(const std::string& path, long frames, const char* program) {
+    std::vector<unsigned char> flags(static_cast<size_t>(frames), 0);
+    if (path.empty()) return flags;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) { std::fprintf(stderr, "%s: cannot open the capture flags %s\n", program, path.c_str()); std::exit(2); }
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    std::rewind(f);
+    const bool read = size == frames && std::fread(flags.data(), 1, flags.size(), f) == flags.size();
+    std::fclose(f);
+    if (!read) {
+        std::fprintf(stderr, "%s: %s holds %ld capture flags; the input has %ld frames, one flag byte each\n",
+                     program, path.c_str(), size, frames);
+        std::exit(2);
+    }
+    for (long i = 0; i < frames; ++i) {
+        if (flags[static_cast<size_t>(i)] > 1) {
+            std::fprintf(stderr, "%s: capture flag %ld in %s is %d; a flag is 0 or 1\n", program, i, path.c_str(),
+                         flags[static_cast<size_t>(i)]);
+            std::exit(2);
+        }
+    }
+    return flags;
 }
 
 #endif

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from flow.build import main
+from flow.build import bit_exactness_failures, main
 from tests.flow.nets import compile_net
 from tests.flow.qonnx_graphs import unsupported_graph
 
@@ -77,3 +77,11 @@ def test_input_data_shape_is_checked(int4_onnx, tmp_path, capsys):
     np.save(data, np.zeros((2, 3, 9, 9), np.float32))
     assert main(["--model", str(int4_onnx), "--out", str(tmp_path / "b"), "--input-data", str(data)]) == 1
     assert "frames of shape (3, 9, 9), the model takes (3, 8, 8)" in capsys.readouterr().err
+
+
+def test_a_tracker_level_that_differs_fails_the_build():
+    equal, differs = {"equal": True}, {"equal": False}
+    report = {"verification": {"L1_L2": differs, "L2_L4": equal, "L2_L5": equal},  # L1_L2 is float
+              "tracker": {"levels": {"L2_L4": equal, "L2_L5": differs}}}
+    assert bit_exactness_failures(report) == ["tracker L2_L5"]
+    assert bit_exactness_failures({**report, "tracker": None}) == []

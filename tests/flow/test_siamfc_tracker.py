@@ -1,6 +1,7 @@
 """A reduced SiamFC (width 0.25, 143x143 search crops, 5x5 score maps) through the whole flow:
 backbone L0..L4, then the tracker accelerator (backbone + run-time-exemplar correlation) on
-exemplar/search pairs L0..L4 and L6 (emulated board); the rtlsim tracker backend scores like the reference backend."""
+exemplar/search pairs L0..L5 (L5: its HLS C-simulation) and L6 (the emulated board); the rtlsim
+tracker backend scores like the reference backend."""
 
 import json
 
@@ -27,10 +28,12 @@ def test_tiny_siamfc_backbone_and_tracker_are_bit_exact(tiny_build):
     out, report = tiny_build
     assert all(v["equal"] for v in report["verification"].values()), report["verification"]
     tracker = json.loads((out / "tracker" / "tracker.json").read_text())
-    assert set(tracker["levels"]) == {"L0_L2", "L1_L2", "L2_L3", "L2_L4", "L2_L6"}
+    assert set(tracker["levels"]) == {"L0_L2", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"}
     for name, level in tracker["levels"].items():
         assert level["equal"], (name, level)
     assert tracker["levels"]["L2_L4"]["inputs"] == 4     # 2 pairs: capture + search frames
+    assert tracker["levels"]["L2_L5"]["inputs"] == tracker["l5_run"]["frames"] == 4  # HLS C-sim
+    assert "--capture" in (out / "tracker" / "hls" / "export_ip.tcl").read_text()
     assert tracker["levels"]["L0_L2"]["inputs"] == 2     # L0 embeds the 127x127 exemplar itself
     assert tracker["measured_cycles_per_search_frame"] <= 1.1 * tracker["analytic_cycles_per_search_frame"]
 

@@ -10,7 +10,7 @@ from flow.ops.correlation import correlation, score_dtype
 from flow.ops.sliding_window import sliding_window
 from flow.sim.op_sim import simulate_op, steady_state_cycles
 from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import lint
+from flow.sim.verilator import SimulationError, lint
 from tests.helpers import random_values, single_op_model
 from tests.rtl.checks import GAPS_AND_STALLS
 
@@ -24,6 +24,9 @@ CASES = [
 IDS = [f"k{c[0]}-c{c[1]}-s{c[2]}-o{c[3]}-{c[4]}" for c in CASES]
 # capture pattern of the frames: a capture frame, two search frames, a new capture, a search
 CAPTURE = np.array([1, 0, 0, 1, 0], dtype=np.uint8)
+# capture files the Verilator harness and the HLS test bench refuse (hw/sim/stream_options.hpp)
+MALFORMED_CAPTURE = [([1, 0, 0], r"holds 3 capture flags; the input has 5 frames"),
+                     ([1, 0, 2, 0, 0], r"capture flag 2 in .* is 2; a flag is 0 or 1")]
 
 
 def make_case(case, seed=0):
@@ -90,3 +93,10 @@ def test_correlation_lint_clean(tmp_path, case):
     model, node, _ = make_case(case)
     params = getCustomOp(node).rtl_params(model, tmp_path)
     assert lint("correlation", rtl_sources("correlation"), params) == "", params
+
+
+@pytest.mark.parametrize(("flags", "message"), MALFORMED_CAPTURE)
+def test_a_malformed_capture_file_is_refused(tmp_path, flags, message):
+    model, node, x = make_case(CASES[0])
+    with pytest.raises(SimulationError, match=f"harness: .*{message}"):
+        simulate_op(model, node, x, tmp_path, capture=np.array(flags, dtype=np.uint8))
