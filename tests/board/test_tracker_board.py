@@ -4,6 +4,7 @@ API against the emulated PYNQ-Z2 (and what it refuses), and the reduced SiamFC's
 import json
 
 import numpy as np
+import pytest
 
 from deploy.packing import tensor_to_words, unpack_words
 from flow.board import load_board
@@ -17,6 +18,7 @@ CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]
 TRACKER_DRIVER = """
 import json
 import numpy as np
+import pytest
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
 accel = QNNOverlay(".", max_batch=4)
@@ -47,6 +49,7 @@ print(json.dumps(out))
 BACKBONE_DRIVER = """
 import json
 import numpy as np
+import pytest
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
 accel = QNNOverlay(".", max_batch=4)
@@ -64,6 +67,7 @@ print(json.dumps(errors))
 """
 
 
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_tracker_l6_equals_l2_on_every_pair(siamfc_tiny_build):
     out, _ = siamfc_tiny_build
     tracker = json.loads((out / "tracker" / "tracker.json").read_text())
@@ -76,6 +80,7 @@ def test_tracker_l6_equals_l2_on_every_pair(siamfc_tiny_build):
     assert "add_register CAPTURE" in (out / "tracker" / "vivado" / "package_ip.tcl").read_text()
 
 
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, small_build):
     out, _ = siamfc_tiny_build
     src = out / "tracker" / "vivado" / "src"
@@ -118,6 +123,7 @@ def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, sm
     assert stats["axil_reads"] == [0]
 
 
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, small_build):
     out, _ = siamfc_tiny_build
     with BoardServer(load_board(), [out / "tracker", small_build]) as server:
