@@ -1,15 +1,23 @@
-"""The board demo notebook on the emulated PYNQ-Z2, against a finished build (cnv_w1a1 by default).
+"""The board notebooks on the emulated PYNQ-Z2, against a finished build.
 
-Serves the build on a free loopback address, executes notebooks/board_demo.ipynb with nbclient
-(unmodified pynq as the remote client), and writes benchmarks/results/board_<name>.{md,ipynb}:
-the L6 line and the throughput table the notebook printed (the accelerator's cycle counter
-against rtlsim).
+Serves the build on a free loopback address, executes the notebook with nbclient (unmodified
+pynq as the remote client) and writes the executed copy and what it printed to
+benchmarks/results/:
+
+- default: notebooks/board_demo.ipynb on the build's accelerator (cnv_w1a1 by default): the L6
+  line and the throughput table (the accelerator's cycle counter against rtlsim), as
+  board_<name>.{md,ipynb};
+- --tracker: notebooks/siamfc_tracker_board.ipynb on a siamfc build's tracker accelerator
+  (<build>/tracker): a short semi-synthetic sequence tracked on the board, its boxes against
+  the reference backend's, as board_<name>_tracker.{md,ipynb}.
 
     ./dev build cnv_w1a1 && ./dev python benchmarks/board_notebook.py [build/cnv_w1a1]
+    ./dev python benchmarks/board_notebook.py build/siamfc_binary --tracker [--frames 6]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -26,23 +34,39 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def main(argv=None) -> int:
-    build = Path((argv or sys.argv[1:] or ["build/cnv_w1a1"])[0]).resolve()
-    name = build.name
-    notebook = nbformat.read(ROOT / "notebooks" / "board_demo.ipynb", as_version=4)
-    with BoardServer(load_board(), [build]) as server:
-        os.environ.update(PYNQ_REMOTE_DEVICES=server.host, NOTEBOOK_DEPLOY_DIR=str(build / "deploy"))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("build", nargs="?", default="build/cnv_w1a1", type=Path)
+    ap.add_argument("--tracker", action="store_true", help="the SiamFC tracker notebook")
+    ap.add_argument("--frames", type=int, default=6, help="frames of the tracked sequence (--tracker)")
+    args = ap.parse_args(argv)
+    build = args.build.resolve()
+    shown = build.relative_to(ROOT) if build.is_relative_to(ROOT) else build
+    if args.tracker:
+        notebook_name, served, stem = "siamfc_tracker_board", build / "tracker", f"board_{build.name}_tracker"
+        env = {"NOTEBOOK_TRACKER_BUILD": str(build), "NOTEBOOK_TRACKER_FRAMES": str(args.frames)}
+        command = f"{shown} --tracker --frames {args.frames}"
+    else:
+        notebook_name, served, stem = "board_demo", build, f"board_{build.name}"
+        env = {"NOTEBOOK_DEPLOY_DIR": str(build / "deploy")}
+        command = str(shown)
+    if not (served / "deploy" / "design.json").is_file():
+        print(f"error: {served} has no deploy/design.json (run python -m flow.build first)", file=sys.stderr)
+        return 2
+    notebook = nbformat.read(ROOT / "notebooks" / f"{notebook_name}.ipynb", as_version=4)
+    with BoardServer(load_board(), [served]) as server:
+        os.environ.update(PYNQ_REMOTE_DEVICES=server.host, **env)
         started = time.time()
         NotebookClient(notebook, timeout=3600, kernel_name="python3",
                        resources={"metadata": {"path": str(ROOT)}}).execute()
         seconds = time.time() - started
     printed = [o["text"] for c in notebook.cells if c.cell_type == "code"
-               for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+               for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stdout"]
     RESULTS.mkdir(exist_ok=True)
-    nbformat.write(notebook, RESULTS / f"board_{name}.ipynb")
-    text = (f"# {name} on the emulated PYNQ-Z2 (notebooks/board_demo.ipynb)\n\n"
-            f"`./dev python benchmarks/board_notebook.py {build.relative_to(ROOT)}`: executed in "
+    nbformat.write(notebook, RESULTS / f"{stem}.ipynb")
+    text = (f"# {stem.removeprefix('board_')} on the emulated PYNQ-Z2 (notebooks/{notebook_name}.ipynb)\n\n"
+            f"`./dev python benchmarks/board_notebook.py {command}`: executed in "
             f"{seconds:.0f} s on {server.host}:7967.\n\n```\n" + "".join(printed) + "```\n")
-    (RESULTS / f"board_{name}.md").write_text(text)
+    (RESULTS / f"{stem}.md").write_text(text)
     print(text)
     return 0
 

@@ -11,6 +11,14 @@ writes its output (up to TLAST) back, and the words are unpacked. Before each ba
 writes the batch size into the accelerator's FRAMES register (which places TLAST and restarts
 the cycle counter); after it, CYCLES_LO/HI hold the cycles from the first input word to the last
 output word, counted by the accelerator itself.
+
+A design with the exemplar_capture control (the SiamFC tracker build's tracker/deploy) has a
+CAPTURE register: writing 1 makes the next batch a capture batch, and it clears itself when
+that batch ends. Its frames write the exemplar memory; the frames of later batches are scored
+against that exemplar:
+
+    accel.set_exemplar(canvas)     # one capture frame (the exemplar at the canvas' top-left)
+    maps = accel.scores(crops)     # search frames -> score maps (N, 1, R, R)
 """
 
 from __future__ import annotations
@@ -60,9 +68,14 @@ class QNNOverlay(Overlay):
         self.out_buffer = allocate(shape=(max_batch * self.out_frame_bytes,), dtype=np.uint8)
         self.last_batch_cycles = None
         self.last_batch_seconds = None
+        self.controls = self.design.get("controls", [])
+        self.exemplar_set = False   # a capture batch ran since this overlay was loaded
 
     # --- registers of the accelerator (axil_control)
     def read_register(self, name: str) -> int:
+        if name not in self.registers:
+            raise DeployError(f"design '{self.design['name']}' has no register {name} "
+                              f"(it has {', '.join(self.registers)})")
         return int(self.control.read(self.registers[name]))
 
     def _cycles(self) -> int:
@@ -114,15 +127,28 @@ class QNNOverlay(Overlay):
         return y.transpose(0, 3, 1, 2) if y.ndim == 4 else y
 
     # --- running
-    def run(self, x) -> np.ndarray:
-        """One batch (at most max_batch frames) through the accelerator; integer outputs."""
+    def _require_capture(self, what: str) -> None:
+        if "exemplar_capture" not in self.controls:
+            raise DeployError(f"{what}: design '{self.design['name']}' has no exemplar_capture control "
+                              "(no CAPTURE register): load a tracker build's overlay (<build>/tracker/deploy)")
+
+    def run(self, x, capture: bool = False) -> np.ndarray:
+        """One batch (at most max_batch frames) through the accelerator; integer outputs.
+        capture: a capture batch (designs with exemplar_capture): its frames set the exemplar."""
         x = self.check_input(x)
         n = len(x)
         if n > self.max_batch:
             raise DeployError(f"a batch of {n} frames does not fit the DMA buffers of {self.max_batch} "
                               "frames: use execute() to split it, or QNNOverlay(max_batch=...)")
+        if capture:
+            self._require_capture("a capture batch")
+        elif "exemplar_capture" in self.controls and not self.exemplar_set:
+            raise DeployError("no exemplar was captured since the overlay was loaded, so its scores "
+                              "would be against an empty exemplar memory: call set_exemplar() first")
         started = time.perf_counter()
         self.in_buffer[: n * self.in_frame_bytes] = self._pack(x)
+        if capture:
+            self.control.write(self.registers["CAPTURE"], 1)
         self.control.write(self.registers["FRAMES"], n)
         self.dma.recvchannel.transfer(self.out_buffer, nbytes=n * self.out_frame_bytes)
         self.dma.sendchannel.transfer(self.in_buffer, nbytes=n * self.in_frame_bytes)
@@ -131,12 +157,44 @@ class QNNOverlay(Overlay):
         y = self._unpack(np.array(self.out_buffer[: n * self.out_frame_bytes]), n)
         self.last_batch_seconds = time.perf_counter() - started
         self.last_batch_cycles = self._cycles()
+        if capture:
+            if self.read_register("CAPTURE"):
+                raise DeployError("CAPTURE is still set after the capture batch: the accelerator did "
+                                  "not finish it (the overlay does not match design.json?)")
+            self.exemplar_set = True
         return y
 
-    def execute(self, x) -> np.ndarray:
-        """Any number of frames, in batches of max_batch."""
+    def execute(self, x, capture=None) -> np.ndarray:
+        """Any number of frames, in batches of max_batch; capture: one flag per frame (designs
+        with exemplar_capture), each run of equal flags its own batches."""
         x = self.check_input(x)
-        return np.concatenate([self.run(x[i:i + self.max_batch]) for i in range(0, len(x), self.max_batch)])
+        flags = np.zeros(len(x), bool) if capture is None else np.asarray(capture).astype(bool)
+        if flags.shape != (len(x),):
+            raise DeployError(f"capture flags of shape {flags.shape}: give one per frame ({len(x)})")
+        outs, start = [], 0
+        while start < len(x):
+            end = start + 1
+            while end < len(x) and end - start < self.max_batch and flags[end] == flags[start]:
+                end += 1
+            outs.append(self.run(x[start:end], capture=bool(flags[start])))
+            start = end
+        return np.concatenate(outs)
+
+    # --- the tracker (designs with exemplar_capture)
+    def set_exemplar(self, canvas) -> np.ndarray:
+        """Stream one capture frame (integer codes, (C, H, W) or (1, C, H, W)): its first window's
+        features become the exemplar. Returns its score map (the exemplar against the canvas)."""
+        self._require_capture("set_exemplar")
+        canvas = self.check_input(canvas)
+        if len(canvas) != 1:
+            raise DeployError(f"set_exemplar takes one capture frame, got {len(canvas)} (the last "
+                              "would win: each capture frame overwrites the exemplar)")
+        return self.run(canvas, capture=True)
+
+    def scores(self, x) -> np.ndarray:
+        """Score maps (N, 1, R, R) of search frames against the exemplar set by set_exemplar()."""
+        self._require_capture("scores")
+        return self.execute(x)
 
     def classify(self, x) -> np.ndarray:
         """Class indices (N,) of a classifier (its last op selects the top-k); else the outputs."""
@@ -164,7 +222,7 @@ class QNNOverlay(Overlay):
     def validate(self, reference: str | Path | None = None) -> dict:
         """L6: the shipped reference inputs through the board against reference.onnx's outputs."""
         ref = np.load(reference or self.deploy_dir / "reference.npz")
-        y = self.execute(ref["core_in"])
+        y = self.execute(ref["core_in"], ref["capture"] if "capture" in ref.files else None)
         expected = ref["core_out"]
         got = y.reshape(expected.shape)
         mismatches = int((got != expected).sum())

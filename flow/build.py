@@ -40,7 +40,7 @@ PIPELINE = [
     ("hls_codegen", steps_hls.step_hls_codegen, ["hls"], ()),          # HLS C++ top, memories, Tcl
     ("hlssim", steps_hls.step_hlssim, ["sim/hlssim.json", "sim/l5_outputs.npy"], ()),  # g++ C-sim (L5)
     ("verify", steps.step_verify, ["verification.json"], ("backend",)),  # L0..L5 compared
-    ("tracker", steps_tracker.step_tracker, ["tracker"], ("backend",)),  # + correlation: pairs L0..L5
+    ("tracker", steps_tracker.step_tracker, ["tracker"], ("backend", "board", "clock_mhz")),  # + correlation: pairs L0..L6
     ("synth", steps.step_synth, ["synth/yosys.json"], ("synth",)),       # Yosys synth_xilinx (--synth)
     ("hls_synth", steps_hls.step_hls_synth, ["hls_synth/csynth.json"], ()),  # Vitis HLS csynth, if installed
     ("package", step_package, ["vivado", "deploy"], ("board", "clock_mhz")),  # Vivado Tcl, .bit/.hwh, driver

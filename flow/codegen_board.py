@@ -3,7 +3,9 @@
 The core is the stitched RTL top of rtl/ (an HLS IP with the same stream ports can stand in
 for it: `core_sources` is the one place that chooses). The top's streams are as wide as an AXI
 DMA stream can be (a power of two of at least 8 bits), with the core's words in the low bits;
-TLAST marks a batch's last output word; axil_control holds the batch size and the cycle counter.
+TLAST marks a batch's last output word; axil_control holds the batch size and the cycle counter,
+and, for a core with the exemplar_capture control input (the SiamFC tracker), the CAPTURE
+register that drives it batch by batch (hw/rtl/axil_control.v says why per batch).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ CONTROL = "axil_control"
 # register byte offsets of hw/rtl/axil_control.v
 REGISTERS = {"ID": 0x00, "STATUS": 0x04, "FRAMES": 0x08, "CYCLES_LO": 0x0C, "CYCLES_HI": 0x10,
              "IN_WORDS": 0x14, "OUT_WORDS": 0x18}
+# control inputs of a core -> the register that drives each
+CONTROL_REGISTERS = {"exemplar_capture": ("CAPTURE", 0x1C)}
 CONTROL_ID = 0x514E4E46
 CONTROL_RANGE = 0x10000   # the address window the block design gives the control port (64 KiB)
 
@@ -45,6 +49,20 @@ class BoardDesign:
     out_dma_bits: int
     in_words: int            # stream words per frame
     out_words: int
+    controls: tuple[str, ...] = ()   # control inputs of the core, each driven by a register
+
+    @property
+    def registers(self) -> dict[str, int]:
+        return register_map(self.controls)
+
+
+def register_map(controls) -> dict[str, int]:
+    """The control registers of a board top whose core has these control inputs."""
+    unknown = sorted(set(controls) - set(CONTROL_REGISTERS))
+    if unknown:
+        raise ValueError(f"the board top has no register for the control input(s) {', '.join(unknown)} "
+                         f"(it drives {', '.join(CONTROL_REGISTERS)})")
+    return {**REGISTERS, **dict(CONTROL_REGISTERS[c] for c in controls)}
 
 
 def core_sources(design: RTLDesign) -> tuple[list[Path], list[Path]]:
@@ -58,6 +76,7 @@ def core_sources(design: RTLDesign) -> tuple[list[Path], list[Path]]:
 def generate_board_top(design: RTLDesign, in_words: int, out_words: int, out_dir: Path,
                        build_name: str) -> BoardDesign:
     """Write out_dir/: copies of the core's files, axil_control.v and accelerator_axi.v."""
+    register_map(design.controls)   # a control the top cannot drive fails before any file is written
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -72,12 +91,12 @@ def generate_board_top(design: RTLDesign, in_words: int, out_words: int, out_dir
     text = template_env().get_template("accelerator_axi.v.j2").render(
         top=BOARD_TOP, core=design.top, build_name=build_name, in_port_bits=in_port,
         out_port_bits=out_port, in_dma_bits=in_dma, out_dma_bits=out_dma,
-        in_words=in_words, out_words=out_words)
+        in_words=in_words, out_words=out_words, controls=design.controls)
     top_file = out_dir / f"{BOARD_TOP}.v"
     top_file.write_text(text)
     n_verilog = len(verilog) + len(rtl_sources(CONTROL))
     return BoardDesign(BOARD_TOP, design.top, copies[:n_verilog] + [top_file], copies[n_verilog:],
-                       in_dma, out_dma, in_words, out_words)
+                       in_dma, out_dma, in_words, out_words, tuple(design.controls))
 
 
 def top_ports(verilog: Path) -> list[tuple[str, str, int]]:
@@ -98,4 +117,4 @@ def load_board_design(src_dir: Path, facts: dict) -> BoardDesign:
     data = sorted(p for p in src_dir.iterdir() if p.suffix != ".v")
     ins, outs = facts["input"], facts["output"]
     return BoardDesign(BOARD_TOP, facts["core"], verilog, data, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"],
-                       ins["words"], outs["words"])
+                       ins["words"], outs["words"], tuple(facts.get("controls", ())))

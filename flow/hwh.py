@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from flow.board import Board
-from flow.codegen_board import CONTROL_RANGE, REGISTERS, BoardDesign, top_ports
+from flow.codegen_board import CONTROL_RANGE, BoardDesign, top_ports
 
 PS7 = "processing_system7_0"
 DMA = "axi_dma_0"
@@ -33,6 +33,8 @@ _REGISTER_DOC = {
     "CYCLES_LO": ("read-only", "cycles of the last batch, bits 31:0"),
     "CYCLES_HI": ("read-only", "cycles of the last batch, bits 63:32"),
     "IN_WORDS": ("read-only", "input words per frame"), "OUT_WORDS": ("read-only", "output words per frame"),
+    "CAPTURE": ("read-write", "bit 0: the next batch is a capture batch (exemplar_capture high for all "
+                "its frames); clears itself at that batch's end"),
 }
 
 
@@ -184,7 +186,7 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
     block = ET.SubElement(blocks, "ADDRESSBLOCK", ACCESS="read-write", INTERFACE="s_axi_control", NAME="Reg",
                           RANGE=str(CONTROL_RANGE), USAGE="register")
     regs = ET.SubElement(block, "REGISTERS")
-    for reg, offset in REGISTERS.items():
+    for reg, offset in design.registers.items():
         access, doc = _REGISTER_DOC[reg]
         r = ET.SubElement(regs, "REGISTER", NAME=reg)
         for pname, value in (("DESCRIPTION", doc), ("ADDRESS_OFFSET", hex(offset)), ("SIZE", "32"),

@@ -24,7 +24,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.bitstream import emulated_bit, sources_digest
 from flow.board import load_board
-from flow.codegen_board import BOARD_TOP, REGISTERS, generate_board_top
+from flow.codegen_board import BOARD_TOP, generate_board_top
 from flow.hwh import ACCEL, DMA, add_pl_clock_parameter, hwh_xml
 from flow.reference import CORE_IN, CORE_OUT
 from flow.sim.verilator import lint
@@ -48,39 +48,49 @@ def stream_facts(model: ModelWrapper) -> tuple[dict, dict]:
 
 def package(cfg, design, model: ModelWrapper) -> dict:
     """Write vivado/ and deploy/ for the build `cfg` (a BuildConfig); returns the design facts."""
+    ref = np.load(cfg.path("reference_outputs.npz"))
+    rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
+    reference = {"core_in": ref[CORE_IN].astype(np.int64), "core_out": ref[CORE_OUT],
+                 "images": np.load(cfg.path("inputs.npy"))}
+    return package_design(cfg.path(), cfg.name, cfg, design, model, reference,
+                          {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")})
+
+
+def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, reference: dict,
+                   rtlsim: dict, extra_facts: dict | None = None) -> dict:
+    """Write out/vivado/ and out/deploy/ for the stitched design of `model` (cfg gives board and
+    clock); reference: the arrays of deploy/reference.npz (core_in: integer inputs (N, C, H, W),
+    core_out: reference.onnx's outputs, and whatever else L6 needs: capture flags); extra_facts
+    join design.json. Returns the design facts."""
+    out = Path(out)
     board = load_board(cfg.board)
     ins, outs = stream_facts(model)
-    bd = generate_board_top(design, ins["words"], outs["words"], cfg.path("vivado", "src"), cfg.name)
+    bd = generate_board_top(design, ins["words"], outs["words"], out / "vivado" / "src", name)
     digest = sources_digest(bd.sources + bd.data_files)
     checks = {"verilator_lint": lint(bd.top, bd.sources) or "clean"}
-    checks["tcl"] = check_tcl(write_tcl(cfg.path("vivado"), cfg.name, board, cfg.clock_mhz, bd), bd)
-    (cfg.path("vivado") / "checks.json").write_text(json.dumps(checks, indent=2) + "\n")
+    checks["tcl"] = check_tcl(write_tcl(out / "vivado", name, board, cfg.clock_mhz, bd), bd)
+    (out / "vivado" / "checks.json").write_text(json.dumps(checks, indent=2) + "\n")
 
-    deploy = cfg.path("deploy")
+    deploy = out / "deploy"
     if deploy.exists():
         shutil.rmtree(deploy)
     shutil.copytree(DRIVER_DIR, deploy / "deploy", ignore=shutil.ignore_patterns("__pycache__"))
-    ref = np.load(cfg.path("reference_outputs.npz"))
-    core_in = ref[CORE_IN]
-    ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(core_in.shape[1:]))
-    outs.update(dma_bytes=bd.out_dma_bits // 8, shape=list(ref[CORE_OUT].shape[1:]))
+    ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(reference["core_in"].shape[1:]))
+    outs.update(dma_bytes=bd.out_dma_bits // 8, shape=list(reference["core_out"].shape[1:]))
     facts = {
-        "name": cfg.name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,
-        "bitfile": f"{cfg.name}.bit", "dma": DMA, "accelerator": ACCEL, "registers": REGISTERS,
+        "name": name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,
+        "bitfile": f"{name}.bit", "dma": DMA, "accelerator": ACCEL, "registers": bd.registers,
+        "controls": list(bd.controls),
         "dma_length_width": board.data["dma"]["length_width"], "input": ins, "output": outs,
-        "rtl_digest": digest, "top": BOARD_TOP, "core": design.top,
+        "rtl_digest": digest, "top": BOARD_TOP, "core": design.top, "rtlsim": rtlsim,
+        **(extra_facts or {}),
     }
-    rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
-    facts["rtlsim"] = {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")}
     (deploy / "design.json").write_text(json.dumps(facts, indent=2) + "\n")
-    np.savez(deploy / "reference.npz", core_in=core_in.astype(np.int64), core_out=ref[CORE_OUT],
-             images=np.load(cfg.path("inputs.npy")))
-    bit = emulated_bit(cfg.name, board.part, {"build": cfg.name, "rtl_digest": digest})
-    (deploy / f"{cfg.name}.bit").write_bytes(bit)
-    (deploy / f"{cfg.name}.hwh").write_text(hwh_xml(cfg.name, board, cfg.clock_mhz, bd,
-                                                    bd.sources[-1]))
+    np.savez(deploy / "reference.npz", **reference)
+    bit = emulated_bit(name, board.part, {"build": name, "rtl_digest": digest})
+    (deploy / f"{name}.bit").write_bytes(bit)
+    (deploy / f"{name}.hwh").write_text(hwh_xml(name, board, cfg.clock_mhz, bd, bd.sources[-1]))
     return facts
-
 
 
 def step_package(cfg) -> None:

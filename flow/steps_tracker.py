@@ -2,8 +2,9 @@
 exemplar/search pairs at every level (flow/siamfc_pairs.py), simulated, estimated.
 
 Runs for targets with `correlation_pairs` > 0 (siamfc_*); other builds record that it did not.
-Writes 40_tracker.onnx, reference_xcorr.onnx and tracker/: rtl/, tracker.json, and with the HLS
-backend hls/ and the level L2_L5 (flow/tracker_hls.py).
+Writes 40_tracker.onnx, reference_xcorr.onnx and tracker/: rtl/, tracker.json, with the HLS
+backend hls/ and the level L2_L5 (flow/tracker_hls.py), and the board design with its L6 run
+(flow/tracker_board.py): vivado/, deploy/, board.json.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
 from flow.steps import build_torch_model, check_budget
 from flow.steps_hls import BACKENDS
+from flow.tracker_board import board_l6
 from flow.tracker_hls import hls_level
 from flow.tracker_host import time_host
 
@@ -44,7 +46,7 @@ PERF_SEARCH_FRAMES = 4    # search frames after one capture frame for the throug
 
 
 def step_tracker(cfg) -> None:
-    """Tracker accelerator (backbone + correlation): L0..L5 on exemplar/search pairs, rtlsim."""
+    """Tracker accelerator (backbone + correlation): L0..L6 on exemplar/search pairs, rtlsim."""
     out = cfg.path("tracker")
     out.mkdir(parents=True, exist_ok=True)
     pairs = cfg.target.correlation_pairs if cfg.target is not None else 0
@@ -80,6 +82,9 @@ def step_tracker(cfg) -> None:
     if "hls" in BACKENDS[cfg.backend]:
         levels["L2_L5"], l5_run = hls_level(cfg, tracker, x, capture, l2)
     perf = throughput_run(sim, design, tracker, x)
+    started = time.time()
+    levels["L2_L6"] = board_l6(cfg, tracker, design, frames, x, capture, l2, perf)
+    timing["l6_board"] = time.time() - started
     host = time_host(cfg.out, search_size)
     write_results(cfg, tracker, levels, timing, stats, perf, len(frames), refolded_fps, l5_run, host)
     if cfg.synth:

@@ -1,7 +1,7 @@
 """The tracker's host work per frame, timed by the build beside the fabric's cycles.
 
 Beside the accelerator the host does, per tracker frame, what SiamFCTracker.track_phases times
-apart: the search crops (3 scales resized to 255x255), the upsampling of the 3 score maps
+apart: the search crops (3 scales resized to the network's search size, 255x255 in SiamFC), the upsampling of the 3 score maps
 (bicubic 16x, penalties) and the peak search (window, argmax, box update). They run here on
 HOST_FRAMES frames of the first benchmark sequence, scored by the build's bit-exact reference;
 the time is CPU time of this build machine's processor, not the board's Cortex-A9.
@@ -14,26 +14,23 @@ frame t+1 are centred on frame t's result.
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from pathlib import Path
-
-from models.siamfc import SEARCH_SIZE
 
 HOST_FRAMES = 10
 
 
 def time_host(build_dir: Path, search_size: int) -> dict:
     """ms per tracker frame of each host phase (and the reference backend's, for scale)."""
-    if search_size != SEARCH_SIZE:  # the tracker crops SiamFC's 255x255 search regions
-        return {"run": False, "reason": f"the tracker needs {SEARCH_SIZE}x{SEARCH_SIZE} search "
-                f"crops, this network takes {search_size}x{search_size}"}
     from flow.siamfc_backend import ReferenceScores
     from models.data.synthetic_tracking import benchmark
     from models.tracking.tracker import SiamFCTracker, TrackerConfig, host_ms_per_frame
 
     sequence = benchmark(1, 0, "test", HOST_FRAMES + 1)[0]
-    tracker = SiamFCTracker(ReferenceScores(build_dir), TrackerConfig.for_scales(3))
+    config = dataclasses.replace(TrackerConfig.for_scales(3), search_size=search_size)
+    tracker = SiamFCTracker(ReferenceScores(build_dir), config)
     _, seconds = tracker.track_phases(sequence, clock=time.process_time)
     return {"run": True, "frames": HOST_FRAMES, "cpu": f"{cpu_name()} ({platform.machine()})",
             "ms_per_frame": host_ms_per_frame(seconds, HOST_FRAMES)}

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from flow.board import Board
-from flow.codegen_board import CONTROL_RANGE, REGISTERS, BoardDesign, top_ports
+from flow.codegen_board import CONTROL_RANGE, BoardDesign, top_ports
 from flow.hwh import ACCEL_VLNV
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "hw" / "vivado"
@@ -66,7 +66,7 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
         verilog=[p.name for p in bd.sources], data_files=[p.name for p in bd.data_files],
         s_axis=_interface_ports(ports, "s_axis"), m_axis=_interface_ports(ports, "m_axis"),
         s_axi_control=_interface_ports(ports, "s_axi_control"), control_range=CONTROL_RANGE,
-        registers={k: f"0x{v:02X}" for k, v in REGISTERS.items()},
+        registers={k: f"0x{v:02X}" for k, v in bd.registers.items()},
         clock_mhz=f"{clock_mhz:g}", ps7_vlnv=board.data["ps7"]["ip"], dma_vlnv=board.data["dma"]["ip"],
         mm_bits=board.data["dma"]["mm_data_width"], length_width=board.data["dma"]["length_width"],
         in_bits=bd.in_dma_bits, out_bits=bd.out_dma_bits, clock_pins=clock_pins, resetn_pins=resetn_pins,

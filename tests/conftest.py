@@ -2,6 +2,7 @@ import pytest
 
 from flow.build import main
 from tests.flow.nets import compile_net
+from tests.siamfc_tiny import build_tiny_siamfc
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +16,11 @@ def small_build(tmp_path_factory):
             "--target-fps", "20000", "--no-op-sim"]
     assert main(args) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def siamfc_tiny_build(tmp_path_factory):
+    """(build directory, report) of the reduced SiamFC (tests/siamfc_tiny.py): the tracker,
+    its L6 on the emulated board and the tracker notebook use it."""
+    out = tmp_path_factory.mktemp("siamfc_tiny")
+    return out, build_tiny_siamfc(out)

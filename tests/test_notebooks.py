@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom (executed with nbclient on the project's kernel); the board
-notebooks run against the emulated PYNQ-Z2 serving a small build, as they would on the board."""
+notebooks run against the emulated PYNQ-Z2 serving a small build (the tracker notebook: the
+reduced SiamFC's tracker design), as they would on the board."""
 
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,6 +26,12 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
             server = stack.enter_context(BoardServer(load_board(), [build]))
             monkeypatch.setenv("PYNQ_REMOTE_DEVICES", server.host)
             monkeypatch.setenv("NOTEBOOK_DEPLOY_DIR", str(build / "deploy"))
+        if path.stem.startswith("siamfc_tracker_"):   # the reduced SiamFC, not the full build
+            build, _ = request.getfixturevalue("siamfc_tiny_build")
+            server = stack.enter_context(BoardServer(load_board(), [build / "tracker"]))
+            monkeypatch.setenv("PYNQ_REMOTE_DEVICES", server.host)
+            monkeypatch.setenv("NOTEBOOK_TRACKER_BUILD", str(build))
+            monkeypatch.setenv("NOTEBOOK_TRACKER_FRAMES", "4")
         notebook = nbformat.read(path, as_version=4)
         NotebookClient(notebook, timeout=1200, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parents[1])}}).execute()

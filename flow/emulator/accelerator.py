@@ -1,7 +1,8 @@
 """The programmable logic of a loaded build: its board-facing top (vivado/src/accelerator_axi.v)
-in Verilator. The DMA hands it whole batches; its AXI-Lite registers are the RTL's own, read
-through the harness after each batch (and once at download), so the cycle counter the driver
-reads is the one the RTL counted."""
+in one Verilator process that lives from the download to the next one, so the design keeps its
+state between DMA transfers as the board's PL does (the tracker's exemplar memory, for one).
+Every MMIO access to the accelerator is an AXI-Lite transaction on the RTL, and every DMA
+transfer streams through it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from flow.codegen_board import BOARD_TOP, CONTROL_ID, REGISTERS, load_board_design
-from flow.sim.verilator import build
-
-READ_ORDER = list(REGISTERS.values())
+from flow.sim.verilator import SimulationError, build
 
 
 class AcceleratorError(RuntimeError):
@@ -25,39 +24,36 @@ class Accelerator:
         self.build_dir = Path(build_dir)
         self.design = json.loads((self.build_dir / "deploy" / "design.json").read_text())
         src = self.build_dir / "vivado" / "src"
-        self.workdir = src  # the memory files ($readmemh) lie beside the sources
         sources = load_board_design(src, self.design).sources
         self.input, self.output = self.design["input"], self.design["output"]
-        self.sim = build(BOARD_TOP, sources, 8 * self.input["dma_bytes"], 8 * self.output["dma_bytes"],
-                         axi_lite=True)
-        self.registers: dict[int, int] = {}
-        self.pending_writes: dict[int, int] = {}
+        sim = build(BOARD_TOP, sources, 8 * self.input["dma_bytes"], 8 * self.output["dma_bytes"],
+                    axi_lite=True)
+        self.session = sim.serve(src)   # the memory files ($readmemh) lie beside the sources
         self.batches = 0
-        self._run(np.zeros((0, self.input["dma_bytes"]), np.uint8), 0)   # reset values, from the RTL
-        if self.registers[REGISTERS["ID"]] != CONTROL_ID:
-            raise AcceleratorError(f"{BOARD_TOP} of {build_dir} answers ID 0x{self.registers[0]:08x}")
+        if self.read(REGISTERS["ID"]) != CONTROL_ID:
+            raise AcceleratorError(f"{BOARD_TOP} of {build_dir} answers ID 0x{self.read(0):08x}")
 
     @property
     def frame_in_bytes(self) -> int:
         return self.input["words"] * self.input["dma_bytes"]
 
-    def _run(self, words: np.ndarray, frames: int) -> np.ndarray:
-        out, stats = self.sim.run(words, frames * self.output["words"], self.input["words"],
-                                  self.output["words"], self.workdir,
-                                  axil_writes=self.pending_writes, axil_reads=READ_ORDER)
-        self.registers = dict(zip(READ_ORDER, stats["axil_reads"], strict=True))
-        self.pending_writes = {}
-        return out
+    def _run(self, words: np.ndarray, frames: int, writes: dict | None = None,
+             reads: list | None = None) -> tuple[np.ndarray, list[int]]:
+        try:
+            out, stats = self.session.run(words, frames * self.output["words"], self.input["words"],
+                                          self.output["words"], axil_writes=writes, axil_reads=reads)
+        except SimulationError as err:
+            raise AcceleratorError(str(err)) from err
+        return out, stats["axil_reads"]
+
+    def _access(self, writes: dict | None = None, reads: list | None = None) -> list[int]:
+        return self._run(np.zeros((0, self.input["dma_bytes"]), np.uint8), 0, writes, reads)[1]
 
     def read(self, offset: int) -> int:
-        return self.registers.get(offset, 0)
+        return self._access(reads=[offset])[0]
 
     def write(self, offset: int, value: int) -> None:
-        """A register write reaches the RTL with the next batch; reads see what it will do."""
-        self.pending_writes[offset] = value
-        if offset == REGISTERS["FRAMES"]:
-            self.registers.update({REGISTERS["FRAMES"]: value or 1, REGISTERS["STATUS"]: 0,
-                                   REGISTERS["CYCLES_LO"]: 0, REGISTERS["CYCLES_HI"]: 0})
+        self._access(writes={offset: value})
 
     def process(self, data: bytes) -> bytes:
         """One DMA batch: MM2S bytes in, S2MM bytes out (up to and including TLAST)."""
@@ -66,13 +62,15 @@ class Accelerator:
                                    f"{self.frame_in_bytes} bytes: the accelerator would wait for "
                                    "the rest of the frame (the emulator does not model that)")
         frames = len(data) // self.frame_in_bytes
-        expected = self.registers.get(REGISTERS["FRAMES"], 1)
+        expected = self.read(REGISTERS["FRAMES"])
         if frames != expected:
             raise AcceleratorError(f"MM2S carried {frames} frames but the FRAMES register is "
                                    f"{expected}: TLAST would not end this transfer where the driver "
                                    "expects (the emulator does not model that)")
         words = np.frombuffer(data, np.uint8).reshape(-1, self.input["dma_bytes"])
-        self.pending_writes.setdefault(REGISTERS["FRAMES"], frames)
-        out = self._run(words, frames)
+        out, _ = self._run(words, frames)
         self.batches += 1
         return out.tobytes()
+
+    def close(self) -> None:
+        self.session.close()

@@ -67,10 +67,17 @@ class EmulatedBoard:
             raise BoardError(f"fpga_manager: {name} is build '{manifest.get('build')}' "
                              f"(RTL {manifest.get('rtl_digest', '?')[:12]}), which this emulated board "
                              f"does not serve (serving: {served}); start it with that build directory")
+        self.close()   # a new bitstream replaces the PL: the old design's process ends
         self.dma = dma.AxiDma(self.ddr, self.board.data["dma"]["length_width"])
         self.dma.accelerator = Accelerator(build_dir)
         self.loaded = build_dir
         self.files[FPGA + "state"] = b"operating"
+
+    def close(self) -> None:
+        if self.dma.accelerator is not None:
+            self.dma.accelerator.close()
+            self.dma.accelerator = None
+        self.loaded = None
 
     # --- memory-mapped devices
     def _devices(self) -> dict[str, tuple[int, int]]:

@@ -3,6 +3,7 @@
 An emulated PYNQ-Z2 on <host>:7967 (loopback only) that runs the given builds' bitstreams; point
 pynq at it with PYNQ_REMOTE_DEVICES=<host>. More boards: 127.0.0.2, 127.0.0.3, ... The build's own
 board step (L6 into report.json) starts and stops one itself: python -m flow.build ... --from board.
+A siamfc build's tracker accelerator is a board design of its own: serve BUILD_DIR/tracker.
 """
 
 from __future__ import annotations

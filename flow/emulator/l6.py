@@ -13,15 +13,17 @@ from flow.board import load_board
 
 
 def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
-                                 timeout_s: float = 3600) -> dict:
-    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
+                                 timeout_s: float = 3600, max_batch: int = 128) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it
+    (max_batch: the driver's DMA buffers, and so the largest throughput batch)."""
     # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
     from flow.emulator.server import BoardServer
 
     deploy = Path(build_dir).resolve() / "deploy"
     with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
         env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
-        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json"],
+        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json",
+                               "--max-batch", str(max_batch)],
                               cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
                               check=False)
         log = server.state.dma.log

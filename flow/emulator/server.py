@@ -196,6 +196,8 @@ class BoardServer:
 
     def __exit__(self, *exc) -> None:
         self.server.stop(grace=None)
+        with self.state.lock:
+            self.state.close()
 
 
 def _listen(server, host: str) -> bool:

@@ -90,38 +90,104 @@ class Simulator:
         (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
         (stats["axil_reads"], in order).
         """
-        if (axil_writes or axil_reads) and not self.axi_lite:
-            raise SimulationError(f"{self.binary.parent.name} has no AXI-Lite control port")
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
-        words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-            tmp = Path(tmp)
-            words_in.tofile(tmp / "in.bin")
-            cmd = [
-                str(self.binary),
-                "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"),
-                "--stats", str(tmp / "stats.json"),
-                "--in-words", str(len(words_in)), "--out-words", str(out_words),
-                "--in-frame-words", str(in_frame_words), "--out-frame-words", str(out_frame_words),
-                "--seed", str(seed), "--in-gap", str(in_gap), "--out-stall", str(out_stall),
-                "--max-cycles", str(max_cycles), "--in-period", str(in_period),
-            ]
-            if self.axi_lite:
-                cmd += ["--axil-writes", ",".join(f"{k}={v}" for k, v in (axil_writes or {}).items()),
-                        "--axil-reads", ",".join(map(str, axil_reads or []))]
-            if capture is not None:
-                np.asarray(capture, dtype=np.uint8).tofile(tmp / "capture.bin")
-                cmd += ["--capture", str(tmp / "capture.bin")]
-            proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
+            args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
+                                    in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
+                                    capture)
+            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args], cwd=workdir,
+                                  capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
                     f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
                     f"{proc.stderr.strip() or proc.stdout.strip()}"
                 )
-            out = np.fromfile(tmp / "out.bin", dtype=np.uint8).reshape(out_words, self.out_bytes)
-            stats = json.loads((tmp / "stats.json").read_text())
+            out, stats = self._results(Path(tmp), out_words)
         stats["log"] = proc.stdout
         return out, stats
+
+    def serve(self, workdir: Path) -> SimulatorSession:
+        """One design that keeps its state between batches (the harness's --serve mode)."""
+        return SimulatorSession(self, Path(workdir).resolve())
+
+    def _batch_args(self, tmp: Path, words_in, out_words, in_frame_words, out_frame_words, in_gap,
+                    out_stall, max_cycles, in_period, axil_writes, axil_reads, capture) -> list[str]:
+        """Write a batch's input files to tmp; its harness options."""
+        if (axil_writes or axil_reads) and not self.axi_lite:
+            raise SimulationError(f"{self.binary.parent.name} has no AXI-Lite control port")
+        words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
+        words_in.tofile(tmp / "in.bin")
+        args = [
+            "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"), "--stats", str(tmp / "stats.json"),
+            "--in-words", str(len(words_in)), "--out-words", str(out_words),
+            "--in-frame-words", str(in_frame_words), "--out-frame-words", str(out_frame_words),
+            "--in-gap", str(in_gap), "--out-stall", str(out_stall),
+            "--max-cycles", str(max_cycles), "--in-period", str(in_period),
+        ]
+        if axil_writes:
+            args += ["--axil-writes", ",".join(f"{k}={v}" for k, v in axil_writes.items())]
+        if axil_reads:
+            args += ["--axil-reads", ",".join(map(str, axil_reads))]
+        if capture is not None:
+            np.asarray(capture, dtype=np.uint8).tofile(tmp / "capture.bin")
+            args += ["--capture", str(tmp / "capture.bin")]
+        return args
+
+    def _results(self, tmp: Path, out_words: int) -> tuple[np.ndarray, dict]:
+        out = np.fromfile(tmp / "out.bin", dtype=np.uint8).reshape(out_words, self.out_bytes)
+        return out, json.loads((tmp / "stats.json").read_text())
+
+
+class SimulatorSession:
+    """A simulator process that runs batch after batch on one design, never reset in between
+    (the harness's --serve mode): what a board's programmable logic does between DMA transfers.
+    The run directory is workdir (memory files); close() ends the process."""
+
+    DONE = "harness: batch done"
+
+    def __init__(self, sim: Simulator, workdir: Path):
+        self.sim, self.workdir = sim, workdir
+        self.errors = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([str(sim.binary), "--serve", "1"], cwd=workdir, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+
+    def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
+            max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
+            axil_reads: list[int] | None = None) -> tuple[np.ndarray, dict]:
+        """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate)."""
+        with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
+            tmp = Path(tmp)
+            args = self.sim._batch_args(tmp, words_in, out_words, in_frame_words, out_frame_words, 0.0,
+                                        0.0, max_cycles, 0.0, axil_writes, axil_reads, None)
+            if any(any(c.isspace() for c in a) for a in args):
+                raise SimulationError(f"the run directory {self.workdir} has white space in its path, "
+                                      "which the --serve protocol's lines cannot carry")
+            if self.proc.poll() is not None:
+                self._fail()
+            self.proc.stdin.write(" ".join(args) + "\n")
+            self.proc.stdin.flush()
+            log = []
+            for line in self.proc.stdout:
+                if line.rstrip("\n") == self.DONE:
+                    break
+                log.append(line)
+            else:
+                self._fail()
+            out, stats = self.sim._results(tmp, out_words)
+        stats["log"] = "".join(log)
+        return out, stats
+
+    def _fail(self):
+        self.proc.wait()
+        self.errors.seek(0)
+        raise SimulationError(f"simulation of {self.sim.binary.parent.name} stopped "
+                              f"({self.proc.returncode}): {self.errors.read().strip()}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait()
+        self.errors.close()
 
 
 def build(

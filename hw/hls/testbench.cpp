@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "testbench: the HLS top has no board-facing AXI-Lite harness mode (--axil-*)\n");
         return 2;
     }
+    if (o.serve) {
+        std::fprintf(stderr, "testbench: --serve (batches on one persistent design) is the Verilator harness's\n");
+        return 2;
+    }
     std::vector<unsigned char> in(static_cast<size_t>(o.in_words) * IN_BYTES);
     if (!read_file(o.in_path, in)) {
         std::fprintf(stderr, "testbench: cannot read %ld words from %s\n", o.in_words, o.in_path.c_str());

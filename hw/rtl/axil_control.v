@@ -16,14 +16,27 @@
  *   0x10 CYCLES_HI   read-only  bits 63:32
  *   0x14 IN_WORDS    read-only  input words per frame
  *   0x18 OUT_WORDS   read-only  output words per frame
+ *   0x1C CAPTURE     read-write bit 0: the next batch is a capture batch, exemplar_capture high
+ *                    for all of its frames; clears itself when that batch's last output word
+ *                    leaves (with the parameter CAPTURE = 0: reads 0, writes ignored)
  * Writes to read-only registers are ignored; every access answers OKAY.
+ *
+ * exemplar_capture (the data path's control input) changes only while no batch runs: from the
+ * batch's first input word to its last output word it holds, so a CAPTURE write during a
+ * batch takes effect with the next one, and the data path never sees the flag change inside a
+ * batch (it samples the flag deep in the pipeline, as each frame's first word reaches the op).
+ * A per-batch flag rather than a per-frame one: the register file cannot tell when a frame's
+ * first word reaches that op while earlier frames are still in flight, but between batches
+ * the data path is drained. A batch starts with a FRAMES write, as the driver does.
  */
 module axil_control #
 (
     // input stream words per frame
     parameter [31:0] IN_WORDS = 1,
     // output stream words per frame
-    parameter [31:0] OUT_WORDS = 1
+    parameter [31:0] OUT_WORDS = 1,
+    // 1: the data path has an exemplar_capture control input, set by the CAPTURE register
+    parameter CAPTURE = 0
 )
 (
     input  wire        clk,
@@ -58,7 +71,12 @@ module axil_control #
      */
     input  wire        in_fire,
     input  wire        out_fire,
-    output wire        out_last
+    output wire        out_last,
+
+    /*
+     * Control inputs of the data path
+     */
+    output reg         exemplar_capture = 1'b0
 );
 
 localparam [31:0] ID = 32'h514E4E46;
@@ -77,6 +95,7 @@ reg [63:0] words_out = 64'd0;
 reg [63:0] cycles = 64'd0;
 reg started = 1'b0;
 reg done = 1'b0;
+reg capture_next = 1'b0;   // the CAPTURE register
 
 // a write takes address and data together, and waits while its response is pending
 wire write = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
@@ -106,6 +125,7 @@ always @(posedge clk) begin
             3'd4: s_axil_rdata <= cycles[63:32];
             3'd5: s_axil_rdata <= IN_WORDS;
             3'd6: s_axil_rdata <= OUT_WORDS;
+            3'd7: s_axil_rdata <= {31'd0, capture_next};
             default: s_axil_rdata <= 32'd0;
         endcase
     end else if (s_axil_rready) begin
@@ -129,6 +149,18 @@ always @(posedge clk) begin
         end
     end
 
+    // the flag follows CAPTURE between batches and holds during one; a capture batch's end
+    // clears CAPTURE (a write in the same cycle wins: it is meant for the next batch)
+    if (!running) begin
+        exemplar_capture <= capture_next;
+    end
+    if (out_fire && out_last && exemplar_capture) begin
+        capture_next <= 1'b0;
+    end
+    if (CAPTURE != 0 && write && s_axil_awaddr[4:2] == 3'd7) begin
+        capture_next <= s_axil_wdata[0];
+    end
+
     if (write && s_axil_awaddr[4:2] == 3'd2) begin
         frames <= s_axil_wdata == 32'd0 ? 32'd1 : s_axil_wdata;
         batch_words <= (s_axil_wdata == 32'd0 ? 64'd1 : {32'd0, s_axil_wdata}) * OUT_WORDS_64;
@@ -147,6 +179,8 @@ always @(posedge clk) begin
         started <= 1'b0;
         done <= 1'b0;
         cycles <= 64'd0;
+        capture_next <= 1'b0;
+        exemplar_capture <= 1'b0;
     end
 end
 

@@ -14,6 +14,10 @@
 // one flag byte per input frame from --capture: the flag is applied before the frame's first
 // word, and a change waits until every earlier frame's output has left (the host's protocol:
 // the flag is a control register, changed only while the accelerator is drained).
+// With --serve 1 the harness resets the design once and then runs one batch per line of stdin
+// (that batch's options, "--in ... --out ..."), printing "harness: batch done" after each: the
+// design keeps its state between batches, as the programmable logic of a board does (the
+// emulated board, flow/emulator/accelerator.py, runs its PL this way).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -135,12 +139,9 @@ static std::vector<unsigned long> numbers(const std::string& text) {
 }
 #endif
 
-int main(int argc, char** argv) {
-    const StreamOptions o = parse_stream_options(argc, argv, "harness");
-    if (!o.expect_path.empty()) {
-        std::fprintf(stderr, "harness: --expect is the HLS test bench's; the harness writes --out\n");
-        return 2;
-    }
+// One batch: the AXI-Lite writes, the stream (--in -> --out), an idle check, the AXI-Lite
+// reads, and --stats. Returns the exit status (0: done).
+static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o) {
     std::vector<uint8_t> in(static_cast<size_t>(o.in_words) * IN_BYTES);
     FILE* f = std::fopen(o.in_path.c_str(), "rb");
     if (!f || std::fread(in.data(), 1, in.size(), f) != in.size()) {
@@ -154,24 +155,8 @@ int main(int argc, char** argv) {
     const long out_frames = o.out_words / o.out_frame_words;
     const std::vector<uint8_t> capture = read_capture_flags(o.capture_path, in_frames, "harness");
     std::vector<long> first_in(in_frames, -1), last_out(out_frames, -1);
-
-    VerilatedContext context;
-    HARNESS_TOP top(&context);
-    std::mt19937 rng(o.seed);
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
 
-    top.clk = 0;
-    top.rst = 1;
-    top.s_axis_tvalid = 0;
-    top.m_axis_tready = 0;
-#ifdef HARNESS_CAPTURE
-    top.exemplar_capture = 0;
-#endif
-    for (int i = 0; i < 8; ++i) {
-        top.clk = !top.clk;
-        top.eval();
-    }
-    top.rst = 0;
 #ifdef HARNESS_AXI_LITE
     const std::vector<unsigned long> writes = numbers(o.axil_writes);
     for (size_t i = 0; i + 1 < writes.size(); i += 2) axil_write(top, writes[i], writes[i + 1]);
@@ -252,7 +237,6 @@ int main(int argc, char** argv) {
     std::vector<unsigned long> read_values;
     for (unsigned long offset : numbers(o.axil_reads)) read_values.push_back(axil_read(top, offset));
 #endif
-    top.final();
 
     f = std::fopen(o.out_path.c_str(), "wb");
     if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size()) {
@@ -275,4 +259,68 @@ int main(int argc, char** argv) {
     std::fprintf(f, "}\n");
     std::fclose(f);
     return 0;
+}
+
+// A batch's options from one line of whitespace-separated "--key value" pairs.
+static StreamOptions parse_line(const std::string& line) {
+    std::vector<std::string> tokens{"harness"};
+    std::string token;
+    for (size_t i = 0; i <= line.size(); ++i) {
+        if (i == line.size() || line[i] == ' ' || line[i] == '\t') {
+            if (!token.empty()) tokens.push_back(token);
+            token.clear();
+        } else {
+            token += line[i];
+        }
+    }
+    std::vector<char*> argv;
+    for (std::string& t : tokens) argv.push_back(&t[0]);
+    return parse_stream_options(static_cast<int>(argv.size()), argv.data(), "harness");
+}
+
+int main(int argc, char** argv) {
+    const StreamOptions o = parse_stream_options(argc, argv, "harness");
+    if (!o.expect_path.empty()) {
+        std::fprintf(stderr, "harness: --expect is the HLS test bench's; the harness writes --out\n");
+        return 2;
+    }
+    VerilatedContext context;
+    HARNESS_TOP top(&context);
+    std::mt19937 rng(o.seed);
+
+    top.clk = 0;
+    top.rst = 1;
+    top.s_axis_tvalid = 0;
+    top.m_axis_tready = 0;
+#ifdef HARNESS_CAPTURE
+    top.exemplar_capture = 0;
+#endif
+    for (int i = 0; i < 8; ++i) {
+        top.clk = !top.clk;
+        top.eval();
+    }
+    top.rst = 0;
+
+    int status = 0;
+    if (!o.serve) {
+        status = run_batch(top, rng, o);
+    } else {
+        // one batch per line of stdin, on the same design (its memories and registers persist,
+        // as on a board), until stdin closes; "harness: batch done" on stdout after each
+        std::string line;
+        char chunk[4096];
+        while (status == 0 && std::fgets(chunk, sizeof chunk, stdin)) {
+            line += chunk;
+            if (line.back() != '\n') continue;
+            line.pop_back();
+            status = run_batch(top, rng, parse_line(line));
+            line.clear();
+            if (status == 0) {
+                std::printf("harness: batch done\n");
+                std::fflush(stdout);
+            }
+        }
+    }
+    top.final();
+    return status;
 }

@@ -2,7 +2,7 @@
 // C-simulation test bench (hw/hls/testbench.cpp), and the reader of its --capture file, so
 // flow/sim runs both the same way. Each
 // program refuses the options it has no use for that would change a result (the harness
-// --expect, the test bench --axil-*); the timing options mean nothing to a C-simulation.
+// --expect, the test bench --axil-* and --serve); the timing options mean nothing to a C-simulation.
 #ifndef QNNFLOW_STREAM_OPTIONS_HPP
 #define QNNFLOW_STREAM_OPTIONS_HPP
 
@@ -17,6 +17,7 @@ struct StreamOptions {
     double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
     long max_cycles = 100000000;
+    bool serve = false;   // the harness: batches from stdin, one design (see axis_harness.cpp)
 };
 
 // `program` names the caller in the message about an unknown option
@@ -41,6 +42,7 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--max-cycles") o.max_cycles = std::atol(v);
         else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
         else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
+        else if (key == "--serve") o.serve = std::atol(v) != 0;
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;

@@ -40,6 +40,9 @@ class TrackerConfig:
     # the search region stays within these factors of its first-frame size (as SiamFC)
     min_scale: float = 0.2
     max_scale: float = 5.0
+    # side of the search crops, at the exemplar's pixel scale: SiamFC's 255, or a reduced
+    # network's smaller crops (its score maps are then smaller: their size is read, not assumed)
+    search_size: int = SEARCH_SIZE
 
     @classmethod
     def for_scales(cls, scales: int) -> "TrackerConfig":
@@ -71,7 +74,7 @@ class SiamFCTracker:
         self.size = np.array([w, h])
         self.fill = frame.reshape(-1, 3).mean(axis=0)
         self.z_side = exemplar_side(w, h, c.context)
-        self.x_side = self.z_side * SEARCH_SIZE / EXEMPLAR_SIZE
+        self.x_side = self.z_side * c.search_size / EXEMPLAR_SIZE
         self.x_side_limits = (c.min_scale * self.x_side, c.max_scale * self.x_side)
         exemplar = crop(frame, self.center, self.z_side, EXEMPLAR_SIZE, self.fill)
         if hasattr(self.backbone, "set_exemplar"):
@@ -93,7 +96,7 @@ class SiamFCTracker:
     def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The search regions' sides and their crops, scales x 3 x 255 x 255 uint8 pixels."""
         sides = self.x_side * self.scale_factors
-        crops = np.stack([crop(frame, self.center, s, SEARCH_SIZE, self.fill) for s in sides])
+        crops = np.stack([crop(frame, self.center, s, self.config.search_size, self.fill) for s in sides])
         return sides, crops.transpose(0, 3, 1, 2)
 
     def upsample(self, responses: torch.Tensor) -> np.ndarray:
@@ -117,7 +120,7 @@ class SiamFCTracker:
         response = (1 - c.window_influence) * response + c.window_influence * self._window(size)
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
         displacement = (np.array([col, row]) - (size - 1) / 2) * TOTAL_STRIDE / c.response_up
-        self.center = self.center + displacement * sides[best] / SEARCH_SIZE
+        self.center = self.center + displacement * sides[best] / c.search_size
         self.center = np.clip(self.center, 0, [frame_shape[1], frame_shape[0]])
         scale = (1 - c.scale_lr) + c.scale_lr * self.scale_factors[best]
         scale = np.clip(self.x_side * scale, *self.x_side_limits) / self.x_side

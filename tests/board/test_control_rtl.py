@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 
 from deploy.packing import tensor_to_words, unpack_words
@@ -14,8 +15,10 @@ from flow.sim.rtl_sources import rtl_sources
 from flow.sim.verilator import build, lint
 
 
-def test_axil_control_is_lint_clean():
-    assert lint("axil_control", rtl_sources("axil_control"), {"IN_WORDS": 7, "OUT_WORDS": 3}) == ""
+@pytest.mark.parametrize("capture", [0, 1])
+def test_axil_control_is_lint_clean(capture):
+    params = {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": capture}
+    assert lint("axil_control", rtl_sources("axil_control"), params) == ""
 
 
 def test_board_top_counts_the_cycles_of_the_last_batch(small_build):

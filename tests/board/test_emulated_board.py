@@ -47,9 +47,11 @@ def test_l6_equals_l2_and_the_counter_is_the_rtls(small_build):
                                                "equal": True}
     runs = report["board_run"]["throughput"]
     assert [r["batch"] for r in runs] == [1, 2, 4]
-    # a batch of one frame takes its latency; more frames approach the rtlsim cycles per frame
+    # a batch of one frame takes its latency (the PL is not reset between transfers, so this is the
+    # latency of a design that already ran batches: up to a frame interval above rtlsim's, which
+    # starts from reset); more frames approach the rtlsim cycles per frame
     rtlsim = json.loads((small_build / "sim" / "rtlsim.json").read_text())["throughput_run"]
-    assert runs[0]["cycles"] <= rtlsim["latency_cycles"] + 1
+    assert runs[0]["cycles"] <= rtlsim["latency_cycles"] + rtlsim["cycles_per_frame"]
     assert runs[-1]["cycles_per_frame"] <= rtlsim["cycles_per_frame"]
     assert report["vivado"]["checks"]["tcl"]["passed"] and not report["vivado"]["run"]
 

@@ -1,49 +1,26 @@
 """A reduced SiamFC (width 0.25, 143x143 search crops, 5x5 score maps) through the whole flow:
 backbone L0..L4, then the tracker accelerator (backbone + run-time-exemplar correlation) on
-exemplar/search pairs L0..L5 (L5: its HLS C-simulation); the rtlsim tracker backend scores like
-the reference backend."""
+exemplar/search pairs L0..L5 (L5: its HLS C-simulation) and L6 (the emulated board); the rtlsim
+tracker backend scores like the reference backend."""
 
-import dataclasses
 import json
-from functools import partial
 
 import numpy as np
 import pytest
-import torch
 from qonnx.core.datatype import DataType
 
-from flow.build import run_build
 from flow.siamfc_backend import ReferenceScores, RtlsimScores
 from flow.siamfc_pairs import pair_frames
-from flow.siamfc_target import search_crops
 from flow.siamfc_tracker import append_correlation
-from flow.steps import BuildConfig
 from flow.streamline.errors import UnsupportedGraph
-from flow.targets import TARGETS, calibrate_batchnorm
-from models.siamfc import SiamFCBackbone
 from models.tracking.tracker import SiamFCTracker
 from tests.helpers import single_op_model
-
-SEARCH = 143  # 143 -> 21x21 features, 5x5 scores against a 17x17 exemplar
-
-
-def tiny_backbone():
-    torch.manual_seed(0)
-    model = SiamFCBackbone("binary", width=0.25)
-    calibrate_batchnorm(model, torch.from_numpy(search_crops(16, 1, SEARCH)))
-    return model.eval()
+from tests.siamfc_tiny import SEARCH
 
 
 @pytest.fixture(scope="module")
-def tiny_build(tmp_path_factory):
-    target = dataclasses.replace(
-        TARGETS["siamfc_binary"], name="siamfc_tiny", make_model=tiny_backbone,
-        make_inputs=partial(search_crops, search_size=SEARCH), target_fps=2000,
-        load_checkpoint=None, correlation_pairs=2)
-    out = tmp_path_factory.mktemp("siamfc_tiny")
-    cfg = BuildConfig(name="siamfc_tiny", out=out, target=target, target_fps=2000, inputs=2,
-                      per_op_sim=False)
-    return out, run_build(cfg, quiet=True)
+def tiny_build(siamfc_tiny_build):
+    return siamfc_tiny_build
 
 
 @pytest.mark.slow
@@ -51,7 +28,7 @@ def test_tiny_siamfc_backbone_and_tracker_are_bit_exact(tiny_build):
     out, report = tiny_build
     assert all(v["equal"] for v in report["verification"].values()), report["verification"]
     tracker = json.loads((out / "tracker" / "tracker.json").read_text())
-    assert set(tracker["levels"]) == {"L0_L2", "L1_L2", "L2_L3", "L2_L4", "L2_L5"}
+    assert set(tracker["levels"]) == {"L0_L2", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"}
     for name, level in tracker["levels"].items():
         assert level["equal"], (name, level)
     assert tracker["levels"]["L2_L4"]["inputs"] == 4     # 2 pairs: capture + search frames

@@ -1,0 +1,58 @@
+"""A SiamFC tracker backend on the board: the tracker accelerator of a build (its tracker/deploy
+overlay) scores the tracker's crops (numpy and pynq only, like the rest of deploy/).
+
+models.tracking.tracker.SiamFCTracker asks a backend that correlates by itself for
+set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x H x H pixels)
+-> S x 1 x R x R score maps. Pixels (uint8, or integer-valued floats 0..255) become the
+accelerator's INT8 input codes by design.json's `tracker.pixel_offset` (SiamFC's input is
+(pixel - 128) / 128, whose INT8 codes are pixel - 128; the build checks this against
+reference.onnx); the exemplar goes in as a capture frame: a canvas of the search crop's size
+holding it at the top-left, code 0 elsewhere, whose first window's features are the exemplar's
+(the backbone is unpadded). The maps are integers, so this backend and the build's reference
+backend (flow/siamfc_backend.py ReferenceScores) give the tracker identical boxes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deploy.driver import DeployError, QNNOverlay
+
+
+class BoardScores:
+    def __init__(self, overlay: QNNOverlay):
+        facts = overlay.design.get("tracker")
+        if facts is None or "exemplar_capture" not in overlay.controls:
+            raise DeployError(f"design '{overlay.design['name']}' is not a tracker accelerator "
+                              "(load <build>/tracker/deploy of a siamfc build)")
+        self.accel = overlay
+        self.offset = facts["pixel_offset"]
+        self.exemplar_size = facts["exemplar_size"]
+        self.side = overlay.input["shape"][-1]
+        self.search_frames = 0
+        self.cycles = []   # the on-chip counter of each responses() batch
+
+    def codes(self, pixels) -> np.ndarray:
+        """N x 3 x H x W pixels -> the accelerator's integer input codes."""
+        x = np.asarray(pixels)
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise DeployError(f"pixels of shape {x.shape}: give N x 3 x H x W")
+        if x.dtype.kind not in "uif" or (x.size and (not np.array_equal(x, np.round(x))
+                                                     or x.min() < 0 or x.max() > 255)):
+            raise DeployError("pixels must be integers in 0..255 (uint8 crops)")
+        return x.astype(np.int64) - self.offset
+
+    def set_exemplar(self, pixels) -> None:
+        z = self.codes(pixels)
+        e = self.exemplar_size
+        if z.shape != (1, 3, e, e):
+            raise DeployError(f"the exemplar is one 3 x {e} x {e} crop, got {z.shape}")
+        canvas = np.zeros((1, 3, self.side, self.side), np.int64)
+        canvas[:, :, :e, :e] = z
+        self.accel.set_exemplar(canvas)
+
+    def responses(self, pixels) -> np.ndarray:
+        maps = self.accel.scores(self.codes(pixels))
+        self.search_frames += len(maps)
+        self.cycles.append(self.accel.last_batch_cycles)
+        return maps.astype(np.float64)

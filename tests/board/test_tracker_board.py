@@ -1,0 +1,150 @@
+"""The tracker accelerator on the board: the CAPTURE register in the RTL, the driver's exemplar
+API against the emulated PYNQ-Z2 (and what it refuses), and the reduced SiamFC's L6."""
+
+import json
+
+import numpy as np
+import pytest
+
+from deploy.packing import tensor_to_words, unpack_words
+from flow.board import load_board
+from flow.codegen_board import BOARD_TOP, REGISTERS, register_map
+from flow.emulator.server import BoardServer
+from flow.sim.verilator import build, lint
+from tests.board.test_emulated_board import run_driver
+
+CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]
+
+TRACKER_DRIVER = """
+import json
+import numpy as np
+import pytest
+from deploy.driver import QNNOverlay, DeployError
+from deploy.tracker import BoardScores
+accel = QNNOverlay(".", max_batch=4)
+ref = np.load("reference.npz")
+x, y = ref["core_in"], ref["core_out"]
+def error(call):
+    try:
+        call()
+    except DeployError as err:
+        return str(err)
+out = {"hwh_registers": {k: v["address_offset"] for k, v in accel.ip_dict["accelerator"]["registers"].items()},
+       "capture_at_load": accel.read_register("CAPTURE"),
+       "before_exemplar": error(lambda: accel.scores(x[1])),
+       "two_exemplars": error(lambda: accel.set_exemplar(x[:2])),
+       "flags": error(lambda: accel.execute(x[:2], capture=[1])),
+       "pixels": error(lambda: BoardScores(accel).set_exemplar(np.zeros((1, 3, 100, 100), np.uint8)))}
+out["own"] = accel.set_exemplar(x[0]).tolist() == y[:1].tolist()
+out["capture_after"] = accel.read_register("CAPTURE")
+# the exemplar stays in the fabric across batches until the next capture
+out["search"] = [accel.scores(x[1]).tolist() == y[1:2].tolist() for _ in range(2)]
+accel.set_exemplar(x[2])
+out["second_pair"] = accel.scores(x[3]).tolist() == y[3:4].tolist()
+out["old_pair_now"] = accel.scores(x[1]).tolist() == y[1:2].tolist()
+out["l6"] = accel.validate()
+print(json.dumps(out))
+"""
+
+BACKBONE_DRIVER = """
+import json
+import numpy as np
+import pytest
+from deploy.driver import QNNOverlay, DeployError
+from deploy.tracker import BoardScores
+accel = QNNOverlay(".", max_batch=4)
+x = np.load("reference.npz")["core_in"]
+errors = {}
+for name, call in {"set_exemplar": lambda: accel.set_exemplar(x[:1]),
+                   "capture_batch": lambda: accel.run(x[:1], capture=True),
+                   "register": lambda: accel.read_register("CAPTURE"),
+                   "backend": lambda: BoardScores(accel)}.items():
+    try:
+        call()
+    except DeployError as err:
+        errors[name] = str(err)
+print(json.dumps(errors))
+"""
+
+
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
+def test_tracker_l6_equals_l2_on_every_pair(siamfc_tiny_build):
+    out, _ = siamfc_tiny_build
+    tracker = json.loads((out / "tracker" / "tracker.json").read_text())
+    assert tracker["levels"]["L2_L6"] == {"inputs": 4, "mismatches": 0, "max_difference": 0.0,
+                                          "equal": True}
+    board = json.loads((out / "tracker" / "board.json").read_text())
+    assert [r["batch"] for r in board["throughput"]] == [1, 2, 4]
+    checks = json.loads((out / "tracker" / "vivado" / "checks.json").read_text())
+    assert checks["verilator_lint"] == "clean" and checks["tcl"]["passed"]
+    assert "add_register CAPTURE" in (out / "tracker" / "vivado" / "package_ip.tcl").read_text()
+
+
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
+def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, small_build):
+    out, _ = siamfc_tiny_build
+    src = out / "tracker" / "vivado" / "src"
+    design = json.loads((out / "tracker" / "deploy" / "design.json").read_text())
+    assert design["registers"]["CAPTURE"] == CAPTURE and design["controls"] == ["exemplar_capture"]
+    sources = sorted(src.glob("*.v"))
+    assert lint(BOARD_TOP, sources) == ""
+    ins, outs = design["input"], design["output"]
+    sim = build(BOARD_TOP, sources, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"], axi_lite=True)
+    ref = np.load(out / "tracker" / "deploy" / "reference.npz")
+    frame = tensor_to_words(ref["core_in"][:1].transpose(0, 2, 3, 1), ins["elems"], ins["dtype"])
+    words = np.zeros((ins["words"], ins["dma_bytes"]), np.uint8)
+    words[:, : ins["word_bytes"]] = frame.reshape(ins["words"], -1)
+    empty = np.zeros((0, ins["dma_bytes"]), np.uint8)
+    session = sim.serve(src)
+    try:
+        armed = session.run(empty, 0, ins["words"], outs["words"], axil_writes={CAPTURE: 1},
+                            axil_reads=[CAPTURE])[1]["axil_reads"]
+        # the armed batch: the canvas' own score map, and CAPTURE cleared at its end
+        y, stats = session.run(words, outs["words"], ins["words"], outs["words"],
+                               axil_writes={REGISTERS["FRAMES"]: 1}, axil_reads=[CAPTURE])
+        unarmed = session.run(words, outs["words"], ins["words"], outs["words"],
+                              axil_writes={CAPTURE: 0, REGISTERS["FRAMES"]: 1}, axil_reads=[CAPTURE])
+    finally:
+        session.close()
+    assert armed == [1] and stats["axil_reads"] == [0] and unarmed[1]["axil_reads"] == [0]
+    scores = unpack_words(y[:, : outs["word_bytes"]], outs["elems"], outs["dtype"])
+    assert np.array_equal(scores.reshape(-1), ref["core_out"][0].reshape(-1))
+    # the same frame again, not a capture frame: scored against the exemplar it captured
+    assert np.array_equal(unarmed[0], y)
+
+    # a design without the control has no CAPTURE register: reads 0, writes change nothing
+    small = json.loads((small_build / "deploy" / "design.json").read_text())
+    assert "CAPTURE" not in small["registers"] and small["controls"] == []
+    small_src = small_build / "vivado" / "src"
+    sim = build(BOARD_TOP, sorted(small_src.glob("*.v")), 8 * small["input"]["dma_bytes"],
+                8 * small["output"]["dma_bytes"], axi_lite=True)
+    _, stats = sim.run(np.zeros((0, small["input"]["dma_bytes"]), np.uint8), 0, small["input"]["words"],
+                       small["output"]["words"], small_src, axil_writes={CAPTURE: 1}, axil_reads=[CAPTURE])
+    assert stats["axil_reads"] == [0]
+
+
+@pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
+def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, small_build):
+    out, _ = siamfc_tiny_build
+    with BoardServer(load_board(), [out / "tracker", small_build]) as server:
+        tracker = run_driver(out / "tracker" / "deploy", TRACKER_DRIVER, server.host)
+        backbone = run_driver(small_build / "deploy", BACKBONE_DRIVER, server.host)
+    assert tracker.returncode == 0, tracker.stderr[-2000:]
+    result = json.loads(tracker.stdout.strip().splitlines()[-1])
+    design = json.loads((out / "tracker" / "deploy" / "design.json").read_text())
+    assert {k: int(v) for k, v in result["hwh_registers"].items()} == design["registers"]
+    assert result["capture_at_load"] == 0 and result["capture_after"] == 0
+    assert "call set_exemplar() first" in result["before_exemplar"]
+    assert "set_exemplar takes one capture frame, got 2" in result["two_exemplars"]
+    assert "give one per frame (2)" in result["flags"]
+    assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
+    assert result["own"] and result["search"] == [True, True] and result["second_pair"]
+    assert not result["old_pair_now"]   # pair 1's search frame against pair 2's exemplar
+    assert result["l6"]["equal"] and result["l6"]["inputs"] == 4
+
+    assert backbone.returncode == 0, backbone.stderr[-2000:]
+    errors = json.loads(backbone.stdout.strip().splitlines()[-1])
+    for name in ("set_exemplar", "capture_batch"):
+        assert "has no exemplar_capture control" in errors[name]
+    assert "has no register CAPTURE" in errors["register"]
+    assert "is not a tracker accelerator" in errors["backend"]
