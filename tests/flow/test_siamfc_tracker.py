@@ -13,6 +13,7 @@ from flow.siamfc_backend import ReferenceScores, RtlsimScores
 from flow.siamfc_pairs import pair_frames
 from flow.siamfc_tracker import append_correlation
 from flow.streamline.errors import UnsupportedGraph
+from flow.tracker_host import host_overlap
 from models.tracking.tracker import SiamFCTracker
 from tests.helpers import single_op_model
 from tests.siamfc_tiny import SEARCH
@@ -36,6 +37,9 @@ def test_tiny_siamfc_backbone_and_tracker_are_bit_exact(tiny_build):
     assert "--capture" in (out / "tracker" / "hls" / "export_ip.tcl").read_text()
     assert tracker["levels"]["L0_L2"]["inputs"] == 2     # L0 embeds the 127x127 exemplar itself
     assert tracker["measured_cycles_per_search_frame"] <= 1.1 * tracker["analytic_cycles_per_search_frame"]
+    host = tracker["host"]["ms_per_frame"]  # the tracking loop's host phases, timed on this CPU
+    assert host["host"] == pytest.approx(host["crop"] + host["upsample"] + host["locate"])
+    assert min(host.values()) > 0
 
 
 @pytest.mark.slow
@@ -68,6 +72,16 @@ def test_tracker_uses_a_backend_that_correlates_by_itself():
     tracker.init(frame, [100, 100, 40, 40])
     box = tracker.update(frame)
     assert box[0] > 100 and box[1] == pytest.approx(100, abs=0.5)
+
+
+def test_host_overlap_bounds_the_frame_rate():
+    ms = {"crop": 6.0, "upsample": 3.0, "locate": 1.0, "host": 10.0}
+    fps = host_overlap(ms, fabric_frame_ms=15.0, scales=3)
+    assert fps["tracker_fps_host_in_series"] == pytest.approx(1000 / 25)
+    # one crop (2) + fabric (15) + one upsampling (1) + peak search (1) > the host's 10
+    assert fps["tracker_fps_host_overlapped_bound"] == pytest.approx(1000 / 19)
+    slow_host = {"crop": 60.0, "upsample": 30.0, "locate": 10.0, "host": 100.0}
+    assert host_overlap(slow_host, 15.0, 3)["tracker_fps_host_overlapped_bound"] == pytest.approx(10)
 
 
 def test_append_correlation_needs_a_signed_feature_map():
