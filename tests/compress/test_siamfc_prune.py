@@ -14,9 +14,11 @@ from flow.fold import apply_folding, auto_folding
 from flow.frontend import export_brevitas
 from flow.lower import lower_to_hardware
 from flow.reference import CORE_IN, CORE_OUT, make_reference, run_reference, session
+from flow.siamfc_fit import main as fit_main
 from flow.siamfc_fit import tracker_fit
 from flow.siamfc_target import search_crops
 from flow.streamline import integerize
+from flow.targets import TARGETS
 from models.compress.__main__ import main as compress_main
 from models.compress.criteria import evaluate
 from models.compress.siamfc_prune import prune_backbone
@@ -66,6 +68,10 @@ def test_pruned_checkpoints_reload_with_identical_outputs(pruned):
         assert torch.equal(reloaded(z, x), again(z, x))
     tuned = load_siamfc(pruned / "pruned" / "best.pt")
     assert list(tuned.backbone.channels) == result["channels"]
+    # what `python -m flow.build siamfc_int4 --checkpoint .../best.pt` builds
+    built = TARGETS["siamfc_int4"].load_checkpoint(pruned / "pruned" / "best.pt")
+    with torch.no_grad():
+        assert torch.equal(built(x), tuned.backbone(x))
     state = torch.load(pruned / "pruned" / "best.pt", weights_only=False)
     assert state["config"]["init"] == str(pruned / "pruned" / "pruned.pt")
     assert len(result["val_centre_error"]["fine_tuned"]) == 1
@@ -97,3 +103,13 @@ def test_pruned_network_compiles_bit_exactly_and_folds(pruned, tmp_path):
     fit = tracker_fit(lower_to_hardware(integer), target_fps=FPS)
     assert fit["backbone_fits_at_goal"] and fit["refolded_for_fps"] is None
     assert fit["search_images_per_second"] >= FPS
+
+
+def test_fit_cli_estimates_the_checkpoint_and_candidate_channel_counts(pruned, capsys):
+    fit_main(["--checkpoint", str(pruned / "pruned" / "best.pt"), "--channels", "conv1=2 conv3=6",
+              "--target-fps", "20"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| as given", "[4, 4, 8, 8, 8, 8, 8]"], ["| conv1=2 conv3=6", "[2, 4, 6, 8, 8, 8, 8]"]]
+    with pytest.raises(SystemExit, match="expected layer=count, got 'conv1'"):
+        fit_main(["--checkpoint", str(pruned / "pruned" / "best.pt"), "--channels", "conv1"])
