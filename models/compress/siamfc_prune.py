@@ -46,7 +46,7 @@ def add_arguments(p):
                    help="training pairs per epoch (default: the checkpoint's)")
 
 
-def layer_names(net: SiamFCNet, short: list[str]) -> list[str]:
+def layer_names(short: list[str]) -> list[str]:
     """conv2 -> layers.conv2, the name Bonsai's trace gives it in the backbone."""
     return [name if name.startswith("layers.") else f"layers.{name}" for name in short]
 
@@ -56,7 +56,7 @@ def prune_backbone(net: SiamFCNet, layers: list[str], fraction: float, criterion
     """A copy of `net` whose backbone lost `fraction` of the named layers' filters, chosen by
     `criterion` with one Bonsai threshold; and {layer: kept filter indices}."""
     example = torch.zeros(1, 3, EXEMPLAR_SIZE, EXEMPLAR_SIZE)
-    bonsai = Bonsai(net.backbone, example, criterion, layer_names(net, layers), mode)
+    bonsai = Bonsai(net.backbone, example, criterion, layer_names(layers), mode)
     result = bonsai.prune(bonsai.threshold_for_fraction(fraction))
     pruned = copy.deepcopy(net)
     pruned.backbone = result.model
@@ -75,7 +75,7 @@ def run(args):
     net = load_siamfc(args.checkpoint)
     config = dict(source, epochs=args.epochs, lr=args.lr, seed=args.seed, threads=args.threads,
                   device=None, init=str(out / "pruned.pt"), pairs=args.pairs or source["pairs"])
-    device = torch.device("cpu")
+    device = torch.device("cpu")  # the pruned candidates are judged on the CPU, where they are
     _, val_sequences = recipe.training_sequences(config)
     val_set = recipe.validation_set(config, val_sequences)
 

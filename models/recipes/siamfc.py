@@ -157,11 +157,11 @@ def init_network(path, preset):
 
 
 def config_from_args(args) -> dict:
-    preset, channels = args.preset or "binary", None
+    preset, width, channels = args.preset or "binary", args.width, None
     if args.init is not None:
         if args.width is not None:
             raise SystemExit("--width comes from the --init checkpoint; leave it out")
-        preset, args.width, channels = init_network(args.init, args.preset)
+        preset, width, channels = init_network(args.init, args.preset)
     config = {
         "recipe": "siamfc",
         "preset": preset,
@@ -175,7 +175,7 @@ def config_from_args(args) -> dict:
         "device": args.device,
     }
     for key in DEFAULTS:
-        explicit = getattr(args, key, None)
+        explicit = width if key == "width" else getattr(args, key, None)
         config[key] = (
             explicit
             if explicit is not None
