@@ -127,26 +127,42 @@ def macs_per_image(width: float = 1.0, input_size: int = SEARCH_SIZE) -> int:
     return sum(row["macs"] for row in layer_table(width, input_size))
 
 
+def conv_channels(width: float = 1.0, channels=None) -> tuple[int, ...]:
+    """Output channels of conv1..conv7: `channels` when given (a pruned network, see
+    models/compress/siamfc_prune.py), else the architecture's at `width`."""
+    if channels is None:
+        return tuple(scaled_channels(c.channels, width) for c in ARCHITECTURE if isinstance(c, Conv))
+    channels = tuple(int(c) for c in channels)
+    n_convs = sum(isinstance(layer, Conv) for layer in ARCHITECTURE)
+    if len(channels) != n_convs or min(channels) < 1:
+        raise ValueError(f"channels must give {n_convs} positive output channel counts "
+                         f"(conv1..conv{n_convs}), got {list(channels)}")
+    return channels
+
+
 class SiamFCBackbone(nn.Module):
     """The embedding network phi: image (N, 3, H, W), normalised by models.quant.images_to_input,
-    -> features (N, C, (H - 63) / 4 + 1, (W - 63) / 4 + 1)."""
+    -> features (N, C, (H - 63) / 4 + 1, (W - 63) / 4 + 1).
 
-    def __init__(self, preset="fp32", width: float = 1.0):
+    `channels` (one count per convolution) overrides `width`: the shape of a pruned backbone."""
+
+    def __init__(self, preset="fp32", width: float = 1.0, channels=None):
         super().__init__()
         self.preset = get_preset(preset)
         self.width = width
+        self.channels = conv_channels(width, channels)
         p = self.preset
         layers = OrderedDict()
         if p.input_bits is not None:
             layers["input_quant"] = input_quant(p.input_bits)
-        n_convs = sum(isinstance(layer, Conv) for layer in ARCHITECTURE)
+        n_convs = len(self.channels)
         channels, index = 3, 0
         for layer in ARCHITECTURE:
             if isinstance(layer, Pool):
                 layers[f"pool{index}"] = nn.MaxPool2d(layer.kernel, layer.stride)
                 continue
             index += 1
-            out = scaled_channels(layer.channels, width)
+            out = self.channels[index - 1]
             last = index == n_convs
             weight_bits = {1: p.first_weight_bits, n_convs: p.last_weight_bits}.get(
                 index, p.hidden_weight_bits
@@ -190,9 +206,9 @@ class SiamFCNet(nn.Module):
     The adjustment's scale is learned as its logarithm (initial scale 1e-3, as SiamFC), so it
     stays positive: the tracker may use the raw correlation, whose peak is the same."""
 
-    def __init__(self, preset="fp32", width: float = 1.0):
+    def __init__(self, preset="fp32", width: float = 1.0, channels=None):
         super().__init__()
-        self.backbone = SiamFCBackbone(preset, width)
+        self.backbone = SiamFCBackbone(preset, width, channels)
         self.log_score_scale = nn.Parameter(torch.tensor(math.log(1e-3)))
         self.score_bias = nn.Parameter(torch.tensor(0.0))
 
@@ -238,11 +254,12 @@ def export_backbone(backbone: SiamFCBackbone, path, input_size: int = SEARCH_SIZ
 
 
 def load_siamfc(path) -> SiamFCNet:
-    """The SiamFCNet of a checkpoint written by the siamfc recipe, in eval mode."""
+    """The SiamFCNet of a checkpoint written by the siamfc recipe (pruned ones included: their
+    config lists the channels of each convolution), in eval mode."""
     state = load_checkpoint(path)
     config = state.get("config") or {}
     if config.get("recipe") != "siamfc":
         raise ValueError(f"{path} is not a siamfc checkpoint (recipe {config.get('recipe')!r})")
-    net = SiamFCNet(config["preset"], config["width"])
+    net = SiamFCNet(config["preset"], config["width"], config.get("channels"))
     net.load_state_dict(state["model"])
     return net.eval()

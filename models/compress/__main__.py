@@ -4,6 +4,8 @@
                     layer set, prune at the chosen threshold, retrain (Tables 2, 4, 6)
     remove-neurons  Distill-Net neuron removal for subsets of the classes (seed 003, Table 3)
     distill         knowledge distillation, labels-only vs softmax outputs (seed 004, Table 3)
+    prune-siamfc    criterion pruning of a SiamFC checkpoint's named layers, then fine-tuning
+                    with the siamfc recipe (the layers and fraction the hardware needs)
 
 Each writes result.json, tables.md and plots into --out, and the compressed models (.pt, plus
 .onnx QONNX for quantised presets, which `python -m flow.build --model file.onnx` builds).
@@ -18,12 +20,13 @@ import sys
 
 import torch
 
-from models.compress import kd_run, neurons_run, prune_run
+from models.compress import kd_run, neurons_run, prune_run, siamfc_prune
 
 COMMANDS = {
     "prune": (prune_run, "Bonsai criterion pruning (seed 001)"),
     "remove-neurons": (neurons_run, "Distill-Net neuron removal (seed 003)"),
     "distill": (kd_run, "knowledge distillation (seed 004)"),
+    "prune-siamfc": (siamfc_prune, "criterion pruning + fine-tuning of a SiamFC checkpoint"),
 }
 
 

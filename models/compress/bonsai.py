@@ -10,6 +10,7 @@ columns of removed channels. Removal is structural (models.compress.surgery).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -23,11 +24,20 @@ LAYER_SETS = ("conv", "dense", "both")
 MODES = ("static", "progressive")
 
 
-def prunable_indices(steps: list[Step], layers: str) -> list[int]:
-    """Indices into `steps` of the prunable layers of set `layers`; never the last producer."""
+def prunable_indices(steps: list[Step], layers: str | Sequence[str]) -> list[int]:
+    """Indices into `steps` of the prunable layers: those of set `layers`, or the layers named in
+    `layers` (a hardware bottleneck chooses them: models/compress/siamfc_prune.py); never the last
+    producer."""
+    producer_idx = [i for i, s in enumerate(steps) if s.kind == PRODUCER][:-1]
+    if not isinstance(layers, str):
+        by_name = {steps[i].name: i for i in producer_idx}
+        unknown = [n for n in layers if n not in by_name]
+        if unknown or not layers:
+            raise ValueError(f"cannot prune {unknown or 'no layers'}: the prunable layers are "
+                             f"{', '.join(by_name)} (the output layer never)")
+        return sorted(by_name[n] for n in set(layers))
     if layers not in LAYER_SETS:
         raise ValueError(f"unknown layer set {layers!r}; supported: {', '.join(LAYER_SETS)}")
-    producer_idx = [i for i, s in enumerate(steps) if s.kind == PRODUCER][:-1]
     wanted = {"conv": lambda s: s.is_conv, "dense": lambda s: not s.is_conv,
               "both": lambda s: True}[layers]
     return [i for i in producer_idx if wanted(steps[i])]
@@ -60,7 +70,7 @@ class Bonsai:
     """Algorithm 1 for one model, criterion, layer set and mode; `prune(t)` for any threshold t."""
 
     def __init__(self, model: nn.Module, example_input: torch.Tensor, criterion: str,
-                 layers: str = "both", mode: str = "static"):
+                 layers: str | Sequence[str] = "both", mode: str = "static"):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; supported: {', '.join(MODES)}")
         self.model, self.example_input = model, example_input

@@ -12,6 +12,10 @@ improved, <out>/best.pt (model only): the model the results in models/README_sia
 Pairs are drawn from (seed, epoch, index) and the RNG state is checkpointed, so a run is
 reproducible and a resumed run continues as an uninterrupted one.
 
+--init CHECKPOINT fine-tunes a trained (or pruned) siamfc checkpoint instead of starting from
+random weights: its preset, width and per-layer channel counts define the network
+(models/compress/siamfc_prune.py prunes a checkpoint and fine-tunes it this way).
+
 Default size (two CPU cores): width 1.0 (the hardware width), 191x191 search crops in training
 (17x17 score maps; the tracker uses 255x255), 6 epochs of 800 pairs, one CPU thread. --full is the
 GPU-size schedule of seed 000: 30 epochs of 10,000 pairs at 255x255.
@@ -61,7 +65,14 @@ TRAIN_DATA_SEED = 1  # synthetic training sequences: seed 1 (val: 2); the benchm
 
 
 def add_arguments(parser):
-    parser.add_argument("--preset", choices=list(PRESETS), default="binary")
+    parser.add_argument(
+        "--preset", choices=list(PRESETS), default=None, help="default binary, or --init's"
+    )
+    parser.add_argument(
+        "--init",
+        default=None,
+        help="siamfc checkpoint to fine-tune (its preset, width and channel counts are used)",
+    )
     parser.add_argument(
         "--width", type=float, default=None, help=f"width multiplier (default {DEFAULTS['width']})"
     )
@@ -135,10 +146,27 @@ def add_arguments(parser):
     )
 
 
+def init_network(path, preset):
+    """(preset, width, channels) of the checkpoint --init fine-tunes; --preset must agree."""
+    init = load_checkpoint(path)["config"]
+    if init.get("recipe") != "siamfc":
+        raise SystemExit(f"--init {path} is not a siamfc checkpoint (recipe {init.get('recipe')!r})")
+    if preset is not None and preset != init["preset"]:
+        raise SystemExit(f"--preset {preset} differs from --init {path}'s preset {init['preset']}")
+    return init["preset"], init["width"], init.get("channels")
+
+
 def config_from_args(args) -> dict:
+    preset, width, channels = args.preset or "binary", args.width, None
+    if args.init is not None:
+        if args.width is not None:
+            raise SystemExit("--width comes from the --init checkpoint; leave it out")
+        preset, width, channels = init_network(args.init, args.preset)
     config = {
         "recipe": "siamfc",
-        "preset": args.preset,
+        "preset": preset,
+        "init": None if args.init is None else str(args.init),
+        "channels": channels,
         "lr": args.lr,
         "seed": args.seed,
         "frames": args.frames,
@@ -147,7 +175,7 @@ def config_from_args(args) -> dict:
         "device": args.device,
     }
     for key in DEFAULTS:
-        explicit = getattr(args, key, None)
+        explicit = width if key == "width" else getattr(args, key, None)
         config[key] = (
             explicit
             if explicit is not None
@@ -204,6 +232,16 @@ def training_sequences(config):
     )
 
 
+def validation_set(config, sequences) -> PairDataset:
+    """The fixed validation pairs of a run (the same for every epoch)."""
+    return PairDataset(
+        sequences,
+        config["val_pairs"],
+        seed=config["seed"] * 1_000_003 + 999_983,
+        config=PairConfig(search_size=config["search_size"]),
+    )
+
+
 def batches(dataset, batch_size, desc):
     """Consecutive batches of a PairDataset, stacked, with a progress bar."""
     for start in progress(range(0, len(dataset), batch_size), desc, leave=False):
@@ -252,8 +290,10 @@ def train(config, out_dir, resume=False, stop_after=None):
     torch.set_num_threads(config["threads"])
     device = pick_device(config["device"])
     seed_everything(config["seed"])
-    model = SiamFCNet(config["preset"], config["width"])
+    model = SiamFCNet(config["preset"], config["width"], config.get("channels"))
     state = load_checkpoint(out_dir / "checkpoint.pt", restore_rng=True) if resume else None
+    if state is None and config.get("init"):
+        load_checkpoint(config["init"], model)
     if state is not None:
         changed = sorted(
             k for k in config if k not in RESUMABLE_CHANGES and state["config"].get(k) != config[k]
@@ -280,9 +320,7 @@ def train(config, out_dir, resume=False, stop_after=None):
         history, start_epoch = state["metrics"]["history"], state["epoch"]
     train_seqs, val_seqs = training_sequences(config)
     pair_config = PairConfig(search_size=config["search_size"])
-    val_set = PairDataset(
-        val_seqs, config["val_pairs"], seed=config["seed"] * 1_000_003 + 999_983, config=pair_config
-    )
+    val_set = validation_set(config, val_seqs)
     best = min((h["val_centre_error"] for h in history), default=math.inf)
     end_epoch = min(config["epochs"], stop_after or config["epochs"])
     for epoch in range(start_epoch, end_epoch):

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from models.compress.bonsai import Bonsai, prune
+from models.compress.criteria import evaluate
 from tests.compress.nets import inputs, randomize_batchnorm, tiny
 
 
@@ -39,6 +40,17 @@ def test_the_output_layer_and_other_layer_sets_are_left_alone():
         result = prune(model, x, "sd", 1e9, layers=layers)
         assert set(result.keep) == expected
         assert result.model[12].out_features == 5
+
+
+def test_named_layers_alone_are_pruned_and_never_the_output_layer():
+    model = randomize_batchnorm(tiny())
+    x = inputs()
+    result = prune(model, x, "sd", 1e9, layers=["4"])
+    assert result.keep == {"4": [int(evaluate("sd", model[4].weight).argmax())]}
+    assert result.model[0].out_channels == model[0].out_channels
+    for names in (["12"], ["4", "nope"], []):
+        with pytest.raises(ValueError, match=r"the prunable layers are 0, 4, 8 \(the output layer never\)"):
+            Bonsai(model, x, "sd", names)
 
 
 def test_static_and_progressive_differ_as_described():

@@ -7,7 +7,7 @@ import torch
 
 from models.data.synthetic_tracking import main as write_benchmark
 from models.evaluate import main as evaluate_main
-from models.siamfc import load_siamfc
+from models.siamfc import SiamFCNet, load_siamfc
 from models.train import main as train_main
 
 TINY = [
@@ -67,6 +67,31 @@ def test_resume_refuses_other_options(trained):
         mp.setenv("QNNFLOW_CACHE", str(root / "cache"))
         with pytest.raises(SystemExit, match="width=0.25"):
             train_main(changed + ["--out", str(root / "straight"), "--resume"])
+
+
+def test_init_fine_tunes_a_checkpoint_with_its_network(trained):
+    root, _, _ = trained
+    # a checkpoint far from the recipe's seeded initialisation: conv3's weights negated
+    conv = "backbone.layers.conv3.weight"
+    state = torch.load(root / "straight" / "best.pt", weights_only=False)
+    state["model"][conv] = -state["model"][conv]
+    init = root / "negated.pt"
+    torch.save(state, init)
+    args = [a for a in TINY if a not in ("--width", "0.25")] + ["--init", str(init), "--epochs", "1"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QNNFLOW_CACHE", str(root / "cache"))
+        mp.setenv("TQDM_DISABLE", "1")
+        train_main(args + ["--out", str(root / "tuned")])
+        with pytest.raises(SystemExit, match="--preset int4 differs from --init"):
+            train_main([a if a != "binary" else "int4" for a in args] + ["--out", str(root / "x")])
+        with pytest.raises(SystemExit, match="--width comes from the --init checkpoint"):
+            train_main(args + ["--width", "0.5", "--out", str(root / "x")])
+    tuned = torch.load(root / "tuned" / "checkpoint.pt", weights_only=False)
+    assert tuned["config"]["init"] == str(init) and tuned["config"]["width"] == 0.25
+    torch.manual_seed(0)
+    fresh = SiamFCNet("binary", 0.25).state_dict()[conv]
+    start = state["model"][conv]
+    assert (tuned["model"][conv] - start).abs().mean() < 0.1 * (fresh - start).abs().mean()
 
 
 def test_tracking_evaluation_writes_json_markdown_and_plots(trained):
