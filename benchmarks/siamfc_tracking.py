@@ -131,7 +131,7 @@ def main(argv=None):
         result["torch"] = torch_results(args.torch_results)
         curves = {**result["torch"], "binary (accelerator)": result["benchmark"]["hardware_preset"]}
         plot_curves(curves, args.results / "siamfc_precision.png", args.results / "siamfc_success.png",
-                    "siamfc_binary on the semi-synthetic benchmark")
+                    "(siamfc_binary)")
     out = args.results / "siamfc_tracking.json"
     # read only now: the other part may have finished meanwhile
     if args.part != "all" and out.exists():
