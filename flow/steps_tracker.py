@@ -35,7 +35,7 @@ from flow.siamfc_pairs import (
 from flow.siamfc_tracker import EXEMPLAR_FEATURES, append_correlation, fold_tracker_to_fit
 from flow.sim.op_sim import steady_state_cycles
 from flow.sim.stitched import build_design, simulate_design
-from flow.steps import build_torch_model, check_budget
+from flow.steps import check_budget, run_torch_model
 from flow.steps_hls import BACKENDS
 from flow.tracker_board import board_l6
 from flow.tracker_hls import hls_level
@@ -116,12 +116,8 @@ def ladder(cfg, tracker, exemplars, frames, capture):
     timing["l1"] = time.time() - started
 
     started = time.time()
-    import torch
-
-    model = build_torch_model(cfg)
-    with torch.no_grad():
-        z = to_integers(model(torch.from_numpy(exemplars)).numpy(), step)
-        xs = to_integers(model(torch.from_numpy(frames[1::2])).numpy(), step)
+    z = to_integers(run_torch_model(cfg, exemplars), step)
+    xs = to_integers(run_torch_model(cfg, frames[1::2]), step)
     l0 = correlate_pairs(xcorr_session, z, xs)
     timing["l0"] = time.time() - started
 
