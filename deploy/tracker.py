@@ -19,6 +19,15 @@ import numpy as np
 from deploy.driver import DeployError, QNNOverlay
 
 
+def exemplar_canvas(exemplar: np.ndarray, side: int) -> np.ndarray:
+    """(1, 3, e, e) exemplar at the top-left of a (1, 3, side, side) canvas of zeros (pixel 128
+    in codes and in network input alike), its dtype kept."""
+    canvas = np.zeros((1, 3, side, side), dtype=exemplar.dtype)
+    e = exemplar.shape[-1]
+    canvas[:, :, :e, :e] = exemplar
+    return canvas
+
+
 class BoardScores:
     def __init__(self, overlay: QNNOverlay):
         facts = overlay.design.get("tracker")
@@ -47,9 +56,7 @@ class BoardScores:
         e = self.exemplar_size
         if z.shape != (1, 3, e, e):
             raise DeployError(f"the exemplar is one 3 x {e} x {e} crop, got {z.shape}")
-        canvas = np.zeros((1, 3, self.side, self.side), np.int64)
-        canvas[:, :, :e, :e] = z
-        self.accel.set_exemplar(canvas)
+        self.accel.set_exemplar(exemplar_canvas(z, self.side))
 
     def responses(self, pixels) -> np.ndarray:
         maps = self.accel.scores(self.codes(pixels))

@@ -81,7 +81,7 @@ def tracker_section(out: Path, clock_mhz: float) -> dict | None:
         "bottleneck_cycles": bottleneck_cycles,
         "miss_factor": max(1.0, bottleneck_cycles / goal_cycles),
     }
-    if t.get("host", {}).get("run"):
+    if t.get("host"):
         fps.update(host_overlap(t["host"]["ms_per_frame"], 1000 * frame_cycles / clock, SCALES))
     synth = Path(out) / "tracker" / "yosys.json"
     return {**t, "fps": fps, "workload": workload(model), "prior_work": PRIOR_WORK,
@@ -117,7 +117,7 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
               "frames/s |",
               "| estimate LUT / FF / BRAM36 / DSP | " + " / ".join(f"{r[k]:,.0f}" for k in r)
               + " (" + " / ".join(f"{100 * r[k] / budget[k]:.0f} %" for k in r) + " of the budget) |"]
-    if s.get("host", {}).get("run"):
+    if s.get("host"):
         h = s["host"]["ms_per_frame"]
         lines += [f"| host work per tracker frame ({s['host']['cpu']}, Python, {s['host']['frames']} "
                   f"benchmark frames) | crops {h['crop']:.1f} ms + upsampling {h['upsample']:.1f} ms + "

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
+from deploy.tracker import exemplar_canvas
 from flow import verify
 from flow.codegen_rtl import RTLDesign
 from flow.reference import CORE_IN, CORE_OUT, run_reference, session
@@ -29,14 +30,6 @@ from flow.siamfc_pairs import correlate_pairs
 from flow.siamfc_tracker import EXEMPLAR_FEATURES
 from flow.sim.stitched import build_design, simulate_design
 from models.tracking.backbones import pixels_to_input
-
-
-def canvas_of(exemplar_input: np.ndarray, side: int) -> np.ndarray:
-    """Network input of an exemplar (1, 3, e, e) at the top-left of a side x side canvas of 0."""
-    canvas = np.zeros((1, 3, side, side), dtype=np.float32)
-    e = exemplar_input.shape[-1]
-    canvas[:, :, :e, :e] = exemplar_input
-    return canvas
 
 
 class ReferenceScores:
@@ -53,7 +46,7 @@ class ReferenceScores:
         return run_reference(self.backbone, x)[CORE_OUT].astype(np.int64)
 
     def set_exemplar(self, pixels) -> None:
-        canvas = canvas_of(pixels_to_input(pixels).numpy(), self.side)
+        canvas = exemplar_canvas(pixels_to_input(pixels).numpy(), self.side)
         self.exemplar = self.features(canvas)[:, :, :EXEMPLAR_FEATURES, :EXEMPLAR_FEATURES]
 
     def responses(self, pixels) -> np.ndarray:
@@ -84,7 +77,7 @@ class RtlsimScores:
         return verify.to_channels_last(run_reference(self.quantize, x)[CORE_IN])
 
     def set_exemplar(self, pixels) -> None:
-        self.canvas = self.codes(canvas_of(pixels_to_input(pixels).numpy(), self.side))
+        self.canvas = self.codes(exemplar_canvas(pixels_to_input(pixels).numpy(), self.side))
 
     def responses(self, pixels) -> np.ndarray:
         crops = self.codes(pixels_to_input(pixels).numpy())

@@ -18,7 +18,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import onnx
 import torch
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
@@ -51,10 +50,6 @@ def with_channels(backbone: torch.nn.Module, counts: dict[str, int]) -> torch.nn
     return remove_channels(backbone, torch.zeros(1, 3, EXEMPLAR_SIZE, EXEMPLAR_SIZE), keep)
 
 
-def _copy(model: ModelWrapper) -> ModelWrapper:
-    return ModelWrapper(onnx.ModelProto.FromString(model.model.SerializeToString()))
-
-
 def _cycles(model: ModelWrapper) -> dict[str, int]:
     return {n.name: getCustomOp(n).cycles() for n in model.graph.node}
 
@@ -66,7 +61,7 @@ def tracker_fit(hw: ModelWrapper, target_fps: float = SEARCH_IMAGES_PER_SECOND,
     and the tracker's rate, bottleneck, resources and per-MVAU folding."""
     board = load_board(board_name)
     folding = auto_folding(hw, target_fps, clock_mhz)
-    backbone = insert_plumbing(apply_folding(_copy(hw), folding))
+    backbone = insert_plumbing(apply_folding(ModelWrapper(hw.model, make_deepcopy=True), folding))
     fit_memories(backbone, board)
     backbone_cycles = max(_cycles(backbone).values())
     tracker, refolded = fold_tracker_to_fit(append_correlation(hw), folding, backbone_cycles,

@@ -11,7 +11,6 @@ the least SIMD that reaches the same frame rate.
 
 from __future__ import annotations
 
-import onnx
 from onnx import TensorProto, helper
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
@@ -32,7 +31,7 @@ EXEMPLAR_FEATURES = 17  # side of the exemplar's feature map (models/siamfc.py: 
 
 def append_correlation(hw: ModelWrapper, exemplar_side: int = EXEMPLAR_FEATURES) -> ModelWrapper:
     """Backbone hardware graph (N, H, W, C) -> tracker graph (N, H-k+1, W-k+1, 1) of scores."""
-    hw = ModelWrapper(onnx.ModelProto.FromString(hw.model.SerializeToString()))
+    hw = ModelWrapper(hw.model, make_deepcopy=True)
     out = hw.graph.output[0]
     shape = hw.get_tensor_shape(out.name)
     dtype = hw.get_tensor_datatype(out.name)
@@ -87,7 +86,7 @@ def correlation_simd(tracker: ModelWrapper, target_cycles: float) -> int:
 def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float, board) -> ModelWrapper:
     """The backbone's folding (its FIFOs included, which keep their names: the new ops come
     last) plus the correlation's SIMD; plumbing; weight memories fitted to the board."""
-    tracker = ModelWrapper(onnx.ModelProto.FromString(tracker.model.SerializeToString()))
+    tracker = ModelWrapper(tracker.model, make_deepcopy=True)
     simd = correlation_simd(tracker, target_cycles)
     ops = {k: v for k, v in backbone_folding.items() if not k.startswith("FIFO_")}
     ops.update({"SlidingWindow_correlation": {"SIMD": simd}, "Correlation_0": {"SIMD": simd}})

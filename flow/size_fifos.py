@@ -73,7 +73,7 @@ def _fifo(model, name):
 def _run(model: ModelWrapper, depths: dict, frames: np.ndarray, workdir: Path,
          in_period: float = 0.0) -> tuple[dict, float]:
     """(largest fill per FIFO, steady-state cycles per frame) with the given FIFO depths."""
-    trial = ModelWrapper(model.model.__deepcopy__())
+    trial = ModelWrapper(model.model, make_deepcopy=True)
     for node in trial.graph.node:
         if node.name in depths:
             getCustomOp(node).set_nodeattr("depth", depths[node.name])

@@ -196,7 +196,7 @@ def check_budget(model: ModelWrapper, board) -> None:
 def max_fps_folding(model: ModelWrapper, clock_mhz: float, board) -> dict:
     """The automatic folding of the highest fps that still fits the board by the estimate."""
     def fits(fps):
-        trial = ModelWrapper(onnx.ModelProto.FromString(model.model.SerializeToString()))
+        trial = ModelWrapper(model.model, make_deepcopy=True)
         trial = insert_plumbing(apply_folding(trial, auto_folding(trial, fps, clock_mhz)))
         fit_memories(trial, board)
         try:

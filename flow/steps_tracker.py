@@ -147,7 +147,7 @@ def run_tracker_graph(tracker: ModelWrapper, x_hw: np.ndarray, capture: np.ndarr
     outs = []
     for s in starts:
         batch = x_hw[s:s + frames_per_batch]
-        model = ModelWrapper(tracker.model.__deepcopy__())
+        model = ModelWrapper(tracker.model, make_deepcopy=True)
         model.set_tensor_shape(model.graph.input[0].name, list(batch.shape))
         model.set_tensor_shape(CAPTURE_INPUT, [len(batch)])
         del model.graph.value_info[:]

@@ -32,15 +32,15 @@ def time_host(build_dir: Path, search_size: int) -> dict:
     config = dataclasses.replace(TrackerConfig.for_scales(3), search_size=search_size)
     tracker = SiamFCTracker(ReferenceScores(build_dir), config)
     _, seconds = tracker.track_phases(sequence, clock=time.process_time)
-    return {"run": True, "frames": HOST_FRAMES, "cpu": f"{cpu_name()} ({platform.machine()})",
+    return {"frames": HOST_FRAMES, "cpu": f"{cpu_name()} ({platform.machine()})",
             "ms_per_frame": host_ms_per_frame(seconds, HOST_FRAMES)}
 
 
 def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else platform.processor() or "unknown CPU"
 
 
 def host_overlap(ms: dict, fabric_frame_ms: float, scales: int) -> dict:

@@ -70,7 +70,7 @@ def unsanitized():
 
 def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False):
     """qonnx's executor on a batch: the graph's batch-1 input shape is widened to x's."""
-    model = ModelWrapper(model.model.__deepcopy__())
+    model = ModelWrapper(model.model, make_deepcopy=True)
     name = model.graph.input[0].name
     model.set_tensor_shape(name, list(x.shape))
     for value_info in list(model.graph.value_info):
