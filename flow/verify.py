@@ -1,6 +1,6 @@
 """The verification ladder: run each level on the same inputs and compare it with the level it must equal.
 
-  L0  Brevitas model in torch                      (targets only)
+  L0  Brevitas model in torch, float64            (targets only)
   L1  QONNX (00_qonnx.onnx) executed by qonnx      must equal L0
   L2  reference.onnx in onnxruntime                must equal L1 (differences counted, never hidden)
   L3  hardware graph (30_folded.onnx), numpy ops   must equal L2 bit-exactly
