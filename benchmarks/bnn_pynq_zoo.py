@@ -21,7 +21,7 @@ import torch
 
 from flow.build import main as build_main
 from flow.frontend import export_brevitas
-from flow.targets import bnn_pynq_model, mnist_digits, photo_crops
+from flow.targets.bnn_pynq import bnn_pynq_model, mnist_digits, photo_crops
 
 NETWORKS = {  # config name: (calibration / input images, folding target fps)
     "tfc_1w1a": (mnist_digits, 100_000), "tfc_1w2a": (mnist_digits, 100_000),

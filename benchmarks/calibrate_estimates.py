@@ -16,8 +16,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.estimate import op_resources
-from flow.sim.rtl_sources import rtl_sources
-from flow.synth import synthesize
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.synth import synthesize
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from flow.siamfc_backend import ReferenceScores, RtlsimScores
-from flow.siamfc_target import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
+from flow.targets.siamfc.backend import ReferenceScores, RtlsimScores
+from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 from models.tracking.metrics import average, plot_curves, sequence_metrics
 from models.tracking.tracker import PHASES, SiamFCTracker, TrackerConfig, host_ms_per_frame

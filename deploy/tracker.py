@@ -9,7 +9,7 @@ accelerator's INT8 input codes by design.json's `tracker.pixel_offset` (SiamFC's
 reference.onnx); the exemplar goes in as a capture frame: a canvas of the search crop's size
 holding it at the top-left, code 0 elsewhere, whose first window's features are the exemplar's
 (the backbone is unpadded). The maps are integers, so this backend and the build's reference
-backend (flow/siamfc_backend.py ReferenceScores) give the tracker identical boxes.
+backend (flow/targets/siamfc/backend.py ReferenceScores) give the tracker identical boxes.
 """
 
 from __future__ import annotations

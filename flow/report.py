@@ -9,12 +9,11 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.board import RESOURCE_KINDS, load_board
+from flow import verdict
+from flow.backends.hls.report import hls_markdown
+from flow.board.spec import RESOURCE_KINDS, load_board
 from flow.estimate import op_resources
 from flow.ops.base import dtype_attr
-from flow.report_hls import hls_markdown, hls_results
-from flow.report_tracker import tracker_markdown, tracker_section
-from flow.steps_hls import step_selected
 
 
 def op_workload(node) -> dict:
@@ -33,15 +32,16 @@ def folding_summary(op) -> dict:
     return {k: op.attr(k) for k in op.folding_attrs}
 
 
-def build_report(out: Path, meta: dict) -> dict:
-    """Collect the build's results into one dict (written as report.json)."""
+def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
+    """Collect the results of this invocation's steps (`checks`: step -> its checks) into one
+    dict (written as report.json)."""
     out = Path(out)
     model = ModelWrapper(str(out / "30_folded.onnx"))
     board = load_board(meta["board"])
     clock_hz = meta["clock_mhz"] * 1e6
-    # a step skipped by --backend may have left files of an earlier build: they do not describe this one
+    # a step not in this invocation may have left files of an earlier build: they do not describe this one
     def ran(step: str, path: Path):
-        return _read(path) if step_selected(step, meta.get("backend", "both")) else None
+        return _read(path) if step in checks else None
 
     rtlsim = ran("rtlsim", out / "sim" / "rtlsim.json")
     op_sims = ran("op_rtlsim", out / "sim" / "ops.json") or {}
@@ -98,37 +98,48 @@ def build_report(out: Path, meta: dict) -> dict:
             "bit_ops_per_frame": sum(r["bit_ops"] for r in ops),
         },
         "performance": performance,
-        "verification": _with_board_level(_read(out / "verification.json"), board_run),
+        "verification": verdict.ladder(checks),
+        "verdict": {"passed": not verdict.failures(checks), "failures": verdict.failures(checks)},
         "board_run": board_run,
-        "vivado": {**(_read(out / "vivado" / "vivado.json") or {"run": False}),
-                   "checks": _read(out / "vivado" / "checks.json")},
+        "vivado": {**(ran("package", out / "vivado" / "vivado.json") or {"run": False}),
+                   "checks": ran("package", out / "vivado" / "checks.json")},
         "per_op_rtl": {"run": op_sims.get("run", False),
                        "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
-        "synthesis": _read(out / "synth" / "yosys.json") or {"run": False,
-                                                             "reason": "not requested (--synth)"},
-        "hls": hls_results(out),
+        "synthesis": ran("synth", out / "synth" / "yosys.json") or {"run": False,
+                                                                    "reason": "not requested (--synth)"},
+        "hls": {"csim": ran("hlssim", out / "sim" / "hlssim.json"),
+                "csynth": ran("hls_synth", out / "hls_synth" / "csynth.json")},
     }
     return report
-
-
-def _with_board_level(levels: dict | None, board_run: dict | None) -> dict | None:
-    """L2 vs L6 (the driver on the emulated board) joins the ladder when the board step ran."""
-    if levels is None or not board_run:
-        return levels
-    return {**levels, "L2_L6": board_run["L2_L6"]}
 
 
 def _read(path: Path):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def write_report(out: Path, meta: dict) -> dict:
-    report = build_report(out, meta)
-    report["tracker"] = tracker_section(out, meta["clock_mhz"])  # None without a correlation
-    (Path(out) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (Path(out) / "report.md").write_text(render_markdown(report)
-                                         + tracker_markdown(report["tracker"], report["board"]["budget"]))
-    plot_cycles(report, Path(out) / "report_cycles.png")
+def build_meta(cfg, timings: dict) -> dict:
+    return {
+        "name": cfg.name,
+        "description": cfg.target.description if cfg.target else f"QONNX model {cfg.model_path}",
+        "board": cfg.board, "clock_mhz": cfg.clock_mhz, "backend": cfg.backend,
+        "folding": str(cfg.folding_path) if cfg.folding_path else
+        (f"automatic, target {cfg.target_fps} frames/s" if cfg.target_fps else "PE = SIMD = 1"),
+        "inputs": cfg.inputs, "steps": {k: round(v, 2) for k, v in timings.items()},
+        "notes": cfg.notes + (cfg.target.notes if cfg.target else []),
+    }
+
+
+def write_report(cfg, checks: dict[str, list[dict]], timings: dict) -> dict:
+    """report.json, report.md and the cycles plot of the build `cfg`, from this invocation's steps."""
+    report = build_report(cfg.out, build_meta(cfg, timings), checks)
+    markdown = render_markdown(report)
+    if cfg.target is not None and cfg.target.report_section is not None:
+        key, section, text = cfg.target.report_section(cfg.out, report)
+        report[key] = section
+        markdown += text
+    cfg.path("report.json").write_text(json.dumps(report, indent=2) + "\n")
+    cfg.path("report.md").write_text(markdown)
+    plot_cycles(report, cfg.path("report_cycles.png"))
     return report
 
 
@@ -158,11 +169,14 @@ def render_markdown(r: dict) -> str:
                   (f"| rtlsim speed on this machine | {_fmt(p['rtlsim_frames_per_second'], 1)} frames/s "
                    f"once the pipeline is full ({_fmt(p['rtlsim_frames_per_second_with_gaps'], 1)} over "
                    "the test inputs, with input gaps and back-pressure) |")]
-    lines += ["", "## Verification", "", "| levels | inputs | max difference | mismatches | equal |",
-              "|---|---|---|---|---|"]
-    for name, v in (r["verification"] or {}).items():
-        lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {_fmt(v['max_difference'], 6)} | "
-                     f"{v['mismatches']} | {'yes' if v['equal'] else '**no**'} |")
+    lines += ["", "## Verification", "",
+              f"Verdict: **{'pass' if r['verdict']['passed'] else 'FAIL'}**"
+              + "".join(f"\n- {f}" for f in r["verdict"]["failures"]), "",
+              "| levels | rule | inputs | max difference | mismatches | passed |",
+              "|---|---|---|---|---|---|"]
+    for name, v in r["verification"].items():
+        lines.append(f"| {name.replace('_', ' vs ')} | {v['rule']} | {v['inputs']} | "
+                     f"{_fmt(v.get('max_difference'), 6)} | {v['mismatches']} | {'yes' if v['passed'] else '**no**'} |")
     lines += hls_markdown(r)
     if r.get("board_run"):
         lines += ["", "L6 ran the shipped driver (deploy/) with unmodified pynq on the emulated board "

@@ -22,10 +22,10 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.codegen_rtl import generate_rtl
+from flow.backends.rtl.codegen import generate_rtl
+from flow.backends.rtl.op_sim import steady_state_cycles
+from flow.backends.rtl.stitched import build_design, simulate_design
 from flow.ops.base import ram_style_for
-from flow.sim.op_sim import steady_state_cycles
-from flow.sim.stitched import build_design, simulate_design
 
 SIZING_FRAMES = 6
 MAX_DEPTH = 1 << 15

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import torch
 
-from flow.build import run_build
-from flow.siamfc_target import search_crops
-from flow.steps import BuildConfig
-from flow.targets import TARGETS, calibrate_batchnorm
+from flow.config import BuildConfig
+from flow.pipeline import run_build
+from flow.targets.calibration import calibrate_batchnorm
+from flow.targets.siamfc import TARGETS, tracker_step
+from flow.targets.siamfc.inputs import search_crops
 from models.siamfc import SiamFCBackbone
 
 SEARCH = 143
@@ -31,7 +32,9 @@ def build_tiny_siamfc(out: Path) -> dict:
     target = dataclasses.replace(
         TARGETS["siamfc_binary"], name="siamfc_tiny", make_model=tiny_backbone,
         make_inputs=partial(search_crops, search_size=SEARCH), target_fps=2000,
-        load_checkpoint=None, correlation_pairs=2)
+        load_checkpoint=None, steps=(tracker_step(pairs=2),))
     cfg = BuildConfig(name="siamfc_tiny", out=out, target=target, target_fps=2000, inputs=2,
                       per_op_sim=False)
-    return run_build(cfg, quiet=True)
+    result = run_build(cfg, say=lambda _: None)
+    assert result.passed, result.failures
+    return result.report

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from flow.board import load_board
-from flow.emulator.server import BoardServer
+from flow.board.emulator.server import BoardServer
+from flow.board.spec import load_board
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

@@ -1,7 +1,7 @@
 """Prune a trained SiamFC checkpoint where the hardware needs it, then fine-tune it:
 ``python -m models.compress prune-siamfc --checkpoint best.pt --layers conv2 --fraction 0.25``.
 
-The hardware chooses the layers and how many filters go (`python -m flow.siamfc_fit` estimates
+The hardware chooses the layers and how many filters go (`python -m flow.targets.siamfc.fit` estimates
 the folded accelerator for candidate channel counts); Bonsai's criterion pruning (seed 001,
 models/compress/bonsai.py) chooses which filters: one threshold over the named layers, the
 smallest that removes `--fraction` of their filters. With `--criterion best` every criterion of

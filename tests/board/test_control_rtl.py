@@ -8,11 +8,11 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from deploy.packing import tensor_to_words, unpack_words
 from flow import verify
-from flow.codegen_board import BOARD_TOP, CONTROL_ID, REGISTERS, dma_bits
-from flow.package import stream_facts
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.verilator import build, lint
+from flow.board.package import stream_facts
+from flow.board.top import BOARD_TOP, CONTROL_ID, REGISTERS, dma_bits
 from flow.reference import CORE_IN, CORE_OUT
-from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import build, lint
 
 
 @pytest.mark.parametrize("capture", [0, 1])

@@ -9,11 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from flow.bitstream import emulated_bit
-from flow.board import load_board
-from flow.emulator import dma
-from flow.emulator.memory import DDR
-from flow.emulator.server import BoardServer
+from flow.board.bitstream import emulated_bit
+from flow.board.emulator import dma
+from flow.board.emulator.memory import DDR
+from flow.board.emulator.server import BoardServer
+from flow.board.spec import load_board
 
 DRIVER_ERRORS = """
 import json, sys

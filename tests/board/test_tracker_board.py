@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from deploy.packing import tensor_to_words, unpack_words
-from flow.board import load_board
-from flow.codegen_board import BOARD_TOP, REGISTERS, register_map
-from flow.emulator.server import BoardServer
-from flow.sim.verilator import build, lint
+from flow.backends.rtl.verilator import build, lint
+from flow.board.emulator.server import BoardServer
+from flow.board.spec import load_board
+from flow.board.top import BOARD_TOP, REGISTERS, register_map
 from tests.board.test_emulated_board import run_driver
 
 CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]

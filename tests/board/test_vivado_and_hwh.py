@@ -8,10 +8,10 @@ import pytest
 from pynqmetadata.frontends import Metadata
 from pynqmetadata.views.runtime import RuntimeMetadataParser
 
-from flow.board import load_board
-from flow.codegen_board import BoardDesign, load_board_design
-from flow.hwh import PL_CLOCK_PARAMETER, add_pl_clock_parameter
-from flow.vivado_tcl import SCRIPTS, check_tcl, parse_timing, parse_utilization
+from flow.board.hwh import PL_CLOCK_PARAMETER, add_pl_clock_parameter
+from flow.board.spec import load_board
+from flow.board.top import BoardDesign, load_board_design
+from flow.board.vivado_tcl import SCRIPTS, check_tcl, parse_timing, parse_utilization
 
 
 def board_design(build) -> BoardDesign:

@@ -14,11 +14,11 @@ from flow.fold import apply_folding, auto_folding
 from flow.frontend import export_brevitas
 from flow.lower import lower_to_hardware
 from flow.reference import CORE_IN, CORE_OUT, make_reference, run_reference, session
-from flow.siamfc_fit import main as fit_main
-from flow.siamfc_fit import tracker_fit
-from flow.siamfc_target import search_crops
 from flow.streamline import integerize
-from flow.targets import TARGETS
+from flow.targets.siamfc import TARGETS
+from flow.targets.siamfc.fit import main as fit_main
+from flow.targets.siamfc.fit import tracker_fit
+from flow.targets.siamfc.inputs import search_crops
 from models.compress.__main__ import main as compress_main
 from models.compress.criteria import evaluate
 from models.compress.siamfc_prune import prune_backbone

@@ -9,7 +9,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verify
-from flow.board import load_board
+from flow.board.spec import load_board
 from flow.fold import apply_folding, auto_folding, folding_of, load_folding
 from flow.insert_plumbing import insert_plumbing
 from flow.ops import FoldingError

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from flow.siamfc_backend import ReferenceScores, RtlsimScores
-from flow.siamfc_pairs import pair_frames
-from flow.siamfc_tracker import append_correlation
 from flow.streamline.errors import UnsupportedGraph
-from flow.tracker_host import host_overlap
+from flow.targets.siamfc.backend import ReferenceScores, RtlsimScores
+from flow.targets.siamfc.host import host_overlap
+from flow.targets.siamfc.pairs import pair_frames
+from flow.targets.siamfc.tracker_graph import append_correlation
 from models.tracking.tracker import SiamFCTracker
 from tests.helpers import single_op_model
 from tests.siamfc_tiny import SEARCH

@@ -3,8 +3,8 @@
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.rtl_sources import rtl_sources
-from flow.synth import synthesize
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.synth import synthesize
 from tests.rtl.test_mvau import CASES, make_case
 
 

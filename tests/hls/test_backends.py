@@ -5,9 +5,9 @@ import pytest
 from qonnx.custom_op.registry import getCustomOp
 
 import flow.ops
-from flow.codegen_hls import HLS_DIR, generate_hls
+from flow.backends.hls.codegen import HLS_DIR, generate_hls
+from flow.backends.rtl.sources import RTL_DIR
 from flow.ops import HWOp
-from flow.sim.rtl_sources import RTL_DIR
 from tests.helpers import single_op_model
 
 

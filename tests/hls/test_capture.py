@@ -1,5 +1,5 @@
 """Per-frame capture flags through a whole generated HLS design: a feature op followed by the
-tracker's correlation tail (flow/siamfc_tracker.py), C-simulated with the test bench, equals the
+tracker's correlation tail (flow/targets/siamfc/tracker_graph.py), C-simulated with the test bench, equals the
 numpy graph (L3); the co-simulation Tcl passes the flags; a malformed flag file is refused by
 the test bench (and by the Verilator harness, tests/rtl/test_correlation.py: one reader,
 hw/sim/stream_options.hpp)."""
@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from flow.codegen_hls import generate_hls
-from flow.siamfc_tracker import append_correlation
-from flow.sim.hls_csim import build_csim
-from flow.sim.stitched import simulate_design
-from flow.sim.verilator import SimulationError
-from flow.steps_tracker import run_tracker_graph
+from flow.backends.hls.codegen import generate_hls
+from flow.backends.hls.csim import build_csim
+from flow.backends.rtl.stitched import simulate_design
+from flow.backends.rtl.verilator import SimulationError
+from flow.targets.siamfc.steps import run_tracker_graph
+from flow.targets.siamfc.tracker_graph import append_correlation
 from tests.helpers import random_values, single_op_model
 
 # CAPTURE: a capture frame, two search frames, a new capture, a search: four calls of the top

@@ -1,6 +1,6 @@
 """The ap_types headers: fetched once from the pinned hls4ml wheel, only that folder, with its licence."""
 
-from flow.sim.hls_headers import NOTICE, WHEEL_SHA256, ap_types_dir
+from flow.backends.hls.headers import NOTICE, WHEEL_SHA256, ap_types_dir
 
 
 def test_ap_types_folder_holds_the_headers_and_their_licence():

@@ -11,8 +11,8 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.hls_op_sim import csim_op
-from flow.sim.verilator import SimulationError
+from flow.backends.hls.op_sim import csim_op
+from flow.backends.rtl.verilator import SimulationError
 from tests.helpers import random_values, single_op_model
 from tests.rtl import test_correlation as rtl_correlation
 from tests.rtl import test_label_select as rtl_label_select

@@ -4,7 +4,7 @@ input gaps and output back-pressure, at the op's analytic rate."""
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.op_sim import simulate_op, steady_state_cycles
+from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 
 # (seed, input gap probability, output stall probability)
 GAPS_AND_STALLS = [(1, 0.0, 0.0), (2, 0.4, 0.5), (3, 0.3, 0.0), (4, 0.0, 0.5)]

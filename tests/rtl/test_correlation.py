@@ -6,11 +6,11 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.verilator import SimulationError, lint
 from flow.ops.correlation import correlation, score_dtype
 from flow.ops.sliding_window import sliding_window
-from flow.sim.op_sim import simulate_op, steady_state_cycles
-from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import SimulationError, lint
 from tests.helpers import random_values, single_op_model
 from tests.rtl.checks import GAPS_AND_STALLS
 

@@ -1,11 +1,11 @@
-"""The harness's --serve mode (flow.sim.verilator.SimulatorSession): batch after batch on one
+"""The harness's --serve mode (flow.backends.rtl.verilator.SimulatorSession): batch after batch on one
 design, and a batch that fails ends the session with the harness's reason."""
 
 import numpy as np
 import pytest
 
-from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import SimulationError, build
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.verilator import SimulationError, build
 
 
 def test_batches_run_on_one_design_until_one_fails(tmp_path):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import lint
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.verilator import lint
 from tests.helpers import random_values, single_op_model
 from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model
 

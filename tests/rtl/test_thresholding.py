@@ -6,8 +6,8 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.sim.rtl_sources import rtl_sources
-from flow.sim.verilator import lint
+from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.verilator import lint
 from tests.helpers import random_values, single_op_model
 from tests.rtl.checks import assert_analytic_cycles, assert_rtl_matches_model
 

@@ -1,0 +1,195 @@
+"""HLS code generation (hls/): the dataflow top, memory headers, test bench and Vitis HLS Tcl.
+
+The backend shares everything but the templates with the RTL one: each op's parameters and
+memory images come from the op's one parameter table (`rtl_params`, the same values
+rtl/accelerator.v gets), its C++ template in hw/hls/ has the RTL module's name, and the
+streams use the one packing. FIFO nodes become the depths of the hls::streams they sit on.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.backends.design import Design
+from flow.backends.rtl.codegen import TOP
+from flow.ops.correlation import CAPTURE_INPUT
+from flow.packing import tensor_to_words
+from flow.paths import HW_DIR
+from flow.templating import template_env
+
+HLS_DIR = HW_DIR / "hls"
+TESTBENCH = "testbench.cpp"
+STREAM_OPTIONS = HLS_DIR.parent / "sim" / "stream_options.hpp"  # shared with the Verilator harness
+DEFAULT_DEPTH = 2
+COSIM_FRAMES = 2
+
+
+def port_bits(bits: int) -> int:
+    return 8 * ((bits + 7) // 8)
+
+
+def hls_headers(function: str) -> list[Path]:
+    """The header of an op's C++ template and the hw/hls headers it includes, recursively."""
+    found, todo = {}, [f"{function}.hpp"]
+    if not (HLS_DIR / todo[0]).exists():
+        raise ValueError(f"no HLS template hw/hls/{todo[0]} for the op whose RTL is hw/rtl/{function}.v: "
+                         "every op needs both (until it has one, build with --backend rtl)")
+    while todo:
+        name = todo.pop()
+        path = HLS_DIR / name
+        if not path.exists():
+            raise FileNotFoundError(f"no HLS header {name} in {HLS_DIR}")
+        if name not in found:
+            found[name] = path
+            todo += re.findall(r'^#include "([\w.]+)"', path.read_text(), re.MULTILINE)
+    return sorted(found.values())
+
+
+def _identifier(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _memory_header(env, out_dir: Path, mem_file: Path, name: str, description: str) -> str:
+    """A $readmemh image -> hls/<name>.hpp holding it as 64-bit chunks; returns the header name."""
+    lines = mem_file.read_text().split()
+    chunks = (4 * len(lines[0]) + 63) // 64
+    rows = []
+    for line in lines:
+        value = int(line, 16)
+        rows.append(", ".join(f"0x{(value >> (64 * c)) & ((1 << 64) - 1):x}ULL" for c in range(chunks)))
+    header = f"{name}.hpp"
+    (out_dir / header).write_text(env.get_template("hls_memory.hpp.j2").render(
+        name=name, depth=len(rows), chunks=chunks, rows=rows, description=description,
+        source=mem_file.name))
+    return header
+
+
+def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str, clock_mhz: float,
+                 cosim_io: tuple[np.ndarray, np.ndarray] | None = None,
+                 cosim_capture: np.ndarray | None = None) -> Design:
+    """Write hls/: the top (accelerator.cpp/.hpp), one header per memory, copies of the op
+    templates used, the test bench, and csynth.tcl / export_ip.tcl for Vitis HLS.
+    cosim_io: (inputs, expected outputs), channels-last, for the co-simulation stimulus;
+    cosim_capture: their per-frame exemplar_capture flags (required for a top with that control)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    env = template_env(Path(__file__).resolve().parent / "templates")
+    nodes = [n for n in model.graph.node if n.op_type != "FIFO"]
+    first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
+    in_bits, out_bits = first.in_stream().bits, last.out_stream().bits
+    depths = {n.output[0]: getCustomOp(n).attr("depth") for n in model.graph.node if n.op_type == "FIFO"}
+    producer_of = {n.output[0]: n for n in model.graph.node}
+    streams, instances, headers = [], [], set()
+    current = "s_axis"
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, node in enumerate(nodes):
+            op = getCustomOp(node)
+            try:
+                op_headers = hls_headers(op.rtl_module)
+            except ValueError as err:
+                raise ValueError(f"{node.op_type} node '{node.name}': {err}") from err
+            name = _identifier(node.name)
+            params = op.rtl_params(model, Path(tmp))
+            memories = []
+            for key, value in params.items():
+                if not key.endswith("_FILE"):
+                    continue
+                if value:
+                    mem_name = _identifier(Path(value).stem)
+                    headers.add(_memory_header(env, out_dir, Path(tmp) / value, mem_name,
+                                               f"{node.name}'s {key[:-5].lower()} memory"))
+                else:  # an absent memory (an MVAU without thresholds) is one unused word
+                    mem_name = f"{name}_no_{key[:-5].lower()}"
+                    headers.add(_memory_header(env, out_dir, _zero_image(Path(tmp), mem_name), mem_name,
+                                               f"an unused {key[:-5].lower()} memory of {node.name}"))
+                memories.append(mem_name)
+            is_last = i == len(nodes) - 1
+            output = "m_axis" if is_last else f"s_{name}"
+            if not is_last:
+                streams.append({"name": output, "bits": op.out_stream().bits,
+                                "depth": _depth_after(node, depths, producer_of, nodes[i + 1])})
+            ints = {k: int(v) for k, v in params.items() if not isinstance(v, str)}
+            ints.update(IN_WORD_BITS=port_bits(in_bits) if i == 0 else op.in_stream().bits,
+                        OUT_WORD_BITS=port_bits(out_bits) if is_last else op.out_stream().bits,
+                        IN_WORDS=op.in_stream().words, OUT_WORDS=op.out_stream().words)
+            instances.append({
+                "name": name, "function": op.rtl_module, "params": list(ints.items()),
+                "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
+                "input": current, "output": output, "memories": memories, "controls": list(op.control_ports),
+            })
+            headers.add(f"{op.rtl_module}.hpp")
+            for src in op_headers:
+                shutil.copyfile(src, out_dir / src.name)
+            current = output
+    shutil.copyfile(HLS_DIR / TESTBENCH, out_dir / TESTBENCH)
+    shutil.copyfile(STREAM_OPTIONS, out_dir / STREAM_OPTIONS.name)  # the test bench's command line
+    controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
+    context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits, controls=controls,
+                   in_port_bits=port_bits(in_bits), out_port_bits=port_bits(out_bits))
+    (out_dir / f"{TOP}.hpp").write_text(env.get_template("hls_accelerator.hpp.j2").render(**context))
+    (out_dir / f"{TOP}.cpp").write_text(env.get_template("hls_accelerator.cpp.j2").render(
+        **context, headers=sorted(headers), instances=instances, streams=streams))
+    _write_tcl(env, out_dir, build_name, part, clock_mhz, first, last, cosim_io,
+               _cosim_capture(controls, cosim_io, cosim_capture))
+    return Design(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits, controls)
+
+
+def _zero_image(folder: Path, name: str) -> Path:
+    path = folder / f"{name}.mem"
+    path.write_text("0\n")
+    return path
+
+
+def _depth_after(node, depths: dict, producer_of: dict, consumer) -> int:
+    """The depth of the FIFO between node and consumer, if the build sized one there."""
+    tensor = consumer.input[0]
+    while tensor != node.output[0]:
+        if tensor in depths:
+            return depths[tensor]
+        tensor = producer_of[tensor].input[0]
+    return DEFAULT_DEPTH
+
+
+def _cosim_capture(controls: tuple[str, ...], cosim_io, capture) -> np.ndarray | None:
+    """The co-simulation's capture flags: a top with exemplar_capture needs them (without, its
+    exemplar memory stays zero and the expected scores cannot match); nothing else takes them."""
+    wanted = cosim_io is not None and CAPTURE_INPUT in controls
+    if wanted and capture is None:
+        raise ValueError(f"the top has the control {CAPTURE_INPUT}: its co-simulation needs the test "
+                         "frames' capture flags (cosim_capture)")
+    if capture is not None and not wanted:
+        raise ValueError(f"cosim_capture is for the co-simulation (cosim_io) of a top with the control "
+                         f"{CAPTURE_INPUT}")
+    return None if capture is None else np.asarray(capture, dtype=np.uint8)
+
+
+def _write_tcl(env, out_dir: Path, build_name: str, part: str, clock_mhz: float, first, last,
+               cosim_io, capture: np.ndarray | None) -> None:
+    ins, outs = first.in_stream(), last.out_stream()
+    frames = 0
+    if cosim_io is not None:
+        x, y = (np.asarray(a)[:COSIM_FRAMES] for a in cosim_io)
+        frames = len(x)
+        (out_dir / "cosim").mkdir()
+        tensor_to_words(x, ins.elems, ins.dtype).tofile(out_dir / "cosim" / "in.bin")
+        tensor_to_words(y, outs.elems, outs.dtype).tofile(out_dir / "cosim" / "expected.bin")
+        if capture is not None:
+            capture[:frames].tofile(out_dir / "cosim" / "capture.bin")
+    template = env.get_template("hls_vitis.tcl.j2")
+    for script, export in (("csynth.tcl", False), ("export_ip.tcl", True)):
+        if export and not frames:
+            continue
+        (out_dir / script).write_text(template.render(
+            build_name=build_name, top=TOP, part=part, clock_ns=f"{1000.0 / clock_mhz:g}", script=script,
+            export=export, cosim_frames=frames, cosim_capture=capture is not None,
+            cosim_in_words=frames * ins.words,
+            cosim_out_words=frames * outs.words, in_frame_words=ins.words, out_frame_words=outs.words))

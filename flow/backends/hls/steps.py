@@ -1,0 +1,64 @@
+"""The HLS backend's steps: codegen into hls/, the C-simulation (L5), and C synthesis when
+Vitis HLS is installed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from flow import verdict, verify
+from flow.backends.design import Design
+from flow.backends.hls.codegen import generate_hls
+from flow.backends.hls.csim import build_csim, cached_binary
+from flow.backends.hls.synth import run_csynth
+from flow.backends.rtl.stitched import simulate_design
+from flow.board.spec import load_board
+from flow.config import BuildConfig
+from flow.reference import CORE_IN, CORE_OUT
+from flow.step import Step
+
+
+def step_hls_codegen(cfg: BuildConfig) -> None:
+    """30_folded.onnx -> hls/: dataflow top, memory headers, test bench, Vitis HLS Tcl."""
+    ref = np.load(cfg.path("reference_outputs.npz"))
+    cosim_io = (verify.to_channels_last(ref[CORE_IN]), verify.to_channels_last(ref[CORE_OUT]))
+    generate_hls(cfg.load_model("30_folded.onnx"), cfg.path("hls"), cfg.name,
+                 load_board(cfg.board).part, cfg.clock_mhz, cosim_io).save()
+
+
+def step_hlssim(cfg: BuildConfig) -> list[dict]:
+    """g++ C-simulation of hls/ on every test input (L5)."""
+    model = cfg.load_model("30_folded.onnx")
+    design = Design.load(cfg.path("hls"))
+    cached = cached_binary(design).exists()
+    started = time.time()
+    sim = build_csim(design)
+    compile_seconds = time.time() - started
+    ref = np.load(cfg.path("reference_outputs.npz"))
+    x = verify.to_channels_last(ref[CORE_IN])
+    started = time.time()
+    y, _ = simulate_design(sim, design, model, x)
+    run_seconds = time.time() - started
+    cfg.path("sim").mkdir(exist_ok=True)
+    np.save(cfg.path("sim", "l5_outputs.npy"), y)
+    cfg.write_json("sim/hlssim.json", {
+        "frames": len(x), "compile_seconds": round(compile_seconds, 2), "compiled_before": cached,
+        "run_seconds": round(run_seconds, 2), "frames_per_second": len(x) / run_seconds})
+    core_out = ref[CORE_OUT]
+    return [verdict.level("L2_L5", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
+                                                  exact=True))]
+
+
+def step_hls_synth(cfg: BuildConfig) -> None:
+    """Vitis HLS C synthesis of hls/ (when vitis_hls or vivado_hls is on the PATH)."""
+    cfg.write_json("hls_synth/csynth.json", run_csynth(cfg.path("hls")))
+
+
+SIMULATION = (
+    Step("hls_codegen", step_hls_codegen, ("hls",), backend="hls"),    # HLS C++ top, memories, Tcl
+    Step("hlssim", step_hlssim, ("sim/hlssim.json", "sim/l5_outputs.npy"), backend="hls"),  # g++ C-sim (L5)
+)
+SYNTHESIS = (
+    Step("hls_synth", step_hls_synth, ("hls_synth/csynth.json",), backend="hls"),  # Vitis HLS, if installed
+)

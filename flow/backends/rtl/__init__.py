@@ -1,0 +1,1 @@
+"""The RTL backend: Verilog generation, Verilator simulation, Yosys synthesis (steps.py)."""

@@ -1,0 +1,61 @@
+"""RTL code generation: memory files, the used hw/rtl modules and the stitched top (rtl/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow.backends.design import Design
+from flow.backends.rtl.sources import rtl_sources
+from flow.templating import template_env
+
+TOP = "accelerator"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def verilog_value(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(int(value))
+
+
+def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
+    """Write rtl/: each op's memory files, copies of the modules used, and accelerator.v."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    nodes = list(model.graph.node)
+    ops = [getCustomOp(n) for n in nodes]
+    streams = [{"name": "s_in", "bits": ops[0].in_stream().bits}]
+    instances, modules = [], set()
+    for i, (node, op) in enumerate(zip(nodes, ops, strict=True)):
+        out_name = "s_out" if i == len(nodes) - 1 else f"s_{node.name}"
+        streams.append({"name": out_name, "bits": op.out_stream().bits})
+        params = op.rtl_params(model, out_dir)
+        instances.append({
+            "name": node.name, "module": op.rtl_module,
+            "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
+            "params": [(k, verilog_value(v)) for k, v in params.items()],
+            "input": streams[-2]["name"], "output": out_name, "controls": list(op.control_ports),
+        })
+        modules.add(op.rtl_module)
+    sources = []
+    for module in sorted(modules):
+        for src in rtl_sources(module):
+            target = out_dir / src.name
+            if not target.exists():
+                shutil.copyfile(src, target)
+                sources.append(target)
+    in_bits, out_bits = streams[0]["bits"], streams[-1]["bits"]
+    controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
+    text = template_env(TEMPLATES).get_template("accelerator.v.j2").render(
+        top=TOP, build_name=build_name, streams=streams, instances=instances, controls=controls,
+        in_bits=in_bits, out_bits=out_bits,
+        in_port_bits=8 * ((in_bits + 7) // 8), out_port_bits=8 * ((out_bits + 7) // 8))
+    top_file = out_dir / f"{TOP}.v"
+    top_file.write_text(text)
+    return Design(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits, controls)

@@ -1,0 +1,253 @@
+"""Build a Verilator simulation of one AXI-Stream module (cached by content) and run it.
+
+Every module in hw/rtl/ and every generated accelerator top share the port names the harness
+(hw/sim/axis_harness.cpp) drives, so one harness serves unit tests and whole designs. A build
+is keyed by the hash of everything that enters it (sources, parameters, widths, flags,
+Verilator version), so identical designs are compiled once per machine and shared between
+tests and builds. Memory files ($readmemh) are read at run time, relative to the run
+directory, so new weights never cost a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from flow.backends.build_cache import build_once
+from flow.paths import HW_DIR
+
+HW_ROOT = HW_DIR
+HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
+HARNESS_OPTIONS = HW_ROOT / "sim" / "stream_options.hpp"  # included by the harness
+VERILATOR_FLAGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal"]
+MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+
+
+class SimulationError(RuntimeError):
+    pass
+
+
+def cache_root() -> Path:
+    root = os.environ.get("QNNFLOW_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "qnnflow"
+
+
+@lru_cache(maxsize=1)
+def verilator_version() -> str:
+    if shutil.which("verilator") is None:
+        raise SimulationError("verilator is not on PATH (./dev env installs it)")
+    return subprocess.run(["verilator", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def _build_env() -> dict:
+    """ccache (when installed) keeps its objects beside the simulators."""
+    return {**os.environ, "CCACHE_DIR": str(cache_root() / "ccache"),
+            "CCACHE_BASEDIR": str(cache_root())}
+
+
+def _param_flag(name: str, value) -> str:
+    if isinstance(value, str):
+        return f'-G{name}="{value}"'
+    return f"-G{name}={int(value)}"
+
+
+@dataclass(frozen=True)
+class Simulator:
+    binary: Path
+    in_bytes: int
+    out_bytes: int
+    axi_lite: bool = False  # a board-facing top: AXI-Lite control registers and TLAST
+
+    def run(
+        self,
+        words_in: np.ndarray,
+        out_words: int,
+        in_frame_words: int,
+        out_frame_words: int,
+        workdir: Path,
+        seed: int = 1,
+        in_gap: float = 0.0,
+        out_stall: float = 0.0,
+        max_cycles: int = 10**9,
+        in_period: float = 0.0,
+        axil_writes: dict[int, int] | None = None,
+        axil_reads: list[int] | None = None,
+        capture: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, dict]:
+        """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
+
+        in_period > 0 paces the input to one frame per in_period cycles. stats: cycles,
+        frame_first_input / frame_last_output (cycle of each frame's first accepted input word
+        and last accepted output word), log (what the design printed). A board-facing top
+        (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
+        (stats["axil_reads"], in order).
+        """
+        workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
+                                    in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
+                                    capture)
+            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args], cwd=workdir,
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise SimulationError(
+                    f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
+                    f"{proc.stderr.strip() or proc.stdout.strip()}"
+                )
+            out, stats = self._results(Path(tmp), out_words)
+        stats["log"] = proc.stdout
+        return out, stats
+
+    def serve(self, workdir: Path) -> SimulatorSession:
+        """One design that keeps its state between batches (the harness's --serve mode)."""
+        return SimulatorSession(self, Path(workdir).resolve())
+
+    def _batch_args(self, tmp: Path, words_in, out_words, in_frame_words, out_frame_words, in_gap,
+                    out_stall, max_cycles, in_period, axil_writes, axil_reads, capture) -> list[str]:
+        """Write a batch's input files to tmp; its harness options."""
+        if (axil_writes or axil_reads) and not self.axi_lite:
+            raise SimulationError(f"{self.binary.parent.name} has no AXI-Lite control port")
+        words_in = np.ascontiguousarray(words_in, dtype=np.uint8).reshape(-1, self.in_bytes)
+        words_in.tofile(tmp / "in.bin")
+        args = [
+            "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"), "--stats", str(tmp / "stats.json"),
+            "--in-words", str(len(words_in)), "--out-words", str(out_words),
+            "--in-frame-words", str(in_frame_words), "--out-frame-words", str(out_frame_words),
+            "--in-gap", str(in_gap), "--out-stall", str(out_stall),
+            "--max-cycles", str(max_cycles), "--in-period", str(in_period),
+        ]
+        if axil_writes:
+            args += ["--axil-writes", ",".join(f"{k}={v}" for k, v in axil_writes.items())]
+        if axil_reads:
+            args += ["--axil-reads", ",".join(map(str, axil_reads))]
+        if capture is not None:
+            np.asarray(capture, dtype=np.uint8).tofile(tmp / "capture.bin")
+            args += ["--capture", str(tmp / "capture.bin")]
+        return args
+
+    def _results(self, tmp: Path, out_words: int) -> tuple[np.ndarray, dict]:
+        out = np.fromfile(tmp / "out.bin", dtype=np.uint8).reshape(out_words, self.out_bytes)
+        return out, json.loads((tmp / "stats.json").read_text())
+
+
+class SimulatorSession:
+    """A simulator process that runs batch after batch on one design, never reset in between
+    (the harness's --serve mode): what a board's programmable logic does between DMA transfers.
+    The run directory is workdir (memory files); close() ends the process."""
+
+    DONE = "harness: batch done"
+
+    def __init__(self, sim: Simulator, workdir: Path):
+        self.sim, self.workdir = sim, workdir
+        self.errors = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([str(sim.binary), "--serve", "1"], cwd=workdir, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+
+    def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
+            max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
+            axil_reads: list[int] | None = None) -> tuple[np.ndarray, dict]:
+        """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate)."""
+        with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
+            tmp = Path(tmp)
+            args = self.sim._batch_args(tmp, words_in, out_words, in_frame_words, out_frame_words, 0.0,
+                                        0.0, max_cycles, 0.0, axil_writes, axil_reads, None)
+            if any(any(c.isspace() for c in a) for a in args):
+                raise SimulationError(f"the run directory {self.workdir} has white space in its path, "
+                                      "which the --serve protocol's lines cannot carry")
+            if self.proc.poll() is not None:
+                self._fail()
+            self.proc.stdin.write(" ".join(args) + "\n")
+            self.proc.stdin.flush()
+            log = []
+            for line in self.proc.stdout:
+                if line.rstrip("\n") == self.DONE:
+                    break
+                log.append(line)
+            else:
+                self._fail()
+            out, stats = self.sim._results(tmp, out_words)
+        stats["log"] = "".join(log)
+        return out, stats
+
+    def _fail(self):
+        self.proc.wait()
+        self.errors.seek(0)
+        raise SimulationError(f"simulation of {self.sim.binary.parent.name} stopped "
+                              f"({self.proc.returncode}): {self.errors.read().strip()}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait()
+        self.errors.close()
+
+
+def build(
+    top: str,
+    sources: list[Path],
+    in_bits: int,
+    out_bits: int,
+    params: dict | None = None,
+    axi_lite: bool = False,
+    capture: bool = False,
+) -> Simulator:
+    """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
+
+    axi_lite: the top has the AXI-Lite control port and TLAST of a board-facing design.
+    capture: the top has an exemplar_capture control input that the harness drives.
+    """
+    params = dict(sorted((params or {}).items()))
+    in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
+    sources = sorted({Path(s).resolve() for s in sources})
+    key = hashlib.sha256()
+    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
+                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes()] + (["axi_lite"] if axi_lite else []):
+        key.update(str(part).encode())
+    for src in sources:
+        key.update(src.name.encode())
+        key.update(src.read_bytes())
+    digest = key.hexdigest()[:20]
+    target = cache_root() / "verilator" / f"{top}-{digest}"
+
+    def compile_into(staging: Path) -> None:
+        # the design's facts go in a header, not -D flags, so the compiler flags are the same for
+        # every design and ccache reuses Verilator's runtime objects across designs
+        (staging / "harness_config.h").write_text(
+            f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
+            f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
+            + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
+            + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
+        cmd = [
+            "verilator", "--cc", "--exe", "--build", "-j", "2",
+            "--top-module", top, "--Mdir", str(staging), "-o", "sim",
+            *VERILATOR_FLAGS,
+            "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
+            "-CFLAGS", "-include harness_config.h",
+            *[_param_flag(k, v) for k, v in params.items()],
+            *map(str, sources), str(HARNESS),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
+        if proc.returncode != 0:
+            raise SimulationError(
+                f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            )
+
+    binary = build_once(target, "sim", compile_into)
+    return Simulator(binary, in_bytes, out_bytes, axi_lite)
+
+
+def lint(top: str, sources: list[Path], params: dict | None = None) -> str:
+    """verilator --lint-only -Wall; returns the warnings text ('' when clean)."""
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top,
+           *[_param_flag(k, v) for k, v in sorted((params or {}).items())], *map(str, sources)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return (proc.stdout + proc.stderr).strip()

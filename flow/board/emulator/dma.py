@@ -1,0 +1,104 @@
+"""AXI DMA (PG021) in simple mode, register by register: MM2S reads DDR into the accelerator's
+input stream, S2MM writes its output stream (up to TLAST) into DDR. A batch runs once both
+channels hold a transfer; then both report Idle and IOC, and S2MM_LENGTH holds the bytes written."""
+
+from __future__ import annotations
+
+from flow.board.emulator.accelerator import Accelerator, AcceleratorError
+from flow.board.emulator.memory import DDR, DDRError
+
+# offsets of one channel's registers from its base (MM2S at 0x00, S2MM at 0x30)
+DMACR, DMASR, ADDR, ADDR_MSB, LENGTH = 0x00, 0x04, 0x18, 0x1C, 0x28
+S2MM = 0x30
+RUN, RESET = 0x1, 0x4
+HALTED, IDLE, INT_ERR, SLV_ERR, DEC_ERR, IOC = 0x1, 0x2, 0x10, 0x20, 0x40, 0x1000
+SIZE = 0x10000
+
+
+class Channel:
+    def __init__(self, name: str):
+        self.name = name
+        self.reset()
+
+    def reset(self) -> None:
+        self.cr, self.sr = 0x10000, HALTED      # IRQ threshold 1, halted
+        self.address = self.length = 0
+        self.armed = False
+
+    def read(self, offset: int) -> int:
+        return {DMACR: self.cr, DMASR: self.sr, ADDR: self.address & 0xFFFFFFFF,
+                ADDR_MSB: self.address >> 32, LENGTH: self.length}.get(offset, 0)
+
+    def write(self, offset: int, value: int) -> None:
+        if offset == DMACR:
+            if value & RESET:
+                self.reset()
+                return
+            self.cr = value & ~RESET
+            if value & RUN:
+                self.sr &= ~HALTED
+            else:
+                self.sr |= HALTED
+                self.armed = False
+        elif offset == DMASR:
+            self.sr &= ~(value & (IOC | 0x2000 | 0x4000))   # interrupt bits: write 1 to clear
+        elif offset == ADDR:
+            self.address = (self.address & ~0xFFFFFFFF) | value
+        elif offset == ADDR_MSB:
+            self.address = (self.address & 0xFFFFFFFF) | (value << 32)
+        elif offset == LENGTH:
+            if self.sr & HALTED:
+                return  # a halted channel ignores LENGTH, as the hardware does
+            self.length = value
+            self.armed = True
+            self.sr &= ~IDLE
+
+    def finish(self, error: int = 0) -> None:
+        self.armed = False
+        self.sr |= IDLE | (IOC if not error else 0) | error
+        if error:
+            self.sr |= HALTED
+
+
+class AxiDma:
+    def __init__(self, ddr: DDR, length_width: int):
+        self.ddr = ddr
+        self.max_length = (1 << length_width) - 1
+        self.mm2s, self.s2mm = Channel("MM2S"), Channel("S2MM")
+        self.accelerator: Accelerator | None = None
+        self.log: list[str] = []
+
+    def read(self, offset: int) -> int:
+        channel = self.s2mm if offset >= S2MM else self.mm2s
+        return channel.read(offset - S2MM if offset >= S2MM else offset)
+
+    def write(self, offset: int, value: int) -> None:
+        channel = self.s2mm if offset >= S2MM else self.mm2s
+        channel.write(offset - S2MM if offset >= S2MM else offset, value)
+        if offset in (LENGTH, S2MM + LENGTH) and self.mm2s.armed and self.s2mm.armed:
+            self._transfer()
+
+    def _fail(self, channel: Channel, error: int, why: str) -> None:
+        self.log.append(f"{channel.name}: {why}")
+        channel.finish(error)
+
+    def _transfer(self) -> None:
+        mm2s, s2mm = self.mm2s, self.s2mm
+        for ch in (mm2s, s2mm):
+            if ch.length == 0 or ch.length > self.max_length:
+                return self._fail(ch, INT_ERR, f"length {ch.length} outside 1..{self.max_length}")
+            if not self.ddr.contains(ch.address, ch.length):
+                return self._fail(ch, DEC_ERR, f"[0x{ch.address:08x}, +{ch.length}) is not DDR")
+        if self.accelerator is None:
+            return self._fail(mm2s, SLV_ERR, "no bitstream is loaded: nothing drives the streams")
+        try:
+            out = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
+        except (AcceleratorError, DDRError) as err:
+            return self._fail(s2mm, INT_ERR, str(err))
+        mm2s.finish()
+        if len(out) > s2mm.length:
+            return self._fail(s2mm, INT_ERR, f"the stream carried {len(out)} bytes up to TLAST, "
+                                             f"S2MM_LENGTH allowed {s2mm.length}")
+        self.ddr.write(s2mm.address, out)
+        s2mm.length = len(out)
+        s2mm.finish()

@@ -1,0 +1,226 @@
+"""The .hwh (Vivado's hardware handoff) of the block design, written without Vivado.
+
+It describes what hw/vivado's Tcl builds: the Zynq PS7 (FCLK0 at the build's clock, M_AXI_GP0 to
+the control ports, S_AXI_HP0 for the DMA), an AXI DMA in simple mode, and the accelerator with
+its AXI-Lite register map, with the ports of the generated Verilog top. pynq parses it on the
+host (pynqmetadata) to build the Overlay's ip_dict, clock_dict and register maps.
+
+pynqmetadata 0.2.0 reads the PL clock's achieved frequency from the UltraScale+ parameter
+PSU__CRL_APB__PL<i>_REF_CTRL__ACT_FREQMHZ even for a Zynq-7000 PS7; without it the Overlay's
+download calls Clocks.set_pl_clk(0, clk_mhz=None) and fails. The PS7 module here carries that
+parameter with FCLK0's achieved frequency, and `add_pl_clock_parameter` adds it to a .hwh that
+Vivado wrote (see deploy/README.md).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from flow.board.spec import Board
+from flow.board.top import CONTROL_RANGE, BoardDesign, top_ports
+
+PS7 = "processing_system7_0"
+DMA = "axi_dma_0"
+ACCEL = "accelerator"
+ACCEL_VLNV = "qnnflow.org:user:accelerator_axi:1.0"
+PL_CLOCK_PARAMETER = "PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ"
+CLOCK_NET, RESET_NET = f"{PS7}_FCLK_CLK0", f"{PS7}_FCLK_RESET0_N"
+
+_REGISTER_DOC = {
+    "ID": ("read-only", "constant 0x514E4E46"), "STATUS": ("read-only", "bit 0 busy, bit 1 done"),
+    "FRAMES": ("read-write", "frames in the next batch; writing starts a new count"),
+    "CYCLES_LO": ("read-only", "cycles of the last batch, bits 31:0"),
+    "CYCLES_HI": ("read-only", "cycles of the last batch, bits 63:32"),
+    "IN_WORDS": ("read-only", "input words per frame"), "OUT_WORDS": ("read-only", "output words per frame"),
+    "CAPTURE": ("read-write", "bit 0: the next batch is a capture batch (exemplar_capture high for all "
+                "its frames); clears itself at that batch's end"),
+}
+
+
+def _params(parent: ET.Element, values: dict) -> None:
+    node = ET.SubElement(parent, "PARAMETERS")
+    for name, value in values.items():
+        ET.SubElement(node, "PARAMETER", NAME=name, VALUE=str(value))
+
+
+def _module(root: ET.Element, instance: str, vlnv: str, modtype: str, params: dict) -> ET.Element:
+    version = vlnv.rsplit(":", 1)[1]
+    mod = ET.SubElement(root, "MODULE", FULLNAME=f"/{instance}", HWVERSION=version, INSTANCE=instance,
+                        IPTYPE="PERIPHERAL", IS_ENABLE="1", MODCLASS="PERIPHERAL", MODTYPE=modtype,
+                        VLNV=vlnv)
+    _params(mod, params)
+    return mod
+
+
+def _ports(mod: ET.Element, ports: list[tuple[str, str, int]], nets: dict[str, str],
+           kinds: dict[str, str], clock_hz: int) -> None:
+    """PORTS; nets maps a port to its net name (ports on one net are connected)."""
+    node = ET.SubElement(mod, "PORTS")
+    for direction, name, width in ports:
+        attrs = {"DIR": direction, "NAME": name, "SIGIS": kinds.get(name, "undef")}
+        if width > 1:
+            attrs.update(LEFT=str(width - 1), RIGHT="0")
+        if attrs["SIGIS"] == "clk":
+            attrs["CLKFREQUENCY"] = str(clock_hz)
+        if name in nets:
+            attrs["SIGNAME"] = nets[name]
+        ET.SubElement(node, "PORT", **attrs)
+
+
+def _bus(parent: ET.Element, name: str, kind: str, vlnv: str, busname: str,
+         portmap: dict[str, str], params: dict) -> None:
+    """One BUSINTERFACE: portmap {logical: physical}."""
+    bus = ET.SubElement(parent, "BUSINTERFACE", BUSNAME=busname, NAME=name, TYPE=kind, VLNV=vlnv)
+    for pname, value in params.items():
+        ET.SubElement(bus, "PARAMETER", NAME=pname, VALUE=str(value))
+    maps = ET.SubElement(bus, "PORTMAPS")
+    for logical, physical in portmap.items():
+        ET.SubElement(maps, "PORTMAP", LOGICAL=logical.upper(), PHYSICAL=physical)
+
+
+def _connect(modules: dict[str, ET.Element]) -> None:
+    """CONNECTIONS of every port: the ports of the other direction on its net (SIGNAME)."""
+    on_net: dict[str, list[tuple[str, str, str]]] = {}
+    for instance, mod in modules.items():
+        for port in mod.iter("PORT"):
+            if port.get("SIGNAME"):
+                on_net.setdefault(port.get("SIGNAME"), []).append((instance, port.get("NAME"), port.get("DIR")))
+    for mod in modules.values():
+        for port in mod.iter("PORT"):
+            # an input names its driver, an output the inputs it drives
+            others = [(i, p) for i, p, d in on_net.get(port.get("SIGNAME"), []) if d != port.get("DIR")]
+            if others:
+                conns = ET.SubElement(port, "CONNECTIONS")
+                for other_instance, other_port in others:
+                    ET.SubElement(conns, "CONNECTION", INSTANCE=other_instance, PORT=other_port)
+
+
+def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_file: Path) -> str:
+    d0, d1, achieved = board.fclk_divisors(clock_mhz)
+    clock_hz = round(achieved * 1e6)
+    ps7, dma = board.data["ps7"], board.data["dma"]
+    part = board.part  # xc7z020clg400-1
+    root = ET.Element("EDKSYSTEM", EDWVERSION="1.2", TIMESTAMP="", VIVADOVERSION="none (flow/board/hwh.py)")
+    ET.SubElement(root, "SYSTEMINFO", ARCH="zynq", DEVICE=part[2:8], NAME=name,
+                  PACKAGE=part[8:14], SPEEDGRADE=part[14:])
+    ET.SubElement(root, "EXTERNALPORTS")
+    ET.SubElement(root, "EXTERNALINTERFACES")
+    mods = ET.SubElement(root, "MODULES")
+    aximm, axis = "xilinx.com:interface:aximm:1.0", "xilinx.com:interface:axis:1.0"
+    mm_bits, in_bits, out_bits = dma["mm_data_width"], design.in_dma_bits, design.out_dma_bits
+
+    # --- the PS7: FCLK0 from the IO PLL, GP0 to the control ports, HP0 for the DMA
+    ps_params = {
+        "PCW_FPGA0_PERIPHERAL_FREQMHZ": f"{clock_mhz:g}", "PCW_ACT_FPGA0_PERIPHERAL_FREQMHZ": f"{achieved:.6f}",
+        "PCW_FPGA_FCLK0_ENABLE": 1, "PCW_FCLK0_PERIPHERAL_CLKSRC": ps7["fclk0"]["source"],
+        "PCW_FCLK0_PERIPHERAL_DIVISOR0": d0, "PCW_FCLK0_PERIPHERAL_DIVISOR1": d1,
+        # FCLK1..3 unused (pynq resets them to its default 100 MHz at download)
+        **{f"PCW_FPGA_FCLK{i}_ENABLE": 0 for i in (1, 2, 3)},
+        **{f"PCW_FCLK{i}_PERIPHERAL_CLKSRC": "IO PLL" for i in (1, 2, 3)},
+        **{f"PCW_FCLK{i}_PERIPHERAL_DIVISOR{j}": 1 for i in (1, 2, 3) for j in (0, 1)},
+        "PCW_USE_M_AXI_GP0": 1, "PCW_USE_S_AXI_HP0": 1, "PCW_S_AXI_HP0_DATA_WIDTH": mm_bits,
+        "PCW_UIPARAM_DDR_PARTNO": "MT41K256M16 RE-125", "preset": ps7["board_part"],
+        PL_CLOCK_PARAMETER: f"{achieved:.6f}",
+    }
+    ps_mod = _module(mods, PS7, ps7["ip"], "processing_system7", ps_params)
+    _ports(ps_mod, [("O", "FCLK_CLK0", 1), ("O", "FCLK_RESET0_N", 1)],
+           {"FCLK_CLK0": CLOCK_NET, "FCLK_RESET0_N": RESET_NET},
+           {"FCLK_CLK0": "clk", "FCLK_RESET0_N": "rst"}, clock_hz)
+    buses = ET.SubElement(ps_mod, "BUSINTERFACES")
+    _bus(buses, ps7["master_port"], "MASTER", aximm, f"{PS7}_{ps7['master_port']}", {},
+         {"PROTOCOL": "AXI3", "DATA_WIDTH": 32})
+    _bus(buses, ps7["slave_port"], "SLAVE", aximm, f"{DMA}_M_AXI", {},
+         {"PROTOCOL": "AXI3", "DATA_WIDTH": mm_bits})
+    memmap = ET.SubElement(ps_mod, "MEMORYMAP")
+    for instance, iface, base_name in ((DMA, "S_AXI_LITE", "C_BASEADDR"),
+                                       (ACCEL, "s_axi_control", "C_S_AXI_CONTROL_BASEADDR")):
+        base = board.address(instance)
+        ET.SubElement(memmap, "MEMRANGE", ADDRESSBLOCK="Reg", BASENAME=base_name,
+                      BASEVALUE=f"0x{base:08X}", HIGHNAME=base_name.replace("BASE", "HIGH"),
+                      HIGHVALUE=f"0x{base + CONTROL_RANGE - 1:08X}", INSTANCE=instance, IS_DATA="TRUE",
+                      IS_INSTRUCTION="TRUE", MASTERBUSINTERFACE=ps7["master_port"], MEMTYPE="REGISTER",
+                      SLAVEBUSINTERFACE=iface)
+
+    # --- the AXI DMA, simple mode (no scatter-gather), MM2S -> accelerator -> S2MM
+    dma_params = {
+        "c_include_sg": 0, "c_micro_dma": 0, "c_sg_length_width": dma["length_width"],
+        "c_include_mm2s": 1, "c_m_axi_mm2s_data_width": mm_bits, "c_m_axis_mm2s_tdata_width": in_bits,
+        "c_include_mm2s_dre": 0, "c_mm2s_burst_size": 16,
+        "c_include_s2mm": 1, "c_m_axi_s2mm_data_width": mm_bits, "c_s_axis_s2mm_tdata_width": out_bits,
+        "c_include_s2mm_dre": 0, "c_s2mm_burst_size": 16, "c_addr_width": 32,
+        "C_BASEADDR": f"0x{board.address(DMA):08X}",
+        "C_HIGHADDR": f"0x{board.address(DMA) + CONTROL_RANGE - 1:08X}",
+    }
+    dma_mod = _module(mods, DMA, dma["ip"], "axi_dma", dma_params)
+    stream_in = {"TDATA": ("m_axis_mm2s_tdata", in_bits), "TVALID": ("m_axis_mm2s_tvalid", 1),
+                 "TREADY": ("m_axis_mm2s_tready", 1), "TLAST": ("m_axis_mm2s_tlast", 1)}
+    stream_out = {"TDATA": ("s_axis_s2mm_tdata", out_bits), "TVALID": ("s_axis_s2mm_tvalid", 1),
+                  "TREADY": ("s_axis_s2mm_tready", 1), "TLAST": ("s_axis_s2mm_tlast", 1)}
+    dma_ports = [("I", "s_axi_lite_aclk", 1), ("I", "m_axi_mm2s_aclk", 1), ("I", "m_axi_s2mm_aclk", 1),
+                 ("I", "axi_resetn", 1)]
+    dma_ports += [("I" if k == "TREADY" else "O", p, w) for k, (p, w) in stream_in.items()]
+    dma_ports += [("O" if k == "TREADY" else "I", p, w) for k, (p, w) in stream_out.items()]
+    nets = {p: CLOCK_NET for p in ("s_axi_lite_aclk", "m_axi_mm2s_aclk", "m_axi_s2mm_aclk")}
+    nets["axi_resetn"] = RESET_NET
+    nets.update({p: f"{DMA}_M_AXIS_MM2S_{k}" for k, (p, _) in stream_in.items()})
+    nets.update({p: f"{ACCEL}_M_AXIS_{k}" for k, (p, _) in stream_out.items()})
+    _ports(dma_mod, dma_ports, nets, {"s_axi_lite_aclk": "clk", "m_axi_mm2s_aclk": "clk",
+                                      "m_axi_s2mm_aclk": "clk", "axi_resetn": "rst"}, clock_hz)
+    buses = ET.SubElement(dma_mod, "BUSINTERFACES")
+    _bus(buses, "S_AXI_LITE", "SLAVE", aximm, f"{PS7}_{ps7['master_port']}", {}, {"PROTOCOL": "AXI4LITE"})
+    _bus(buses, "M_AXI_MM2S", "MASTER", aximm, f"{DMA}_M_AXI", {}, {"PROTOCOL": "AXI4"})
+    _bus(buses, "M_AXI_S2MM", "MASTER", aximm, f"{DMA}_M_AXI", {}, {"PROTOCOL": "AXI4"})
+    _bus(buses, "M_AXIS_MM2S", "MASTER", axis, f"{DMA}_M_AXIS_MM2S",
+         {k: p for k, (p, _) in stream_in.items()}, {"HAS_TLAST": 1, "TDATA_NUM_BYTES": in_bits // 8})
+    _bus(buses, "S_AXIS_S2MM", "SLAVE", axis, f"{ACCEL}_M_AXIS",
+         {k: p for k, (p, _) in stream_out.items()}, {"HAS_TLAST": 1, "TDATA_NUM_BYTES": out_bits // 8})
+
+    # --- the accelerator: the generated top's own ports, its register map
+    base = board.address(ACCEL)
+    acc_mod = _module(mods, ACCEL, ACCEL_VLNV, "accelerator_axi", {
+        "C_S_AXI_CONTROL_BASEADDR": f"0x{base:08X}",
+        "C_S_AXI_CONTROL_HIGHADDR": f"0x{base + CONTROL_RANGE - 1:08X}",
+        "IN_WORDS": design.in_words, "OUT_WORDS": design.out_words})
+    blocks = ET.SubElement(acc_mod, "ADDRESSBLOCKS")
+    block = ET.SubElement(blocks, "ADDRESSBLOCK", ACCESS="read-write", INTERFACE="s_axi_control", NAME="Reg",
+                          RANGE=str(CONTROL_RANGE), USAGE="register")
+    regs = ET.SubElement(block, "REGISTERS")
+    for reg, offset in design.registers.items():
+        access, doc = _REGISTER_DOC[reg]
+        r = ET.SubElement(regs, "REGISTER", NAME=reg)
+        for pname, value in (("DESCRIPTION", doc), ("ADDRESS_OFFSET", hex(offset)), ("SIZE", "32"),
+                             ("ACCESS", access), ("IS_ENABLED", "true"), ("RESET_VALUE", "0")):
+            ET.SubElement(r, "PROPERTY", NAME=pname, VALUE=value)
+    ports = top_ports(top_file)
+    acc_nets = {"clk": CLOCK_NET, "rst": f"{ACCEL}_rst"}
+    acc_nets.update({f"s_axis_{k.lower()}": f"{DMA}_M_AXIS_MM2S_{k}" for k in stream_in if k != "TLAST"})
+    acc_nets.update({f"m_axis_{k.lower()}": f"{ACCEL}_M_AXIS_{k}" for k in stream_out})
+    _ports(acc_mod, ports, acc_nets, {"clk": "clk", "rst": "rst"}, clock_hz)
+    buses = ET.SubElement(acc_mod, "BUSINTERFACES")
+    control = {p.removeprefix("s_axi_control_"): p for _, p, _ in ports if p.startswith("s_axi_control_")}
+    _bus(buses, "s_axi_control", "SLAVE", aximm, f"{PS7}_{ps7['master_port']}", control,
+         {"PROTOCOL": "AXI4LITE", "DATA_WIDTH": 32})
+    _bus(buses, "s_axis", "SLAVE", axis, f"{DMA}_M_AXIS_MM2S",
+         {k: f"s_axis_{k.lower()}" for k in ("TDATA", "TVALID", "TREADY")}, {"HAS_TLAST": 0})
+    _bus(buses, "m_axis", "MASTER", axis, f"{ACCEL}_M_AXIS",
+         {k: f"m_axis_{k.lower()}" for k in stream_out}, {"HAS_TLAST": 1})
+
+    _connect({PS7: ps_mod, DMA: dma_mod, ACCEL: acc_mod})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def add_pl_clock_parameter(hwh: Path, mhz: float) -> bool:
+    """Add PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ to the PS7 of a Vivado .hwh (see the module
+    docstring); returns False when it was already there."""
+    tree = ET.parse(hwh)
+    for mod in tree.getroot().iter("MODULE"):
+        if mod.get("MODTYPE") == "processing_system7":
+            params = mod.find("PARAMETERS")
+            if any(p.get("NAME") == PL_CLOCK_PARAMETER for p in params):
+                return False
+            ET.SubElement(params, "PARAMETER", NAME=PL_CLOCK_PARAMETER, VALUE=f"{mhz:.6f}")
+            tree.write(hwh, encoding="UTF-8", xml_declaration=True)
+            return True
+    raise ValueError(f"{hwh}: no processing_system7 module (not a Zynq-7000 block design)")

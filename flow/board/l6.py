@@ -1,0 +1,56 @@
+"""L6 through the emulated board: serve the build, run its shipped driver (deploy/deploy/, with
+unmodified pynq as a remote client) in a separate process, and keep what it measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flow import verdict
+from flow.board.facts import read_facts
+from flow.board.package import step_package
+from flow.board.spec import load_board
+from flow.step import Step
+
+
+def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
+                                 timeout_s: float = 3600, max_batch: int = 128) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it
+    (max_batch: the driver's DMA buffers, and so the largest throughput batch)."""
+    # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
+    from flow.board.emulator.server import BoardServer
+
+    deploy = Path(build_dir).resolve() / "deploy"
+    with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
+        env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
+        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json",
+                               "--max-batch", str(max_batch)],
+                              cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
+                              check=False)
+        log = server.state.dma.log
+    result_file = deploy / "validate.json"
+    if not result_file.exists():
+        raise RuntimeError(f"the driver failed on the emulated board ({proc.returncode}):\n"
+                           f"{proc.stderr[-3000:]}\nDMA log: {log[-5:]}")
+    result = json.loads(result_file.read_text())
+    result_file.unlink()
+    result["board"] = f"emulated {board_name} on {server.host}:7967 (flow/emulator)"
+    result["dma_log"] = log
+    return result
+
+
+def step_board(cfg) -> list[dict]:
+    """The deploy/ driver on the emulated board: L6 against L2, cycles from the on-chip counter."""
+    result = run_driver_on_emulated_board(cfg.path(), cfg.board)
+    result["rtlsim_cycles_per_frame"] = read_facts(cfg.out)["rtlsim"]["cycles_per_frame"]
+    cfg.write_json("board/board.json", result)
+    return [verdict.level("L2_L6", result["L2_L6"])]
+
+
+STEPS = (
+    Step("package", step_package, ("vivado", "deploy"), ("board", "clock_mhz"), backend="rtl"),  # Tcl, .bit/.hwh, driver
+    Step("board", step_board, ("board/board.json",), backend="rtl"),   # L6: driver on the emulated board
+)

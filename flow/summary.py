@@ -1,0 +1,26 @@
+"""The few lines a build ends with: frame rate, resources against the board's budget, the ladder
+and the verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flow.board.spec import RESOURCE_KINDS
+
+
+def summary(report: dict, report_path: Path) -> str:
+    p, budget = report["performance"], report["board"]["budget"]
+    estimate = report["totals"]["estimate"]
+    fps = (f"{p['measured_fps']:,.1f} frames/s measured in rtlsim" if "measured_fps" in p
+           else f"{p['analytic_fps']:,.1f} frames/s by the cycle model")
+    lines = [f"{report['build']['name']}: {fps} at {p['clock_mhz']:g} MHz (bottleneck {p['bottleneck']})",
+             "resources (estimate) of the budget: " + ", ".join(
+                 f"{k} {estimate[k]:,.0f}/{budget[k]:,.0f} ({100 * estimate[k] / budget[k]:.0f} %)"
+                 for k in RESOURCE_KINDS if budget[k])]
+    levels = report["verification"]
+    lines.append("ladder: " + (", ".join(f"{k} {'ok' if v['passed'] else 'FAIL'} ({v['inputs']} inputs)"
+                                         for k, v in levels.items()) or "no levels compared"))
+    verdict = report["verdict"]
+    lines.append(f"verdict: {'PASS' if verdict['passed'] else 'FAIL'} ({len(verdict['failures'])} failed checks); "
+                 f"report: {report_path}")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""The build's verdict: every check a step makes is recorded with its rule, and one function
+decides pass or fail from the checks of this invocation's steps.
+
+A check is a dict: name, scope (which ladder or part of the design), rule, passed, and the
+figures behind it. The rules:
+
+  exact               integer outputs identical, over at least one input
+  rounding_boundary   float levels (L0, L1 against L2): every difference must be shown to sit on a
+                      rounding boundary (flow/rounding_boundary.py); any other difference fails
+  clean               a tool's findings (lint warnings, Tcl check errors) must be empty
+  cycles              measured cycles per frame must not exceed the analytic figure
+
+A comparison over zero inputs fails under every rule: it shows nothing.
+"""
+
+from __future__ import annotations
+
+
+def level(name: str, comparison: dict, scope: str = "ladder", rule: str = "exact") -> dict:
+    """A check of one level against another (comparison: flow/verify.py compare)."""
+    if rule not in ("exact", "rounding_boundary"):
+        raise ValueError(f"level {name}: rule '{rule}' is not a comparison rule")
+    inputs = comparison.get("inputs", 0)
+    unexplained = comparison["mismatches"] - comparison.get("boundary_cases", 0)
+    passed = inputs > 0 and unexplained == 0 and "shape_mismatch" not in comparison
+    return {"name": name, "scope": scope, "rule": rule, "passed": bool(passed), **comparison}
+
+
+def clean(name: str, findings: list[str], scope: str = "tools") -> dict:
+    """A tool's findings, which must be none (lint warnings, Tcl errors)."""
+    return {"name": name, "scope": scope, "rule": "clean", "passed": not findings,
+            "findings": list(findings)}
+
+
+def cycles(name: str, measured: int, analytic: int, scope: str = "ladder") -> dict:
+    return {"name": name, "scope": scope, "rule": "cycles", "passed": bool(0 < measured <= analytic),
+            "measured_cycles": int(measured), "analytic_cycles": int(analytic)}
+
+
+def failures(checks_by_step: dict[str, list[dict]]) -> list[str]:
+    """Every failed check, as 'step: scope name (why)'; empty when the build passes."""
+    failed = []
+    for step, checks in checks_by_step.items():
+        for c in checks:
+            if not c["passed"]:
+                failed.append(f"{step}: {c['scope']} {c['name']} ({_why(c)})")
+    return failed
+
+
+def _why(c: dict) -> str:
+    if c["rule"] == "clean":
+        return f"{len(c['findings'])} findings, first: {c['findings'][0]}"
+    if c["rule"] == "cycles":
+        return f"{c['measured_cycles']:,} measured > {c['analytic_cycles']:,} analytic cycles per frame"
+    if c.get("inputs", 0) == 0:
+        return "0 inputs compared"
+    if "shape_mismatch" in c:
+        return f"shapes {c['shape_mismatch']}"
+    unexplained = c["mismatches"] - c.get("boundary_cases", 0)
+    return f"{unexplained} of {c['mismatches']} differences not on a rounding boundary" \
+        if c["rule"] == "rounding_boundary" else f"{c['mismatches']} mismatches"
+
+
+def ladder(checks_by_step: dict[str, list[dict]], scope: str = "ladder") -> dict:
+    """The levels of one ladder by name (L0_L1, L2_L4, ...), for reports."""
+    return {c["name"]: c for checks in checks_by_step.values() for c in checks
+            if c["scope"] == scope and c["rule"] in ("exact", "rounding_boundary")}
