@@ -29,7 +29,7 @@ LICENSE = f"hls4ml-{HLS4ML_VERSION}.dist-info/licenses/LICENSE"
 NOTICE = f"""These headers are Xilinx's ap_types (Copyright 2011-2019 Xilinx, Inc.), licensed under
 the Apache License, Version 2.0 (LICENSE beside this file; every header carries the notice).
 Taken unmodified from {FOLDER} of the PyPI wheel {WHEEL} (sha256 {WHEEL_SHA256})
-by qnnflow's flow/backends/hls/headers.py, for C-simulation with g++.
+by qnnflow, for C-simulation with g++.
 """
 
 
