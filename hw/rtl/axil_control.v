@@ -45,12 +45,10 @@ module axil_control #
     /*
      * AXI-Lite slave
      */
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [4:0]  s_axil_awaddr,  // word-aligned: bits 1:0 are not decoded
     input  wire        s_axil_awvalid,
     output wire        s_axil_awready,
     input  wire [31:0] s_axil_wdata,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [3:0]  s_axil_wstrb,   // only whole-word writes are meaningful here
     input  wire        s_axil_wvalid,
     output wire        s_axil_wready,
@@ -58,7 +56,6 @@ module axil_control #
     output reg         s_axil_bvalid = 1'b0,
     input  wire        s_axil_bready,
     input  wire [4:0]  s_axil_araddr,
-    /* verilator lint_on UNUSEDSIGNAL */
     input  wire        s_axil_arvalid,
     output wire        s_axil_arready,
     output reg  [31:0] s_axil_rdata = 32'd0,

@@ -14,9 +14,7 @@ module fifo #
     // memory depth in words, a power of two
     parameter DEPTH = 2,
     // "auto", "distributed" (LUTRAM) or "block" (BRAM); read by synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire             clk,

@@ -34,9 +34,7 @@ module maxpool #
     // 1: two's complement values, 0: unsigned (and bipolar bits)
     parameter SIGNED = 0,
     // partial-maxima memory: "auto", "distributed" (LUTRAM) or "block" (BRAM); synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire               clk,

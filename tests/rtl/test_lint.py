@@ -1,0 +1,43 @@
+"""Lint: every hw/rtl module passes verilator --lint-only -Wall (warnings are errors), and every
+waiver sits in the one waiver file (hw/rtl/lint_waivers.vlt) with its reason."""
+
+import re
+
+import pytest
+
+from flow.codegen_rtl import TEMPLATES
+from flow.sim.rtl_sources import RTL_DIR, rtl_sources
+from flow.sim.verilator import LINT_WAIVERS, lint
+from tests.rtl.test_reset_state import IDS, MODULES
+
+
+def waivers_without_reason(text: str) -> list[str]:
+    """The lint_off lines not directly under a comment line that says something."""
+    lines = text.splitlines()
+    return [line for i, line in enumerate(lines) if line.startswith("lint_off")
+            and not (i > 0 and re.match(r"//\s*\S", lines[i - 1]))]
+
+
+def test_every_waiver_gives_its_reason():
+    text = LINT_WAIVERS.read_text()
+    assert re.search(r"^lint_off", text, re.MULTILINE)
+    assert waivers_without_reason(text) == []
+    # the check itself: an entry with no comment above it is found
+    assert waivers_without_reason(text + '\nlint_off -rule WIDTH -file "*/x.v"\n') == [
+        'lint_off -rule WIDTH -file "*/x.v"']
+
+
+def test_no_waiver_hides_in_the_sources():
+    for path in [*RTL_DIR.glob("*.v"), *TEMPLATES.glob("*.v.j2")]:
+        assert "lint_off" not in path.read_text(), f"{path.name}: waivers belong in {LINT_WAIVERS.name}"
+
+
+def test_every_module_is_listed():
+    assert {m for m, _ in MODULES} == {p.stem for p in RTL_DIR.glob("*.v")}
+
+
+@pytest.mark.parametrize(("module", "params"), MODULES, ids=IDS)
+def test_module_is_lint_clean(tmp_path, module, params):
+    if callable(params):
+        params = params(tmp_path)
+    assert lint(module, rtl_sources(module), params) == ""
