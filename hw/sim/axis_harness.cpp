@@ -285,6 +285,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     VerilatedContext context;
+    // +verilator+rand+reset+2 +verilator+seed+N: the values X and unreset state take
+    context.commandArgs(argc, argv);
     HARNESS_TOP top(&context);
     std::mt19937 rng(o.seed);
 
@@ -294,6 +296,14 @@ int main(int argc, char** argv) {
     top.m_axis_tready = 0;
 #ifdef HARNESS_CAPTURE
     top.exemplar_capture = 0;
+#endif
+#ifdef HARNESS_AXI_LITE
+    // an AXI-Lite master keeps its valid and ready signals low until it has a transfer
+    top.s_axi_control_awvalid = 0;
+    top.s_axi_control_wvalid = 0;
+    top.s_axi_control_bready = 0;
+    top.s_axi_control_arvalid = 0;
+    top.s_axi_control_rready = 0;
 #endif
     for (int i = 0; i < 8; ++i) {
         top.clk = !top.clk;

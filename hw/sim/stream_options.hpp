@@ -23,7 +23,11 @@ struct StreamOptions {
 // `program` names the caller in the message about an unknown option
 inline StreamOptions parse_stream_options(int argc, char** argv, const char* program) {
     StreamOptions o;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        // +verilator+...: the simulator's own runtime options, one word each
+        while (i < argc && argv[i][0] == '+') ++i;
+        if (i == argc) break;
+        if (i + 1 == argc) { std::fprintf(stderr, "%s: option %s has no value\n", program, argv[i]); std::exit(2); }
         const std::string key = argv[i];
         const char* v = argv[i + 1];
         if (key == "--in") o.in_path = v;
