@@ -84,6 +84,10 @@ initial begin
         $error("axil_control: IN_WORDS and OUT_WORDS must be >= 1 (got %0d, %0d)", IN_WORDS, OUT_WORDS);
         $finish;
     end
+    if (CAPTURE != 0 && CAPTURE != 1) begin
+        $error("axil_control: CAPTURE must be 0 or 1 (got %0d)", CAPTURE);
+        $finish;
+    end
 end
 
 reg [31:0] frames = 32'd1;

@@ -80,6 +80,10 @@ initial begin
         $error("correlation: NUM_VECTORS=%0d must be >= 1", NUM_VECTORS);
         $finish;
     end
+    if (IN_BITS < 1 || ACC_BITS < 1) begin
+        $error("correlation: IN_BITS=%0d and ACC_BITS=%0d must be >= 1", IN_BITS, ACC_BITS);
+        $finish;
+    end
 end
 
 /*

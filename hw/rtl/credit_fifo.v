@@ -40,6 +40,13 @@ localparam CAP = FIFO_DEPTH + 1;
 localparam CREDIT_BITS = $clog2(CAP + 1);
 localparam [CREDIT_BITS-1:0] CAP_C = CAP[CREDIT_BITS-1:0];
 
+initial begin
+    if (WIDTH < 1 || CREDITS < 1) begin
+        $error("credit_fifo: WIDTH=%0d and CREDITS=%0d must be >= 1", WIDTH, CREDITS);
+        $finish;
+    end
+end
+
 reg [CREDIT_BITS-1:0] credits_used = 0;
 wire out_taken = m_axis_tvalid && m_axis_tready;
 

@@ -42,6 +42,10 @@ initial begin
         $error("fifo: DEPTH must be a power of two >= 2 (got %0d)", DEPTH);
         $finish;
     end
+    if (WIDTH < 1) begin
+        $error("fifo: WIDTH must be >= 1 (got %0d)", WIDTH);
+        $finish;
+    end
 end
 
 (* ram_style = RAM_STYLE *)
