@@ -34,8 +34,8 @@ def assert_rtl_matches_model(model, node, x, tmp_path, schedules=GAPS_AND_STALLS
 
 
 def assert_analytic_cycles(model, node, x, tmp_path) -> None:
-    """Steady-state cycles per frame, without gaps, within 10 % of the op's cycle model."""
+    """Steady-state cycles per frame, without gaps, equal to the op's cycle model."""
     y, stats = simulate_op(model, node, x, tmp_path)
     assert np.array_equal(y, expected_outputs(model, node, x))
     measured, analytic = steady_state_cycles(stats), getCustomOp(node).cycles()
-    assert abs(measured - analytic) <= 0.1 * analytic, f"{measured} cycles/frame vs {analytic}"
+    assert measured == analytic, f"{measured} cycles/frame vs {analytic}"
