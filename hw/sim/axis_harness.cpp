@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // Verilator harness for any module with one AXI-Stream input and one AXI-Stream output:
 //   clk, rst (active high), s_axis_{tdata,tvalid,tready}, m_axis_{tdata,tvalid,tready}.
 // It streams words from a file with random input-side gaps (optionally paced to one frame

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // The command line shared by the Verilator harness (hw/sim/axis_harness.cpp) and the HLS
 // C-simulation test bench (hw/hls/testbench.cpp), and the reader of its --capture file, so
 // flow/sim runs both the same way. Each
