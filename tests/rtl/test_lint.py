@@ -1,13 +1,17 @@
-"""Lint: every hw/rtl module passes verilator --lint-only -Wall (warnings are errors), and every
-waiver sits in the one waiver file (hw/rtl/lint_waivers.vlt) with its reason."""
+"""Lint: every hw/rtl module and the generated tops pass verilator --lint-only -Wall (warnings
+are errors), and every waiver sits in the one waiver file (hw/rtl/lint_waivers.vlt) with its
+reason."""
 
 import re
 
 import pytest
+from qonnx.custom_op.registry import getCustomOp
 
-from flow.codegen_rtl import TEMPLATES
+from flow.codegen_board import generate_board_top
+from flow.codegen_rtl import TEMPLATES, generate_rtl
 from flow.sim.rtl_sources import RTL_DIR, rtl_sources
 from flow.sim.verilator import LINT_WAIVERS, lint
+from tests.rtl import test_correlation, test_mvau
 from tests.rtl.test_reset_state import IDS, MODULES
 
 
@@ -41,3 +45,19 @@ def test_module_is_lint_clean(tmp_path, module, params):
     if callable(params):
         params = params(tmp_path)
     assert lint(module, rtl_sources(module), params) == ""
+
+
+# one-op designs whose generated tops take every branch of the templates: a stream port wider
+# than its data (a 4-bit word in a byte), and a control input (the tracker's exemplar_capture)
+DESIGNS = [(test_mvau.make_case, (test_mvau.CASES[0],), {"frames": 1}),
+           (test_correlation.make_case, (test_correlation.CASES[0],), {})]
+
+
+@pytest.mark.parametrize(("make_case", "args", "kwargs"), DESIGNS, ids=["padded-port", "control-input"])
+def test_generated_tops_are_lint_clean(tmp_path, make_case, args, kwargs):
+    model, node, _ = make_case(*args, **kwargs)
+    design = generate_rtl(model, tmp_path / "rtl", "lint")
+    assert lint(design.top, design.sources) == ""
+    op = getCustomOp(node)
+    board = generate_board_top(design, op.in_stream().words, op.out_stream().words, tmp_path / "src", "lint")
+    assert lint(board.top, board.sources) == ""
