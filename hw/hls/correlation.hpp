@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // correlation: SiamFC's cross-correlation (hw/rtl/correlation.v, flow/ops/correlation.py). Each
 // vector of MW elements (MW/SIMD words of SIMD elements) is multiplied by the exemplar vector
 // held in the op's exemplar memory; one signed score of ACC_BITS leaves per vector.

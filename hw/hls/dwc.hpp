@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // dwc: data-width converter, IN_ELEMS to OUT_ELEMS elements of BITS per word, any ratio
 // (hw/rtl/dwc.v). Elements keep their order; a frame's elements divide into both word sizes,
 // so the buffer is empty at every frame boundary. Each cycle either emits a word (when the

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // label_select: top-K of LABELS values per frame, PE values per input word, one index per
 // output word: the K largest first, and among equal values the lower index first, as ONNX
 // TopK (hw/rtl/label_select.v, flow/ops/label_select.py). A sorted list of K slots takes one

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // maxpool: max pooling with kernel = stride K of an IFM_H x IFM_W x C channels-last map,
 // PE channels per word (hw/rtl/maxpool.v, flow/ops/maxpool.py). Rows and columns past the last
 // whole window are read and dropped. A row of partial maxima is kept; the last input of a

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // mvau: matrix-vector-activation unit (hw/rtl/mvau.v, flow/ops/mvau.py). Each vector of MW
 // elements (MW/SIMD words) is multiplied by the MW x MH weight ROM; MH/PE words of PE channels
 // leave per vector, the accumulators or their multi-threshold activations. One synapse-fold

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // sliding_window: the convolution windows (im2col) of an IFM_H x IFM_W x C channels-last map,
 // SIMD channels per word (hw/rtl/sliding_window.v, flow/ops/sliding_window.py). Per output
 // pixel the K_H x K_W window leaves kernel row by kernel row, kernel column by kernel column,

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // stream_word: what every op in hw/hls/ shares: the ap_types includes, the stream packing
 // (element i of a word at bits [i*BITS, (i+1)*BITS), element 0 least significant; signed
 // elements two's complement; a bipolar value {-1, +1} is the bit {0, 1}; flow/packing.py is

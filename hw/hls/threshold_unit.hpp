@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // threshold_unit: the multi-threshold activation of one channel, shared by mvau and
 // thresholding (hw/rtl/threshold_unit.v, flow/ops/thresholds.py). The output is ACT_BIAS plus
 // the number of the channel's N_THRES thresholds the value reaches (value >= threshold), as an

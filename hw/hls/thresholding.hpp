@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // thresholding: a standalone multi-threshold activation on a channels-last stream of C
 // channels, PE per word (hw/rtl/thresholding.v, flow/ops/thresholding.py). Thresholds of
 // channel nf*PE + pe: fields pe*N_THRES .. of memory word nf, two's complement, clamped to the

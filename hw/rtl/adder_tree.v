@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -119,9 +122,7 @@ end
 
 for (ln = 0; ln < LANES; ln = ln + 1) begin : out_lane
     // bits above OUT_BITS are dropped when the sum wraps
-    /* verilator lint_off UNUSEDSIGNAL */
     wire [SUM_BITS-1:0] s = lvl[LEVELS].lane[ln].node[0].v;
-    /* verilator lint_on UNUSEDSIGNAL */
     if (OUT_BITS > SUM_BITS) begin : g_extend
         assign out_data[ln*OUT_BITS +: OUT_BITS] =
             {{(OUT_BITS - SUM_BITS){SIGNED != 0 && s[SUM_BITS-1]}}, s};

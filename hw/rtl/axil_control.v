@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -45,12 +48,10 @@ module axil_control #
     /*
      * AXI-Lite slave
      */
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [4:0]  s_axil_awaddr,  // word-aligned: bits 1:0 are not decoded
     input  wire        s_axil_awvalid,
     output wire        s_axil_awready,
     input  wire [31:0] s_axil_wdata,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [3:0]  s_axil_wstrb,   // only whole-word writes are meaningful here
     input  wire        s_axil_wvalid,
     output wire        s_axil_wready,
@@ -58,7 +59,6 @@ module axil_control #
     output reg         s_axil_bvalid = 1'b0,
     input  wire        s_axil_bready,
     input  wire [4:0]  s_axil_araddr,
-    /* verilator lint_on UNUSEDSIGNAL */
     input  wire        s_axil_arvalid,
     output wire        s_axil_arready,
     output reg  [31:0] s_axil_rdata = 32'd0,
@@ -85,6 +85,10 @@ localparam [63:0] OUT_WORDS_64 = 64'd1 * OUT_WORDS;
 initial begin
     if (IN_WORDS < 1 || OUT_WORDS < 1) begin
         $error("axil_control: IN_WORDS and OUT_WORDS must be >= 1 (got %0d, %0d)", IN_WORDS, OUT_WORDS);
+        $finish;
+    end
+    if (CAPTURE != 0 && CAPTURE != 1) begin
+        $error("axil_control: CAPTURE must be 0 or 1 (got %0d)", CAPTURE);
         $finish;
     end
 end

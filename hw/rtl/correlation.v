@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -30,9 +33,7 @@ module correlation #
     // vectors (score-map cells) per frame
     parameter NUM_VECTORS = 4,
     // "auto", "block" or "distributed": the exemplar memory; read by synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
@@ -80,6 +81,10 @@ initial begin
     end
     if (NUM_VECTORS < 1) begin
         $error("correlation: NUM_VECTORS=%0d must be >= 1", NUM_VECTORS);
+        $finish;
+    end
+    if (IN_BITS < 1 || ACC_BITS < 1) begin
+        $error("correlation: IN_BITS=%0d and ACC_BITS=%0d must be >= 1", IN_BITS, ACC_BITS);
         $finish;
     end
 end
@@ -162,9 +167,7 @@ for (s = 0; s < SIMD; s = s + 1) begin : elem
     wire signed [IN_BITS:0] x = {IN_SIGNED != 0 && x1[s*IN_BITS + IN_BITS - 1], x1[s*IN_BITS +: IN_BITS]};
     wire signed [IN_BITS:0] e = {IN_SIGNED != 0 && e1[s*IN_BITS + IN_BITS - 1], e1[s*IN_BITS +: IN_BITS]};
     // the exact product, of which PROD_BITS carry every value
-    /* verilator lint_off UNUSEDSIGNAL */
     wire signed [2*IN_BITS+1:0] p = x * e;
-    /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
         prod2[s*PROD_BITS +: PROD_BITS] <= p[PROD_BITS-1:0];
     end

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -14,9 +17,7 @@ module fifo #
     // memory depth in words, a power of two
     parameter DEPTH = 2,
     // "auto", "distributed" (LUTRAM) or "block" (BRAM); read by synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire             clk,
@@ -42,6 +43,10 @@ localparam ADDR_BITS = DEPTH > 1 ? $clog2(DEPTH) : 1;
 initial begin
     if (DEPTH < 2 || (DEPTH & (DEPTH - 1)) != 0) begin
         $error("fifo: DEPTH must be a power of two >= 2 (got %0d)", DEPTH);
+        $finish;
+    end
+    if (WIDTH < 1) begin
+        $error("fifo: WIDTH must be >= 1 (got %0d)", WIDTH);
         $finish;
     end
 end

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -34,9 +37,7 @@ module maxpool #
     // 1: two's complement values, 0: unsigned (and bipolar bits)
     parameter SIGNED = 0,
     // partial-maxima memory: "auto", "distributed" (LUTRAM) or "block" (BRAM); synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire               clk,

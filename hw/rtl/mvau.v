@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -43,9 +46,7 @@ module mvau #
     // width of the (signed) accumulator value, the output width without thresholds
     parameter ACC_BITS = 5,
     // vectors per frame; the datapath does not depend on it
-    /* verilator lint_off UNUSEDPARAM */
     parameter NUM_VECTORS = 1,
-    /* verilator lint_on UNUSEDPARAM */
     // thresholds per channel, 0 = output the accumulators
     parameter N_THRES = 0,
     // width of a threshold (unsigned in mode xnor, two's complement otherwise)
@@ -59,9 +60,7 @@ module mvau #
     // $readmemh file of the thresholds: word nf, field pe*N_THRES + k
     parameter THRES_FILE = "",
     // "auto", "block" or "distributed"; read by synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter WEIGHT_RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                     clk,
@@ -398,9 +397,7 @@ wire valid3 = tag3[0];
 wire first3 = tag3[1];
 wire last3 = tag3[2];
 // read by the threshold memory only
-/* verilator lint_off UNUSEDSIGNAL */
 wire [NF_BITS-1:0] nf3 = tag3[TAG_BITS-1:3];
-/* verilator lint_on UNUSEDSIGNAL */
 
 /*
  * Stage 4: accumulators; a vector's fold is complete when its last step lands

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -49,9 +52,7 @@ module sliding_window #
     // bits per channel value
     parameter BITS = 1,
     // line buffer: "auto", "distributed" (LUTRAM) or "block" (BRAM); read by synthesis only
-    /* verilator lint_off UNUSEDPARAM */
     parameter RAM_STYLE = "auto"
-    /* verilator lint_on UNUSEDPARAM */
 )
 (
     input  wire                 clk,
@@ -302,10 +303,8 @@ wire signed [YB-1:0] nx_after_lo = nx_after[YB-1] ? {YB{1'b0}} : nx_after;
 wire signed [YB-1:0] nx_need_y = nx_hi_end - nx_lo;
 wire signed [YB-1:0] nx_rel_y = (nx_last || nx_hi_end < nx_after_lo ? nx_hi_end : nx_after_lo) - nx_lo;
 // both counts are small and positive: keep the low bits
-/* verilator lint_off UNUSEDSIGNAL */
 wire [YB+AW-1:0] nx_need_ext = {{AW{1'b0}}, nx_need_y};
 wire [YB+AW-1:0] nx_rel_ext = {{AW{1'b0}}, nx_rel_y};
-/* verilator lint_on UNUSEDSIGNAL */
 wire [AW-1:0] nx_rel_words = times_rw(nx_rel_ext[RDB-1:0]);
 
 reg [RDB-1:0] need = NEED_FIRST_R;      // complete rows this output row waits for

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // Verilator harness for any module with one AXI-Stream input and one AXI-Stream output:
 //   clk, rst (active high), s_axis_{tdata,tvalid,tready}, m_axis_{tdata,tvalid,tready}.
 // It streams words from a file with random input-side gaps (optionally paced to one frame
@@ -7,7 +10,7 @@
 // the packing itself lives in flow/packing.py. The build names the top module and the word
 // sizes in harness_config.h (HARNESS_TOP, HARNESS_HEADER, IN_BYTES, OUT_BYTES), included
 // with -include. With HARNESS_AXI_LITE defined, the top is a board-facing design
-// (flow/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
+// (flow/board/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
 // registers (s_axi_control_*) before and after the stream, and checks m_axis_tlast, which must
 // mark exactly the last output word.
 // A design with a control input exemplar_capture (HARNESS_CAPTURE defined) gets
@@ -17,7 +20,7 @@
 // With --serve 1 the harness resets the design once and then runs one batch per line of stdin
 // (that batch's options, "--in ... --out ..."), printing "harness: batch done" after each: the
 // design keeps its state between batches, as the programmable logic of a board does (the
-// emulated board, flow/emulator/accelerator.py, runs its PL this way).
+// emulated board, flow/board/emulator/accelerator.py, runs its PL this way).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -285,6 +288,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     VerilatedContext context;
+    // +verilator+rand+reset+2 +verilator+seed+N: the values X and unreset state take
+    context.commandArgs(argc, argv);
     HARNESS_TOP top(&context);
     std::mt19937 rng(o.seed);
 
@@ -294,6 +299,14 @@ int main(int argc, char** argv) {
     top.m_axis_tready = 0;
 #ifdef HARNESS_CAPTURE
     top.exemplar_capture = 0;
+#endif
+#ifdef HARNESS_AXI_LITE
+    // an AXI-Lite master keeps its valid and ready signals low until it has a transfer
+    top.s_axi_control_awvalid = 0;
+    top.s_axi_control_wvalid = 0;
+    top.s_axi_control_bready = 0;
+    top.s_axi_control_arvalid = 0;
+    top.s_axi_control_rready = 0;
 #endif
     for (int i = 0; i < 8; ++i) {
         top.clk = !top.clk;

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
 // The command line shared by the Verilator harness (hw/sim/axis_harness.cpp) and the HLS
 // C-simulation test bench (hw/hls/testbench.cpp), and the reader of its --capture file, so
 // flow/sim runs both the same way. Each
@@ -23,7 +26,11 @@ struct StreamOptions {
 // `program` names the caller in the message about an unknown option
 inline StreamOptions parse_stream_options(int argc, char** argv, const char* program) {
     StreamOptions o;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        // +verilator+...: the simulator's own runtime options, one word each
+        while (i < argc && argv[i][0] == '+') ++i;
+        if (i == argc) break;
+        if (i + 1 == argc) { std::fprintf(stderr, "%s: option %s has no value\n", program, argv[i]); std::exit(2); }
         const std::string key = argv[i];
         const char* v = argv[i + 1];
         if (key == "--in") o.in_path = v;

@@ -8,7 +8,7 @@ import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
-from flow.backends.rtl.verilator import Simulator, build
+from flow.backends.rtl.verilator import X_SEED, Simulator, build
 from flow.ops.base import Stream
 from flow.packing import tensor_to_words, words_to_tensor
 
@@ -16,22 +16,23 @@ from flow.packing import tensor_to_words, words_to_tensor
 def run_streams(sim: Simulator, ins: Stream, outs: Stream, x: np.ndarray, out_shape: tuple,
                 workdir: Path, cycles_per_frame: int, seed: int = 1, in_gap: float = 0.0,
                 out_stall: float = 0.0, in_period: float = 0.0,
-                capture: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+                capture: np.ndarray | None = None, x_seed: int = X_SEED) -> tuple[np.ndarray, dict]:
     """Pack x (N, ...) into words, stream it through, unpack the output to out_shape
-    (capture: per-frame flags for a design with an exemplar_capture input)."""
+    (capture: per-frame flags for a design with an exemplar_capture input; x_seed: see
+    Simulator.run)."""
     n = x.shape[0]
     words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
     busiest = max(cycles_per_frame, ins.words, outs.words)
     out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir, seed=seed,
                          in_gap=in_gap, out_stall=out_stall, max_cycles=50 * (n + 2) * busiest + 100_000,
-                         in_period=in_period, capture=capture)
+                         in_period=in_period, capture=capture, x_seed=x_seed)
     y = words_to_tensor(out.reshape(n, outs.words, -1), out_shape, outs.elems, outs.dtype)
     return y, stats
 
 
 def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
                 in_gap: float = 0.0, out_stall: float = 0.0,
-                capture: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+                capture: np.ndarray | None = None, x_seed: int = X_SEED) -> tuple[np.ndarray, dict]:
     """Run `node` (a flow.ops node of `model`) on x (N, ...) channels-last; returns (y, stats).
     capture: per-frame flags for an op with an exemplar_capture input (Correlation)."""
     op = getCustomOp(node)
@@ -42,7 +43,7 @@ def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
     sim = build(op.rtl_module, rtl_sources(op.rtl_module), ins.bits, outs.bits, params,
                 capture=bool(op.control_ports))
     return run_streams(sim, ins, outs, x, op.out_shape(x.shape[0]), workdir, op.cycles(),
-                       seed, in_gap, out_stall, capture=capture)
+                       seed, in_gap, out_stall, capture=capture, x_seed=x_seed)
 
 
 def steady_state_cycles(stats: dict) -> float:

@@ -28,7 +28,12 @@ from flow.paths import HW_DIR
 HW_ROOT = HW_DIR
 HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
 HARNESS_OPTIONS = HW_ROOT / "sim" / "stream_options.hpp"  # included by the harness
-VERILATOR_FLAGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal"]
+LINT_WAIVERS = HW_ROOT / "rtl" / "lint_waivers.vlt"  # every lint waiver, each with its reason
+# X (an unassigned or unreset value) becomes a value chosen by the run's X seed, so state that
+# reset does not set changes the output with the seed (flow/backends/rtl/x_seeds.py runs two seeds);
+# assertions on, every lint warning stops the build
+VERILATOR_FLAGS = ["-O3", "--x-assign", "unique", "--x-initial", "unique", "--assert", "-Wall"]
+X_SEED = 1  # the default X seed of a run (Verilator's runtime seed; 0 would pick a random one)
 MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
 
 
@@ -52,6 +57,13 @@ def _build_env() -> dict:
     """ccache (when installed) keeps its objects beside the simulators."""
     return {**os.environ, "CCACHE_DIR": str(cache_root() / "ccache"),
             "CCACHE_BASEDIR": str(cache_root())}
+
+
+def x_seed_args(x_seed: int) -> list[str]:
+    """Verilator's runtime options: every variable starts random, drawn from x_seed."""
+    if x_seed < 1:
+        raise ValueError(f"an X seed is >= 1 (got {x_seed}; Verilator reads 0 as 'pick one at random')")
+    return ["+verilator+rand+reset+2", f"+verilator+seed+{x_seed}"]
 
 
 def _param_flag(name: str, value) -> str:
@@ -82,6 +94,7 @@ class Simulator:
         axil_writes: dict[int, int] | None = None,
         axil_reads: list[int] | None = None,
         capture: np.ndarray | None = None,
+        x_seed: int = X_SEED,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -89,27 +102,28 @@ class Simulator:
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
         and last accepted output word), log (what the design printed). A board-facing top
         (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
-        (stats["axil_reads"], in order).
+        (stats["axil_reads"], in order). x_seed: the seed every X and unreset variable
+        draws its value from (returned as stats["x_seed"]).
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
                                     in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
                                     capture)
-            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args], cwd=workdir,
-                                  capture_output=True, text=True, check=False)
+            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args, *x_seed_args(x_seed)],
+                                  cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise SimulationError(
                     f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
                     f"{proc.stderr.strip() or proc.stdout.strip()}"
                 )
             out, stats = self._results(Path(tmp), out_words)
-        stats["log"] = proc.stdout
+        stats["log"], stats["x_seed"] = proc.stdout, x_seed
         return out, stats
 
-    def serve(self, workdir: Path) -> SimulatorSession:
+    def serve(self, workdir: Path, x_seed: int = X_SEED) -> SimulatorSession:
         """One design that keeps its state between batches (the harness's --serve mode)."""
-        return SimulatorSession(self, Path(workdir).resolve())
+        return SimulatorSession(self, Path(workdir).resolve(), x_seed)
 
     def _batch_args(self, tmp: Path, words_in, out_words, in_frame_words, out_frame_words, in_gap,
                     out_stall, max_cycles, in_period, axil_writes, axil_reads, capture) -> list[str]:
@@ -146,11 +160,11 @@ class SimulatorSession:
 
     DONE = "harness: batch done"
 
-    def __init__(self, sim: Simulator, workdir: Path):
-        self.sim, self.workdir = sim, workdir
+    def __init__(self, sim: Simulator, workdir: Path, x_seed: int = X_SEED):
+        self.sim, self.workdir, self.x_seed = sim, workdir, x_seed
         self.errors = tempfile.TemporaryFile(mode="w+")
-        self.proc = subprocess.Popen([str(sim.binary), "--serve", "1"], cwd=workdir, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+        self.proc = subprocess.Popen([str(sim.binary), "--serve", "1", *x_seed_args(x_seed)], cwd=workdir,
+                                     text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
 
     def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
             max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
@@ -175,7 +189,7 @@ class SimulatorSession:
             else:
                 self._fail()
             out, stats = self.sim._results(tmp, out_words)
-        stats["log"] = "".join(log)
+        stats["log"], stats["x_seed"] = "".join(log), self.x_seed
         return out, stats
 
     def _fail(self):
@@ -210,7 +224,8 @@ def build(
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
     for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
-                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes()] + (["axi_lite"] if axi_lite else []):
+                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes(),
+                 LINT_WAIVERS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
         key.update(src.name.encode())
@@ -233,7 +248,7 @@ def build(
             "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
             "-CFLAGS", "-include harness_config.h",
             *[_param_flag(k, v) for k, v in params.items()],
-            *map(str, sources), str(HARNESS),
+            str(LINT_WAIVERS), *map(str, sources), str(HARNESS),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
         if proc.returncode != 0:
@@ -246,8 +261,9 @@ def build(
 
 
 def lint(top: str, sources: list[Path], params: dict | None = None) -> str:
-    """verilator --lint-only -Wall; returns the warnings text ('' when clean)."""
+    """verilator --lint-only -Wall with the waivers; returns the warnings text ('' when clean)."""
     cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top,
-           *[_param_flag(k, v) for k, v in sorted((params or {}).items())], *map(str, sources)]
+           *[_param_flag(k, v) for k, v in sorted((params or {}).items())], str(LINT_WAIVERS),
+           *(str(Path(s).resolve()) for s in sources)]  # the waivers name files by absolute path
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return (proc.stdout + proc.stderr).strip()
