@@ -15,7 +15,6 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.estimate import op_resources
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.synth import synthesize
 
@@ -33,7 +32,7 @@ def synth_op(args) -> dict:
     return {"build": model_path.parent.name, "op": node_name, "op_type": node.op_type,
             "params": {k: v for k, v in params.items() if not isinstance(v, str) or not v.endswith(".mem")},
             "yosys": {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP")},
-            "estimate": op_resources(node)}
+            "estimate": op.resources()}
 
 
 def main(argv=None) -> None:

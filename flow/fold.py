@@ -12,25 +12,26 @@ must match to stream without a width converter). FIFOs ("FIFO_3": {"depth": 64})
 sized by simulation (flow/size_fifos.py). Every build writes the folding it used to
 folding.json, so an automatic folding can be edited and fed back with --folding.
 
-Automatic folding (--target-fps): each op gets the least parallelism whose analytic cycles
-per frame reach clock / fps; an MVAU prefers SIMD over PE (one wide dot product per output
-channel costs fewer LUTs than many narrow ones).
+Automatic folding (--target-fps): each op picks the least parallelism whose analytic cycles
+per frame reach clock / fps (its auto_fold; an MVAU prefers SIMD over PE). What an op may be
+folded by is its own (folding_attrs, ram_style_attrs on the op class, flow/ops/).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.estimate import bram36_count, total_resources
 from flow.ops import FoldingError
-from flow.ops.base import divisors
 
-FOLDABLE = {"MVAU": ("PE", "SIMD", "weight_ram_style"), "SlidingWindow": ("SIMD",), "Correlation": ("SIMD",),
-            "MaxPool": ("PE",), "Thresholding": ("PE",), "LabelSelect": ("PE",), "FIFO": ("depth", "ram_style")}
+
+def json_attrs(op) -> tuple[str, ...]:
+    """The attributes a folding JSON may set on `op`."""
+    return op.folding_attrs + op.ram_style_attrs
 
 
 def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = False) -> ModelWrapper:
@@ -47,51 +48,38 @@ def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = Fal
             raise FoldingError(f"folding names node '{name}', which is not in the graph "
                                f"(nodes: {', '.join(nodes)})")
         node = nodes[name]
-        allowed = FOLDABLE.get(node.op_type, ())
         op = getCustomOp(node)
+        allowed = json_attrs(op)
         for key, value in attrs.items():
             if key not in allowed:
                 raise FoldingError(f"{node.op_type} node '{name}': '{key}' is not a folding "
                                    f"attribute (allowed: {', '.join(allowed) or 'none'})")
             op.set_nodeattr(key, value)
-    _match_windows_to_mvaus(model, explicit=set(folding))
+    for node in model.graph.node:
+        if node.name not in folding:
+            getCustomOp(node).fold_unlisted(model)
     check_folding(model)
     return model
 
 
-def _match_windows_to_mvaus(model: ModelWrapper, explicit: set[str]) -> None:
-    for node in model.graph.node:
-        if node.op_type != "SlidingWindow" or node.name in explicit:
-            continue
-        consumer = model.find_consumer(node.output[0])
-        if consumer is not None and consumer.op_type == "MVAU":
-            simd = getCustomOp(consumer).attr("SIMD")
-            window = getCustomOp(node)
-            if window.attr("channels") % simd == 0:
-                window.set_nodeattr("SIMD", simd)
-
-
 def fit_memories(model: ModelWrapper, board) -> None:
-    """Move MVAU weight memories left on "auto" from block RAM to LUTs while the design is over
-    its BRAM budget and under its LUT budget, the least BRAM-efficient (fewest bits per block)
-    first: wide, shallow weight words fill a block poorly."""
-    from flow.estimate import bram36_count, total_resources
-
+    """Move the ops' movable memories (MVAU weights left on "auto") from block RAM to LUTs while
+    the design is over its BRAM budget and under its LUT budget, the least BRAM-efficient (fewest
+    bits per block) first: wide, shallow words fill a block poorly."""
     budget = board.budget()
     movable = []
     for node in model.graph.node:
-        if node.op_type == "MVAU":
-            op = getCustomOp(node)
-            depth, width = op.weight_memory_shape()
-            if op.attr("weight_ram_style") == "auto" and op.weight_ram_style() == "block":
-                movable.append((width * depth / bram36_count(width, depth), op))
+        op = getCustomOp(node)
+        mem = op.movable_memory()
+        if mem is not None:
+            movable.append((mem.bits / bram36_count(mem.width, mem.depth), op))
     for _, op in sorted(movable, key=lambda item: item[0]):
         total = total_resources(model)
         if total["BRAM36"] <= budget["BRAM36"]:
             return
-        op.set_nodeattr("weight_ram_style", "distributed")
+        op.set_nodeattr(op.movable_memory_attr, "distributed")
         if total_resources(model)["LUT"] > budget["LUT"]:
-            op.set_nodeattr("weight_ram_style", "auto")
+            op.set_nodeattr(op.movable_memory_attr, "auto")
             return
 
 
@@ -115,63 +103,20 @@ def folding_of(model: ModelWrapper) -> dict:
     """The folding attributes of every foldable node, as a folding JSON object."""
     out = {}
     for node in model.graph.node:
-        keys = FOLDABLE.get(node.op_type, ())
-        if keys:
-            op = getCustomOp(node)
-            out[node.name] = {k: op.attr(k) for k in keys}
+        op = getCustomOp(node)
+        if json_attrs(op):
+            out[node.name] = {k: op.attr(k) for k in json_attrs(op)}
     return out
 
 
 def auto_folding(model: ModelWrapper, target_fps: float, clock_mhz: float) -> dict:
-    """Least parallelism per op whose analytic cycles reach clock / fps."""
+    """Least parallelism per op whose analytic cycles reach clock / fps, each op's auto_fold
+    in graph order (an op may follow what the ops before it got)."""
     target_cycles = clock_mhz * 1e6 / target_fps
     folding = {}
     for node in model.graph.node:
-        op = getCustomOp(node)
-        if node.op_type == "MVAU":
-            folding[node.name] = _fold_mvau(model, node, op, target_cycles)
-        elif node.op_type in ("MaxPool", "Thresholding"):
-            folding[node.name] = {"PE": _least_parallelism(op, "PE", op.attr("channels"), target_cycles)}
-    for node in model.graph.node:
-        if node.op_type == "LabelSelect":
-            producer = model.find_producer(node.input[0])
-            pe = folding.get(producer.name, {}).get("PE", 1) if producer is not None else 1
-            labels = getCustomOp(node).attr("labels")
-            folding[node.name] = {"PE": math.gcd(pe, labels)}
+        fold = getCustomOp(node).auto_fold(model, target_cycles, folding)
+        if fold:
+            folding[node.name] = fold
     return folding
 
-
-def _fold_mvau(model, node, op, target_cycles) -> dict:
-    mw, mh = op.attr("MW"), op.attr("MH")
-    producer = model.find_producer(node.input[0])
-    simd_limit = mw
-    if producer is not None and producer.op_type == "SlidingWindow":
-        simd_limit = getCustomOp(producer).attr("channels")  # the window streams SIMD channels
-    simds = [d for d in divisors(mw) if simd_limit % d == 0]
-    best = None
-    for simd in simds:
-        for pe in divisors(mh):
-            op.set_nodeattr("SIMD", simd)
-            op.set_nodeattr("PE", pe)
-            if op.cycles() <= target_cycles:
-                key = (pe * simd, pe)
-                if best is None or key < best[0]:
-                    best = (key, pe, simd)
-                break
-    if best is None:  # the target is out of reach: the most this op can do
-        pe, simd = mh, max(simds)
-    else:
-        _, pe, simd = best
-    op.set_nodeattr("SIMD", 1)
-    op.set_nodeattr("PE", 1)
-    return {"PE": pe, "SIMD": simd}
-
-
-def _least_parallelism(op, attr: str, total: int, target_cycles: float) -> int:
-    for d in divisors(total):
-        op.set_nodeattr(attr, d)
-        if op.cycles() <= target_cycles:
-            op.set_nodeattr(attr, 1)
-            return d
-    op.set_nodeattr(attr, 1)
-    return total

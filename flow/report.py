@@ -12,24 +12,6 @@ from qonnx.custom_op.registry import getCustomOp
 from flow import verdict
 from flow.backends.hls.report import hls_markdown
 from flow.board.spec import RESOURCE_KINDS, load_board
-from flow.estimate import op_resources
-from flow.ops.base import dtype_attr
-
-
-def op_workload(node) -> dict:
-    """Weight bits, MACs and bit-operations (MACs x input bits x weight bits) per frame."""
-    if node.op_type != "MVAU":
-        return {"weight_bits": 0, "macs": 0, "bit_ops": 0}
-    op = getCustomOp(node)
-    macs = op.num_vectors() * op.attr("MW") * op.attr("MH")
-    in_bits = dtype_attr(op, "in_dtype").bitwidth()
-    w_bits = dtype_attr(op, "w_dtype").bitwidth()
-    return {"weight_bits": op.attr("MW") * op.attr("MH") * w_bits, "macs": macs,
-            "bit_ops": macs * in_bits * w_bits}
-
-
-def folding_summary(op) -> dict:
-    return {k: op.attr(k) for k in op.folding_attrs}
 
 
 def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
@@ -51,16 +33,17 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
     for node in model.graph.node:
         op = getCustomOp(node)
         measured = measured_ops.get(node.name, {})
+        work = op.workload()  # weights, MACs and bit-operations (MACs x input x weight bits) per frame
         row = {
             "name": node.name, "op_type": node.op_type, "source": node.doc_string,
-            "folding": folding_summary(op),
+            "folding": op.folding(),
             "in_stream": {"elems": op.in_stream().elems, "dtype": op.in_stream().dtype.name},
             "out_stream": {"elems": op.out_stream().elems, "dtype": op.out_stream().dtype.name},
             "analytic_cycles": op.cycles(),
             "measured_cycles": measured.get("measured_cycles"),
             "rtl_equal": measured.get("equal"),
-            "resources": op_resources(node),
-            **op_workload(node),
+            "resources": op.resources(),
+            "weight_bits": work.weight_bits, "macs": work.macs, "bit_ops": work.bit_ops,
         }
         if row["measured_cycles"]:
             row["measured_over_analytic"] = row["measured_cycles"] / row["analytic_cycles"]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import onnx
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.insert_topk import InsertTopK
 
 from flow import verdict, verify
 from flow.board.spec import load_board
 from flow.config import BuildConfig
-from flow.estimate import op_resources, total_resources
+from flow.estimate import total_resources
 from flow.fold import apply_folding, auto_folding, fit_memories, folding_of, load_folding
 from flow.frontend import clean, export_brevitas, load_qonnx
 from flow.insert_plumbing import insert_plumbing
@@ -122,7 +123,8 @@ def check_budget(model: ModelWrapper, board) -> None:
     total, budget = total_resources(model), board.budget()
     over = [k for k in budget if total[k] > budget[k]]
     if over:
-        per_op = sorted(((op_resources(n)[over[0]], n.name) for n in model.graph.node), reverse=True)[:3]
+        per_op = sorted(((getCustomOp(n).resources()[over[0]], n.name) for n in model.graph.node),
+                        reverse=True)[:3]
         raise FoldingError(
             "the folding exceeds the " + board.part + " budget by the estimate: "
             + ", ".join(f"{k} {total[k]:,.0f} > {budget[k]:,.0f}" for k in over)

@@ -11,10 +11,12 @@ from qonnx.util.basic import qonnx_make_model
 from flow.ops import DOMAIN
 
 
-def single_op_model(op_type: str, in_shape, initializers: dict | None = None, **attrs) -> ModelWrapper:
-    """A model holding one flow.ops node: input 'x' of in_shape, output 'y', optional parameters."""
+def single_op_model(op_type: str, in_shape, initializers: dict | None = None, domain: str = DOMAIN,
+                    **attrs) -> ModelWrapper:
+    """A model holding one node of `domain` (flow.ops): input 'x' of in_shape, output 'y',
+    optional parameters."""
     initializers = initializers or {}
-    node = helper.make_node(op_type, ["x", *initializers], ["y"], domain=DOMAIN,
+    node = helper.make_node(op_type, ["x", *initializers], ["y"], domain=domain,
                             name=f"{op_type}_0", **attrs)
     graph = helper.make_graph(
         [node], f"{op_type}_test",

@@ -45,8 +45,8 @@ def stream_facts(model: ModelWrapper) -> tuple[dict, dict]:
     for stream, shape in ((first.in_stream(), first.in_shape(1)), (last.out_stream(), last.out_shape(1))):
         facts.append({"dtype": stream.dtype.name, "elems": stream.elems, "words": stream.words,
                       "word_bytes": (stream.bits + 7) // 8, "stream_shape": list(shape[1:])})
-    compute = [n.op_type for n in nodes if n.op_type not in ("FIFO", "DataWidthConverter")]
-    facts[1]["kind"] = "classes" if compute[-1] == "LabelSelect" else "tensor"
+    compute = [op for op in map(getCustomOp, nodes) if not op.plumbing]
+    facts[1]["kind"] = compute[-1].output_kind
     return facts[0], facts[1]
 
 

@@ -4,7 +4,10 @@ A hardware op is a qonnx CustomOp in the domain `flow.ops`, so qonnx's executor 
 hardware graph node by node with our numpy golden models. Subclasses keep the math in a
 plain function (testable without ONNX) and add around it: the stream each side carries
 (elements per word, datatype, words per frame), the analytic cycle count, the resource
-estimate and the parameters of the RTL module of the same name in hw/rtl/.
+estimate, the folding attributes and how to pick them for a frame rate, the work per frame,
+and the parameters of the RTL module of the same name in hw/rtl/. The passes and reports ask
+the op (flow/fold.py, flow/estimate.py, flow/report.py): a new op is its class, its RTL and its
+HLS template, with no table elsewhere to extend.
 """
 
 from __future__ import annotations
@@ -52,17 +55,45 @@ class Stream:
         return self.elems * self.dtype.bitwidth()
 
 
+@dataclass(frozen=True)
+class Workload:
+    """The arithmetic of one frame: `macs` multiply-accumulates of in_bits x w_bits operands,
+    over `weights` weights (none for the ops that only move or compare values)."""
+
+    macs: int = 0
+    weights: int = 0
+    in_bits: int = 0
+    w_bits: int = 0
+
+    @property
+    def weight_bits(self) -> int:
+        return self.weights * self.w_bits
+
+    @property
+    def bit_ops(self) -> int:
+        return self.macs * self.in_bits * self.w_bits
+
+
 def dtype_attr(node_op: HWOp, name: str) -> DataType:
     return DataType[node_op.get_nodeattr(name)]
 
 
 class HWOp(CustomOp):
-    """Base of the hardware ops. Subclasses define `op_attrs`, the streams and `compute`."""
+    """Base of the hardware ops. Subclasses define `op_attrs`, the streams, `compute`, `cycles`,
+    `resources` and `rtl_params`; the folding, work and plumbing facts have defaults."""
 
     # name of the module (and file) in hw/rtl/
     rtl_module: str = ""
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
+    # RAM styles a folding JSON may also set (after folding_attrs; not part of the folding summary)
+    ram_style_attrs: tuple[str, ...] = ()
+    # stream plumbing (FIFO, width converter): passes values on unchanged
+    plumbing: bool = False
+    # what the op's output stream carries, for the driver: "tensor" or "classes" (label indices)
+    output_kind: str = "tensor"
+    # the RAM-style attribute of movable_memory()
+    movable_memory_attr: str = ""
     # control inputs of the RTL module, wired to top-level inputs of the same name
     control_ports: tuple[str, ...] = ()
 
@@ -148,6 +179,45 @@ class HWOp(CustomOp):
     def memories(self) -> list[Memory]:
         """The RTL's memories at the current folding (none by default: registers only)."""
         return []
+
+    @abstractmethod
+    def resources(self) -> dict:
+        """Estimated {"LUT", "FF", "BRAM36", "DSP"} of the RTL at the current folding
+        (shared primitives in flow/estimate.py)."""
+
+    def movable_memory(self) -> Memory | None:
+        """A memory in block RAM only by its size (movable_memory_attr left on "auto"), which
+        flow/fold.py's fit_memories may move to LUTs; none by default."""
+        return None
+
+    # --- folding --------------------------------------------------------------------------------
+    def folding(self) -> dict:
+        """The folding attributes and their values."""
+        return {k: self.attr(k) for k in self.folding_attrs}
+
+    def auto_fold(self, model, target_cycles: float, folding: dict) -> dict:
+        """The least parallelism whose cycles reach target_cycles, as folding attributes
+        ({} keeps the defaults); `folding` holds what the ops before this one got. The op's
+        attributes are left as they were."""
+        return {}
+
+    def fold_unlisted(self, model) -> None:
+        """Adjust the folding when a folding does not list this op (by default: keep it)."""
+
+    def least_parallelism(self, attr: str, total: int, target_cycles: float) -> int:
+        """The least divisor of `total` for `attr` whose cycles reach target_cycles (else total)."""
+        for d in divisors(total):
+            self.set_nodeattr(attr, d)
+            if self.cycles() <= target_cycles:
+                self.set_nodeattr(attr, 1)
+                return d
+        self.set_nodeattr(attr, 1)
+        return total
+
+    # --- reports --------------------------------------------------------------------------------
+    def workload(self) -> Workload:
+        """Weights and multiply-accumulates per frame (none by default)."""
+        return Workload()
 
 
 def require_divisible(op: HWOp, total: int, total_name: str, fold: int, fold_name: str) -> None:

@@ -22,7 +22,16 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
-from flow.ops.base import HWOp, Memory, Stream, dtype_attr, ram_style_for, require_divisible
+from flow.estimate import add_resources, memories_resources, tree_adder_luts, tree_register_bits
+from flow.ops.base import (
+    HWOp,
+    Memory,
+    Stream,
+    Workload,
+    dtype_attr,
+    ram_style_for,
+    require_divisible,
+)
 from flow.ops.thresholds import signed_bits
 
 # graph input of the hardware graph: one flag per frame, 1 = capture this frame's exemplar
@@ -103,6 +112,23 @@ class Correlation(HWOp):
 
     def memories(self):
         return [self.exemplar_memory()]
+
+    def resources(self):
+        """correlation.v: a DSP48 per product (synthesis infers one for each signed multiply of
+        the 8-bit features), then mvau's adder tree, accumulator and registers."""
+        simd, in_bits = self.attr("SIMD"), dtype_attr(self, "in_dtype").bitwidth()
+        prod_bits = 2 * in_bits + (0 if dtype_attr(self, "in_dtype").signed() else 1)
+        acc_bits = self.out_dtype().bitwidth()
+        luts = 60 + tree_adder_luts(simd, prod_bits) + acc_bits + simd * in_bits  # + the operand mux
+        ff = (60 + 3 * simd * in_bits + simd * prod_bits + tree_register_bits(simd, prod_bits, 3)
+              + 2 * acc_bits)
+        return add_resources(memories_resources(self), {"LUT": luts, "FF": ff, "DSP": simd})
+
+    def workload(self):
+        # the run-time exemplar counts as the weights
+        bits = dtype_attr(self, "in_dtype").bitwidth()
+        return Workload(macs=self.num_vectors() * self.attr("MW"), weights=self.attr("MW"),
+                        in_bits=bits, w_bits=bits)
 
     def rtl_params(self, model, memdir):
         in_dt, out_dt = dtype_attr(self, "in_dtype"), self.out_dtype()

@@ -6,9 +6,12 @@ Folding: PE values per input word; one index per output word.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from qonnx.core.datatype import DataType
 
+from flow.estimate import comparator_luts
 from flow.ops.base import HWOp, Stream, dtype_attr, require_divisible
 
 
@@ -24,6 +27,7 @@ def index_dtype(labels: int) -> DataType:
 class LabelSelect(HWOp):
     rtl_module = "label_select"
     folding_attrs = ("PE",)
+    output_kind = "classes"
 
     def op_attrs(self):
         return {
@@ -59,6 +63,20 @@ class LabelSelect(HWOp):
         # one value enters the sorted list per cycle; the K indices leave while the next
         # frame enters (hw/rtl/label_select.v)
         return self.attr("labels")
+
+    def resources(self):
+        in_bits = dtype_attr(self, "in_dtype").bitwidth()
+        idx_bits = self.out_dtype().bitwidth()
+        k, pe = self.attr("K"), self.attr("PE")
+        entry = in_bits + idx_bits
+        return {"LUT": 40 + k * (comparator_luts(in_bits) + entry) + pe * in_bits,
+                "FF": 30 + k * entry + pe * in_bits, "BRAM36": 0, "DSP": 0}
+
+    def auto_fold(self, model, target_cycles, folding):
+        """Takes its producer's words as they come: PE divides the producer's PE."""
+        producer = model.find_producer(self.onnx_node.input[0])
+        pe = folding.get(producer.name, {}).get("PE", 1) if producer is not None else 1
+        return {"PE": math.gcd(pe, self.attr("labels"))}
 
     def rtl_params(self, model, memdir):
         in_dt = dtype_attr(self, "in_dtype")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.datatype import DataType
 
+from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
@@ -73,6 +74,13 @@ class MaxPool(HWOp):
 
     def memories(self):
         return [self.buffer()]
+
+    def resources(self):
+        pe, bits = self.attr("PE"), self.out_dtype().bitwidth()
+        return add_resources(memories_resources(self), {"LUT": 50 + pe * (4 * bits + 2), "FF": 60 + 2 * pe * bits})
+
+    def auto_fold(self, model, target_cycles, folding):
+        return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}
 
     def rtl_params(self, model, memdir):
         h, w = self.attr("ifm_dims")

@@ -12,21 +12,33 @@ Folding: SIMD input elements and PE output channels per cycle, so one vector tak
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 from qonnx.core.datatype import DataType
+from qonnx.custom_op.registry import getCustomOp
 
+from flow.estimate import (
+    add_resources,
+    comparator_luts,
+    memories_resources,
+    tree_adder_luts,
+    tree_register_bits,
+)
 from flow.ops.base import (
     HWOp,
     Memory,
     Stream,
+    Workload,
+    divisors,
     dtype_attr,
     pack_fields,
     ram_style_for,
     require_divisible,
     write_memh,
 )
+from flow.ops.sliding_window import SlidingWindow
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
 
 MODES = ("xnor", "binary_weight", "int", "binary_input")
@@ -52,6 +64,8 @@ def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
 class MVAU(HWOp):
     rtl_module = "mvau"
     folding_attrs = ("PE", "SIMD")
+    ram_style_attrs = ("weight_ram_style",)
+    movable_memory_attr = "weight_ram_style"
 
     def op_attrs(self):
         return {
@@ -126,6 +140,96 @@ class MVAU(HWOp):
             mems.append(Memory("vector", simd * dtype_attr(self, "in_dtype").bitwidth(), mw // simd,
                                "distributed"))
         return mems
+
+    def movable_memory(self):
+        weights = self.memories()[0]
+        return weights if self.attr("weight_ram_style") == "auto" and weights.style == "block" else None
+
+    def auto_fold(self, model, target_cycles, folding):
+        """SIMD before PE: one wide dot product per output channel costs fewer LUTs than many
+        narrow ones. Behind a SlidingWindow, SIMD divides its channels (the window streams them)."""
+        mw, mh = self.attr("MW"), self.attr("MH")
+        producer = model.find_producer(self.onnx_node.input[0])
+        simd_limit = mw
+        if producer is not None and isinstance(window := getCustomOp(producer), SlidingWindow):
+            simd_limit = window.attr("channels")
+        simds = [d for d in divisors(mw) if simd_limit % d == 0]
+        best = None
+        for simd in simds:
+            for pe in divisors(mh):
+                self.set_nodeattr("SIMD", simd)
+                self.set_nodeattr("PE", pe)
+                if self.cycles() <= target_cycles:
+                    key = (pe * simd, pe)
+                    if best is None or key < best[0]:
+                        best = (key, pe, simd)
+                    break
+        if best is None:  # the target is out of reach: the most this op can do
+            pe, simd = mh, max(simds)
+        else:
+            _, pe, simd = best
+        self.set_nodeattr("SIMD", 1)
+        self.set_nodeattr("PE", 1)
+        return {"PE": pe, "SIMD": simd}
+
+    def workload(self):
+        mw, mh = self.attr("MW"), self.attr("MH")
+        return Workload(macs=self.num_vectors() * mw * mh, weights=mw * mh,
+                        in_bits=dtype_attr(self, "in_dtype").bitwidth(),
+                        w_bits=dtype_attr(self, "w_dtype").bitwidth())
+
+    # --- resource estimate: mvau.v stage by stage ------------------------------------------------
+    def terms(self) -> tuple[int, int]:
+        """(terms per lane, bits per term) that mvau.v's adder tree sums: in xnor the match
+        counts of three bit pairs, else the products (mvau.v TERMS, TERM_BITS)."""
+        in_dt, w_dt = dtype_attr(self, "in_dtype"), dtype_attr(self, "w_dtype")
+        mode, simd = self.attr("mode"), self.attr("SIMD")
+        if mode == "xnor":
+            return math.ceil(simd / 3), 2
+        if mode == "binary_weight":
+            return simd, in_dt.bitwidth() + 1
+        if mode == "binary_input":
+            return simd, w_dt.bitwidth() + 1
+        return simd, in_dt.bitwidth() + w_dt.bitwidth() + (0 if in_dt.signed() or w_dt.signed() else 1)
+
+    def accumulator_bits(self) -> int:
+        if self.attr("mode") == "xnor":
+            return int(self.attr("MW")).bit_length()
+        return dtype_attr(self, "acc_dtype").bitwidth()
+
+    def registers(self) -> int:
+        """Flip-flops of mvau.v, stage by stage."""
+        mh, simd, pe = (self.attr(k) for k in ("MH", "SIMD", "PE"))
+        in_bits = dtype_attr(self, "in_dtype").bitwidth()
+        terms, term_bits = self.terms()
+        ff = 60 + simd * in_bits * (2 if mh > pe else 1)   # input word (+ replay buffer read)
+        if self.weight_ram_style() != "block":             # in BRAM the block's output register
+            ff += pe * simd * dtype_attr(self, "w_dtype").bitwidth()
+        ff += pe * terms * term_bits
+        ff += pe * tree_register_bits(terms, term_bits, 4 if self.attr("mode") == "xnor" else 3)
+        ff += pe * self.accumulator_bits()
+        if self.has_thresholds:
+            ff += pe * self.threshold_count() * self.threshold_width()  # the fold's thresholds
+        return ff + pe * self.out_dtype().bitwidth()
+
+    def term_luts(self) -> float:
+        """LUTs of one lane's terms: a LUT per term bit (a LUT6 per match-count bit in xnor, a
+        negation in the binary modes), radix-4 partial products in int."""
+        if self.attr("mode") == "int":
+            in_bits = dtype_attr(self, "in_dtype").bitwidth()
+            return self.attr("SIMD") * in_bits * dtype_attr(self, "w_dtype").bitwidth() * 1.1
+        terms, term_bits = self.terms()
+        return terms * term_bits
+
+    def resources(self):
+        pe = self.attr("PE")
+        terms, term_bits = self.terms()
+        per_pe_luts = self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits()
+        if self.has_thresholds:
+            out_bits = self.out_dtype().bitwidth()
+            per_pe_luts += self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits
+        logic = {"LUT": 60 + pe * per_pe_luts, "FF": self.registers()}
+        return add_resources(logic, memories_resources(self))
 
     def threshold_count(self) -> int:
         """Thresholds per channel: one per output level above the lowest."""

@@ -9,7 +9,9 @@ image (padding) carry 0. Folding: SIMD channels per word.
 from __future__ import annotations
 
 import numpy as np
+from qonnx.custom_op.registry import getCustomOp
 
+from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
@@ -109,6 +111,19 @@ class SlidingWindow(HWOp):
 
     def memories(self):
         return [self.line_buffer()]
+
+    def resources(self):
+        # address counters and control, plus a register and a read multiplexer per output bit
+        bits = self.out_dtype().bitwidth() * self.attr("SIMD")
+        return add_resources(memories_resources(self), {"LUT": 160 + bits, "FF": 105 + bits})
+
+    def fold_unlisted(self, model):
+        """Streams its MVAU's SIMD: the two match without a width converter between them."""
+        consumer = model.find_consumer(self.onnx_node.output[0])
+        if consumer is not None and consumer.op_type == "MVAU":
+            simd = getCustomOp(consumer).attr("SIMD")
+            if self.attr("channels") % simd == 0:
+                self.set_nodeattr("SIMD", simd)
 
     def rtl_params(self, model, memdir):
         (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
 
 class _PassThrough(HWOp):
     """Shared by the plumbing ops: the tensor passes unchanged, only the stream differs."""
+
+    plumbing = True
 
     def common_attrs(self):
         return {
@@ -53,6 +56,15 @@ class DataWidthConverter(_PassThrough):
     def cycles(self):
         return max(self.in_stream().words, self.out_stream().words)
 
+    def resources(self):
+        bits = self.out_dtype().bitwidth()
+        i, o = self.attr("in_elems"), self.attr("out_elems")
+        # a word register as wide as the wider side; narrowing selects a slice of it (a multiplexer
+        # per input bit), widening only enables registers
+        luts = 6 + (i * bits if i > o else 0) + (o * bits if i % o and o % i else 0)
+        return {"LUT": luts, "FF": max(i, o) * bits + 2 * int(max(i, o)).bit_length() + 4,
+                "BRAM36": 0, "DSP": 0}
+
     def rtl_params(self, model, memdir):
         return {"IN_ELEMS": self.attr("in_elems"), "OUT_ELEMS": self.attr("out_elems"),
                 "BITS": self.out_dtype().bitwidth()}
@@ -63,6 +75,7 @@ class FIFO(_PassThrough):
 
     rtl_module = "fifo"
     folding_attrs = ("depth",)
+    ram_style_attrs = ("ram_style",)
 
     def op_attrs(self):
         return {**self.common_attrs(), "elems": ("i", True, 1), "depth": ("i", False, 2),
@@ -92,6 +105,12 @@ class FIFO(_PassThrough):
 
     def memories(self):
         return [self.memory()]
+
+    def resources(self):
+        width, depth = self.stream().bits, self.attr("depth")
+        # pointers and the output register (a block RAM's own register in BRAM)
+        out_reg = 0 if self.memory().style == "block" else width
+        return add_resources(memories_resources(self), {"LUT": 10, "FF": out_reg + 2 * int(depth).bit_length() + 3})
 
     def rtl_params(self, model, memdir):
         return {"WIDTH": self.stream().bits, "DEPTH": self.attr("depth"), "RAM_STYLE": self.memory().style}

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.datatype import DataType
 
+from flow.estimate import add_resources, comparator_luts, memories_resources
 from flow.ops.base import (
     HWOp,
     Memory,
@@ -64,12 +65,27 @@ class Thresholding(HWOp):
     def cycles(self):
         return self.in_stream().words
 
+    def threshold_count(self) -> int:
+        """Thresholds per channel: one per output level above the lowest."""
+        out = self.out_dtype()
+        return 1 if out == DataType["BIPOLAR"] else 2 ** out.bitwidth() - 1
+
     def memories(self):
-        in_dt, out_dt = dtype_attr(self, "in_dtype"), self.out_dtype()
-        count = 1 if out_dt == DataType["BIPOLAR"] else 2 ** out_dt.bitwidth() - 1
-        width = self.attr("PE") * count * threshold_bits(int(in_dt.min()), int(in_dt.max()))
+        in_dt = dtype_attr(self, "in_dtype")
+        width = self.attr("PE") * self.threshold_count() * threshold_bits(int(in_dt.min()), int(in_dt.max()))
         return [Memory("thresholds", width, self.attr("channels") // self.attr("PE"), "distributed",
                        writable=False)]
+
+    def resources(self):
+        pe = self.attr("PE")
+        in_bits = dtype_attr(self, "in_dtype").bitwidth()
+        out_bits = self.out_dtype().bitwidth()
+        return add_resources(memories_resources(self),
+                             {"LUT": 30 + pe * (self.threshold_count() * comparator_luts(in_bits + 1) + out_bits),
+                              "FF": 20 + pe * (in_bits + out_bits)})
+
+    def auto_fold(self, model, target_cycles, folding):
+        return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}
 
     def rtl_params(self, model, memdir: Path):
         c, pe = self.attr("channels"), self.attr("PE")

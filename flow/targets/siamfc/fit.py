@@ -23,8 +23,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.board.spec import load_board
-from flow.estimate import op_resources, total_resources
-from flow.fold import FOLDABLE, apply_folding, auto_folding, fit_memories
+from flow.estimate import total_resources
+from flow.fold import apply_folding, auto_folding, fit_memories
 from flow.frontend import export_brevitas
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import lower_to_hardware
@@ -70,10 +70,10 @@ def tracker_fit(hw: ModelWrapper, target_fps: float = SEARCH_IMAGES_PER_SECOND,
     bottleneck = max(cycles, key=cycles.get)
     mvaus = {}
     for node in tracker.graph.node:
-        if node.op_type in ("MVAU", "Correlation"):
-            op = getCustomOp(node)
-            mvaus[node.name] = {"folding": {k: op.attr(k) for k in FOLDABLE[node.op_type][:2]},
-                                "cycles": cycles[node.name], "LUT": op_resources(node)["LUT"]}
+        op = getCustomOp(node)
+        if op.workload().macs:  # the MVAUs and the correlation
+            mvaus[node.name] = {"folding": op.folding(), "cycles": cycles[node.name],
+                                "LUT": op.resources()["LUT"]}
     return {
         "backbone_fits_at_goal": fits(backbone, board),
         "backbone_resources_at_goal": total_resources(backbone),

@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.ops.base import dtype_attr
 from flow.targets.siamfc.host import host_overlap
 from models.compress.metrics import mac_energy_pj
 
@@ -32,25 +30,15 @@ PRIOR_WORK = [
 ]
 
 
-def _bits(dtype: DataType) -> int:
-    return 1 if dtype == DataType["BIPOLAR"] else dtype.bitwidth()
-
-
 def workload(model: ModelWrapper) -> dict:
-    """Weight bits, MACs, bit-operations and energy (pJ) per search image, MVAUs + correlation."""
+    """Weight bits, MACs, bit-operations and energy (pJ) per search image, over the ops that
+    compute (MVAUs + correlation, whose run-time exemplar counts as its weights)."""
     rows = []
     for node in model.graph.node:
-        op = getCustomOp(node)
-        if node.op_type == "MVAU":
-            b_a, b_w = _bits(dtype_attr(op, "in_dtype")), _bits(dtype_attr(op, "w_dtype"))
-            macs, weights = op.num_vectors() * op.attr("MW") * op.attr("MH"), op.attr("MW") * op.attr("MH")
-        elif node.op_type == "Correlation":
-            b_a = b_w = _bits(dtype_attr(op, "in_dtype"))
-            macs, weights = op.num_vectors() * op.attr("MW"), op.attr("MW")  # run-time exemplar
-        else:
-            continue
-        rows.append({"op": node.name, "macs": macs, "weight_bits": weights * b_w,
-                     "bit_ops": macs * b_a * b_w, "energy_pj": macs * mac_energy_pj(b_w, b_a)})
+        w = getCustomOp(node).workload()
+        if w.macs:
+            rows.append({"op": node.name, "macs": w.macs, "weight_bits": w.weight_bits,
+                         "bit_ops": w.bit_ops, "energy_pj": w.macs * mac_energy_pj(w.w_bits, w.in_bits)})
     totals = {k: sum(r[k] for r in rows) for k in ("macs", "weight_bits", "bit_ops", "energy_pj")}
     return {"ops": rows, **totals}
 

@@ -26,7 +26,7 @@ from flow.backends.rtl.op_sim import steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
 from flow.board.package import package_checks
 from flow.board.spec import load_board
-from flow.estimate import op_resources, total_resources
+from flow.estimate import total_resources
 from flow.ops.correlation import CAPTURE_INPUT
 from flow.reference import CORE_OUT, run_reference, session
 from flow.steps import check_budget, run_torch_model
@@ -177,7 +177,7 @@ def write_results(cfg, tracker, levels, timing, stats, perf, frames, refolded_fp
     clock = cfg.clock_mhz * 1e6
     nodes = [n for n in tracker.graph.node]
     ops = {n.name: {"op_type": n.op_type, "analytic_cycles": getCustomOp(n).cycles(),
-                    "resources": op_resources(n)} for n in nodes}
+                    "resources": getCustomOp(n).resources()} for n in nodes}
     bottleneck = max(ops, key=lambda k: ops[k]["analytic_cycles"])
     measured = perf["cycles_per_search_frame"]
     result = {
