@@ -48,6 +48,36 @@ class BuildConfig:
         return json.loads(self.path(relative).read_text())
 
 
+@dataclass(frozen=True)
+class DesignFiles:
+    """Where one accelerator design's files lie in a build: by default the build's own (its
+    folded graph, reference_outputs.npz, rtl/, hls/, sim/, synth/, vivado/, deploy/, board/ at
+    the top). A target that adds a design of its own (the SiamFC tracker: 40_tracker.onnx and
+    tracker/) runs the same backend and board steps on it with these fields set."""
+    folded: str = "30_folded.onnx"
+    root: str = ""          # the folder of its reference outputs and of everything made from it
+    suffix: str = ""        # appended to the build's name for its top and overlay
+    scope: str = "ladder"   # the verdict scope of its levels (flow/verdict.py)
+
+    def file(self, *parts: str) -> str:
+        """A path relative to the build directory (as Step outputs name them)."""
+        return Path(self.root, *parts).as_posix()
+
+    def path(self, cfg: BuildConfig, *parts: str) -> Path:
+        return cfg.path(self.file(*parts))
+
+    def name(self, cfg: BuildConfig) -> str:
+        return cfg.name + self.suffix
+
+    def reference(self, cfg: BuildConfig) -> dict:
+        """Its reference inputs and outputs (CORE_IN, CORE_OUT), and the per-frame control
+        flags of a design that has them ("capture")."""
+        return dict(np.load(self.path(cfg, "reference_outputs.npz")))
+
+
+BUILD_DESIGN = DesignFiles()
+
+
 def json_default(value):
     """numpy scalars and arrays in JSON files."""
     if isinstance(value, np.integer):

@@ -91,8 +91,9 @@ def run_build(cfg: BuildConfig, restart_from: str | None = None,
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     key, dirty = build_key(cfg), False
     checks, timings = {}, {}
+    width = max(map(len, names))
     for index, step in enumerate(steps, start=1):
-        label = f"[{index}/{len(steps)}] {step.name:<11}"
+        label = f"[{index}/{len(steps)}] {step.name:<{width}}"
         if not selected(step.backend, cfg.backend):
             say(f"{label} skipped (--backend {cfg.backend})")
             continue

@@ -13,7 +13,7 @@ import torch
 from flow.config import BuildConfig
 from flow.pipeline import run_build
 from flow.targets.calibration import calibrate_batchnorm
-from flow.targets.siamfc import TARGETS, tracker_step
+from flow.targets.siamfc import TARGETS, tracker_steps
 from flow.targets.siamfc.inputs import search_crops
 from models.siamfc import SiamFCBackbone
 
@@ -27,14 +27,17 @@ def tiny_backbone():
     return model.eval()
 
 
-def build_tiny_siamfc(out: Path) -> dict:
-    """The build into out/; returns its report."""
+def tiny_config(out: Path) -> BuildConfig:
     target = dataclasses.replace(
         TARGETS["siamfc_binary"], name="siamfc_tiny", make_model=tiny_backbone,
         make_inputs=partial(search_crops, search_size=SEARCH), target_fps=2000,
-        load_checkpoint=None, steps=(tracker_step(pairs=2),))
-    cfg = BuildConfig(name="siamfc_tiny", out=out, target=target, target_fps=2000, inputs=2,
-                      per_op_sim=False)
-    result = run_build(cfg, say=lambda _: None)
+        load_checkpoint=None, steps=tracker_steps(pairs=2))
+    return BuildConfig(name="siamfc_tiny", out=out, target=target, target_fps=2000, inputs=2,
+                       per_op_sim=False)
+
+
+def build_tiny_siamfc(out: Path) -> dict:
+    """The build into out/; returns its report."""
+    result = run_build(tiny_config(out), say=lambda _: None)
     assert result.passed, result.failures
     return result.report

@@ -13,13 +13,15 @@ from flow import verdict
 from flow.board.facts import read_facts
 from flow.board.package import step_package
 from flow.board.spec import load_board
+from flow.config import BUILD_DESIGN, DesignFiles
 from flow.step import Step
+
+MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
 
 
 def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
-                                 timeout_s: float = 3600, max_batch: int = 128) -> dict:
-    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it
-    (max_batch: the driver's DMA buffers, and so the largest throughput batch)."""
+                                 timeout_s: float = 3600, max_batch: int = MAX_BATCH) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
     # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
     from flow.board.emulator.server import BoardServer
 
@@ -42,12 +44,12 @@ def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
     return result
 
 
-def step_board(cfg) -> list[dict]:
+def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATCH) -> list[dict]:
     """The deploy/ driver on the emulated board: L6 against L2, cycles from the on-chip counter."""
-    result = run_driver_on_emulated_board(cfg.path(), cfg.board)
-    result["rtlsim_cycles_per_frame"] = read_facts(cfg.out)["rtlsim"]["cycles_per_frame"]
-    cfg.write_json("board/board.json", result)
-    return [verdict.level("L2_L6", result["L2_L6"])]
+    result = run_driver_on_emulated_board(files.path(cfg), cfg.board, max_batch=max_batch)
+    result["rtlsim_cycles_per_frame"] = read_facts(files.path(cfg))["rtlsim"]["cycles_per_frame"]
+    cfg.write_json(files.file("board", "board.json"), result)
+    return [verdict.level("L2_L6", result["L2_L6"], scope=files.scope)]
 
 
 STEPS = (

@@ -69,11 +69,10 @@ print(json.dumps(errors))
 
 @pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_tracker_l6_equals_l2_on_every_pair(siamfc_tiny_build):
-    out, _ = siamfc_tiny_build
-    tracker = json.loads((out / "tracker" / "tracker.json").read_text())
-    assert tracker["levels"]["L2_L6"] == {"inputs": 4, "mismatches": 0, "max_difference": 0.0,
-                                          "equal": True}
-    board = json.loads((out / "tracker" / "board.json").read_text())
+    out, report = siamfc_tiny_build
+    board = json.loads((out / "tracker" / "board" / "board.json").read_text())
+    assert board["L2_L6"] == {"inputs": 4, "mismatches": 0, "max_difference": 0.0, "equal": True}
+    assert report["tracker"]["levels"]["L2_L6"]["passed"]
     assert [r["batch"] for r in board["throughput"]] == [1, 2, 4]
     checks = json.loads((out / "tracker" / "vivado" / "checks.json").read_text())
     assert checks["verilator_lint"] == "clean" and checks["tcl"]["passed"]
@@ -90,27 +89,44 @@ def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, sm
     assert lint(BOARD_TOP, sources) == ""
     ins, outs = design["input"], design["output"]
     sim = build(BOARD_TOP, sources, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"], axi_lite=True)
+    # frames: canvas A, search A, canvas B, search B; y: their reference score maps, each
+    # against the exemplar of its pair (a canvas against itself)
     ref = np.load(out / "tracker" / "deploy" / "reference.npz")
-    frame = tensor_to_words(ref["core_in"][:1].transpose(0, 2, 3, 1), ins["elems"], ins["dtype"])
-    words = np.zeros((ins["words"], ins["dma_bytes"]), np.uint8)
-    words[:, : ins["word_bytes"]] = frame.reshape(ins["words"], -1)
-    empty = np.zeros((0, ins["dma_bytes"]), np.uint8)
+    x, y = ref["core_in"], ref["core_out"].reshape(len(ref["core_out"]), -1)
+    assert ref["capture"].tolist() == [1, 0, 1, 0]
     session = sim.serve(src)
+
+    def arm():
+        return session.run(np.zeros((0, ins["dma_bytes"]), np.uint8), 0, ins["words"], outs["words"],
+                           axil_writes={CAPTURE: 1}, axil_reads=[CAPTURE])[1]["axil_reads"]
+
+    def scores(i):
+        """Frame i through the board top: its score map and CAPTURE read back after it."""
+        frame = tensor_to_words(x[i:i + 1].transpose(0, 2, 3, 1), ins["elems"], ins["dtype"])
+        words = np.zeros((ins["words"], ins["dma_bytes"]), np.uint8)
+        words[:, : ins["word_bytes"]] = frame.reshape(ins["words"], -1)
+        out_words, stats = session.run(words, outs["words"], ins["words"], outs["words"],
+                                       axil_writes={REGISTERS["FRAMES"]: 1}, axil_reads=[CAPTURE])
+        return unpack_words(out_words[:, : outs["word_bytes"]], outs["elems"], outs["dtype"]).reshape(-1), \
+            stats["axil_reads"]
+
     try:
-        armed = session.run(empty, 0, ins["words"], outs["words"], axil_writes={CAPTURE: 1},
-                            axil_reads=[CAPTURE])[1]["axil_reads"]
-        # the armed batch: the canvas' own score map, and CAPTURE cleared at its end
-        y, stats = session.run(words, outs["words"], ins["words"], outs["words"],
-                               axil_writes={REGISTERS["FRAMES"]: 1}, axil_reads=[CAPTURE])
-        unarmed = session.run(words, outs["words"], ins["words"], outs["words"],
-                              axil_writes={CAPTURE: 0, REGISTERS["FRAMES"]: 1}, axil_reads=[CAPTURE])
+        armed = arm()
+        canvas_a = scores(0)       # armed: captures exemplar A, CAPTURE cleared at the batch's end
+        search_a = scores(1)       # not armed: a different frame, scored against exemplar A
+        canvas_b_unarmed = scores(2)
+        armed_b = arm()
+        canvas_b = scores(2)       # armed: captures exemplar B
+        search_b = scores(3)
     finally:
         session.close()
-    assert armed == [1] and stats["axil_reads"] == [0] and unarmed[1]["axil_reads"] == [0]
-    scores = unpack_words(y[:, : outs["word_bytes"]], outs["elems"], outs["dtype"])
-    assert np.array_equal(scores.reshape(-1), ref["core_out"][0].reshape(-1))
-    # the same frame again, not a capture frame: scored against the exemplar it captured
-    assert np.array_equal(unarmed[0], y)
+    assert armed == armed_b == [1]
+    assert [c[1] for c in (canvas_a, search_a, canvas_b_unarmed, canvas_b, search_b)] == [[0]] * 5
+    assert np.array_equal(canvas_a[0], y[0]) and np.array_equal(search_a[0], y[1])
+    # without arming, canvas B is scored against exemplar A: not the map a capture of B gives,
+    # so a capture that did not happen would fail here (and A's scores above)
+    assert not np.array_equal(canvas_b_unarmed[0], y[2])
+    assert np.array_equal(canvas_b[0], y[2]) and np.array_equal(search_b[0], y[3])
 
     # a design without the control has no CAPTURE register: reads 0, writes change nothing
     small = json.loads((small_build / "deploy" / "design.json").read_text())

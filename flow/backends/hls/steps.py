@@ -14,40 +14,40 @@ from flow.backends.hls.csim import build_csim, cached_binary
 from flow.backends.hls.synth import run_csynth
 from flow.backends.rtl.stitched import simulate_design
 from flow.board.spec import load_board
-from flow.config import BuildConfig
+from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
 
 
-def step_hls_codegen(cfg: BuildConfig) -> None:
-    """30_folded.onnx -> hls/: dataflow top, memory headers, test bench, Vitis HLS Tcl."""
-    ref = np.load(cfg.path("reference_outputs.npz"))
+def step_hls_codegen(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
+    """The folded graph -> hls/: dataflow top, memory headers, test bench, Vitis HLS Tcl."""
+    ref = files.reference(cfg)
     cosim_io = (verify.to_channels_last(ref[CORE_IN]), verify.to_channels_last(ref[CORE_OUT]))
-    generate_hls(cfg.load_model("30_folded.onnx"), cfg.path("hls"), cfg.name,
-                 load_board(cfg.board).part, cfg.clock_mhz, cosim_io).save()
+    generate_hls(cfg.load_model(files.folded), files.path(cfg, "hls"), files.name(cfg),
+                 load_board(cfg.board).part, cfg.clock_mhz, cosim_io, ref.get("capture")).save()
 
 
-def step_hlssim(cfg: BuildConfig) -> list[dict]:
+def step_hlssim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict]:
     """g++ C-simulation of hls/ on every test input (L5)."""
-    model = cfg.load_model("30_folded.onnx")
-    design = Design.load(cfg.path("hls"))
+    model = cfg.load_model(files.folded)
+    design = Design.load(files.path(cfg, "hls"))
     cached = cached_binary(design).exists()
     started = time.time()
     sim = build_csim(design)
     compile_seconds = time.time() - started
-    ref = np.load(cfg.path("reference_outputs.npz"))
+    ref = files.reference(cfg)
     x = verify.to_channels_last(ref[CORE_IN])
     started = time.time()
-    y, _ = simulate_design(sim, design, model, x)
+    y, _ = simulate_design(sim, design, model, x, capture=ref.get("capture"))
     run_seconds = time.time() - started
-    cfg.path("sim").mkdir(exist_ok=True)
-    np.save(cfg.path("sim", "l5_outputs.npy"), y)
-    cfg.write_json("sim/hlssim.json", {
+    files.path(cfg, "sim").mkdir(exist_ok=True)
+    np.save(files.path(cfg, "sim", "l5_outputs.npy"), y)
+    cfg.write_json(files.file("sim", "hlssim.json"), {
         "frames": len(x), "compile_seconds": round(compile_seconds, 2), "compiled_before": cached,
         "run_seconds": round(run_seconds, 2), "frames_per_second": len(x) / run_seconds})
     core_out = ref[CORE_OUT]
     return [verdict.level("L2_L5", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
-                                                  exact=True))]
+                                                  exact=True), scope=files.scope)]
 
 
 def step_hls_synth(cfg: BuildConfig) -> None:

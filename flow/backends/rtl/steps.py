@@ -16,7 +16,7 @@ from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
 from flow.backends.rtl.x_seeds import X_SEEDS
-from flow.config import BuildConfig
+from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
 
@@ -24,48 +24,52 @@ SIM_GAP, SIM_STALL = 0.2, 0.3   # L4 run: random input gaps and output back-pres
 PERF_FRAMES = 4                 # frames streamed back to back for the throughput figure
 
 
-def step_codegen(cfg: BuildConfig) -> None:
-    """30_folded.onnx -> rtl/: memory files, the used modules, the stitched accelerator.v."""
-    generate_rtl(cfg.load_model("30_folded.onnx"), cfg.path("rtl"), cfg.name).save()
+def step_codegen(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
+    """The folded graph -> rtl/: memory files, the used modules, the stitched accelerator.v."""
+    generate_rtl(cfg.load_model(files.folded), files.path(cfg, "rtl"), files.name(cfg)).save()
 
 
-def load_design(cfg: BuildConfig) -> Design:
-    return Design.load(cfg.path("rtl"))
+def load_design(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> Design:
+    return Design.load(files.path(cfg, "rtl"))
 
 
-def step_rtlsim(cfg: BuildConfig) -> list[dict]:
+def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict]:
     """Verilator: every test input through the stitched design (L4), then the throughput run."""
-    model = cfg.load_model("30_folded.onnx")
-    design = load_design(cfg)
+    model = cfg.load_model(files.folded)
+    design = load_design(cfg, files)
     started = time.time()
     sim = build_design(design)
     build_seconds = time.time() - started
-    ref = np.load(cfg.path("reference_outputs.npz"))
-    x = verify.to_channels_last(ref[CORE_IN])
+    ref = files.reference(cfg)
+    x, capture = verify.to_channels_last(ref[CORE_IN]), ref.get("capture")
     # L4 once per X seed: unreset or uninitialised state takes other values under each, so a
     # design that depends on it gives different outputs
     runs = {}
     for x_seed in X_SEEDS:
         started = time.time()
         runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
-                                       out_stall=SIM_STALL, x_seed=x_seed)
+                                       out_stall=SIM_STALL, capture=capture, x_seed=x_seed)
         l4_seconds = time.time() - started
     y, stats = runs[X_SEEDS[0]]
-    cfg.path("sim").mkdir(exist_ok=True)
-    np.save(cfg.path("sim", "l4_outputs.npy"), y)
-    frames = x[np.arange(PERF_FRAMES) % len(x)]
+    files.path(cfg, "sim").mkdir(exist_ok=True)
+    np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)
+    # frames back to back under one capture flag (a design with that control gets a capture
+    # frame first): a change of flag waits for the pipeline to drain, as the host changes it
+    first = 0 if capture is None else 1
+    frames = x[np.arange(first + PERF_FRAMES) % len(x)]
+    flags = None if capture is None else (np.arange(len(frames)) < first).astype(np.uint8)
     started = time.time()
-    _, perf = simulate_design(sim, design, model, frames)
+    _, perf = simulate_design(sim, design, model, frames, capture=flags)
     perf_seconds = time.time() - started
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
-    measured = steady_state_cycles(perf)
-    cfg.write_json("sim/rtlsim.json", {
+    measured = steady_state_cycles({"frame_last_output": perf["frame_last_output"][first:]})
+    cfg.write_json(files.file("sim", "rtlsim.json"), {
         "verilator_build_seconds": round(build_seconds, 1),
         "l4_run": {"frames": len(x), "cycles": stats["cycles"], "seconds": round(l4_seconds, 2),
                    "frames_per_second": len(x) / l4_seconds, "input_gap": SIM_GAP, "output_stall": SIM_STALL,
                    "x_seeds": list(X_SEEDS)},
         # simulated frames per second once the pipeline is full (the run also fills it)
-        "throughput_run": {"frames": PERF_FRAMES, "cycles": perf["cycles"], "seconds": round(perf_seconds, 2),
+        "throughput_run": {"frames": len(frames), "cycles": perf["cycles"], "seconds": round(perf_seconds, 2),
                            "frames_per_second": perf["cycles"] / perf_seconds / measured,
                            "latency_cycles": perf["frame_last_output"][0] - perf["frame_first_input"][0],
                            "cycles_per_frame": measured,
@@ -75,10 +79,10 @@ def step_rtlsim(cfg: BuildConfig) -> list[dict]:
     core_out = ref[CORE_OUT]
     a, b = X_SEEDS
     return [verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
-                                                  exact=True)),
+                                                  exact=True), scope=files.scope),
             verdict.level(f"L4 X seed {a} = X seed {b}", verify.compare(runs[a][0], runs[b][0], exact=True),
-                          scope="X seeds"),
-            verdict.cycles("cycles_per_frame", measured, analytic)]
+                          scope=f"{files.scope} X seeds"),
+            verdict.cycles("cycles_per_frame", measured, analytic, scope=files.scope)]
 
 
 def _fifo_fills(log: str) -> dict:
@@ -117,16 +121,17 @@ def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:
     return [verdict.level(name, r.pop("comparison"), scope="op RTL vs L3") for name, r in results.items()]
 
 
-def step_synth(cfg: BuildConfig) -> None:
+def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
     """Yosys synth_xilinx of the stitched design (only with --synth)."""
     from flow.backends.rtl.synth import synthesize
 
+    out = files.file("synth", "yosys.json")
     if not cfg.synth:
-        cfg.write_json("synth/yosys.json", {"run": False, "reason": "not requested (--synth)"})
+        cfg.write_json(out, {"run": False, "reason": "not requested (--synth)"})
         return
-    design = load_design(cfg)
+    design = load_design(cfg, files)
     result = synthesize(design.directory, design.sources, design.top)
-    cfg.write_json("synth/yosys.json", {"run": True, "tool": "yosys synth_xilinx -family xc7", **result})
+    cfg.write_json(out, {"run": True, "tool": "yosys synth_xilinx -family xc7", **result})
 
 
 SIMULATION = (

@@ -1,27 +1,53 @@
 """The SiamFC targets: the tracker's backbone (models/siamfc.py) as the network, and the tracker
-step that appends the run-time-exemplar cross-correlation and verifies the whole tracker."""
+steps that append the run-time-exemplar cross-correlation and verify the whole tracker
+(flow/targets/siamfc/steps.py)."""
 
 from functools import partial
 
+from flow.backends.hls import steps as hls
+from flow.backends.rtl import steps as rtl
+from flow.board.l6 import step_board
 from flow.step import Step
 from flow.target import Target
 from flow.targets.siamfc import inputs
+from flow.targets.siamfc.board import THROUGHPUT_BATCH, step_tracker_package
 from flow.targets.siamfc.report import report_section
-from flow.targets.siamfc.steps import step_tracker
+from flow.targets.siamfc.steps import (
+    TRACKER,
+    step_tracker_fold,
+    step_tracker_host,
+    step_tracker_verify,
+)
 from models.siamfc import BINARY_CHECKPOINT
 
 
-def tracker_step(pairs: int = inputs.CORRELATION_PAIRS) -> Step:
-    """`pairs` exemplar/search pairs through the whole tracker accelerator: L0..L6."""
-    return Step("tracker", partial(step_tracker, pairs=pairs),
-                ("tracker", "40_tracker.onnx", "reference_xcorr.onnx"),
-                ("backend", "board", "clock_mhz", "synth"), backend="rtl")
+def tracker_steps(pairs: int = inputs.CORRELATION_PAIRS) -> tuple[Step, ...]:
+    """The tracker accelerator's steps; `pairs` exemplar/search pairs go through L0..L6."""
+    t = TRACKER
+    return (
+        Step("tracker_fold", step_tracker_fold, (t.folded, t.file("fold.json")), ("board", "clock_mhz")),
+        Step("tracker_verify", partial(step_tracker_verify, pairs=pairs),       # L0..L3, the pairs' L2
+             ("reference_xcorr.onnx", t.file("reference_outputs.npz")), ("seed",)),
+        Step("tracker_host", step_tracker_host, (t.file("host.json"),)),         # host work per frame
+        Step("tracker_codegen", partial(rtl.step_codegen, files=t), (t.file("rtl"),), backend="rtl"),
+        Step("tracker_rtlsim", partial(rtl.step_rtlsim, files=t),                 # L4, cycles per frame
+             (t.file("sim", "rtlsim.json"), t.file("sim", "l4_outputs.npy")), backend="rtl"),
+        Step("tracker_hls_codegen", partial(hls.step_hls_codegen, files=t), (t.file("hls"),), backend="hls"),
+        Step("tracker_hlssim", partial(hls.step_hlssim, files=t),                 # L5
+             (t.file("sim", "hlssim.json"), t.file("sim", "l5_outputs.npy")), backend="hls"),
+        Step("tracker_package", partial(step_tracker_package, files=t), (t.file("vivado"), t.file("deploy")),
+             ("board", "clock_mhz"), backend="rtl"),
+        Step("tracker_board", partial(step_board, files=t, max_batch=THROUGHPUT_BATCH),  # L6
+             (t.file("board", "board.json"),), backend="rtl"),
+        Step("tracker_synth", partial(rtl.step_synth, files=t), (t.file("synth", "yosys.json"),), ("synth",),
+             backend="rtl"),
+    )
 
 
 _COMMON = dict(
     make_inputs=inputs.search_crops, target_fps=inputs.SEARCH_IMAGES_PER_SECOND,
     load_checkpoint=inputs.siamfc_backbone, default_inputs=inputs.DEFAULT_INPUTS,
-    steps=(tracker_step(),), report_section=report_section, data_files=(BINARY_CHECKPOINT,))
+    steps=tracker_steps(), report_section=report_section, data_files=(BINARY_CHECKPOINT,))
 
 TARGETS = {
     "siamfc_binary": Target(

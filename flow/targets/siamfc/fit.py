@@ -6,8 +6,8 @@ figure that decides what to prune (models/compress/siamfc_prune.py).
 
 For the checkpoint's backbone, and for each candidate channel count (the checkpoint with the
 first n filters of a layer kept: cycles and resources do not depend on the weights), it runs what
-the build runs up to its fold and tracker steps, without simulation: export, streamline, lower,
-the fold step's automatic folding for the goal and its budget check, then the tracker step's
+the build runs up to its fold and tracker_fold steps, without simulation: export, streamline, lower,
+the fold step's automatic folding for the goal and its budget check, then the tracker_fold step's
 folding of backbone + correlation (flow/targets/siamfc/tracker_graph.py), which refolds the whole graph for
 the highest rate that fits when the goal's folding does not. FIFOs keep their default depth (the
 build sizes them by simulation, which adds a little).
@@ -56,7 +56,7 @@ def _cycles(model: ModelWrapper) -> dict[str, int]:
 
 def tracker_fit(hw: ModelWrapper, target_fps: float = SEARCH_IMAGES_PER_SECOND,
                 clock_mhz: float = 100.0, board_name: str = "pynq_z2") -> dict:
-    """The fold step and the tracker step's folding of a backbone hardware graph, by the estimate:
+    """The fold step and the tracker_fold step's folding of a backbone hardware graph, by the estimate:
     whether the backbone's folding for `target_fps` fits (else the build stops at its fold step),
     and the tracker's rate, bottleneck, resources and per-MVAU folding."""
     board = load_board(board_name)
