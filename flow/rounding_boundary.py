@@ -32,7 +32,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 from flow import verify
-from flow.float_error import FLOAT32, quantizer_error_bound
+from flow.float_error import FLOAT32, QUANTIZERS, quantizer_error_bound
 from flow.reference import CORE_IN, CORE_OUT, make_reference, session
 from flow.streamline.quantizer import Quantizer, parse_quantizer
 from flow.streamline.rounding import level_condition
@@ -112,6 +112,38 @@ def qonnx_values(qonnx_model: ModelWrapper):
     """L1's tensors for one input (batch 1): qonnx's full execution context."""
     name = qonnx_model.graph.input[0].name
     return lambda x: execute_onnx(qonnx_model, {name: x}, return_full_exec_context=True)
+
+
+def torch_values(torch_model, qonnx_model: ModelWrapper):
+    """L0's activation quantizer outputs for one input (the model in float64): Brevitas' quant
+    activations in the order they run, paired with the QONNX graph's activation quantizers in
+    graph order. None where their numbers differ (a layer with its own output quantizer)."""
+    from brevitas.nn.quant_layer import QuantNonLinearActLayer
+
+    names = [n.output[0] for n in qonnx_model.graph.node
+             if n.op_type in QUANTIZERS and qonnx_model.get_initializer(n.input[0]) is None]
+    modules = [m for m in torch_model.modules() if isinstance(m, QuantNonLinearActLayer)]
+    if len(modules) != len(names):
+        return None
+
+    def values(x):
+        import torch
+
+        seen = []
+        hooks = [m.register_forward_hook(lambda _m, _i, out: seen.append(getattr(out, "value", out)))
+                 for m in modules]
+        try:
+            with torch.no_grad():
+                torch_model(torch.from_numpy(x).double())
+        finally:
+            for hook in hooks:
+                hook.remove()
+        shapes = [tuple(qonnx_model.get_tensor_shape(n)) for n in names]
+        if [tuple(v.shape) for v in seen] != shapes:
+            raise ValueError("the torch model's quant activations do not run in the QONNX graph's order")
+        return {n: v.numpy() for n, v in zip(names, seen, strict=True)}
+
+    return values
 
 
 def evidence(level: str, qonnx_model: ModelWrapper, int_model: ModelWrapper, x: np.ndarray,
@@ -217,6 +249,6 @@ def _injected_reference(int_model: ModelWrapper, site_list: list[Site]):
 
 def _input_quantizer(model):
     node = model.find_consumers(model.graph.input[0].name)[0]
-    while node.op_type not in ("Quant", "BipolarQuant"):
+    while node.op_type not in QUANTIZERS:
         node = model.find_consumers(node.output[0])[0]
     return node

@@ -8,7 +8,7 @@ import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.insert_topk import InsertTopK
 
-from flow import rounding_boundary, verdict, verify
+from flow import float_error, rounding_boundary, verdict, verify
 from flow.board.spec import load_board
 from flow.config import BuildConfig
 from flow.estimate import op_resources, total_resources
@@ -61,14 +61,15 @@ def build_torch_model(cfg: BuildConfig):
     return model.eval()
 
 
-def run_torch_model(cfg: BuildConfig, x: np.ndarray) -> np.ndarray:
-    """L0: the target's torch model on x, in float64. In float32 a value that sits on a
-    quantizer's rounding boundary can round to the other side (seen once in 20 siamfc_int4 search
-    crops: one feature one step off); the integer levels' sums are exact in float64."""
+def run_torch_model(cfg: BuildConfig, x: np.ndarray, model=None) -> np.ndarray:
+    """L0: the target's torch model (or `model`, already in float64) on x, in float64. In float32
+    a value that sits on a quantizer's rounding boundary can round to the other side (seen once
+    in 20 siamfc_int4 search crops: one feature one step off); the integer levels' sums are exact
+    in float64."""
     import torch
 
     with torch.no_grad():
-        return build_torch_model(cfg).double()(torch.from_numpy(x).double()).numpy()
+        return (model if model is not None else build_torch_model(cfg).double())(torch.from_numpy(x).double()).numpy()
 
 
 # --- 2-4. streamline, reference, lower ------------------------------------------------------------
@@ -169,11 +170,13 @@ def step_verify(cfg: BuildConfig) -> list[dict]:
     l1_evidence = rounding_boundary.evidence("L1", qonnx_model, int_model, x, l1, l2, step, integer_output,
                                              rounding_boundary.qonnx_values(qonnx_model))
     if cfg.target is not None:
-        l0 = run_torch_model(cfg, x)
+        torch_model = build_torch_model(cfg).double()
+        l0 = run_torch_model(cfg, x, torch_model)
         if cfg.target.top_k:
             l0 = verify.stable_topk(l0, cfg.target.top_k)
-        # L0's own codes are not read: an input is explained for L0 where its output equals L2's
-        l0_evidence = rounding_boundary.evidence("L0", qonnx_model, int_model, x, l0, l2, step, integer_output)
+        l0_evidence = rounding_boundary.evidence(
+            "L0", qonnx_model, int_model, x, l0, l2, step, integer_output,
+            rounding_boundary.torch_values(torch_model, qonnx_model), float_error.FLOAT64)
         checks.append(verdict.level("L0_L1", rounding_boundary.boundary_cases(
             verify.compare(l0, l1, step, exact=integer_output), l0, l1, step, integer_output,
             l0_evidence, l1_evidence), rule="rounding_boundary"))

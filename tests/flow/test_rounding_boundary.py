@@ -1,13 +1,15 @@
 """Rounding-boundary evidence: a float level's difference from L2 passes only where the exact
 value sits within the float error bound of a rounding boundary."""
 
+import copy
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 
 from flow import rounding_boundary, verdict, verify
-from flow.float_error import FLOAT32, quantizer_error_bound
+from flow.float_error import FLOAT32, FLOAT64, quantizer_error_bound
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import integerize
 from tests.flow.nets import reference_outputs
@@ -68,17 +70,22 @@ def test_small_nets_have_no_differences(compiled):
     assert len(sites) == sum(n.op_type == "MultiThreshold" for n in compiled.integer.graph.node)
 
 
-def test_an_output_difference_without_a_quantizer_difference_fails(compiled):
-    """The integer graph fed with L1's own codes gives L2's output, so a level that differs
-    from it there (here: L2 shifted by one step) is not explained."""
+@pytest.mark.parametrize("level", ["L0", "L1"])
+def test_an_output_difference_without_a_quantizer_difference_fails(compiled, level):
+    """The integer graph fed with the level's own codes (torch's in float64 for L0, qonnx's for
+    L1) gives L2's output, so a level that differs from it there (here: L2 shifted by one step)
+    is not explained."""
+    values, u = rounding_boundary.qonnx_values(compiled.qonnx), FLOAT32
+    if level == "L0":
+        torch_model = copy.deepcopy(compiled.torch_model).double()
+        values, u = rounding_boundary.torch_values(torch_model, compiled.qonnx), FLOAT64
     out = compiled.qonnx.graph.output[0].name
     l2 = reference_outputs(compiled)[out]
     step = verify.output_step(compiled.integer)
     shifted = l2.copy()
     shifted[:1] += step
-    evidence = rounding_boundary.evidence("L1", compiled.qonnx, compiled.integer, compiled.inputs[:2],
-                                          shifted[:2], l2[:2], step, False,
-                                          rounding_boundary.qonnx_values(compiled.qonnx))
+    evidence = rounding_boundary.evidence(level, compiled.qonnx, compiled.integer, compiled.inputs[:2],
+                                          shifted[:2], l2[:2], step, False, values, u)
     assert list(evidence.explained) == [False, True] and not evidence.cases
     assert [u["reason"] for u in evidence.unexplained] == \
         ["the output differs from the integer graph's on the level's own codes"]
