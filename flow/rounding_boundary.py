@@ -79,6 +79,7 @@ class Evidence:
     level: str
     explained: np.ndarray                               # per input
     cases: list[dict] = field(default_factory=list)      # quantizer values on a boundary
+    # differences that are not (per input and quantizer, the first EVIDENCE_SHOWN examined)
     unexplained: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -200,6 +201,8 @@ def _site(i, model, site: Site, tensors, integer, u, cases) -> list[dict]:
         z = np.asarray(z) / s.astype(np.asarray(z).dtype) + site.quant.zero_point
     unexplained = []
     for idx in map(tuple, where):
+        if len(unexplained) == EVIDENCE_SHOWN:  # the input is unexplained already: spare the rest
+            break
         v = site.exact_value(idx[1] if len(idx) > 1 else 0, int(acc[idx]))
         e = site.exact_code(v)
         entry = {"input": i, "quantizer": site.node.name, "tensor": site.node.output[0],
