@@ -126,6 +126,12 @@ def write_report(cfg, checks: dict[str, list[dict]], timings: dict) -> dict:
     return report
 
 
+def _mismatches(level: dict) -> str:
+    """Mismatches, and how many of them are shown rounding-boundary cases (flow/rounding_boundary.py)."""
+    cases = level.get("boundary_cases", 0)
+    return f"{level['mismatches']} ({cases} on a rounding boundary)" if cases else str(level["mismatches"])
+
+
 def _fmt(value, digits=0):
     if value is None:
         return "-"
@@ -159,7 +165,7 @@ def render_markdown(r: dict) -> str:
               "|---|---|---|---|---|---|"]
     for name, v in r["verification"].items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['rule']} | {v['inputs']} | "
-                     f"{_fmt(v.get('max_difference'), 6)} | {v['mismatches']} | {'yes' if v['passed'] else '**no**'} |")
+                     f"{_fmt(v.get('max_difference'), 6)} | {_mismatches(v)} | {'yes' if v['passed'] else '**no**'} |")
     lines += hls_markdown(r)
     if r.get("board_run"):
         lines += ["", "L6 ran the shipped driver (deploy/) with unmodified pynq on the emulated board "

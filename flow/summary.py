@@ -18,7 +18,9 @@ def summary(report: dict, report_path: Path) -> str:
                  f"{k} {estimate[k]:,.0f}/{budget[k]:,.0f} ({100 * estimate[k] / budget[k]:.0f} %)"
                  for k in RESOURCE_KINDS if budget[k])]
     levels = report["verification"]
-    lines.append("ladder: " + (", ".join(f"{k} {'ok' if v['passed'] else 'FAIL'} ({v['inputs']} inputs)"
+    lines.append("ladder: " + (", ".join(f"{k} {'ok' if v['passed'] else 'FAIL'} ({v['inputs']} inputs"
+                                         + (f", {v['boundary_cases']} on a rounding boundary"
+                                            if v.get("boundary_cases") else "") + ")"
                                          for k, v in levels.items()) or "no levels compared"))
     verdict = report["verdict"]
     lines.append(f"verdict: {'PASS' if verdict['passed'] else 'FAIL'} ({len(verdict['failures'])} failed checks); "

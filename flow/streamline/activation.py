@@ -52,11 +52,13 @@ def quantizer(b: Builder, node):
     record = b.linear.get(form.int_name)
     lo = record.acc_lo if record is not None else np.full(channels, int(form.dtype.min()))
     hi = record.acc_hi if record is not None else np.full(channels, int(form.dtype.max()))
-    table = []
+    table, alphas, betas = [], [], []
     for c in range(channels):
         alpha = Fraction(float(scale[c])) / Fraction(float(q_scale[c]))
         beta = Fraction(float(offset[c])) / Fraction(float(q_scale[c])) + quant.zero_point
         table.append(thresholds(quant, alpha, beta, form.relu, int(lo[c]), int(hi[c])))
+        alphas.append(str(alpha))
+        betas.append(str(beta))
     table = np.asarray(table, dtype=np.int64)
     out_form = Affine("", quant.dtype, channel_vector(q_scale, max(len(shape), 2)), np.zeros(1))
     if _is_identity(table, form.dtype, quant):
@@ -75,6 +77,10 @@ def quantizer(b: Builder, node):
            data_layout=layout)
     b.dtypes[int_out] = quant.dtype
     b.forms[node.output[0]] = out_form.with_(int_name=int_out)
+    # what the thresholds decide, exactly: rounding-boundary evidence (flow/rounding_boundary.py)
+    # compares the float levels' codes with it
+    b.sites.append({"tensor": int_out, "input": form.int_name, "quant_node": node.name,
+                    "quant_output": node.output[0], "alpha": alphas, "beta": betas, "relu": form.relu})
 
 
 def _is_identity(table: np.ndarray, in_dtype: DataType, quant: Quantizer) -> bool:

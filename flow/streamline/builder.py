@@ -35,6 +35,7 @@ class Builder:
     dtypes: dict = field(default_factory=dict)
     forms: dict = field(default_factory=dict)
     linear: dict = field(default_factory=dict)    # int tensor name -> LinearRecord
+    sites: list = field(default_factory=list)     # one dict per MultiThreshold (finish() records them)
     counter: int = 0
 
     def fresh(self, base: str) -> str:

@@ -4,6 +4,8 @@ real values."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from onnx import TensorProto, helper
 from qonnx.core.datatype import DataType
@@ -96,6 +98,7 @@ def finish(b: Builder, core_input: str) -> ModelWrapper:
         result.set_tensor_datatype(name, dtype)
     result.set_metadata_prop("core_input", core_input)
     result.set_metadata_prop("core_output", ",".join(core_outputs))
+    result.set_metadata_prop("quantizer_sites", json.dumps(b.sites))
     return result
 
 

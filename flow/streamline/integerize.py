@@ -10,7 +10,9 @@ before the first quantizer, then x / s and the quantizer with unit scale, giving
 codes) and the output edge (one Mul and Add back to real values) (edges.py).
 
 The result's metadata names the integer core's input and output tensors ("core_input",
-"core_output"); everything between them is integer arithmetic.
+"core_output"); everything between them is integer arithmetic. "quantizer_sites" records, per
+MultiThreshold, its QONNX quantizer and the exact rationals v = alpha * input + beta its
+thresholds round, for the rounding-boundary evidence (flow/rounding_boundary.py).
 """
 
 from __future__ import annotations

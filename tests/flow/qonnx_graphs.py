@@ -108,3 +108,18 @@ def unsupported_graph() -> ModelWrapper:
     g.op("Sigmoid")
     g.quant(0.5, bits=4)
     return g.model()
+
+
+# found by search: 18 * fl32(7 * 0.0961...) / 0.2991... is 40.50000045 exactly, but 40.5 in float32
+NEAR_TIE = {"weight_scale": 0.09616459906101227, "weight": 7, "x": 18.0, "out_scale": 0.29917874932289124}
+
+
+def near_tie_graph() -> ModelWrapper:
+    """x -> Quant(1) -> MatMul(7 x w_scale) -> Quant(out_scale): at x = 18 the exact value before
+    rounding sits 4.5e-7 above the tie 40.5 (code 41), which float32 rounds onto it (code 40)."""
+    g = GraphBuilder((1, 1))
+    g.quant(1.0, bits=8)
+    scale = np.float32(NEAR_TIE["weight_scale"])
+    g.op("MatMul", g.quantized_weight(np.float32(NEAR_TIE["weight"]) * scale.reshape(1, 1), scale))
+    g.quant(NEAR_TIE["out_scale"], bits=8, signed=True)
+    return g.model()
