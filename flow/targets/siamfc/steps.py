@@ -19,6 +19,8 @@ deploy/, board/), made by the same backend and board steps (TRACKER, a flow.conf
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import onnx
 from qonnx.core.modelwrapper import ModelWrapper
@@ -26,7 +28,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_shapes import InferShapes
 
-from flow import verdict, verify
+from flow import rounding_boundary, verdict, verify
 from flow.board.spec import load_board
 from flow.config import DesignFiles
 from flow.ops.correlation import CAPTURE_INPUT
@@ -73,7 +75,16 @@ def step_tracker_verify(cfg, pairs: int) -> list[dict]:
     check_input_edge(frames, codes)
     np.savez(TRACKER.path(cfg, "reference_outputs.npz"),
              **{CORE_IN: codes.astype(np.int16), CORE_OUT: l2, "capture": capture})
-    return [verdict.level(name, comparison, scope=TRACKER.scope) for name, comparison in levels.items()]
+    return [verdict.level(name, comparison, scope=TRACKER.scope,
+                          rule="rounding_boundary" if "boundary_cases" in comparison else "exact")
+            for name, comparison in levels.items()]
+
+
+def pair_evidence(frames: rounding_boundary.Evidence) -> rounding_boundary.Evidence:
+    """Evidence per frame -> per score map: a pair's maps (its capture and its search frame)
+    are explained only when both frames' features are."""
+    pairs = frames.explained[0::2] & frames.explained[1::2]
+    return dataclasses.replace(frames, explained=np.repeat(pairs, 2))
 
 
 def step_tracker_host(cfg) -> None:
@@ -97,15 +108,23 @@ def ladder(cfg, tracker, exemplars, frames, capture) -> tuple[dict, np.ndarray, 
     ref = run_reference(session(cfg.path("reference.onnx")), frames)
     features = ref[CORE_OUT].astype(np.int64)
     l2 = interleaved_scores(xcorr_session, features[0::2], features[1::2], k)
-    l1_features = to_integers(verify.run_qonnx(cfg.load_model("00_qonnx.onnx"), frames), step)
+    qonnx_model = cfg.load_model("00_qonnx.onnx")
+    l1_raw = verify.run_qonnx(qonnx_model, frames)
+    l1_features = to_integers(l1_raw, step)
     l1 = interleaved_scores(xcorr_session, l1_features[0::2], l1_features[1::2], k)
+    l1_evidence = pair_evidence(rounding_boundary.evidence(
+        "L1", qonnx_model, cfg.load_model("10_integer.onnx"), frames, l1_raw,
+        ref[qonnx_model.graph.output[0].name], step, False, rounding_boundary.qonnx_values(qonnx_model)))
     z = to_integers(run_torch_model(cfg, exemplars), step)
     xs = to_integers(run_torch_model(cfg, frames[1::2]), step)
     l0 = correlate_pairs(xcorr_session, z, xs)
     l3 = run_tracker_graph(tracker, verify.to_channels_last(ref[CORE_IN]), capture)
     levels = {
         "L0_L2": verify.compare(l0, l2[1::2], exact=True),
-        "L1_L2": verify.compare(l1, l2, exact=True),
+        # the backbone's features follow the backbone's rule; the correlation is exact, so a
+        # score map differs only through features whose differences are shown on a boundary
+        "L1_L2": rounding_boundary.boundary_cases(verify.compare(l1, l2, exact=True), l1, l2, 1, True,
+                                                  l1_evidence),
         "L2_L3": verify.compare(l2, verify.to_channels_first(l3), exact=True),
     }
     return levels, ref[CORE_IN].astype(np.int64), l2
