@@ -185,9 +185,9 @@ class SimulatorSession:
                               f"({self.proc.returncode}): {self.errors.read().strip()}")
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait()
+        self.proc.stdin.close()   # end of input: the harness exits
+        self.proc.wait()
+        self.proc.stdout.close()
         self.errors.close()
 
 
