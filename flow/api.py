@@ -228,7 +228,7 @@ class Build:
         design = Design.load(self.directory / "rtl")
         model = ModelWrapper(str(self.directory / "30_folded.onnx"))
         y, _ = simulate_design(build_design(design), design, model,
-                               verify.to_channels_last(reference[CORE_IN]))
+                               verify.to_channels_last(reference[CORE_IN]), progress="rtlsim")
         return verify.to_channels_first(y).reshape(reference[CORE_OUT].shape)
 
     def _frames(self, x) -> np.ndarray:

@@ -42,13 +42,14 @@ def test_a_brevitas_module_builds_with_its_torch_level(module_build, capsys):
     assert "done in" not in printed and printed.count("up to date") == 12, printed
 
 
-def test_predict_and_rtlsim_agree_on_new_inputs(module_build):
+def test_predict_and_rtlsim_agree_on_new_inputs(module_build, capsys):
     _, x, b = module_build
     assert np.array_equal(b.predict(x)["core_out"], np.load(b.directory / "reference_outputs.npz")["core_out"])
     fresh = np.random.default_rng(7).uniform(-1, 1, (3, *x.shape[1:])).astype(np.float32)
     expected = b.predict(fresh)["core_out"]
     assert expected.shape == (3, 10)
     assert np.array_equal(b.rtlsim(fresh), expected)
+    assert "rtlsim:   0%|" in capsys.readouterr().err   # a progress bar over the 3 frames
     opened = Build.open(b.directory)
     assert opened.report == b.report and opened.passed
 

@@ -42,13 +42,14 @@ def step_rtlsim(cfg: BuildConfig) -> list[dict]:
     ref = np.load(cfg.path("reference_outputs.npz"))
     x = verify.to_channels_last(ref[CORE_IN])
     started = time.time()
-    y, stats = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP, out_stall=SIM_STALL)
+    y, stats = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP, out_stall=SIM_STALL,
+                               progress="L4 rtlsim")
     l4_seconds = time.time() - started
     cfg.path("sim").mkdir(exist_ok=True)
     np.save(cfg.path("sim", "l4_outputs.npy"), y)
     frames = x[np.arange(PERF_FRAMES) % len(x)]
     started = time.time()
-    _, perf = simulate_design(sim, design, model, frames)
+    _, perf = simulate_design(sim, design, model, frames, progress="throughput run")
     perf_seconds = time.time() - started
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles(perf)
