@@ -7,6 +7,7 @@
 The steps are listed in flow/pipeline.py; each writes its files into the build directory
 (build/<name>/ by default) and is skipped on a rerun whose inputs' contents have not changed.
 The exit status is the verdict: 0 when every check of this invocation's steps passed.
+From Python, flow.api.build runs the same build and returns a Build.
 """
 
 from __future__ import annotations
