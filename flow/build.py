@@ -7,6 +7,7 @@
 The steps are listed in flow/pipeline.py; each writes its files into the build directory
 (build/<name>/ by default) and is skipped on a rerun whose inputs' contents have not changed.
 The exit status is the verdict: 0 when every check of this invocation's steps passed.
+From Python, flow.api.build runs the same build and returns a Build.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from flow.backends import BACKENDS
-from flow.config import BuildConfig
-from flow.pipeline import ERROR_FILE, StepFailed, run_build
-from flow.summary import summary
-from flow.target import find_target, known_targets
+from flow.third_party import import_warnings_hidden
 
+with import_warnings_hidden():
+    from flow.api import configure
+    from flow.backends import BACKENDS
+    from flow.config import BuildConfig
+    from flow.pipeline import StepFailed, run_build
+    from flow.summary import summary
+    from flow.target import known_targets
 
 def _positive(kind, flag: str):
     def parse(text: str):
@@ -88,31 +92,19 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
         ap.error("--folding and --target-fps exclude each other")
     if args.input_data and not args.model:
         ap.error("--input-data goes with --model (a target makes its own test inputs)")
+    if args.out and args.out.exists() and not args.out.is_dir():
+        ap.error(f"--out {args.out}: exists and is not a directory")
     try:
-        target = find_target(args.target) if args.target else None
+        cfg = configure(args.target or args.model, out=args.out, folding=args.folding, fps=args.target_fps,
+                        clock_mhz=args.clock_mhz, inputs=args.inputs, input_data=args.input_data,
+                        checkpoint=args.checkpoint, backend=args.backend, synth=args.synth,
+                        op_sim=not args.no_op_sim, dynamo=args.dynamo)
     except ValueError as err:
         ap.error(str(err))
-    name = args.target or args.model.stem
-    out = args.out or Path("build") / name
-    if out.exists() and not out.is_dir():
-        ap.error(f"--out {out}: exists and is not a directory")
-    target_fps = args.target_fps
-    notes = []
-    if target_fps is None and args.folding is None:
-        if target is not None:
-            target_fps = target.target_fps
-        else:
-            notes.append("no --folding or --target-fps: every op at PE = SIMD = 1 (the slowest design)")
-    cfg = BuildConfig(
-        name=name, out=out, target=target,
-        model_path=args.model, checkpoint=args.checkpoint, folding_path=args.folding,
-        target_fps=target_fps, clock_mhz=args.clock_mhz or (target.clock_mhz if target else 100.0),
-        inputs=args.inputs or (target.default_inputs if target else 100), input_data=args.input_data,
-        per_op_sim=not args.no_op_sim, synth=args.synth, dynamo=args.dynamo, backend=args.backend,
-        notes=notes)
     return cfg, args
 
 
+@import_warnings_hidden()   # the target plugins and the steps import brevitas and pynq lazily
 def main(argv=None) -> int:
     try:
         cfg, args = parse_args(argv)
@@ -126,9 +118,8 @@ def main(argv=None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"error: {err}", file=sys.stderr)
-        cfg.out.mkdir(parents=True, exist_ok=True)
-        cfg.path(ERROR_FILE).write_text(f"{err}\n")
-        print(f"(earlier steps are kept in {cfg.out}; rerun to resume)", file=sys.stderr)
+        if isinstance(err, StepFailed):
+            print(f"(earlier steps are kept in {cfg.out}; rerun to resume)", file=sys.stderr)
         return 1
     print(summary(result.report, cfg.path("report.md")))
     if not result.passed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
@@ -19,6 +20,8 @@ class BuildConfig:
     out: Path
     target: Target | None = None
     model_path: Path | None = None
+    # a Brevitas module given to flow.api: its QONNX export is model_path (and its key); here for L0
+    torch_model: Any = None
     checkpoint: Path | None = None
     folding_path: Path | None = None
     target_fps: float | str | None = None
@@ -32,6 +35,11 @@ class BuildConfig:
     seed: int = 0
     backend: str = "both"  # rtl, hls or both (flow/backends/__init__.py)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def torch_level(self) -> bool:
+        """Whether the ladder has L0: a target's model or a given Brevitas module to run in torch."""
+        return self.target is not None or self.torch_model is not None
 
     def path(self, *parts) -> Path:
         return self.out.joinpath(*parts)

@@ -115,7 +115,9 @@ def run_build(cfg: BuildConfig, restart_from: str | None = None,
             _remove(cfg, step.outputs)
             state.pop(step.name, None)
             state_path.write_text(json.dumps(state, indent=2))
-            raise StepFailed(f"step '{step.name}' failed: {err}") from err
+            failed = StepFailed(f"step '{step.name}' failed: {err}")
+            cfg.path(ERROR_FILE).write_text(f"{failed}\n")
+            raise failed from err
         seconds = time.time() - started
         checks[step.name], timings[step.name] = made, seconds
         state[step.name] = {"key": key, "seconds": round(seconds, 2), "checks": made}

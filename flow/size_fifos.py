@@ -78,7 +78,8 @@ def _run(model: ModelWrapper, depths: dict, frames: np.ndarray, workdir: Path,
         if node.name in depths:
             getCustomOp(node).set_nodeattr("depth", depths[node.name])
     design = generate_rtl(trial, workdir, "fifo_sizing")
-    _, stats = simulate_design(build_design(design), design, trial, frames, in_period=in_period)
+    _, stats = simulate_design(build_design(design), design, trial, frames, in_period=in_period,
+                               progress=f"FIFO sizing ({workdir.name})")
     fills = {}
     for line in stats["log"].splitlines():
         if line.startswith("FIFO_MAX_FILL"):

@@ -3,6 +3,8 @@ files there, so a build can stop and resume at any step and every stage can be o
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import onnx
 from qonnx.core.modelwrapper import ModelWrapper
@@ -53,6 +55,8 @@ def step_export(cfg: BuildConfig) -> None:
 def build_torch_model(cfg: BuildConfig):
     import torch
 
+    if cfg.torch_model is not None:   # a copy: L0 runs it in float64, the caller keeps theirs
+        return copy.deepcopy(cfg.torch_model).eval()
     if cfg.checkpoint is not None and cfg.target.load_checkpoint is not None:
         return cfg.target.load_checkpoint(cfg.checkpoint).eval()
     model = cfg.target.make_model()
@@ -171,10 +175,10 @@ def step_verify(cfg: BuildConfig) -> list[dict]:
     # a float level's differences from L2 pass only where shown to be rounding-boundary cases
     l1_evidence = rounding_boundary.evidence("L1", qonnx_model, int_model, x, l1, l2, step, integer_output,
                                              rounding_boundary.qonnx_values(qonnx_model))
-    if cfg.target is not None:
+    if cfg.torch_level:
         torch_model = build_torch_model(cfg).double()
         l0 = run_torch_model(cfg, x, torch_model)
-        if cfg.target.top_k:
+        if cfg.target is not None and cfg.target.top_k:
             l0 = verify.stable_topk(l0, cfg.target.top_k)
         l0_evidence = rounding_boundary.evidence(
             "L0", qonnx_model, int_model, x, l0, l2, step, integer_output,
@@ -200,5 +204,5 @@ FRONT_END = (
     Step("lower", step_lower, ("20_hw.onnx",)),                                     # hardware ops, channels-last
     Step("fold", step_fold, ("30_folded.onnx", "folding.json"),                      # PE/SIMD, DWCs, FIFOs, budget
          ("folding_path", "target_fps", "clock_mhz", "board")),
-    Step("verify", step_verify, ()),                                                # L0, L1, L3 against L2
+    Step("verify", step_verify, (), ("torch_level",)),                              # L0, L1, L3 against L2
 )

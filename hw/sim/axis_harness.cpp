@@ -211,7 +211,13 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
             }
 #endif
             get_word(top.m_axis_tdata, &out[static_cast<size_t>(out_idx) * OUT_BYTES], OUT_BYTES);
-            if ((out_idx + 1) % o.out_frame_words == 0) last_out[out_idx / o.out_frame_words] = cycle;
+            if ((out_idx + 1) % o.out_frame_words == 0) {
+                last_out[out_idx / o.out_frame_words] = cycle;
+                if (o.progress) {
+                    std::printf("harness: frame %ld done\n", out_idx / o.out_frame_words + 1);
+                    std::fflush(stdout);
+                }
+            }
             ++out_idx;
         }
         if (in_fire) {

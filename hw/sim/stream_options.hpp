@@ -21,6 +21,7 @@ struct StreamOptions {
     unsigned seed = 1;
     long max_cycles = 100000000;
     bool serve = false;   // the harness: batches from stdin, one design (see axis_harness.cpp)
+    bool progress = false;  // the harness: a line on stdout as each output frame completes
 };
 
 // `program` names the caller in the message about an unknown option
@@ -50,6 +51,7 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
         else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
         else if (key == "--serve") o.serve = std::atol(v) != 0;
+        else if (key == "--progress") o.progress = std::atol(v) != 0;
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;

@@ -1,7 +1,11 @@
 """python -m flow.build on QONNX files: a complete small build, resuming, and clear failures."""
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,3 +128,18 @@ def test_a_changed_file_at_the_same_path_reruns_what_reads_it(tmp_path, capsys):
     assert main(args) == 0
     assert re.search(r"export +Brevitas", capsys.readouterr().out)
     assert (out / "20_hw.onnx").read_bytes() != first
+
+
+def test_a_plain_run_says_it_fell_back_to_no_folding_and_shows_no_import_warnings(int4_onnx, tmp_path):
+    """As a user runs it (a fresh interpreter, warnings shown as Python shows them by default):
+    the PE = SIMD = 1 fallback is printed and in report.md, and no third-party import warning is."""
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "flow.build", "--model", str(int4_onnx),
+                           "--out", "b", "--inputs", "2", "--backend", "rtl", "--no-op-sim"],
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(repo)},
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    note = "no folding or target fps given: every op at PE = SIMD = 1 (the slowest design)"
+    assert f"note: {note}" in proc.stdout
+    assert f"- {note}" in (tmp_path / "b" / "report.md").read_text()
+    assert "Warning" not in proc.stderr, proc.stderr

@@ -48,7 +48,8 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     for x_seed in X_SEEDS:
         started = time.time()
         runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
-                                       out_stall=SIM_STALL, capture=capture, x_seed=x_seed)
+                                       out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
+                                       progress=f"{files.scope} L4 rtlsim, X seed {x_seed}")
         l4_seconds = time.time() - started
     y, stats = runs[X_SEEDS[0]]
     files.path(cfg, "sim").mkdir(exist_ok=True)
@@ -59,7 +60,7 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     frames = x[np.arange(first + PERF_FRAMES) % len(x)]
     flags = None if capture is None else (np.arange(len(frames)) < first).astype(np.uint8)
     started = time.time()
-    _, perf = simulate_design(sim, design, model, frames, capture=flags)
+    _, perf = simulate_design(sim, design, model, frames, capture=flags, progress=f"{files.scope} throughput run")
     perf_seconds = time.time() - started
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles({"frame_last_output": perf["frame_last_output"][first:]})

@@ -21,13 +21,14 @@ def build_design(design: Design) -> Simulator:
 def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.ndarray,
                     seed: int = 1, in_gap: float = 0.0, out_stall: float = 0.0,
                     in_period: float = 0.0, capture: np.ndarray | None = None,
-                    x_seed: int = X_SEED) -> tuple[np.ndarray, dict]:
+                    x_seed: int = X_SEED, progress: str | None = None) -> tuple[np.ndarray, dict]:
     """Stream x (N, ...) channels-last through the accelerator; returns (y, stats).
     capture: per-frame exemplar_capture flags (designs with a Correlation op); x_seed: the seed
-    of the values X and unreset state take (stats["x_seed"])."""
+    of the values X and unreset state take (stats["x_seed"]); progress: a label for a progress
+    bar over the frames."""
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     slowest = max(getCustomOp(n).cycles() for n in nodes)
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
                        Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture,
-                       x_seed)
+                       x_seed, progress)

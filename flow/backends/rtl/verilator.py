@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from flow.backends.build_cache import build_once
 from flow.paths import HW_DIR
@@ -78,6 +79,7 @@ class Simulator:
     in_bytes: int
     out_bytes: int
     axi_lite: bool = False  # a board-facing top: AXI-Lite control registers and TLAST
+    FRAME_DONE = "harness: frame "   # a --progress line: one per completed output frame
 
     def run(
         self,
@@ -95,6 +97,7 @@ class Simulator:
         axil_reads: list[int] | None = None,
         capture: np.ndarray | None = None,
         x_seed: int = X_SEED,
+        progress: str | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -103,22 +106,32 @@ class Simulator:
         and last accepted output word), log (what the design printed). A board-facing top
         (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
         (stats["axil_reads"], in order). x_seed: the seed every X and unreset variable
-        draws its value from (returned as stats["x_seed"]).
+        draws its value from (returned as stats["x_seed"]). progress: a label for a progress bar
+        over the output frames (runs of minutes: the whole test set through a large design).
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
-        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp, tempfile.TemporaryFile("w+") as errors:
             args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
                                     in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
                                     capture)
-            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args, *x_seed_args(x_seed)],
-                                  cwd=workdir, capture_output=True, text=True, check=False)
+            proc = subprocess.Popen([str(self.binary), "--seed", str(seed), "--progress", "1", *args, *x_seed_args(x_seed)],
+                                    cwd=workdir, stdout=subprocess.PIPE, stderr=errors, text=True)
+            log = []
+            with proc, tqdm(total=out_words // out_frame_words, desc=progress, leave=False,
+                            disable=progress is None) as bar:
+                for line in proc.stdout:
+                    if line.startswith(self.FRAME_DONE):
+                        bar.update()
+                    else:
+                        log.append(line)
             if proc.returncode != 0:
+                errors.seek(0)
                 raise SimulationError(
                     f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
-                    f"{proc.stderr.strip() or proc.stdout.strip()}"
+                    f"{errors.read().strip() or ''.join(log).strip()}"
                 )
             out, stats = self._results(Path(tmp), out_words)
-        stats["log"], stats["x_seed"] = proc.stdout, x_seed
+        stats["log"], stats["x_seed"] = "".join(log), x_seed
         return out, stats
 
     def serve(self, workdir: Path, x_seed: int = X_SEED) -> SimulatorSession:
@@ -199,9 +212,9 @@ class SimulatorSession:
                               f"({self.proc.returncode}): {self.errors.read().strip()}")
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait()
+        self.proc.stdin.close()   # end of input: the harness exits
+        self.proc.wait()
+        self.proc.stdout.close()
         self.errors.close()
 
 
