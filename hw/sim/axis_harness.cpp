@@ -279,12 +279,17 @@ static StreamOptions parse_line(const std::string& line) {
 }
 
 int main(int argc, char** argv) {
-    const StreamOptions o = parse_stream_options(argc, argv, "harness");
+    // +name=value arguments are the design's ($value$plusargs), the others the harness's options
+    std::vector<char*> options;
+    for (int i = 0; i < argc; ++i)
+        if (i == 0 || argv[i][0] != '+') options.push_back(argv[i]);
+    const StreamOptions o = parse_stream_options(static_cast<int>(options.size()), options.data(), "harness");
     if (!o.expect_path.empty()) {
         std::fprintf(stderr, "harness: --expect is the HLS test bench's; the harness writes --out\n");
         return 2;
     }
     VerilatedContext context;
+    context.commandArgs(argc, argv);
     HARNESS_TOP top(&context);
     std::mt19937 rng(o.seed);
 

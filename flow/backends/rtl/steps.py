@@ -3,8 +3,10 @@ RTL alone, and Yosys synthesis."""
 
 from __future__ import annotations
 
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
@@ -15,6 +17,8 @@ from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
+from flow.backends.rtl.taps import stream_checks
+from flow.backends.rtl.verilator import SimulationTimeout
 from flow.config import BuildConfig
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
@@ -33,7 +37,7 @@ def load_design(cfg: BuildConfig) -> Design:
 
 
 def step_rtlsim(cfg: BuildConfig) -> list[dict]:
-    """Verilator: every test input through the stitched design (L4), then the throughput run."""
+    """Verilator: every test input through the stitched design (L4, each op's stream checked), then the throughput run."""
     model = cfg.load_model("30_folded.onnx")
     design = load_design(cfg)
     started = time.time()
@@ -41,14 +45,23 @@ def step_rtlsim(cfg: BuildConfig) -> list[dict]:
     build_seconds = time.time() - started
     ref = np.load(cfg.path("reference_outputs.npz"))
     x = verify.to_channels_last(ref[CORE_IN])
-    started = time.time()
-    y, stats = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP, out_stall=SIM_STALL)
-    l4_seconds = time.time() - started
     cfg.path("sim").mkdir(exist_ok=True)
+    started = time.time()
+    with tempfile.TemporaryDirectory(dir=cfg.path("sim")) as taps:
+        try:
+            y, stats = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
+                                       out_stall=SIM_STALL, taps=Path(taps))
+        except SimulationTimeout as err:  # the streams up to the stall show which op stopped
+            return [*stream_checks(model, Path(taps), x), verdict.deadlock("L4_run", err.cycles)]
+        l4_seconds = time.time() - started
+        op_checks = stream_checks(model, Path(taps), x)
     np.save(cfg.path("sim", "l4_outputs.npy"), y)
     frames = x[np.arange(PERF_FRAMES) % len(x)]
     started = time.time()
-    _, perf = simulate_design(sim, design, model, frames)
+    try:
+        _, perf = simulate_design(sim, design, model, frames)
+    except SimulationTimeout as err:
+        return [*op_checks, verdict.deadlock("throughput_run", err.cycles)]
     perf_seconds = time.time() - started
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles(perf)
@@ -67,7 +80,7 @@ def step_rtlsim(cfg: BuildConfig) -> list[dict]:
     core_out = ref[CORE_OUT]
     return [verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
                                                   exact=True)),
-            verdict.cycles("cycles_per_frame", measured, analytic)]
+            *op_checks, verdict.cycles("cycles_per_frame", measured, analytic)]
 
 
 def _fifo_fills(log: str) -> dict:

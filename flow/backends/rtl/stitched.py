@@ -20,11 +20,14 @@ def build_design(design: Design) -> Simulator:
 
 def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.ndarray,
                     seed: int = 1, in_gap: float = 0.0, out_stall: float = 0.0,
-                    in_period: float = 0.0, capture: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+                    in_period: float = 0.0, capture: np.ndarray | None = None,
+                    taps: Path | None = None) -> tuple[np.ndarray, dict]:
     """Stream x (N, ...) channels-last through the accelerator; returns (y, stats).
-    capture: per-frame exemplar_capture flags (designs with a Correlation op)."""
+    capture: per-frame exemplar_capture flags (designs with a Correlation op); taps: a folder
+    that receives every op's output stream (flow/backends/rtl/taps.py)."""
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     slowest = max(getCustomOp(n).cycles() for n in nodes)
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
-                       Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture)
+                       Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture,
+                       (f"stream_taps={Path(taps).resolve()}",) if taps else ())

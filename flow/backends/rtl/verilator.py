@@ -36,6 +36,17 @@ class SimulationError(RuntimeError):
     pass
 
 
+class SimulationTimeout(SimulationError):
+    """The harness gave up after max_cycles without every output word: the design stalled."""
+
+    def __init__(self, message: str, cycles: int):
+        super().__init__(message)
+        self.cycles = cycles
+
+
+TIMEOUT_STATUS = 3  # the harness's exit status when max_cycles pass before the last output word
+
+
 def cache_root() -> Path:
     root = os.environ.get("QNNFLOW_CACHE")
     return Path(root) if root else Path.home() / ".cache" / "qnnflow"
@@ -82,6 +93,7 @@ class Simulator:
         axil_writes: dict[int, int] | None = None,
         axil_reads: list[int] | None = None,
         capture: np.ndarray | None = None,
+        plusargs: tuple[str, ...] = (),
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -89,20 +101,21 @@ class Simulator:
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
         and last accepted output word), log (what the design printed). A board-facing top
         (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
-        (stats["axil_reads"], in order).
+        (stats["axil_reads"], in order). plusargs ("name=value") go to the design's $value$plusargs.
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
                                     in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
                                     capture)
-            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args], cwd=workdir,
-                                  capture_output=True, text=True, check=False)
+            proc = subprocess.run([str(self.binary), "--seed", str(seed), *args, *(f"+{p}" for p in plusargs)],
+                                  cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
-                raise SimulationError(
-                    f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
-                    f"{proc.stderr.strip() or proc.stdout.strip()}"
-                )
+                message = (f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
+                           f"{proc.stderr.strip() or proc.stdout.strip()}")
+                if proc.returncode == TIMEOUT_STATUS:
+                    raise SimulationTimeout(message, max_cycles)
+                raise SimulationError(message)
             out, stats = self._results(Path(tmp), out_words)
         stats["log"] = proc.stdout
         return out, stats
