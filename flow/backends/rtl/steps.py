@@ -78,9 +78,11 @@ def step_rtlsim(cfg: BuildConfig) -> list[dict]:
         "fifo_max_fill": _fifo_fills(perf["log"]),
     })
     core_out = ref[CORE_OUT]
-    return [verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
+    # the op checks first: the verdict's first failure is then the op where a fault occurs
+    return [*op_checks,
+            verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
                                                   exact=True)),
-            *op_checks, verdict.cycles("cycles_per_frame", measured, analytic)]
+            verdict.cycles("cycles_per_frame", measured, analytic)]
 
 
 def _fifo_fills(log: str) -> dict:

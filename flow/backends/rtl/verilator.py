@@ -44,6 +44,7 @@ class SimulationTimeout(SimulationError):
         self.cycles = cycles
 
 
+IDLE_CYCLES = 64    # the harness's default run after the last output word
 TIMEOUT_STATUS = 3  # the harness's exit status when max_cycles pass before the last output word
 
 
@@ -94,6 +95,7 @@ class Simulator:
         axil_reads: list[int] | None = None,
         capture: np.ndarray | None = None,
         plusargs: tuple[str, ...] = (),
+        idle_cycles: int = IDLE_CYCLES,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -101,13 +103,16 @@ class Simulator:
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
         and last accepted output word), log (what the design printed). A board-facing top
         (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
-        (stats["axil_reads"], in order). plusargs ("name=value") go to the design's $value$plusargs.
+        (stats["axil_reads"], in order). plusargs ("name=value") go to the design's $value$plusargs;
+        idle_cycles: cycles run after the last output word, in which no other may appear.
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
                                     in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
                                     capture)
+            if idle_cycles != IDLE_CYCLES:
+                args += ["--idle-cycles", str(idle_cycles)]
             proc = subprocess.run([str(self.binary), "--seed", str(seed), *args, *(f"+{p}" for p in plusargs)],
                                   cwd=workdir, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
