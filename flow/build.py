@@ -12,6 +12,7 @@ The exit status is the verdict: 0 when every check of this invocation's steps pa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -21,6 +22,9 @@ from flow.config import BuildConfig
 from flow.pipeline import ERROR_FILE, StepFailed, run_build
 from flow.summary import summary
 from flow.target import find_target, known_targets
+
+
+ARGS_FILE = "build_args.json"
 
 
 def _positive(kind, flag: str):
@@ -120,6 +124,9 @@ def main(argv=None) -> int:
         return exit_.code
     for note in cfg.notes:
         print(f"note: {note}")
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    # how to rerun this build (python -m flow.faults reruns copies of it from a chosen step)
+    cfg.write_json(ARGS_FILE, {"argv": list(sys.argv[1:] if argv is None else argv), "cwd": os.getcwd()})
     try:
         result = run_build(cfg, restart_from=args.restart_from)
     except (StepFailed, ValueError) as err:
