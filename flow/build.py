@@ -13,6 +13,7 @@ From Python, flow.api.build runs the same build and returns a Build.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -26,6 +27,9 @@ with import_warnings_hidden():
     from flow.pipeline import StepFailed, run_build
     from flow.summary import summary
     from flow.target import known_targets
+
+ARGS_FILE = "build_args.json"
+
 
 def _positive(kind, flag: str):
     def parse(text: str):
@@ -112,6 +116,9 @@ def main(argv=None) -> int:
         return exit_.code
     for note in cfg.notes:
         print(f"note: {note}")
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    # how to rerun this build (python -m flow.faults reruns copies of it from a chosen step)
+    cfg.write_json(ARGS_FILE, {"argv": list(sys.argv[1:] if argv is None else argv), "cwd": os.getcwd()})
     try:
         result = run_build(cfg, restart_from=args.restart_from)
     except (StepFailed, ValueError) as err:

@@ -9,6 +9,8 @@ figures behind it. The rules:
                       rounding boundary (flow/rounding_boundary.py); any other difference fails
   clean               a tool's findings (lint warnings, Tcl check errors) must be empty
   cycles              measured cycles per frame must not exceed the analytic figure
+  completes           a simulation must deliver every output word (a stalled stream, a
+                      deadlock, fails after the simulation's cycle limit)
 
 A comparison over zero inputs fails under every rule: it shows nothing.
 """
@@ -37,6 +39,11 @@ def cycles(name: str, measured: int, analytic: int, scope: str = "ladder") -> di
             "measured_cycles": int(measured), "analytic_cycles": int(analytic)}
 
 
+def deadlock(name: str, cycles: int, scope: str = "ladder") -> dict:
+    """A simulation that stopped short of its last output word within `cycles` cycles."""
+    return {"name": name, "scope": scope, "rule": "completes", "passed": False, "cycles_run": int(cycles)}
+
+
 def failures(checks_by_step: dict[str, list[dict]]) -> list[str]:
     """Every failed check, as 'step: scope name (why)'; empty when the build passes."""
     failed = []
@@ -50,6 +57,8 @@ def failures(checks_by_step: dict[str, list[dict]]) -> list[str]:
 def _why(c: dict) -> str:
     if c["rule"] == "clean":
         return f"{len(c['findings'])} findings, first: {c['findings'][0]}"
+    if c["rule"] == "completes":
+        return f"no complete output after {c['cycles_run']:,} cycles (a deadlock)"
     if c["rule"] == "cycles":
         return f"{c['measured_cycles']:,} measured > {c['analytic_cycles']:,} analytic cycles per frame"
     if c.get("inputs", 0) == 0:

@@ -219,6 +219,12 @@ class HWOp(CustomOp):
         """Weights and multiply-accumulates per frame (none by default)."""
         return Workload()
 
+    def memory_parameters(self, memdir: Path) -> list[np.ndarray]:
+        """The node's parameter inputs as the memory files in memdir hold them, in compute's
+        domain: the inverse of rtl_params' files, so the numpy model runs on what the RTL
+        reads (a changed word included). None by default: registers only."""
+        return []
+
 
 def require_divisible(op: HWOp, total: int, total_name: str, fold: int, fold_name: str) -> None:
     if fold < 1 or total % fold:
@@ -247,6 +253,13 @@ def write_memh(path: Path, words: list[int], bits: int) -> None:
     """One word per line, hexadecimal, for $readmemh."""
     digits = max(1, (bits + 3) // 4)
     Path(path).write_text("".join(f"{w:0{digits}x}\n" for w in words))
+
+
+def read_memh_fields(path: Path, fields: int, bits: int) -> np.ndarray:
+    """A $readmemh image -> (words, fields) codes: the inverse of write_memh(pack_fields(...))."""
+    mask = (1 << bits) - 1
+    words = [int(line, 16) for line in Path(path).read_text().split()]
+    return np.array([[(w >> (i * bits)) & mask for i in range(fields)] for w in words], dtype=np.int64)
 
 
 def pack_fields(fields: np.ndarray, bits: int) -> list[int]:

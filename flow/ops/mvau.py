@@ -35,11 +35,13 @@ from flow.ops.base import (
     dtype_attr,
     pack_fields,
     ram_style_for,
+    read_memh_fields,
     require_divisible,
     write_memh,
 )
 from flow.ops.sliding_window import SlidingWindow
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
+from flow.packing import from_codes
 
 MODES = ("xnor", "binary_weight", "int", "binary_input")
 MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
@@ -291,3 +293,17 @@ class MVAU(HWOp):
                           ACT_BIAS=0 if out_dt == DataType["BIPOLAR"] else self.attr("act_bias"),
                           THRES_FILE=thres_file)
         return params
+
+    def memory_parameters(self, memdir: Path):
+        mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+        sf, nf = mw // simd, mh // pe
+        w_dt = dtype_attr(self, "w_dtype")
+        codes = read_memh_fields(memdir / f"{self.name}_weights.mem", pe * simd, w_dt.bitwidth())
+        weights = from_codes(codes, w_dt).reshape(nf, sf, pe, simd).transpose(1, 3, 0, 2).reshape(mw, mh)
+        if not self.has_thresholds:
+            return [weights]
+        n_thres, t_bits = self.threshold_count(), self.threshold_width()
+        codes = read_memh_fields(memdir / f"{self.name}_thresholds.mem", pe * n_thres, t_bits).reshape(mh, n_thres)
+        if self.attr("mode") == "xnor":  # popcount P >= p  <=>  acc = 2P - MW >= 2p - MW
+            return [weights, 2 * codes - mw]
+        return [weights, from_codes(codes, f"INT{t_bits}")]

@@ -19,10 +19,12 @@ from flow.ops.base import (
     Stream,
     dtype_attr,
     pack_fields,
+    read_memh_fields,
     require_divisible,
     write_memh,
 )
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bits
+from flow.packing import from_codes
 
 
 class Thresholding(HWOp):
@@ -103,3 +105,11 @@ class Thresholding(HWOp):
             "ACT_BIAS": 0 if out_dt == DataType["BIPOLAR"] else self.attr("act_bias"),
             "THRES_FILE": thres_file,
         }
+
+    def memory_parameters(self, memdir: Path):
+        c, pe = self.attr("channels"), self.attr("PE")
+        in_dt = dtype_attr(self, "in_dtype")
+        t_bits = threshold_bits(int(in_dt.min()), int(in_dt.max()))
+        n_thres = 1 if self.out_dtype() == DataType["BIPOLAR"] else 2 ** self.out_dtype().bitwidth() - 1
+        codes = read_memh_fields(memdir / f"{self.name}_thresholds.mem", pe * n_thres, t_bits)
+        return [from_codes(codes.reshape(c, n_thres), f"INT{t_bits}")]

@@ -229,10 +229,10 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
         top.eval();
         ++cycle;
     }
-    // Let the design run a few idle cycles: any extra output word is an error.
+    // Let the design run idle (and drain what the output did not need): any extra output word is an error.
     top.m_axis_tready = 1;
     top.s_axis_tvalid = 0;
-    for (int i = 0; i < 64; ++i) {
+    for (long i = 0; i < o.idle_cycles; ++i) {
         top.clk = 0;
         top.eval();
         if (top.m_axis_tvalid) {
@@ -288,6 +288,8 @@ static StreamOptions parse_line(const std::string& line) {
 }
 
 int main(int argc, char** argv) {
+    // +name=value arguments are the design's ($value$plusargs) and Verilator's: the option
+    // parser skips them, context.commandArgs takes them
     const StreamOptions o = parse_stream_options(argc, argv, "harness");
     if (!o.expect_path.empty()) {
         std::fprintf(stderr, "harness: --expect is the HLS test bench's; the harness writes --out\n");

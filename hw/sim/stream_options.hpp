@@ -20,6 +20,7 @@ struct StreamOptions {
     double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
     long max_cycles = 100000000;
+    long idle_cycles = 64;   // the harness: cycles run after the last output word (none may follow)
     bool serve = false;   // the harness: batches from stdin, one design (see axis_harness.cpp)
     bool progress = false;  // the harness: a line on stdout as each output frame completes
 };
@@ -48,6 +49,7 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--in-period") o.in_period = std::atof(v);
         else if (key == "--seed") o.seed = static_cast<unsigned>(std::atol(v));
         else if (key == "--max-cycles") o.max_cycles = std::atol(v);
+        else if (key == "--idle-cycles") o.idle_cycles = std::atol(v);
         else if (key == "--axil-writes") o.axil_writes = v;  // offset=value,offset=value
         else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
         else if (key == "--serve") o.serve = std::atol(v) != 0;

@@ -8,7 +8,7 @@ import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
-from flow.backends.rtl.verilator import X_SEED, Simulator, build
+from flow.backends.rtl.verilator import IDLE_CYCLES, X_SEED, Simulator, build
 from flow.ops.base import Stream
 from flow.packing import tensor_to_words, words_to_tensor
 
@@ -17,16 +17,19 @@ def run_streams(sim: Simulator, ins: Stream, outs: Stream, x: np.ndarray, out_sh
                 workdir: Path, cycles_per_frame: int, seed: int = 1, in_gap: float = 0.0,
                 out_stall: float = 0.0, in_period: float = 0.0,
                 capture: np.ndarray | None = None, x_seed: int = X_SEED,
-                progress: str | None = None) -> tuple[np.ndarray, dict]:
+                progress: str | None = None, plusargs: tuple[str, ...] = (),
+                idle_cycles: int = IDLE_CYCLES) -> tuple[np.ndarray, dict]:
     """Pack x (N, ...) into words, stream it through, unpack the output to out_shape
     (capture: per-frame flags for a design with an exemplar_capture input; x_seed: see
-    Simulator.run; progress: a label for a progress bar over the frames)."""
+    Simulator.run; progress: a label for a progress bar over the frames; plusargs: the
+    design's; idle_cycles: run after the last output word)."""
     n = x.shape[0]
     words = tensor_to_words(np.asarray(x), ins.elems, ins.dtype).reshape(n * ins.words, -1)
     busiest = max(cycles_per_frame, ins.words, outs.words)
     out, stats = sim.run(words, n * outs.words, ins.words, outs.words, workdir, seed=seed,
                          in_gap=in_gap, out_stall=out_stall, max_cycles=50 * (n + 2) * busiest + 100_000,
-                         in_period=in_period, capture=capture, x_seed=x_seed, progress=progress)
+                         in_period=in_period, capture=capture, x_seed=x_seed, progress=progress,
+                         plusargs=plusargs, idle_cycles=idle_cycles)
     y = words_to_tensor(out.reshape(n, outs.words, -1), out_shape, outs.elems, outs.dtype)
     return y, stats
 

@@ -3,8 +3,10 @@ RTL alone, and Yosys synthesis."""
 
 from __future__ import annotations
 
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
@@ -15,6 +17,8 @@ from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
+from flow.backends.rtl.taps import stream_checks
+from flow.backends.rtl.verilator import SimulationTimeout
 from flow.backends.rtl.x_seeds import X_SEEDS
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
@@ -34,7 +38,8 @@ def load_design(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> Design:
 
 
 def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict]:
-    """Verilator: every test input through the stitched design (L4), then the throughput run."""
+    """Verilator: every test input through the stitched design (L4, each op's stream checked),
+    then the throughput run."""
     model = cfg.load_model(files.folded)
     design = load_design(cfg, files)
     started = time.time()
@@ -42,17 +47,27 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     build_seconds = time.time() - started
     ref = files.reference(cfg)
     x, capture = verify.to_channels_last(ref[CORE_IN]), ref.get("capture")
+    files.path(cfg, "sim").mkdir(exist_ok=True)
     # L4 once per X seed: unreset or uninitialised state takes other values under each, so a
-    # design that depends on it gives different outputs
-    runs = {}
+    # design that depends on it gives different outputs. The first run also taps every op's
+    # output stream, checked against L3 (designs without a capture control: L3 of a design with
+    # one needs its flags, flow/backends/rtl/taps.py)
+    runs, op_checks = {}, []
     for x_seed in X_SEEDS:
         started = time.time()
-        runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
-                                       out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
-                                       progress=f"{files.scope} L4 rtlsim, X seed {x_seed}")
+        with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
+            taps = Path(folder) if x_seed == X_SEEDS[0] and capture is None else None
+            try:
+                runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
+                                               out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
+                                               progress=f"{files.scope} L4 rtlsim, X seed {x_seed}", taps=taps)
+            except SimulationTimeout as err:  # the streams up to the stall show which op stopped
+                stalled = stream_checks(model, taps, x) if taps else []
+                return [*stalled, verdict.deadlock("L4_run", err.cycles, scope=files.scope)]
+            if taps:
+                op_checks = stream_checks(model, taps, x)
         l4_seconds = time.time() - started
     y, stats = runs[X_SEEDS[0]]
-    files.path(cfg, "sim").mkdir(exist_ok=True)
     np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)
     # frames back to back under one capture flag (a design with that control gets a capture
     # frame first): a change of flag waits for the pipeline to drain, as the host changes it
@@ -60,7 +75,11 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     frames = x[np.arange(first + PERF_FRAMES) % len(x)]
     flags = None if capture is None else (np.arange(len(frames)) < first).astype(np.uint8)
     started = time.time()
-    _, perf = simulate_design(sim, design, model, frames, capture=flags, progress=f"{files.scope} throughput run")
+    try:
+        _, perf = simulate_design(sim, design, model, frames, capture=flags,
+                                  progress=f"{files.scope} throughput run")
+    except SimulationTimeout as err:
+        return [*op_checks, verdict.deadlock("throughput_run", err.cycles, scope=files.scope)]
     perf_seconds = time.time() - started
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles({"frame_last_output": perf["frame_last_output"][first:]})
@@ -79,7 +98,9 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     })
     core_out = ref[CORE_OUT]
     a, b = X_SEEDS
-    return [verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
+    # the op checks first: the verdict's first failure is then the op where a fault occurs
+    return [*op_checks,
+            verdict.level("L2_L4", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
                                                   exact=True), scope=files.scope),
             verdict.level(f"L4 X seed {a} = X seed {b}", verify.compare(runs[a][0], runs[b][0], exact=True),
                           scope=f"{files.scope} X seeds"),

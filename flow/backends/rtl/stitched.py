@@ -10,7 +10,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.codegen import Design
 from flow.backends.rtl.op_sim import run_streams
-from flow.backends.rtl.verilator import X_SEED, Simulator, build
+from flow.backends.rtl.verilator import IDLE_CYCLES, X_SEED, Simulator, build
 
 
 def build_design(design: Design) -> Simulator:
@@ -21,14 +21,19 @@ def build_design(design: Design) -> Simulator:
 def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.ndarray,
                     seed: int = 1, in_gap: float = 0.0, out_stall: float = 0.0,
                     in_period: float = 0.0, capture: np.ndarray | None = None,
-                    x_seed: int = X_SEED, progress: str | None = None) -> tuple[np.ndarray, dict]:
+                    x_seed: int = X_SEED, progress: str | None = None,
+                    taps: Path | None = None) -> tuple[np.ndarray, dict]:
     """Stream x (N, ...) channels-last through the accelerator; returns (y, stats).
     capture: per-frame exemplar_capture flags (designs with a Correlation op); x_seed: the seed
     of the values X and unreset state take (stats["x_seed"]); progress: a label for a progress
-    bar over the frames."""
+    bar over the frames; taps: a folder that receives every op's output stream
+    (flow/backends/rtl/taps.py), complete because the design then runs on after the last output
+    word until every op could have finished its frame (an op's output may not need all of its
+    input: a strided window skips the last rows)."""
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     slowest = max(getCustomOp(n).cycles() for n in nodes)
+    drain = sum(getCustomOp(n).cycles() for n in nodes) if taps else IDLE_CYCLES
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
                        Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture,
-                       x_seed, progress)
+                       x_seed, progress, (f"stream_taps={Path(taps).resolve()}",) if taps else (), drain)

@@ -42,6 +42,18 @@ class SimulationError(RuntimeError):
     pass
 
 
+class SimulationTimeout(SimulationError):
+    """The harness gave up after max_cycles without every output word: the design stalled."""
+
+    def __init__(self, message: str, cycles: int):
+        super().__init__(message)
+        self.cycles = cycles
+
+
+IDLE_CYCLES = 64    # the harness's default run after the last output word
+TIMEOUT_STATUS = 3  # the harness's exit status when max_cycles pass before the last output word
+
+
 def cache_root() -> Path:
     root = os.environ.get("QNNFLOW_CACHE")
     return Path(root) if root else Path.home() / ".cache" / "qnnflow"
@@ -98,6 +110,8 @@ class Simulator:
         capture: np.ndarray | None = None,
         x_seed: int = X_SEED,
         progress: str | None = None,
+        plusargs: tuple[str, ...] = (),
+        idle_cycles: int = IDLE_CYCLES,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -108,13 +122,18 @@ class Simulator:
         (stats["axil_reads"], in order). x_seed: the seed every X and unreset variable
         draws its value from (returned as stats["x_seed"]). progress: a label for a progress bar
         over the output frames (runs of minutes: the whole test set through a large design).
+        plusargs ("name=value") go to the design's $value$plusargs; idle_cycles: cycles run after
+        the last output word, in which no other may appear.
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         with tempfile.TemporaryDirectory(dir=workdir) as tmp, tempfile.TemporaryFile("w+") as errors:
             args = self._batch_args(Path(tmp), words_in, out_words, in_frame_words, out_frame_words,
                                     in_gap, out_stall, max_cycles, in_period, axil_writes, axil_reads,
                                     capture)
-            proc = subprocess.Popen([str(self.binary), "--seed", str(seed), "--progress", "1", *args, *x_seed_args(x_seed)],
+            if idle_cycles != IDLE_CYCLES:
+                args += ["--idle-cycles", str(idle_cycles)]
+            proc = subprocess.Popen([str(self.binary), "--seed", str(seed), "--progress", "1", *args,
+                                     *x_seed_args(x_seed), *(f"+{p}" for p in plusargs)],
                                     cwd=workdir, stdout=subprocess.PIPE, stderr=errors, text=True)
             log = []
             with proc, tqdm(total=out_words // out_frame_words, desc=progress, leave=False,
@@ -126,10 +145,11 @@ class Simulator:
                         log.append(line)
             if proc.returncode != 0:
                 errors.seek(0)
-                raise SimulationError(
-                    f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
-                    f"{errors.read().strip() or ''.join(log).strip()}"
-                )
+                message = (f"simulation of {self.binary.parent.name} failed ({proc.returncode}): "
+                           f"{errors.read().strip() or ''.join(log).strip()}")
+                if proc.returncode == TIMEOUT_STATUS:
+                    raise SimulationTimeout(message, max_cycles)
+                raise SimulationError(message)
             out, stats = self._results(Path(tmp), out_words)
         stats["log"], stats["x_seed"] = "".join(log), x_seed
         return out, stats

@@ -1,0 +1,66 @@
+"""Per-op stream checks inside the stitched design (L4): every op's output stream, as the
+simulation wrote it (rtl/accelerator.v's taps, compiled for Verilator only and switched on by
++stream_taps=DIR), against that node's output in the hardware graph run op by op in numpy (L3).
+A fault is then caught at the op where it happens, even when it never reaches the output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow import verdict, verify
+from flow.ops.base import Stream
+from flow.packing import unpack_words, word_bytes
+
+BATCH = 32  # frames per L3 execution: its full context holds every tensor of the batch
+
+
+def read_tap(path: Path, stream: Stream) -> np.ndarray:
+    """A tap file (one word a line, in hex, most significant digit first) -> (words, elems) values."""
+    digits = (stream.bits + 3) // 4
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size % (digits + 1):
+        raise ValueError(f"{path}: not lines of {digits} hex digits")
+    text = raw.reshape(-1, digits + 1)[:, :digits]
+    nibbles = np.where(text >= ord("a"), text - (ord("a") - 10), text - ord("0")).astype(np.uint8)[:, ::-1]
+    if digits % 2:
+        nibbles = np.concatenate([nibbles, np.zeros((len(nibbles), 1), np.uint8)], axis=1)
+    words = nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)
+    return unpack_words(words[:, :word_bytes(stream.elems, stream.dtype)], stream.elems, stream.dtype)
+
+
+def stream_checks(model: ModelWrapper, taps: Path, x: np.ndarray) -> list[dict]:
+    """One check per op: its tapped output stream against its L3 output on x (channels-last)."""
+    nodes = list(model.graph.node)
+    got, results = {}, {}
+    for node in nodes:
+        path = Path(taps) / f"{node.name}.hex"
+        got[node.name] = read_tap(path, getCustomOp(node).out_stream()).reshape(-1) if path.exists() \
+            else np.zeros(0)
+    for start in range(0, len(x), BATCH):
+        context = verify.execute_batch(model, x[start:start + BATCH], full_context=True)
+        for node in nodes:
+            expected = context[node.output[0]].reshape(min(BATCH, len(x) - start), -1)
+            per_frame = expected.shape[1]
+            words = got[node.name]
+            if words.size != len(x) * per_frame:   # a stream that stopped short, or ran on
+                results[node.name] = {"inputs": len(x), "shape_mismatch": [[len(x), per_frame], [words.size]],
+                                      "max_difference": None, "mismatches": len(x), "equal": False}
+                continue
+            part = verify.compare(expected, words[start * per_frame:start * per_frame + expected.size]
+                                  .reshape(expected.shape), exact=True)
+            results[node.name] = _merge(results.get(node.name), part)
+    return [verdict.level(node.name, results[node.name], scope="L4 stream") for node in nodes]
+
+
+def _merge(total: dict | None, part: dict) -> dict:
+    if total is None or "shape_mismatch" in total:
+        return total or part
+    return {"inputs": total["inputs"] + part["inputs"],
+            "max_difference": max(total["max_difference"], part["max_difference"]),
+            "mismatches": total["mismatches"] + part["mismatches"],
+            "inputs_with_mismatch": total["inputs_with_mismatch"] + part["inputs_with_mismatch"],
+            "equal": total["equal"] and part["equal"]}
