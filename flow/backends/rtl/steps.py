@@ -17,9 +17,9 @@ from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
-from flow.backends.rtl.taps import stream_checks
 from flow.backends.rtl.verilator import SimulationTimeout
 from flow.backends.rtl.x_seeds import X_SEEDS
+from flow.backends.taps import stream_checks
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
@@ -51,8 +51,8 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     # L4 once per X seed: unreset or uninitialised state takes other values under each, so a
     # design that depends on it gives different outputs. The first run also taps every op's
     # output stream, checked against L3 (designs without a capture control: L3 of a design with
-    # one needs its flags, flow/backends/rtl/taps.py)
-    runs, op_checks = {}, []
+    # one needs its flags, flow/backends/taps.py)
+    runs, op_checks, nodes = {}, [], list(model.graph.node)   # every node is an instance, FIFOs too
     for x_seed in X_SEEDS:
         started = time.time()
         with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
@@ -62,10 +62,10 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
                                                out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
                                                progress=f"{files.scope} L4 rtlsim, X seed {x_seed}", taps=taps)
             except SimulationTimeout as err:  # the streams up to the stall show which op stopped
-                stalled = stream_checks(model, taps, x) if taps else []
+                stalled = stream_checks(model, nodes, taps, x, "L4 stream") if taps else []
                 return [*stalled, verdict.deadlock("L4_run", err.cycles, scope=files.scope)]
             if taps:
-                op_checks = stream_checks(model, taps, x)
+                op_checks = stream_checks(model, nodes, taps, x, "L4 stream")
         l4_seconds = time.time() - started
     y, stats = runs[X_SEEDS[0]]
     np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)

@@ -27,7 +27,7 @@ def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.n
     capture: per-frame exemplar_capture flags (designs with a Correlation op); x_seed: the seed
     of the values X and unreset state take (stats["x_seed"]); progress: a label for a progress
     bar over the frames; taps: a folder that receives every op's output stream
-    (flow/backends/rtl/taps.py), complete because the design then runs on after the last output
+    (flow/backends/taps.py), complete because the design then runs on after the last output
     word until every op could have finished its frame (an op's output may not need all of its
     input: a strided window skips the last rows)."""
     nodes = list(model.graph.node)

@@ -1,7 +1,8 @@
-"""Per-op stream checks inside the stitched design (L4): every op's output stream, as the
-simulation wrote it (rtl/accelerator.v's taps, compiled for Verilator only and switched on by
-+stream_taps=DIR), against that node's output in the hardware graph run op by op in numpy (L3).
-A fault is then caught at the op where it happens, even when it never reaches the output."""
+"""Per-op stream checks inside a simulated design: every op's output stream, as the simulation
+wrote it with +stream_taps=DIR (L4: rtl/accelerator.v's taps, compiled for Verilator only; L5: the
+HLS top's, compiled for the g++ C-simulation only, hw/hls/stream_taps.hpp), against that node's
+output in the hardware graph run op by op in numpy (L3). A fault is then caught at the op where
+it happens, even when it never reaches the output."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def read_tap(path: Path, stream: Stream) -> np.ndarray:
     return unpack_words(words[:, :word_bytes(stream.elems, stream.dtype)], stream.elems, stream.dtype)
 
 
-def stream_checks(model: ModelWrapper, taps: Path, x: np.ndarray) -> list[dict]:
-    """One check per op: its tapped output stream against its L3 output on x (channels-last)."""
-    nodes = list(model.graph.node)
+def stream_checks(model: ModelWrapper, nodes: list, taps: Path, x: np.ndarray, scope: str) -> list[dict]:
+    """One check per node of `nodes` (the ops the design has a stream after): its tapped output
+    stream against its L3 output on x (channels-last)."""
     got, results = {}, {}
     for node in nodes:
         path = Path(taps) / f"{node.name}.hex"
@@ -53,7 +54,7 @@ def stream_checks(model: ModelWrapper, taps: Path, x: np.ndarray) -> list[dict]:
             part = verify.compare(expected, words[start * per_frame:start * per_frame + expected.size]
                                   .reshape(expected.shape), exact=True)
             results[node.name] = _merge(results.get(node.name), part)
-    return [verdict.level(node.name, results[node.name], scope="L4 stream") for node in nodes]
+    return [verdict.level(node.name, results[node.name], scope=scope) for node in nodes]
 
 
 def _merge(total: dict | None, part: dict) -> dict:
