@@ -13,6 +13,8 @@
 // byte per input frame from --capture, read and checked as the harness's (stream_options.hpp):
 // the host changes the register only while the accelerator is drained, so the bench calls the
 // top once per run of frames with one flag.
+// +stream_taps=DIR, as the harness's plusarg, writes each op's output stream to DIR/<node>.hex in
+// a C-simulation built with QNNFLOW_STREAM_TAPS (hw/hls/stream_taps.hpp).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +23,9 @@
 
 #include "accelerator.hpp"
 #include "stream_options.hpp"
+#ifdef QNNFLOW_STREAM_TAPS
+#include "stream_taps.hpp"
+#endif
 
 constexpr int IN_BYTES = (IN_PORT_BITS + 7) / 8, OUT_BYTES = (OUT_PORT_BITS + 7) / 8;
 
@@ -41,6 +46,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "testbench: --serve (batches on one persistent design) is the Verilator harness's\n");
         return 2;
     }
+#ifdef QNNFLOW_STREAM_TAPS
+    constexpr char TAPS[] = "+stream_taps=";
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], TAPS, sizeof TAPS - 1) == 0) qnn::stream_tap_dir() = argv[i] + sizeof TAPS - 1;
+#endif
     std::vector<unsigned char> in(static_cast<size_t>(o.in_words) * IN_BYTES);
     if (!read_file(o.in_path, in)) {
         std::fprintf(stderr, "testbench: cannot read %ld words from %s\n", o.in_words, o.in_path.c_str());

@@ -26,6 +26,7 @@ from flow.templating import template_env
 
 HLS_DIR = HW_DIR / "hls"
 TESTBENCH = "testbench.cpp"
+STREAM_TAPS = "stream_taps.hpp"  # the C-simulation's alone (QNNFLOW_STREAM_TAPS)
 STREAM_OPTIONS = HLS_DIR.parent / "sim" / "stream_options.hpp"  # shared with the Verilator harness
 DEFAULT_DEPTH = 2
 COSIM_FRAMES = 2
@@ -122,7 +123,8 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
                         OUT_WORD_BITS=port_bits(out_bits) if is_last else op.out_stream().bits,
                         IN_WORDS=op.in_stream().words, OUT_WORDS=op.out_stream().words)
             instances.append({
-                "name": name, "function": op.rtl_module, "params": list(ints.items()),
+                "name": name, "node": node.name, "tap_bits": op.out_stream().bits,
+                "function": op.rtl_module, "params": list(ints.items()),
                 "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
                 "input": current, "output": output, "memories": memories, "controls": list(op.control_ports),
             })
@@ -130,7 +132,8 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
             for src in op_headers:
                 shutil.copyfile(src, out_dir / src.name)
             current = output
-    shutil.copyfile(HLS_DIR / TESTBENCH, out_dir / TESTBENCH)
+    for bench in (TESTBENCH, STREAM_TAPS):
+        shutil.copyfile(HLS_DIR / bench, out_dir / bench)
     shutil.copyfile(STREAM_OPTIONS, out_dir / STREAM_OPTIONS.name)  # the test bench's command line
     controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
     context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits, controls=controls,

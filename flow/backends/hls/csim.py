@@ -5,7 +5,8 @@ harness's command line and files, so the same Simulator runs both. The cache key
 source and header of the design (weights included), the ap_types version, the flags and the
 compiler's version; identical designs compile once per machine. The code compiles under
 -Wall -Wextra -Werror with Xilinx's headers as system includes; -Wno-unknown-pragmas because
-the HLS pragmas are for Vitis HLS, not g++.
+the HLS pragmas are for Vitis HLS, not g++; QNNFLOW_STREAM_TAPS compiles in the per-op stream
+taps (hw/hls/stream_taps.hpp), idle unless a run names their folder.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flow.backends.hls.headers import HLS4ML_VERSION, ap_types_dir
 from flow.backends.rtl.verilator import SimulationError, Simulator, _build_env, cache_root
 
 CXX = "g++"
-CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas"]
+CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-DQNNFLOW_STREAM_TAPS"]
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,9 @@ Vitis HLS is installed."""
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +15,7 @@ from flow.backends.hls.codegen import generate_hls
 from flow.backends.hls.csim import build_csim, cached_binary
 from flow.backends.hls.synth import run_csynth
 from flow.backends.rtl.stitched import simulate_design
+from flow.backends.taps import stream_checks
 from flow.board.spec import load_board
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
@@ -28,7 +31,8 @@ def step_hls_codegen(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> Non
 
 
 def step_hlssim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict]:
-    """g++ C-simulation of hls/ on every test input (L5)."""
+    """g++ C-simulation of hls/ on every test input (L5), each op's output stream checked
+    against L3 (designs without a capture control, as at L4)."""
     model = cfg.load_model(files.folded)
     design = Design.load(files.path(cfg, "hls"))
     cached = cached_binary(design).exists()
@@ -36,18 +40,25 @@ def step_hlssim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     sim = build_csim(design)
     compile_seconds = time.time() - started
     ref = files.reference(cfg)
-    x = verify.to_channels_last(ref[CORE_IN])
-    started = time.time()
-    y, _ = simulate_design(sim, design, model, x, capture=ref.get("capture"))
-    run_seconds = time.time() - started
+    x, capture = verify.to_channels_last(ref[CORE_IN]), ref.get("capture")
     files.path(cfg, "sim").mkdir(exist_ok=True)
+    nodes = [n for n in model.graph.node if n.op_type != "FIFO"]  # a FIFO is a stream's depth here
+    op_checks = []
+    with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
+        taps = Path(folder) if capture is None else None
+        started = time.time()
+        y, _ = simulate_design(sim, design, model, x, capture=capture, taps=taps)
+        run_seconds = time.time() - started
+        if taps:
+            op_checks = stream_checks(model, nodes, taps, x, "L5 stream")
     np.save(files.path(cfg, "sim", "l5_outputs.npy"), y)
     cfg.write_json(files.file("sim", "hlssim.json"), {
         "frames": len(x), "compile_seconds": round(compile_seconds, 2), "compiled_before": cached,
         "run_seconds": round(run_seconds, 2), "frames_per_second": len(x) / run_seconds})
     core_out = ref[CORE_OUT]
-    return [verdict.level("L2_L5", verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape),
-                                                  exact=True), scope=files.scope)]
+    # the op checks first: the verdict's first failure is then the op where a fault occurs
+    l5 = verify.compare(core_out, verify.to_channels_first(y).reshape(core_out.shape), exact=True)
+    return [*op_checks, verdict.level("L2_L5", l5, scope=files.scope)]
 
 
 def step_hls_synth(cfg: BuildConfig) -> None:
