@@ -1,15 +1,18 @@
 """Faults injected into the small build: observable ones fail the build (its exit code), the
-others leave every op's numpy output unchanged; a corrupted weight word fails its op's stream."""
+others leave every op's numpy output unchanged; a corrupted weight word fails its op's stream,
+in the RTL (L4) and in the HLS C-simulation (L5)."""
 
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verify
+from flow.backends.hls.steps import step_hlssim
 from flow.backends.rtl.steps import step_rtlsim
 from flow.config import BuildConfig
 from flow.faults.__main__ import main
@@ -22,30 +25,32 @@ def test_every_kind_observable_faults_are_caught(small_build):
     result = run_faults(small_build, trials=3, seed=1, confirm=1, say=print)
     kinds = {k["kind"]: k for k in result["kinds"]}
     assert list(kinds) == [k.name for k in KINDS]
-    for name, kind in kinds.items():
+    for kind in kinds.values():
         assert kind["injected"] == 3
         for fault in kind["faults"]:
             if not fault["observable"] and "exit_code" in fault:  # rerun in RTL: the build passes
                 assert fault["exit_code"] == 0, fault
-            # L5 compares the network's output only: an HLS fault masked downstream passes it
-            elif fault["observable"] and name != "hls header bit":
+            elif fault["observable"]:
                 assert fault["exit_code"] != 0, fault
-    assert kinds["rtl memory bit"]["caught"] == kinds["rtl memory bit"]["observable"] > 0
+    for name in ("rtl memory bit", "hls header bit"):
+        assert kinds[name]["caught"] == kinds[name]["observable"] > 0
 
 
-def test_a_corrupted_weight_word_fails_its_own_stream_check(small_build, tmp_path):
+@pytest.mark.parametrize("kind, step, level, scope", [("rtl memory bit", step_rtlsim, "L2_L4", "L4 stream"),
+                                                      ("hls header bit", step_hlssim, "L2_L5", "L5 stream")])
+def test_a_corrupted_weight_word_fails_its_own_stream_check(small_build, tmp_path, kind, step, level, scope):
     """A weight bit whose change is absorbed downstream (the output is unchanged) is still caught,
-    at the op that reads it."""
+    at the op that reads it (in rtl/*.mem for L4, in hls/*.hpp for L5)."""
     facts = BuildFacts(small_build)
     fault = _absorbed_weight_bit(facts)
     build = tmp_path / "build"
     shutil.copytree(small_build, build)
-    flip_memh(build / "rtl" / f"{fault.file_stem}.mem", fault.word, fault.bit)
-    checks = {c["name"]: c for c in step_rtlsim(BuildConfig(name="int4_convnet", out=build))}
-    assert checks["L2_L4"]["passed"]
-    assert not checks[fault.node]["passed"] and checks[fault.node]["scope"] == "L4 stream"
+    next(k for k in KINDS if k.name == kind).apply(facts, fault, build)
+    checks = {c["name"]: c for c in step(BuildConfig(name="int4_convnet", out=build))}
+    assert checks[level]["passed"]
+    assert not checks[fault.node]["passed"] and checks[fault.node]["scope"] == scope
     nodes = [n.name for n in facts.model.graph.node]
-    assert all(checks[n]["passed"] for n in nodes[:nodes.index(fault.node)])
+    assert all(checks[n]["passed"] for n in nodes[:nodes.index(fault.node)] if n in checks)  # HLS: no FIFOs
 
 
 def _absorbed_weight_bit(facts: BuildFacts) -> MemoryBit:
