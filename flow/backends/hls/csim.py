@@ -24,7 +24,8 @@ from flow.backends.hls.headers import HLS4ML_VERSION, ap_types_dir
 from flow.backends.rtl.verilator import SimulationError, Simulator, _build_env, cache_root
 
 CXX = "g++"
-CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-DQNNFLOW_STREAM_TAPS"]
+CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas",
+             "-DQNNFLOW_STREAM_TAPS"]
 
 
 @lru_cache(maxsize=1)
