@@ -35,7 +35,9 @@ by qnnflow, for C-simulation with g++.
 
 def ap_types_dir() -> Path:
     """The folder holding ap_int.h and hls_stream.h, fetched on first use."""
-    target = cache_root() / f"ap_types-{HLS4ML_VERSION}"
+    # keyed by the notice too, so a cached folder always carries the text written beside it now
+    notice = hashlib.sha256(NOTICE.encode()).hexdigest()[:12]
+    target = cache_root() / f"ap_types-{HLS4ML_VERSION}-{notice}"
     if (target / "ap_int.h").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
