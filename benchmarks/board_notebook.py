@@ -26,8 +26,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from flow.board.spec import load_board
 from flow.board.emulator.server import BoardServer
+from flow.board.spec import load_board
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
