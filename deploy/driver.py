@@ -221,7 +221,10 @@ class QNNOverlay(Overlay):
 
     def validate(self, reference: str | Path | None = None) -> dict:
         """L6: the shipped reference inputs through the board against reference.onnx's outputs."""
-        ref = np.load(reference or self.deploy_dir / "reference.npz")
+        path = reference or self.deploy_dir / "reference.npz"
+        ref = np.load(path)
+        if len(ref["core_in"]) == 0:
+            raise DeployError(f"{path}: the reference holds no frames, so L6 would show nothing")
         y = self.execute(ref["core_in"], ref["capture"] if "capture" in ref.files else None)
         expected = ref["core_out"]
         got = y.reshape(expected.shape)

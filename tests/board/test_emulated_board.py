@@ -31,6 +31,13 @@ for name, bad in cases.items():
     except DeployError as err:
         errors[name] = str(err)
 errors["ok"] = accel.run(x[:4]).tolist() == np.load("reference.npz")["core_out"][:4].tolist()
+import tempfile
+empty = tempfile.mkdtemp() + "/empty.npz"   # a reference of no frames shows nothing
+np.savez(empty, core_in=x[:0], core_out=np.load("reference.npz")["core_out"][:0])
+try:
+    errors["empty"] = accel.validate(empty)["equal"]
+except DeployError as err:
+    errors["empty"] = str(err)
 print(json.dumps(errors))
 """
 
@@ -68,6 +75,7 @@ def test_driver_names_what_is_wrong(small_build):
     assert "non-integer" in errors["fraction"]
     assert "batch of 5 frames does not fit the DMA buffers of 4" in errors["batch"]
     assert errors["ok"]
+    assert errors["empty"] is not True   # refused, or not equal: never a pass over no frames
 
 
 def test_missing_overlay_and_unknown_bitstream(small_build, tmp_path):
