@@ -1,4 +1,4 @@
-"""SiamFC: a fully-convolutional Siamese network for tracking (seed 000, section 3.2).
+"""SiamFC: a fully-convolutional Siamese network for tracking (Przewlocka et al., section 3.2).
 
 One backbone with shared weights embeds the exemplar z (127x127x3 -> 17x17xC) and the search
 region x (255x255x3 -> 49x49xC); their cross-correlation is the 33x33 score map.

@@ -1,6 +1,6 @@
 """Quantisation presets of the SiamFC backbone.
 
-Five presets reproduce the configurations of Przewlocka et al. (seed 000, Table 2): weights of the
+Five presets reproduce the configurations of Przewlocka et al. (Table 2): weights of the
 first, hidden and last convolution at the table's precision, activations INT32 (FP32 for the float
 network). Two presets are what the dataflow compiler builds for the PYNQ-Z2:
 
@@ -26,7 +26,7 @@ class SiamFCPreset:
     last_weight_bits: int | None
     act_bits: int | None
     out_bits: int | None
-    # the row of seed 000 Table 2 this preset reproduces, or None for the hardware presets
+    # the row of Przewlocka et al. Table 2 this preset reproduces, or None for the hardware presets
     table2_row: int | None = None
 
     @property

@@ -1,4 +1,4 @@
-"""The VGG-inspired models A, B and C of seed 001 (Bonsai, Fig. 4), float and quantised.
+"""The VGG-inspired models A, B and C of Bonsai (Bingham and Helmich, Fig. 4), float and quantised.
 
     A (convolution heavy): conv3-64 conv3-64 pool conv3-128 conv3-128 conv3-256 pool | FC-64 FC-32
     B (balanced):          conv3-64 conv3-64 pool conv3-128 conv3-128 conv3-128 conv3-256 pool

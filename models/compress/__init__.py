@@ -1,3 +1,4 @@
-"""Compression before the compiler: Bonsai criterion pruning (seed 001), Distill-Net neuron removal
-(seed 003), knowledge distillation (seed 004) and the metrics that compare the results (seed 002).
+"""Compression before the compiler: Bonsai criterion pruning (Bingham and Helmich), Distill-Net
+neuron removal, knowledge distillation (Rassadin and Savchenko) and the metrics that compare the
+results (the low-power survey's).
 See models/compress/README.md; the CLI is ``python -m models.compress``."""

@@ -1,9 +1,9 @@
 """Compress trained networks: ``python -m models.compress prune | remove-neurons | distill ...``.
 
-    prune           Bonsai criterion pruning (seed 001): threshold functions, AUC per criterion and
+    prune           Bonsai criterion pruning (Bingham and Helmich): threshold functions, AUC per criterion and
                     layer set, prune at the chosen threshold, retrain (Tables 2, 4, 6)
-    remove-neurons  Distill-Net neuron removal for subsets of the classes (seed 003, Table 3)
-    distill         knowledge distillation, labels-only vs softmax outputs (seed 004, Table 3)
+    remove-neurons  Distill-Net neuron removal for subsets of the classes (Distill-Net, Table 3)
+    distill         knowledge distillation, labels-only vs softmax outputs (Rassadin and Savchenko, Table 3)
     prune-siamfc    criterion pruning of a SiamFC checkpoint's named layers, then fine-tuning
                     with the siamfc recipe (the layers and fraction the hardware needs)
 
@@ -23,9 +23,9 @@ import torch
 from models.compress import kd_run, neurons_run, prune_run, siamfc_prune
 
 COMMANDS = {
-    "prune": (prune_run, "Bonsai criterion pruning (seed 001)"),
-    "remove-neurons": (neurons_run, "Distill-Net neuron removal (seed 003)"),
-    "distill": (kd_run, "knowledge distillation (seed 004)"),
+    "prune": (prune_run, "Bonsai criterion pruning (Bingham and Helmich)"),
+    "remove-neurons": (neurons_run, "Distill-Net neuron removal (Distill-Net paper)"),
+    "distill": (kd_run, "knowledge distillation (Rassadin and Savchenko)"),
     "prune-siamfc": (siamfc_prune, "criterion pruning + fine-tuning of a SiamFC checkpoint"),
 }
 

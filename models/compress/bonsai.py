@@ -1,4 +1,4 @@
-"""Bonsai / Combine criterion-based pruning (seed 001, Algorithm 1).
+"""Bonsai / Combine criterion-based pruning (Bingham and Helmich, Algorithm 1).
 
 Choose the prunable layers (conv, dense or both; the output layer never), a criterion, static or
 progressive application and one threshold t. Walking the layers in order, every filter whose
@@ -62,7 +62,7 @@ class PruneResult:
 
     @property
     def fraction_pruned(self) -> float:
-        """Removed filters / all filters of the prunable layers (seed 001's "% pruned")."""
+        """Removed filters / all filters of the prunable layers (Bonsai's "% pruned")."""
         return self.filters_removed / sum(self.filters_before.values())
 
 

@@ -1,7 +1,7 @@
 """The layer chain of a feed-forward network, as the compression passes see it.
 
 Pruning and neuron removal need to know, for every conv or dense layer, which layers its outputs
-pass through before they reach the next conv or dense layer (seed 001, Algorithm 1: "while l_{i+k}
+pass through before they reach the next conv or dense layer (Bonsai, Algorithm 1: "while l_{i+k}
 is not prunable, collect transformation metadata"). `trace_chain` runs the model once on an example
 input with forward hooks and records, in call order, every layer of a recognised kind together with
 its input and output shapes. Plain torch layers and their Brevitas counterparts are recognised

@@ -1,4 +1,4 @@
-"""Criterion functions (seed 001, section 3.2): f: R^(D x H) -> R^H, one value per filter.
+"""Criterion functions (Bonsai, section 3.2): f: R^(D x H) -> R^H, one value per filter.
 
 A layer's weights are seen as a D x H matrix, one column per filter: D = k1*k2*I for a conv layer
 with H filters, D = I for a dense layer with H units. Higher values mean a more valuable filter;

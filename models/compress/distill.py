@@ -1,11 +1,11 @@
-"""Knowledge distillation on an unlabelled transfer set (seed 004, section 4).
+"""Knowledge distillation on an unlabelled transfer set (Rassadin and Savchenko, section 4).
 
 A trained teacher labels a transfer set whose own labels are never used; a smaller student (float
 or Brevitas-quantised) learns from it in one of two ways:
   labels   cross entropy on the teacher's predicted classes ("labels-only": Tramer et al.'s model
            extraction from returned labels);
   softmax  Kullback-Leibler divergence between the teacher's and the student's softmax outputs,
-           both softened by a temperature T (seed 004's "softmax outputs"; T = 1 is the paper's
+           both softened by a temperature T (Rassadin and Savchenko's "softmax outputs"; T = 1 is the paper's
            plain posterior matching, T > 1 Hinton et al.'s softening), times T^2 so that gradient
            magnitudes do not depend on T.
 """

@@ -1,4 +1,4 @@
-"""Distill-Net: application-specific neuron removal (seed 003, sections 6-8).
+"""Distill-Net: application-specific neuron removal (Distill-Net paper, sections 6-8).
 
 For an application that needs only some classes of a trained classifier:
   1. neuroactivity (7.3.1): run the training samples of each kept class through the model and
@@ -159,7 +159,7 @@ def kept_accuracy(d: Distilled, x: torch.Tensor, y: torch.Tensor, partial: bool 
 def skipped_flops(original: dict, distilled_model: nn.Module, example_input: torch.Tensor,
                   partial: dict[str, np.ndarray] | None) -> int:
     """FLOPs saved per inference: complete removal (original - distilled FLOPs) plus, given the
-    bitmaps, the locations where a remaining neuron's fused bitmap is zero (seed 003 Eq. 16's
+    bitmaps, the locations where a remaining neuron's fused bitmap is zero (Distill-Net Eq. 16's
     partial removals), each worth that neuron's FLOPs per output location in the distilled model."""
     rows = {r["layer"]: r for r in model_metrics(distilled_model, example_input)["layers"]}
     skipped = original["total"]["flops"] - sum(r["flops"] for r in rows.values())

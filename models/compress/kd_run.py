@@ -1,13 +1,13 @@
-"""`python -m models.compress distill`: seed 004's Table 3 experiment (knowledge distillation).
+"""`python -m models.compress distill`: Rassadin and Savchenko's Table 3 experiment (knowledge distillation).
 
 Two teachers of one architecture: a strong one trained on the training split (the original model
-that `prune` uses too), and a weak one trained on only its first --weak-limit images (seed 004's
+that `prune` uses too), and a weak one trained on only its first --weak-limit images (Rassadin and Savchenko's
 weak EmotiW teacher vs its strong RaFD one). The transfer set is the validation split, which no
-teacher trained on, used without its labels (seed 004 distils on PubFig83, another dataset). For
+teacher trained on, used without its labels (Rassadin and Savchenko distils on PubFig83, another dataset). For
 each student preset (float and Brevitas-quantised students alike), each teacher and each method
 (labels-only, softmax outputs), a student of --student-arch starts from the same initialisation
 and learns from the teacher alone. Reported: top-1 on the transfer set against the teacher's
-labels (seed 004's "training accuracy": the transfer set has no labels of its own), against the
+labels (Rassadin and Savchenko's "training accuracy": the transfer set has no labels of its own), against the
 true labels, and on the test set. Teacher and student must share an input format.
 """
 from __future__ import annotations
@@ -107,6 +107,6 @@ def tables(r: dict) -> str:
                 + [pct(cell[n, m]["transfer_top1_vs_true"]) for n in t for m in METHODS],
                 [f"test top-1 ({student} {preset})"]
                 + [pct(cell[n, m]["test_top1"]) for n in t for m in METHODS]]
-        parts += [f"Seed 004 Table 3 analogue, student {student} {preset}.", table(header, rows)]
+        parts += [f"Rassadin and Savchenko Table 3 analogue, student {student} {preset}.", table(header, rows)]
     parts += ["Metrics (models/compress/metrics.py).", metrics_table(r["metrics"])]
     return "\n\n".join(parts) + "\n"

@@ -1,13 +1,13 @@
-"""Size, work and energy of a network (seed 002 section VI-B; seed 001 section 4.2; seed 003 7.2).
+"""Size, work and energy of a network (the low-power survey section VI-B; Bonsai section 4.2; Distill-Net 7.2).
 
 Per conv / dense layer (H outputs, I inputs, k1 x k2 kernel, rh x rw output map):
   parameters    weights + biases (+ BatchNorm scale and shift of the layers that follow it)
   memory bits   weights at the layer's weight bit width, biases and BatchNorm at 32 bits
   MACs          k1 k2 rh rw I H (conv), I H (dense)
-  FLOPs         2 MACs: seed 001's 2 k1 k2 rh rw I H and 2 I H
+  FLOPs         2 MACs: Bonsai's 2 k1 k2 rh rw I H and 2 I H
   bit-ops       MACs x b_w x b_a (weight bits x input activation bits; float counts as 32)
 
-Energy per inference, a first-order model built on seed 003 section 7.2's 45 nm figures: a 32-bit
+Energy per inference, a first-order model built on Distill-Net section 7.2's 45 nm figures: a 32-bit
 operation costs E_op = 1 pJ, a 32-bit cache access 6 pJ, a 32-bit DRAM access 640 pJ. As in seed
 003's Eq. (11), an operand is loaded through a cache with hit rate h (default 0.95), so a 32-bit
 load costs E_load = h * 6 + (1 - h) * 640 pJ (37.7 pJ at h = 0.95). Each MAC
@@ -18,7 +18,7 @@ load costs E_load = h * 6 + (1 - h) * 640 pJ (37.7 pJ at h = 0.95). Each MAC
 So a float MAC costs 2 + 2 * 37.7 = 77.4 pJ and a binary one 1.001 + 37.7 / 16 = 3.36 pJ at
 h = 0.95. Not modelled: output writes, BatchNorm/activation/pooling work, operand reuse in
 registers. It is a CPU-style estimate for comparing models, not the FPGA's measured power (for
-that, seed 002 VI-B item 4: a power meter on the board).
+that, the low-power survey VI-B item 4: a power meter on the board).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m models.compress remove-neurons`: seed 003's Table 3 experiment (Distill-Net).
+"""`python -m models.compress remove-neurons`: Distill-Net's Table 3 experiment.
 
 For each fraction of removed classes (a fixed random order of the classes, --seed), Distill-Net
 keeps the other classes: heatmaps from up to --samples-per-class training images of each class
@@ -123,7 +123,7 @@ def tables(r: dict) -> str:
         (f"{name}, {s['removed_pct']}% classes removed", s["metrics"]) for s in r["settings"]]
     return "\n\n".join([
         f"# Distill-Net on {name}",
-        f"Seed 003 Table 3 analogue (theta: largest value with validation top-1 drop <= "
+        f"Distill-Net Table 3 analogue (theta: largest value with validation top-1 drop <= "
         f"{pct(r['max_drop'])} on the kept classes with {removal}; accuracy loss measured on "
         "test, with the same removals).", t3,
         "Metrics (models/compress/metrics.py).", metrics_table(named)]) + "\n"

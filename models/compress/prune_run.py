@@ -1,4 +1,4 @@
-"""`python -m models.compress prune`: seed 001's experiment for one or more models.
+"""`python -m models.compress prune`: Bonsai's experiment for one or more models.
 
 Per model: threshold functions (Algorithm 2) for every criterion and layer set, their AUC
 (Table 2), the best (criterion, layer set) by AUC, the most pruned threshold within `tolerance` of

@@ -38,7 +38,7 @@ def metrics_table(named: list[tuple[str, dict]]) -> str:
 
 
 def plot_threshold_functions(path: Path, title: str, curves: list[dict], ylabel: str) -> None:
-    """Seed 001 Fig. 1/2: score vs fraction pruned, one line per criterion."""
+    """Bonsai Fig. 1/2: score vs fraction pruned, one line per criterion."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for c in curves:
         pts = c["points"]

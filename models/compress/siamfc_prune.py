@@ -2,7 +2,7 @@
 ``python -m models.compress prune-siamfc --checkpoint best.pt --layers conv2 --fraction 0.25``.
 
 The hardware chooses the layers and how many filters go (`python -m flow.targets.siamfc.fit` estimates
-the folded accelerator for candidate channel counts); Bonsai's criterion pruning (seed 001,
+the folded accelerator for candidate channel counts); Bonsai's criterion pruning (Bingham and Helmich,
 models/compress/bonsai.py) chooses which filters: one threshold over the named layers, the
 smallest that removes `--fraction` of their filters. With `--criterion best` every criterion of
 criteria.py is tried and the one whose pruned network (before retraining) has the lowest

@@ -9,7 +9,7 @@ Removing output channel j of a producer (conv or dense layer) means:
   - after a flatten, channel j of a (C, H, W) feature map is the block of inputs
     j*H*W ... (j+1)*H*W - 1 (channel-major, as torch flattens NCHW);
   - the next producer loses the matching input columns.
-This is seed 001's Algorithm 1 bookkeeping ("remove input filters at indices from l_{i+k}
+This is Bonsai's Algorithm 1 bookkeeping ("remove input filters at indices from l_{i+k}
 accounting for transformations"), done once for any set of producers.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The threshold function (seed 001, Algorithm 2) and its area under the curve (section 3.6).
+"""The threshold function (Bonsai, Algorithm 2) and its area under the curve (section 3.6).
 
 The threshold function relates the fraction of filters pruned at threshold t to the model's score
 (validation accuracy, or loss) after pruning without retraining. It is sampled adaptively: prune at

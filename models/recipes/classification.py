@@ -1,4 +1,4 @@
-"""Classification recipes: VGG A/B/C (seed 001, models/vgg.py), TFC and CNV (bnn_pynq).
+"""Classification recipes: VGG A/B/C (Bonsai, models/vgg.py), TFC and CNV (bnn_pynq).
 
     python -m models.train vgg_a --dataset mnist --preset w1a1
     python -m models.train tfc --preset w1a1          # MNIST
@@ -216,6 +216,6 @@ def _register(recipe, help):
 
 
 for _name in VGG_RECIPES:
-    _register(_name, f"VGG model {_name[-1].upper()} of seed 001 (Bonsai, Fig. 4)")
+    _register(_name, f"VGG model {_name[-1].upper()} of Bonsai (Bingham and Helmich, Fig. 4)")
 for _name, (_dataset, _) in BNN_PYNQ.items():
     _register(_name, f"{_name.upper()} of brevitas_examples.bnn_pynq on {_dataset}")

@@ -18,7 +18,7 @@ random weights: its preset, width and per-layer channel counts define the networ
 
 Default size (two CPU cores): width 1.0 (the hardware width), 191x191 search crops in training
 (17x17 score maps; the tracker uses 255x255), 6 epochs of 800 pairs, one CPU thread. --full is the
-GPU-size schedule of seed 000: 30 epochs of 10,000 pairs at 255x255.
+GPU-size schedule of Przewlocka et al.: 30 epochs of 10,000 pairs at 255x255.
 """
 
 import json
@@ -366,7 +366,7 @@ def train(config, out_dir, resume=False, stop_after=None):
 
 
 @RECIPES.register(
-    "siamfc", "SiamFC tracker network (seed 000) on semi-synthetic pairs", add_arguments
+    "siamfc", "SiamFC tracker network (Przewlocka et al.) on semi-synthetic pairs", add_arguments
 )
 def run(args):
     config = config_from_args(args)

@@ -6,7 +6,7 @@ Each checkpoint (written by the siamfc recipe) is tracked with its torch backbon
 with onnxruntime, over every OTB-format sequence in DIR (e.g. one written by
 ``python -m models.data.synthetic_tracking``); ``--merge`` adds the trackers of earlier
 tracking.json files (the same benchmark), so runs made apart are reported together. Writes
-<out>/tracking.json (per sequence and averaged), <out>/tracking.md (a table shaped like seed 000's
+<out>/tracking.json (per sequence and averaged), <out>/tracking.md (a table shaped like Przewlocka et al.'s
 Tables 2 and 3) and the OTB precision and success plots <out>/precision.png, <out>/success.png.
 """
 

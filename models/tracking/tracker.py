@@ -1,4 +1,4 @@
-"""The SiamFC tracking loop (Bertinetto et al. 2016; seed 000, section 3.2), pluggable backbone.
+"""The SiamFC tracking loop (Bertinetto et al. 2016; Przewlocka et al., section 3.2), pluggable backbone.
 
 First frame: the exemplar (context margin, 127x127, models/data/pairs.crop) is embedded once.
 Each next frame: search regions about 4x the target (255/127 times the exemplar region) at 3 or 5

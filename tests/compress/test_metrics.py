@@ -1,4 +1,4 @@
-"""Parameters, memory, MACs/FLOPs (seed 001 formulas), bit-ops and the energy model."""
+"""Parameters, memory, MACs/FLOPs (Bonsai formulas), bit-ops and the energy model."""
 from __future__ import annotations
 
 import pytest
@@ -33,7 +33,7 @@ def test_quantised_bit_widths():
 
 
 def test_energy_model_reproduces_seed_003_eq_11():
-    # seed 003, 7.2: at a 95 % hit rate, skipping a multiplication saves 2.58 % of its energy
+    # Distill-Net, 7.2: at a 95 % hit rate, skipping a multiplication saves 2.58 % of its energy
     assert load_energy_pj(0.95) == pytest.approx(37.7)
     assert 1.0 / (1.0 + load_energy_pj(0.95)) == pytest.approx(0.0258, abs=1e-4)
     assert mac_energy_pj(32, 32) == pytest.approx(2 + 2 * 37.7)
