@@ -24,6 +24,8 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.transformation.infer_shapes import InferShapes
 from tqdm import tqdm
 
+from flow.ops.correlation import CAPTURE_INPUT
+
 
 def compare(a: np.ndarray, b: np.ndarray, step: np.ndarray | float = 0.0, exact: bool = False) -> dict:
     """Compare two levels' outputs (N, ...); `step` is one integer step in output units."""
@@ -72,23 +74,49 @@ def unsanitized():
             os.environ["SANITIZE_QUANT_TENSORS"] = old
 
 
-def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False):
-    """qonnx's executor on a batch: the graph's batch-1 input shape is widened to x's."""
+def execute_batch(model: ModelWrapper, x: np.ndarray, full_context: bool = False,
+                  capture: np.ndarray | None = None):
+    """qonnx's executor on a batch: the graph's batch-1 input shape is widened to x's; a design
+    with an exemplar_capture input (flow/ops/correlation.py) takes the frames' flags."""
     model = ModelWrapper(model.model, make_deepcopy=True)
     name = model.graph.input[0].name
     model.set_tensor_shape(name, list(x.shape))
+    inputs = {name: x.astype(np.float32)}
+    if capture is not None:
+        model.set_tensor_shape(CAPTURE_INPUT, [len(x)])
+        inputs[CAPTURE_INPUT] = np.asarray(capture, np.float32)
     for value_info in list(model.graph.value_info):
         model.graph.value_info.remove(value_info)
     model = model.transform(InferShapes())
     with unsanitized():
-        context = execute_onnx(model, {name: x.astype(np.float32)}, return_full_exec_context=full_context)
+        context = execute_onnx(model, inputs, return_full_exec_context=full_context)
     return context if full_context else context[model.graph.output[0].name]
 
 
-def run_hardware_graph(model: ModelWrapper, x_hw: np.ndarray, batch: int = 32) -> np.ndarray:
-    """L3: the hardware graph's numpy ops, node by node, over x (channels-last) in batches."""
-    outs = [execute_batch(model, x_hw[i:i + batch])
-            for i in tqdm(range(0, len(x_hw), batch), desc="L3 numpy ops", leave=False)]
+def batches(frames: int, size: int, capture: np.ndarray | None = None) -> list[slice]:
+    """Ranges of at most `size` frames (more only where one exemplar's frames are more) for the
+    numpy ops; with capture flags each range starts at a capture frame, so the exemplar memory
+    never has to cross from one range to the next."""
+    if capture is None:
+        return [slice(i, min(i + size, frames)) for i in range(0, frames, size)]
+    starts = np.flatnonzero(capture).tolist()
+    if frames and starts[:1] != [0]:
+        raise ValueError("the first frame must be a capture frame: the exemplar memory starts empty")
+    ranges, begin, previous = [], 0, 0
+    for end in [*starts[1:], frames]:   # each exemplar's frames: previous .. end
+        if end - begin > size and previous > begin:
+            ranges.append(slice(begin, previous))
+            begin = previous
+        previous = end
+    return ranges + [slice(begin, frames)] if frames else []
+
+
+def run_hardware_graph(model: ModelWrapper, x_hw: np.ndarray, batch: int = 32,
+                       capture: np.ndarray | None = None) -> np.ndarray:
+    """L3: the hardware graph's numpy ops, node by node, over x (channels-last) in batches, with
+    the frames' capture flags for a design that has them."""
+    outs = [execute_batch(model, x_hw[r], capture=None if capture is None else capture[r])
+            for r in tqdm(batches(len(x_hw), batch, capture), desc="L3 numpy ops", leave=False)]
     return np.concatenate(outs)
 
 

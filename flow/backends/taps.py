@@ -33,25 +33,27 @@ def read_tap(path: Path, stream: Stream) -> np.ndarray:
     return unpack_words(words[:, :word_bytes(stream.elems, stream.dtype)], stream.elems, stream.dtype)
 
 
-def stream_checks(model: ModelWrapper, nodes: list, taps: Path, x: np.ndarray, scope: str) -> list[dict]:
+def stream_checks(model: ModelWrapper, nodes: list, taps: Path, x: np.ndarray, scope: str,
+                  capture: np.ndarray | None = None) -> list[dict]:
     """One check per node of `nodes` (the ops the design has a stream after): its tapped output
-    stream against its L3 output on x (channels-last)."""
+    stream against its L3 output on x (channels-last) and the frames' capture flags, if any."""
     got, results = {}, {}
     for node in nodes:
         path = Path(taps) / f"{node.name}.hex"
         got[node.name] = read_tap(path, getCustomOp(node).out_stream()).reshape(-1) if path.exists() \
             else np.zeros(0)
-    for start in range(0, len(x), BATCH):
-        context = verify.execute_batch(model, x[start:start + BATCH], full_context=True)
+    for frames in verify.batches(len(x), BATCH, capture):
+        context = verify.execute_batch(model, x[frames], full_context=True,
+                                       capture=None if capture is None else capture[frames])
         for node in nodes:
-            expected = context[node.output[0]].reshape(min(BATCH, len(x) - start), -1)
+            expected = context[node.output[0]].reshape(frames.stop - frames.start, -1)
             per_frame = expected.shape[1]
             words = got[node.name]
             if words.size != len(x) * per_frame:   # a stream that stopped short, or ran on
                 results[node.name] = {"inputs": len(x), "shape_mismatch": [[len(x), per_frame], [words.size]],
                                       "max_difference": None, "mismatches": len(x), "equal": False}
                 continue
-            part = verify.compare(expected, words[start * per_frame:start * per_frame + expected.size]
+            part = verify.compare(expected, words[frames.start * per_frame:frames.stop * per_frame]
                                   .reshape(expected.shape), exact=True)
             results[node.name] = _merge(results.get(node.name), part)
     return [verdict.level(node.name, results[node.name], scope=scope) for node in nodes]

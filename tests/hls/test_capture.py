@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
+from flow import verify
 from flow.backends.hls.codegen import generate_hls
 from flow.backends.hls.csim import build_csim
 from flow.backends.rtl.stitched import simulate_design
 from flow.backends.rtl.verilator import SimulationError
-from flow.targets.siamfc.steps import run_tracker_graph
 from flow.targets.siamfc.tracker_graph import append_correlation
 from tests.helpers import random_values, single_op_model
 
@@ -39,7 +39,7 @@ def tracker_tail():
 def csim(tmp_path_factory):
     tracker, x = tracker_tail()
     workdir = tmp_path_factory.mktemp("capture")
-    expected = run_tracker_graph(tracker, x, CAPTURE, frames_per_batch=len(x))
+    expected = verify.run_hardware_graph(tracker, x, batch=len(x), capture=CAPTURE).astype(np.int64)
     design = generate_hls(tracker, workdir / "hls", "tail", PART, 100.0, cosim_io=(x, expected),
                           cosim_capture=CAPTURE)
     return tracker, x, expected, design, build_csim(design), workdir

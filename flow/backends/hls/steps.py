@@ -32,7 +32,7 @@ def step_hls_codegen(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> Non
 
 def step_hlssim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict]:
     """g++ C-simulation of hls/ on every test input (L5), each op's output stream checked
-    against L3 (designs without a capture control, as at L4)."""
+    against L3."""
     model = cfg.load_model(files.folded)
     design = Design.load(files.path(cfg, "hls"))
     cached = cached_binary(design).exists()
@@ -43,14 +43,11 @@ def step_hlssim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     x, capture = verify.to_channels_last(ref[CORE_IN]), ref.get("capture")
     files.path(cfg, "sim").mkdir(exist_ok=True)
     nodes = [n for n in model.graph.node if n.op_type != "FIFO"]  # a FIFO is a stream's depth here
-    op_checks = []
     with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
-        taps = Path(folder) if capture is None else None
         started = time.time()
-        y, _ = simulate_design(sim, design, model, x, capture=capture, taps=taps)
+        y, _ = simulate_design(sim, design, model, x, capture=capture, taps=Path(folder))
         run_seconds = time.time() - started
-        if taps:
-            op_checks = stream_checks(model, nodes, taps, x, "L5 stream")
+        op_checks = stream_checks(model, nodes, Path(folder), x, "L5 stream", capture)
     np.save(files.path(cfg, "sim", "l5_outputs.npy"), y)
     cfg.write_json(files.file("sim", "hlssim.json"), {
         "frames": len(x), "compile_seconds": round(compile_seconds, 2), "compiled_before": cached,

@@ -50,22 +50,21 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     files.path(cfg, "sim").mkdir(exist_ok=True)
     # L4 once per X seed: unreset or uninitialised state takes other values under each, so a
     # design that depends on it gives different outputs. The first run also taps every op's
-    # output stream, checked against L3 (designs without a capture control: L3 of a design with
-    # one needs its flags, flow/backends/taps.py)
+    # output stream, checked against L3 (flow/backends/taps.py)
     runs, op_checks, nodes = {}, [], list(model.graph.node)   # every node is an instance, FIFOs too
     for x_seed in X_SEEDS:
         started = time.time()
         with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
-            taps = Path(folder) if x_seed == X_SEEDS[0] and capture is None else None
+            taps = Path(folder) if x_seed == X_SEEDS[0] else None
             try:
                 runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
                                                out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
                                                progress=f"{files.scope} L4 rtlsim, X seed {x_seed}", taps=taps)
             except SimulationTimeout as err:  # the streams up to the stall show which op stopped
-                stalled = stream_checks(model, nodes, taps, x, "L4 stream") if taps else []
+                stalled = stream_checks(model, nodes, taps, x, "L4 stream", capture) if taps else []
                 return [*stalled, verdict.deadlock("L4_run", err.cycles, scope=files.scope)]
             if taps:
-                op_checks = stream_checks(model, nodes, taps, x, "L4 stream")
+                op_checks = stream_checks(model, nodes, taps, x, "L4 stream", capture)
         l4_seconds = time.time() - started
     y, stats = runs[X_SEEDS[0]]
     np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)

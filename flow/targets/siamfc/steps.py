@@ -24,14 +24,11 @@ import dataclasses
 import numpy as np
 import onnx
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
-from qonnx.transformation.infer_shapes import InferShapes
 
 from flow import rounding_boundary, verdict, verify
 from flow.board.spec import load_board
 from flow.config import DesignFiles
-from flow.ops.correlation import CAPTURE_INPUT
 from flow.reference import CORE_IN, CORE_OUT, run_reference, session
 from flow.steps import check_budget, run_torch_model
 from flow.targets.siamfc.board import check_input_edge
@@ -118,7 +115,8 @@ def ladder(cfg, tracker, exemplars, frames, capture) -> tuple[dict, np.ndarray, 
     z = to_integers(run_torch_model(cfg, exemplars), step)
     xs = to_integers(run_torch_model(cfg, frames[1::2]), step)
     l0 = correlate_pairs(xcorr_session, z, xs)
-    l3 = run_tracker_graph(tracker, verify.to_channels_last(ref[CORE_IN]), capture)
+    l3 = verify.run_hardware_graph(tracker, verify.to_channels_last(ref[CORE_IN]),
+                                   capture=capture).astype(np.int64)
     levels = {
         "L0_L2": verify.compare(l0, l2[1::2], exact=True),
         # the backbone's features follow the backbone's rule; the correlation is exact, so a
@@ -133,25 +131,3 @@ def ladder(cfg, tracker, exemplars, frames, capture) -> tuple[dict, np.ndarray, 
 def _feature_geometry(tracker) -> tuple[int, int, int]:
     window = getCustomOp(tracker.get_node_from_name("SlidingWindow_correlation"))
     return window.attr("channels"), window.attr("ifm_dims")[0], EXEMPLAR_FEATURES
-
-
-def run_tracker_graph(tracker: ModelWrapper, x_hw: np.ndarray, capture: np.ndarray,
-                      frames_per_batch: int = 2) -> np.ndarray:
-    """L3: the tracker graph's numpy ops over frames (channels-last) and their capture flags.
-    Batches start at capture frames, so the exemplar memory never has to cross a batch."""
-    starts = [i for i in range(0, len(x_hw), frames_per_batch)]
-    if any(not capture[s] for s in starts):
-        raise ValueError(f"every {frames_per_batch}th frame must be a capture frame")
-    outs = []
-    for s in starts:
-        batch = x_hw[s:s + frames_per_batch]
-        model = ModelWrapper(tracker.model, make_deepcopy=True)
-        model.set_tensor_shape(model.graph.input[0].name, list(batch.shape))
-        model.set_tensor_shape(CAPTURE_INPUT, [len(batch)])
-        del model.graph.value_info[:]
-        model = model.transform(InferShapes())
-        with verify.unsanitized():
-            context = execute_onnx(model, {model.graph.input[0].name: batch.astype(np.float32),
-                                           CAPTURE_INPUT: capture[s:s + len(batch)].astype(np.float32)})
-        outs.append(context[model.graph.output[0].name])
-    return np.concatenate(outs).astype(np.int64)
