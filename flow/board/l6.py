@@ -16,6 +16,7 @@ from flow.board.spec import load_board
 from flow.config import BUILD_DESIGN, DesignFiles
 from flow.step import Step
 
+BOARD_PYTHON = Path(__file__).with_name("board_python.py")   # Python with only an image's packages
 MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
 
 
@@ -28,8 +29,8 @@ def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
     deploy = Path(build_dir).resolve() / "deploy"
     with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
         env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
-        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json",
-                               "--max-batch", str(max_batch)],
+        proc = subprocess.run([sys.executable, str(BOARD_PYTHON), "-m", "deploy.validate", ".", "--out",
+                               "validate.json", "--max-batch", str(max_batch)],
                               cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
                               check=False)
         log = server.state.dma.log

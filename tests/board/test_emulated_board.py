@@ -12,6 +12,7 @@ import pytest
 from flow.board.bitstream import emulated_bit
 from flow.board.emulator import dma
 from flow.board.emulator.memory import DDR
+from flow.board.l6 import BOARD_PYTHON
 from flow.board.emulator.server import BoardServer
 from flow.board.spec import load_board
 
@@ -44,7 +45,7 @@ print(json.dumps(errors))
 
 def run_driver(deploy_dir, code, host):
     env = {**os.environ, "PYNQ_REMOTE_DEVICES": host, "PYTHONPATH": str(deploy_dir)}
-    return subprocess.run([sys.executable, "-c", code], cwd=deploy_dir, env=env, capture_output=True,
+    return subprocess.run([sys.executable, str(BOARD_PYTHON), "-c", code], cwd=deploy_dir, env=env, capture_output=True,
                           text=True, timeout=300, check=False)
 
 
