@@ -37,6 +37,30 @@ class DeployError(ValueError):
     """Input or setup the accelerator cannot take, with what it expects."""
 
 
+DEVICE_TREE_COMPATIBLE = Path("/proc/device-tree/compatible")
+EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before xlnx,zynq-7000
+
+
+def board_kind() -> str:
+    """'zynq' on a PYNQ board, 'emulated' on the emulated one, 'host' elsewhere (a pynq remote
+    client), from the device tree of the machine the driver runs on."""
+    if not DEVICE_TREE_COMPATIBLE.is_file():
+        return "host"
+    compatible = DEVICE_TREE_COMPATIBLE.read_bytes().decode(errors="replace")
+    return "emulated" if EMULATED in compatible else "zynq" if "xlnx,zynq" in compatible else "host"
+
+
+def check_bitstream(design: dict, bitfile: Path) -> None:
+    """Refuse the emulator's stand-in .bit on a real board: it holds no configuration frames."""
+    source = design.get("bitstream", {}).get("source", "emulated")
+    if source == "emulated" and board_kind() == "zynq":
+        raise DeployError(
+            f"{bitfile} is the emulated board's stand-in bitstream (design.json: bitstream.source = "
+            "emulated), not one an FPGA can load: run the build's Vivado project (vivado/project.tcl, "
+            "see deploy/README.md), then package again (python -m flow.build ... --from package) so "
+            "that deploy/ carries Vivado's .bit and .hwh, and copy that deploy/ to the board")
+
+
 class QNNOverlay(Overlay):
     def __init__(self, deploy_dir: str | Path = ".", max_batch: int = 128, download: bool = True,
                  **kwargs):
@@ -51,6 +75,7 @@ class QNNOverlay(Overlay):
             if not needed.is_file():
                 raise DeployError(f"overlay file {needed} is missing (the build's package step "
                                   "writes the .bit/.hwh pair)")
+        check_bitstream(self.design, bitfile)
         super().__init__(str(bitfile), download=download, **kwargs)
         self.dma = getattr(self, self.design["dma"])
         self.control = getattr(self, self.design["accelerator"])

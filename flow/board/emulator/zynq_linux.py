@@ -52,7 +52,9 @@ def shim_library() -> Path:
 
 
 class ZynqLinux:
-    def __init__(self, board: Board, build_dirs: list[Path], workdir: Path):
+    def __init__(self, board: Board, build_dirs: list[Path], workdir: Path, says_emulated: bool = True):
+        """says_emulated: the device tree names the board as emulated (deploy/driver.py's
+        board_kind); False plays a real board's device tree (a test of what the driver refuses)."""
         self.root = Path(workdir).resolve()
         fpga = self.root / FPGA.lstrip("/")
         fpga.mkdir(parents=True, exist_ok=True)
@@ -62,6 +64,8 @@ class ZynqLinux:
         chosen = self.root / "proc/device-tree/chosen"
         chosen.mkdir(parents=True, exist_ok=True)
         (chosen / "pynq_board").write_bytes(board.data["linux"]["board"].encode() + b"\0")
+        compatible = ["qnnflow,emulated-pynq-z2"] * says_emulated + ["xlnx,zynq-7000"]
+        (self.root / "proc/device-tree/compatible").write_bytes(b"".join(c.encode() + b"\0" for c in compatible))
         self.ddr_file = self.root / "ddr"
         self.state = EmulatedBoard(board, build_dirs, self.ddr_file)
         self.errors: list[str] = []   # what the board refused, for the caller's message
