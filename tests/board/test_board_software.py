@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from flow.board.board_python import NOT_ON_THE_BOARD
 from flow.board.l6 import BOARD_PYTHON
 from flow.paths import DEPLOY_DIR, SOURCE_ROOT
@@ -50,3 +48,11 @@ def test_deploy_keeps_to_the_images_python():
 def test_vermin_finds_python_3_11_code(tmp_path):
     (tmp_path / "new.py").write_text("import tomllib\n")
     assert vermin(tmp_path).returncode != 0
+
+
+def test_the_board_notebook_keeps_to_the_images_python(tmp_path):
+    notebook = json.loads((SOURCE_ROOT / "notebooks" / "board_demo.ipynb").read_text())
+    code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    (tmp_path / "board_demo.py").write_text("\n\n".join(code) + "\n")
+    proc = vermin(tmp_path)
+    assert proc.returncode == 0 and len(code) >= 3, proc.stdout[-2000:]
