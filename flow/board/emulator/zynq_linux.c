@@ -11,6 +11,8 @@
 //                 register is one bus transaction, as on the board. DDR maps the board's DDR file.
 //   fpga_manager  /sys/class/fpga_manager/..., /lib/firmware/... and /proc/device-tree/... are
 //                 files under $PYNQ_BOARD_ROOT; closing fpga0/firmware after a write programs the PL.
+//                 So are the files pynq keeps the loaded bitstream's state in (its pl_server/
+//                 folder): that state is the board's, one per emulated board, not the install's.
 //   XRT           buffer objects are allocated by the board in its CMA window and mapped from
 //                 the DDR file (which the board's DMA reads and writes).
 //   the CPU       uname() says armv7l (pynq picks its Zynq-7000 code by it); geteuid() is root's.
@@ -72,12 +74,21 @@ static const char *const BOARD_PATHS[] = {"/sys/class/fpga_manager/", "/lib/firm
                                          "/proc/device-tree/", NULL};
 static const char FIRMWARE[] = "/sys/class/fpga_manager/fpga0/firmware";
 
+static const char *const PL_STATE[] = {"/pynq/pl_server/global_pl_state.json",
+                                       "/pynq/pl_server/_current_metadata.pkl", NULL};
+
 static const char *board_path(const char *path, char *buf) {
     const char *root = getenv("PYNQ_BOARD_ROOT");
     if (!root || !path) return path;
     for (const char *const *p = BOARD_PATHS; *p; p++)
         if (strncmp(path, *p, strlen(*p)) == 0) {
             snprintf(buf, PATH_MAX, "%s%s", root, path);
+            return buf;
+        }
+    size_t n = strlen(path);
+    for (const char *const *p = PL_STATE; *p; p++)
+        if (n > strlen(*p) && strcmp(path + n - strlen(*p), *p) == 0) {
+            snprintf(buf, PATH_MAX, "%s/pynq_state%s", root, strrchr(*p, '/'));
             return buf;
         }
     return path;
@@ -122,6 +133,7 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags) {
 int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) {
     REAL(fstatat64); char b[PATH_MAX]; return real_fstatat64(dirfd, board_path(path, b), st, flags);
 }
+int unlink(const char *path) { REAL(unlink); char b[PATH_MAX]; return real_unlink(board_path(path, b)); }
 int access(const char *path, int mode) { REAL(access); char b[PATH_MAX]; return real_access(board_path(path, b), mode); }
 
 int close(int fd) {

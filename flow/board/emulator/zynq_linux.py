@@ -66,6 +66,7 @@ class ZynqLinux:
         (chosen / "pynq_board").write_bytes(board.data["linux"]["board"].encode() + b"\0")
         compatible = ["qnnflow,emulated-pynq-z2"] * says_emulated + ["xlnx,zynq-7000"]
         (self.root / "proc/device-tree/compatible").write_bytes(b"".join(c.encode() + b"\0" for c in compatible))
+        (self.root / "pynq_state").mkdir(exist_ok=True)   # pynq's record of what the PL holds
         self.ddr_file = self.root / "ddr"
         self.state = EmulatedBoard(board, build_dirs, self.ddr_file)
         self.errors: list[str] = []   # what the board refused, for the caller's message
