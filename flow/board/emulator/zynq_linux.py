@@ -23,6 +23,7 @@ import socket
 import struct
 import subprocess
 import threading
+from collections import deque
 from pathlib import Path
 
 from flow.board.emulator.board_state import FIRMWARE, FPGA, BoardError, EmulatedBoard
@@ -70,6 +71,7 @@ class ZynqLinux:
         self.ddr_file = self.root / "ddr"
         self.state = EmulatedBoard(board, build_dirs, self.ddr_file)
         self.errors: list[str] = []   # what the board refused, for the caller's message
+        self.bus: deque = deque(maxlen=4096)   # the last register transactions: (op, address, value)
         self.socket_path = self.root / "board.sock"
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(str(self.socket_path))
@@ -138,8 +140,11 @@ class ZynqLinux:
             board.map(a, b)
             return KIND_DEVICE
         if op == OP_READ:
-            return board.mmio_read(*board.map(a, 4))
+            value = board.mmio_read(*board.map(a, 4))
+            self.bus.append(("read", a, value))
+            return value
         if op == OP_WRITE:
+            self.bus.append(("write", a, b))
             board.mmio_write(*board.map(a, 4), b)
             return 0
         if op == OP_PROGRAM:
