@@ -22,7 +22,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("build", type=Path)
     ap.add_argument("--png", type=Path, help="default: benchmarks/results/report_<build name>.png")
-    ap.add_argument("--size", default="1280,11500", help="window width,height in pixels (the page is cut there)")
+    ap.add_argument("--size", default="1280,11000", help="window width,height in pixels (the page is cut there)")
     args = ap.parse_args(argv)
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:

@@ -41,10 +41,14 @@ def render(r: dict, verification: dict, graph: str | None) -> str:
 
 
 def node_labels(r: dict) -> dict[str, str]:
-    """Each op's box in the graph: name, type, folding, analytic cycles."""
-    return {o["name"]: "\n".join([o["name"], o["op_type"],
-                                  " ".join(f"{k}={v}" for k, v in o["folding"].items()),
-                                  f"{o['analytic_cycles']:,} cycles"]) for o in r["ops"]}
+    """Each op's box in the graph: name, type, folding, analytic cycles; a FIFO's only its depth."""
+    def label(o):
+        if o["op_type"] == "FIFO":
+            return f"{o['name']} depth {o['folding']['depth']:,}"
+        folding = " ".join(f"{k}={v}" for k, v in o["folding"].items())
+        return "\n".join(x for x in (o["name"], o["op_type"], folding, f"{o['analytic_cycles']:,} cycles") if x)
+
+    return {o["name"]: label(o) for o in r["ops"]}
 
 
 def target_cycles(r: dict) -> tuple[float, str]:

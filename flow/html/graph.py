@@ -18,8 +18,9 @@ def graph_svg(model: ModelProto, labels: dict[str, str] | None = None) -> str | 
     if shutil.which("dot") is None:
         return None
     labels = labels or {}
-    dot = pydot.Dot(graph_type="digraph", rankdir="TB", nodesep="0.15", ranksep="0.25")
-    dot.set_node_defaults(fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled")
+    dot = pydot.Dot(graph_type="digraph", rankdir="TB", nodesep="0.15", ranksep="0.2")
+    dot.set_node_defaults(fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled",
+                          height="0.2", margin="0.08,0.03")
     fills: dict[str, str] = {}
     producer = {}
     for node in model.graph.node:
