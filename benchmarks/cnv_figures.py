@@ -17,6 +17,8 @@ import argparse
 import json
 from pathlib import Path
 
+from flow.board.spec import load_board
+
 RESULTS = Path(__file__).resolve().parent / "results"
 COMMAND = "./dev python benchmarks/cnv_figures.py"
 
@@ -26,7 +28,7 @@ CONTEXT = [
      "fps": 9149.98, "LUT": 26072, "FF": 41312, "BRAM36": 124, "DSP": 24,
      "source": "Xilinx/BNN-PYNQ: CNV-QNN_Cifar10_Testset.ipynb (the 10,000 CIFAR-10 test images on "
                "a PYNQ board) and the network's README (124 BRAM tiles: 76 RAMB36 + 96 RAMB18)"},
-    {"build": "finn-examples cnv_w1a1 (FINN compiler)", "tool": "Vivado", "scope": "whole system",
+    {"build": "finn-examples cnv_w1a1, FINN compiler", "tool": "Vivado", "scope": "whole system",
      "fps": 3020, "folding_bound_fps": 3052, "LUT": None, "FF": None, "BRAM36": None, "DSP": None,
      "source": "Xilinx/finn-examples: cnv_w1a1 on the PYNQ-Z1/Z2 (its folding's bound: 3,052)"},
 ]
@@ -58,28 +60,33 @@ def summarize(name: str, out: Path) -> dict:
     }
 
 
-def _n(value, fmt=",.0f") -> str:
+def _n(value, fmt: str = ",.0f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
-def render(results: dict) -> str:
-    lines = ["| build | tool, scope | folding | fps @100 MHz | LUT | FF | BRAM36 | DSP | images/s per 1,000 LUT "
-             "| LUT est./Yosys | BRAM est./Yosys | L0..L4 | op cycles measured/analytic |",
+def table(results: dict) -> str:
+    """The figures as one markdown table (cnv_figures.md, and README.md's through
+    benchmarks/readme_tables.py)."""
+    part = load_board("pynq_z2").resources
+    lines = [f"| build (`{results['command']}`) | tool, scope | fps @100 MHz | LUT | FF | BRAM36 | DSP | "
+             "images/s per 1,000 LUT | of xc7z020: LUT, BRAM36 | estimate / Yosys: LUT, BRAM36 | L0..L4 | "
+             "op cycles measured / analytic | rtlsim frames/s: full pipeline, with gaps |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in results["context"]:
-        lines.append(f"| context: {c['build']} (published) | {c['tool']}, {c['scope']} | - | {_n(c['fps'])} | "
-                     f"{_n(c['LUT'])} | {_n(c['FF'])} | {_n(c['BRAM36'])} | {_n(c['DSP'])} | "
-                     f"{_n(fps_per_klut(c['fps'], c['LUT']))} | - | - | - | - |")
-    for r in results["builds"]:
-        y, q = r["yosys"], r["estimate_over_yosys"]
+        fps = _n(c["fps"]) + (f" (folding bound {c['folding_bound_fps']:,})" if c.get("folding_bound_fps") else "")
+        lines.append(f"| context: {c['build']} (published) | {c['tool']}, {c['scope']} | {fps} | {_n(c['LUT'])} | "
+                     f"{_n(c['FF'])} | {_n(c['BRAM36'])} | {_n(c['DSP'])} | {_n(fps_per_klut(c['fps'], c['LUT']))} | "
+                     "- | - | - | - | - |")
+    for b in results["builds"]:
+        y, q = b["yosys"], b["estimate_over_yosys"]
         lines.append(
-            f"| {r['build']} | Yosys, accelerator | {r['folding']} | {r['measured_fps']:,.0f} | {y['LUT']:,} | "
-            f"{y['FF']:,} | {y['BRAM36']:g} | {y['DSP']} | {_n(r['fps_per_klut'])} | {_n(q.get('LUT'), '.2f')} | "
-            f"{_n(q.get('BRAM36'), '.2f')} | {'all equal' if all(r['verification'].values()) else 'MISMATCH'} "
-            f"({r['inputs']} inputs) | {r['cycles_ratio_min']:.3f}-{r['cycles_ratio_max']:.3f} |")
-    lines += ["", "rtlsim speed (frames/s simulated on this machine, no gaps / with gaps): " + ", ".join(
-        f"{r['build']} {r['rtlsim_frames_per_second']:.1f} / {r['rtlsim_frames_per_second_with_gaps']:.1f}"
-        for r in results["builds"])]
+            f"| `{b['build']}` ({b['folding']}) | Yosys, accelerator | {b['measured_fps']:,.0f} | {y['LUT']:,} | "
+            f"{y['FF']:,} | {y['BRAM36']:g} | {y['DSP']} | {_n(b['fps_per_klut'])} | "
+            f"{100 * y['LUT'] / part['LUT']:.1f} %, {100 * y['BRAM36'] / part['BRAM36']:.0f} % | "
+            f"{q['LUT']:.2f}, {q['BRAM36']:.2f} | "
+            f"{'all equal' if all(b['verification'].values()) else 'MISMATCH'} ({b['inputs']} inputs) | "
+            f"{b['cycles_ratio_min']:.3f}-{b['cycles_ratio_max']:.3f} | "
+            f"{b['rtlsim_frames_per_second']:.1f}, {b['rtlsim_frames_per_second_with_gaps']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -104,7 +111,7 @@ def main(argv=None) -> None:
         results = {"command": f"{COMMAND} --inputs {args.inputs}", "context": CONTEXT, "builds": rows}
         RESULTS.mkdir(exist_ok=True)
         path.write_text(json.dumps(results, indent=2) + "\n")
-    text = render(results)
+    text = table(results)
     (RESULTS / "cnv_figures.md").write_text(text)
     print(text, end="")
 

@@ -21,54 +21,23 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from flow.board.spec import load_board
+from benchmarks import cnv_figures
+from flow.faults.report import kinds_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS = [ROOT / "README.md", ROOT / "benchmarks" / "README.md"]
 MARKED = re.compile(r"^(?P<indent>[ \t]*)<!-- table:(?P<name>[\w-]+) -->\n(?P<body>.*?)^(?P=indent)<!-- /table -->",
                     re.M | re.S)
-XC7Z020 = load_board("pynq_z2").resources
 
 
 def load(name: str) -> dict:
     return json.loads((RESULTS / f"{name}.json").read_text())
 
 
-def _n(value, fmt: str = ",.0f") -> str:
-    return "-" if value is None else format(value, fmt)
-
-
-def cnv() -> str:
-    """cnv_w1a1's builds beside the published context rows (benchmarks/cnv_figures.py)."""
-    r = load("cnv_figures")
-    lines = [f"| build (`{r['command']}`) | tool, scope | fps @100 MHz | LUT | FF | BRAM36 | DSP | "
-             "images/s per 1,000 LUT | of xc7z020: LUT, BRAM36 | estimate / Yosys: LUT, BRAM36 | "
-             "rtlsim frames/s: full pipeline, with gaps |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for c in r["context"]:
-        fps = _n(c["fps"]) + (f" (folding bound {c['folding_bound_fps']:,})" if c.get("folding_bound_fps") else "")
-        klut = 1000 * c["fps"] / c["LUT"] if c["LUT"] else None
-        lines.append(f"| context: {c['build']} (published) | {c['tool']}, {c['scope']} | {fps} | {_n(c['LUT'])} | "
-                     f"{_n(c['FF'])} | {_n(c['BRAM36'])} | {_n(c['DSP'])} | {_n(klut)} | - | - | - |")
-    for b in r["builds"]:
-        y, q = b["yosys"], b["estimate_over_yosys"]
-        lines.append(
-            f"| `{b['build']}` ({b['folding']}) | Yosys, accelerator | {b['measured_fps']:,.0f} | {y['LUT']:,} | "
-            f"{y['FF']:,} | {y['BRAM36']:g} | {y['DSP']} | {_n(b['fps_per_klut'])} | "
-            f"{100 * y['LUT'] / XC7Z020['LUT']:.1f} %, {100 * y['BRAM36'] / XC7Z020['BRAM36']:.0f} % | "
-            f"{q['LUT']:.2f}, {q['BRAM36']:.2f} | "
-            f"{b['rtlsim_frames_per_second']:.1f}, {b['rtlsim_frames_per_second_with_gaps']:.1f} |")
-    return "\n".join(lines)
-
-
 def faults(name: str) -> str:
-    """Injected faults by kind (python -m flow.faults; the JSON it writes into the build)."""
-    r = load(name)
-    lines = ["| kind | injected | observable | caught | not observable (share) |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {k['kind']} | {k['injected']} | {k['observable']} | {k['caught']} | "
-              f"{k['not_observable']} ({100 * k['not_observable_share']:.0f} %) |" for k in r["kinds"]]
-    return "\n".join(lines)
+    """Injected faults by kind (python -m flow.faults writes the JSON into the build)."""
+    return "\n".join(kinds_table(load(name)))
 
 
 def recorded(name: str) -> str:
@@ -80,7 +49,7 @@ def recorded(name: str) -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
-    "cnv": cnv,
+    "cnv": lambda: cnv_figures.table(load("cnv_figures")),
     "faults_tfc_w1a1": lambda: faults("faults_tfc_w1a1"),
     "siamfc_binary": lambda: recorded("siamfc_binary_build"),
     "siamfc_int4": lambda: recorded("siamfc_int4_build"),
@@ -93,7 +62,7 @@ def render(text: str) -> str:
     def table(m: re.Match) -> str:
         if m["name"] not in TABLES:
             raise ValueError(f"table '{m['name']}': no such table (known: {', '.join(TABLES)})")
-        body = "".join(f"{m['indent']}{line}\n" if line else "\n" for line in TABLES[m["name"]]().split("\n"))
+        body = "".join(f"{m['indent']}{line}\n" if line else "\n" for line in TABLES[m["name"]]().rstrip("\n").split("\n"))
         return f"{m['indent']}<!-- table:{m['name']} -->\n{body}{m['indent']}<!-- /table -->"
 
     return MARKED.sub(table, text)
