@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,9 @@ def _summary(r: dict) -> str:
             ["analytic frames/s", p["analytic_fps"]]]
     if "measured_fps" in p:
         rows += [["measured frames/s (rtlsim)", p["measured_fps"]],
-                 ["latency (cycles)", p["latency_cycles"]]]
+                 ["latency (cycles)", p["latency_cycles"]],
+                 ["rtlsim speed on this machine (frames/s: full pipeline, with gaps)",
+                  f"{p['rtlsim_frames_per_second']:.1f}, {p['rtlsim_frames_per_second_with_gaps']:.1f}"]]
     rows += [[f"{k} (estimate, % of the part)", f"{t['estimate'][k]:,g} ({t['utilisation_percent'][k]:g} %)"]
              for k in RESOURCE_KINDS]
     if "LUT" in s:
@@ -152,7 +155,7 @@ def _verification(v: dict) -> str:
               if not (c["scope"] == "ladder" and c["rule"] in ("exact", "rounding_boundary"))]
     state = (f'<p>Verdict: <span class="{"pass" if v["passed"] else "fail"}">'
              f'{"PASS" if v["passed"] else "FAIL"}</span></p>')
-    failures = "".join(f"<li>{f}</li>" for f in v["failures"])
+    failures = "".join(f"<li>{escape(f)}</li>" for f in v["failures"])
     return section("Verification", state, f"<ul>{failures}</ul>" if failures else "",
                    paragraph("The ladder: each level against the reference L2 (verification.json)."),
                    table(["levels", "step", "rule", "inputs", "max difference", "mismatches",

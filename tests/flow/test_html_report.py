@@ -145,3 +145,14 @@ def test_the_self_containment_check_finds_what_a_page_fetches():
     page = Page('<html><script src="https://cdn.example/x.js"></script><img src="data:image/png;base64,AA">'
                 '<a href="#cycles">c</a><svg><image xlink:href="http://example.org/p.png"/></svg></html>')
     assert external(page) == ["http://example.org/p.png", "https://cdn.example/x.js", "img", "script"]
+
+
+def test_a_failed_check_shows(small_build):
+    report = json.loads((small_build / "report.json").read_text())
+    verification = json.loads((small_build / "verification.json").read_text())
+    verification["passed"], verification["failures"] = False, ["rtlsim: L2_L4 <3 mismatches>"]
+    next(c for c in verification["steps"]["rtlsim"] if c["name"] == "L2_L4")["passed"] = False
+    text = render(report, verification, None)
+    page = Page(text)
+    assert [r["passed"] for r in rows(page, "ladder-table") if r["levels"] == "L2 = L4"] == ["no"]
+    assert "rtlsim: L2_L4 &lt;3 mismatches&gt;" in text and '<span class="fail">FAIL</span>' in text
