@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from PIL import Image
+
 from flow.report import rewrite_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -33,6 +35,7 @@ def main(argv=None) -> None:
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     f"--screenshot={png}", f"--window-size={args.size}", html.as_uri()],
                    check=True, capture_output=True, timeout=120)
+    Image.open(png).convert("RGB").quantize(256).save(png, optimize=True)  # a third of the size, text as sharp
     print(png)
 
 

@@ -112,7 +112,7 @@ def _cycles_plot(r: dict, ops: list[dict], target: float, source: str) -> str:
     ax.set_yticks(ys, [o["name"] for o in ops], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("cycles per frame (log)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return svg_of(fig)
 
 
