@@ -1,9 +1,10 @@
 """Writing one self-contained HTML page: no scripts, styles or images fetched from anywhere, every
 plot an inline SVG. The build report uses it, and any other page can (a sweep's results).
 
-    from flow.html.page import document, section, table, svg_of, pyplot
+    from flow.html.page import document, link, pyplot, section, svg_of, table
     fig, ax = pyplot().subplots()
-    html = document("title", [section("Cycles", svg_of(fig), table(["op", "cycles"], rows), id="cycles")])
+    rows = [["MVAU_0", 32400, link("b/report.html", "report")]]
+    html = document("title", [section("Cycles", svg_of(fig), table(["op", "cycles", ""], rows), id="cycles")])
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #555; font-size: 0.9em; } figure { margin: 0.6em 0; overflow-x: auto; }
 nav a { margin-right: 1em; }
 """
+
+
+class Html(str):
+    """Markup that goes into a page as is (a link in a table cell); plain strings are escaped."""
 
 
 def document(title: str, body: Iterable[str], nav: Sequence[tuple[str, str]] = ()) -> str:
@@ -64,8 +69,11 @@ def cell(value, digits: int = 0) -> str:
 def table(header: Sequence[str], rows: Iterable[Sequence], digits: Sequence[int] | None = None,
           id: str | None = None) -> str:
     """A table of plain values: numbers right-aligned and formatted by cell() (`digits`: decimals
-    per column), True/False as a green yes / red no, None as "-"; strings are escaped."""
+    per column), True/False as a green yes / red no, None as "-"; strings are escaped, Html
+    (a link()) is not."""
     def td(value, col):
+        if isinstance(value, Html):
+            return f"<td>{value}</td>"
         text = escape(cell(value, digits[col] if digits else 0))
         if isinstance(value, bool):
             return f'<td class="{"pass" if value else "fail"}">{text}</td>'
@@ -77,8 +85,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence], digits: Sequence[int]
             f"<tbody>\n{body}\n</tbody>\n</table>")
 
 
-def link(href: str, text: str) -> str:
-    return f'<a href="{escape(href)}">{escape(text)}</a>'
+def link(href: str, text: str) -> Html:
+    return Html(f'<a href="{escape(href)}">{escape(text)}</a>')
 
 
 def pyplot():
