@@ -1,8 +1,10 @@
-"""report.json (for machines), report.md (for people) and plots, from the files a build wrote."""
+"""report.json (for machines), report.md and report.html (for people) and plots, from the files a
+build wrote."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ from qonnx.custom_op.registry import getCustomOp
 from flow import verdict
 from flow.backends.hls.report import hls_markdown
 from flow.board.spec import RESOURCE_KINDS, load_board
+from flow.html.build_report import write_html_report
+from flow.target import find_target, known_targets
 
 
 def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
@@ -43,6 +47,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
             "measured_cycles": measured.get("measured_cycles"),
             "rtl_equal": measured.get("equal"),
             "resources": op.resources(),
+            "memories": [{**asdict(m), "bits": m.bits} for m in op.memories()],
             "weight_bits": work.weight_bits, "macs": work.macs, "bit_ops": work.bit_ops,
         }
         if row["measured_cycles"]:
@@ -107,22 +112,42 @@ def build_meta(cfg, timings: dict) -> dict:
         "board": cfg.board, "clock_mhz": cfg.clock_mhz, "backend": cfg.backend,
         "folding": str(cfg.folding_path) if cfg.folding_path else
         (f"automatic, target {cfg.target_fps} frames/s" if cfg.target_fps else "PE = SIMD = 1"),
+        "target_fps": None if cfg.folding_path else cfg.target_fps,
         "inputs": cfg.inputs, "steps": {k: round(v, 2) for k, v in timings.items()},
         "notes": cfg.notes + (cfg.target.notes if cfg.target else []),
     }
 
 
 def write_report(cfg, checks: dict[str, list[dict]], timings: dict) -> dict:
-    """report.json, report.md and the cycles plot of the build `cfg`, from this invocation's steps."""
-    report = build_report(cfg.out, build_meta(cfg, timings), checks)
+    """report.json, report.md, the cycles plot and report.html of the build `cfg`, from this
+    invocation's steps."""
+    return _write(cfg.out, build_report(cfg.out, build_meta(cfg, timings), checks), cfg.target)
+
+
+def rewrite_report(out: Path) -> dict:
+    """The report files of a finished build collected again from its files, with the checks its
+    last invocation's steps recorded (build_state.json): for a build made before the report
+    changed, without rerunning a step."""
+    out = Path(out)
+    meta = _read(out / "report.json")["build"]
+    state = _read(out / "build_state.json")
+    checks = {step: state[step].get("checks", []) for step in meta["steps"] if step in state}
+    target = find_target(meta["name"]) if meta["name"] in known_targets() else None
+    if target is not None and target.description != meta.get("description"):
+        target = None  # a --model build that shares a target's name
+    return _write(out, build_report(out, meta, checks), target)
+
+
+def _write(out: Path, report: dict, target) -> dict:
     markdown = render_markdown(report)
-    if cfg.target is not None and cfg.target.report_section is not None:
-        key, section, text = cfg.target.report_section(cfg.out, report)
+    if target is not None and target.report_section is not None:
+        key, section, text = target.report_section(out, report)
         report[key] = section
         markdown += text
-    cfg.path("report.json").write_text(json.dumps(report, indent=2) + "\n")
-    cfg.path("report.md").write_text(markdown)
-    plot_cycles(report, cfg.path("report_cycles.png"))
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.md").write_text(markdown)
+    plot_cycles(report, out / "report_cycles.png")
+    write_html_report(out, report)
     return report
 
 
@@ -240,3 +265,22 @@ def plot_cycles(r: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m flow.report", description=(
+        "Rewrite a finished build's report.json, report.md, report_cycles.png and report.html "
+        "from its files, rerunning no step."))
+    ap.add_argument("build", type=Path, help="a build directory (holds report.json and build_state.json)")
+    args = ap.parse_args(argv)
+    missing = [f for f in ("report.json", "build_state.json", "30_folded.onnx") if not (args.build / f).exists()]
+    if missing:
+        raise SystemExit(f"{args.build}: not a finished build (no {', '.join(missing)})")
+    rewrite_report(args.build)
+    print(f"{args.build / 'report.html'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -34,7 +34,7 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     assert report["per_op_rtl"]["all_equal"]
     for stage in ("00_qonnx.onnx", "10_integer.onnx", "reference.onnx", "20_hw.onnx", "30_folded.onnx",
                   "rtl/accelerator.v", "hls/accelerator.cpp", "hls/csynth.tcl", "folding.json", "report.md",
-                  "report_cycles.png"):
+                  "report_cycles.png", "report.html"):
         assert (out / stage).exists(), stage
     for op in report["ops"]:
         if op["measured_cycles"]:
