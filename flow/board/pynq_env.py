@@ -1,5 +1,6 @@
 """The board's Python for L6: one virtual environment per pynq version a PYNQ-Z2 runs
-(.venv-pynq3.0.1 at the repository root), from requirements-pynq<version>.lock, with pynq
+(.venv-pynq3.0.1 at the repository root, or in $QNNFLOW_PYNQ_ENVS), from the lock beside this
+file (flow/board/requirements-pynq<version>.lock), with pynq
 installed from its PyPI sdist: the sdist checked against the lock's sha256, and every file pynq
 installs checked byte for byte against the sdist's member. Built once per content of the lock and
 of this file (a stamp in the environment); `python -m flow.board pynq-env` builds it (./dev does).
@@ -30,7 +31,7 @@ class PynqEnvError(RuntimeError):
 
 
 def lock_file(version: str) -> Path:
-    return SOURCE_ROOT / f"requirements-pynq{version}.lock"
+    return Path(__file__).with_name(f"requirements-pynq{version}.lock")
 
 
 def env_dir(version: str) -> Path:
