@@ -17,19 +17,24 @@ from flow.config import BUILD_DESIGN, DesignFiles
 from flow.step import Step
 
 MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
+L6_OUTPUTS = "l6_outputs.npy"
 
 
 def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
-                                 timeout_s: float = 3600, max_batch: int = MAX_BATCH) -> dict:
-    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
+                                 timeout_s: float = 3600, max_batch: int = MAX_BATCH,
+                                 outputs: Path | None = None) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it;
+    the board's outputs go to `outputs` (default: build_dir/board/l6_outputs.npy)."""
     # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
     from flow.board.emulator.server import BoardServer
 
     deploy = Path(build_dir).resolve() / "deploy"
+    outputs = Path(outputs or Path(build_dir) / "board" / L6_OUTPUTS).resolve()
+    outputs.parent.mkdir(parents=True, exist_ok=True)
     with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
         env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
         proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json",
-                               "--max-batch", str(max_batch)],
+                               "--outputs", str(outputs), "--max-batch", str(max_batch)],
                               cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
                               check=False)
         log = server.state.dma.log
@@ -54,5 +59,5 @@ def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATC
 
 STEPS = (
     Step("package", step_package, ("vivado", "deploy"), ("board", "clock_mhz"), backend="rtl"),  # Tcl, .bit/.hwh, driver
-    Step("board", step_board, ("board/board.json",), backend="rtl"),   # L6: driver on the emulated board
+    Step("board", step_board, ("board/board.json", f"board/{L6_OUTPUTS}"), backend="rtl"),   # L6: driver on the emulated board
 )

@@ -42,7 +42,7 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     printed = capsys.readouterr().out
     assert "verdict: PASS" in printed and "ladder: L1_L2 ok (6 inputs)" in printed, printed
     assert main(args) == 0
-    assert capsys.readouterr().out.count("up to date") == 15
+    assert capsys.readouterr().out.count("up to date") == 16
     assert main(args + ["--from", "hlssim"]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"\[9/15\] op_rtlsim +up to date", printed), printed
