@@ -244,8 +244,9 @@ class QNNOverlay(Overlay):
                          "chip_latency_us": cycles / clock})
         return rows
 
-    def validate(self, reference: str | Path | None = None) -> dict:
-        """L6: the shipped reference inputs through the board against reference.onnx's outputs."""
+    def validate(self, reference: str | Path | None = None, outputs: str | Path | None = None) -> dict:
+        """L6: the shipped reference inputs through the board against reference.onnx's outputs;
+        `outputs`: a .npy file that receives the board's outputs (top-1 against labels)."""
         path = reference or self.deploy_dir / "reference.npz"
         ref = np.load(path)
         if len(ref["core_in"]) == 0:
@@ -253,6 +254,8 @@ class QNNOverlay(Overlay):
         y = self.execute(ref["core_in"], ref["capture"] if "capture" in ref.files else None)
         expected = ref["core_out"]
         got = y.reshape(expected.shape)
+        if outputs is not None:
+            np.save(outputs, got)
         mismatches = int((got != expected).sum())
         return {"inputs": int(len(expected)), "mismatches": mismatches, "max_difference":
                 float(np.abs(got - expected).max()) if got.size else 0.0, "equal": mismatches == 0}

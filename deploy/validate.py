@@ -18,10 +18,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m deploy.validate", description=__doc__.split(";")[0])
     ap.add_argument("deploy_dir", nargs="?", default=".", type=Path)
     ap.add_argument("--out", type=Path, help="also write the JSON here")
+    ap.add_argument("--outputs", type=Path, help="write the board's L6 outputs here (.npy)")
     ap.add_argument("--max-batch", type=int, default=128)
     args = ap.parse_args(argv)
     accel = QNNOverlay(args.deploy_dir, max_batch=args.max_batch)
-    l6 = accel.validate()
+    l6 = accel.validate(outputs=args.outputs)
     import numpy as np
 
     x = np.load(args.deploy_dir / "reference.npz")["core_in"]

@@ -12,6 +12,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verdict
+from flow.accuracy import accuracy_by_level, accuracy_markdown
 from flow.backends.hls.report import hls_markdown
 from flow.board.spec import RESOURCE_KINDS, load_board
 from flow.html.build_report import write_html_report
@@ -87,6 +88,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
         },
         "performance": performance,
         "verification": verdict.ladder(checks),
+        "accuracy": accuracy_by_level(out, set(checks)),
         "verdict": {"passed": not verdict.failures(checks), "failures": verdict.failures(checks)},
         "board_run": board_run,
         "vivado": {**(ran("package", out / "vivado" / "vivado.json") or {"run": False}),
@@ -95,6 +97,8 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
                        "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
         "synthesis": ran("synth", out / "synth" / "yosys.json") or {"run": False,
                                                                     "reason": "not requested (--synth)"},
+        "energy_estimate": ran("energy", out / "energy" / "energy.json") or {"run": False,
+                                                                           "reason": "not requested (--energy)"},
         "hls": {"csim": ran("hlssim", out / "sim" / "hlssim.json"),
                 "csynth": ran("hls_synth", out / "hls_synth" / "csynth.json")},
     }
@@ -113,9 +117,18 @@ def build_meta(cfg, timings: dict) -> dict:
         "folding": str(cfg.folding_path) if cfg.folding_path else
         (f"automatic, target {cfg.target_fps} frames/s" if cfg.target_fps else "PE = SIMD = 1"),
         "target_fps": None if cfg.folding_path else cfg.target_fps,
-        "inputs": cfg.inputs, "steps": {k: round(v, 2) for k, v in timings.items()},
+        "inputs": cfg.inputs, "weights": weights_of(cfg), "steps": {k: round(v, 2) for k, v in timings.items()},
         "notes": cfg.notes + (cfg.target.notes if cfg.target else []),
     }
+
+
+def weights_of(cfg) -> str:
+    """What weights the build's network has."""
+    if cfg.target is None:
+        return f"those of {cfg.model_path}"
+    if cfg.weights_seed is not None:
+        return f"random:{cfg.weights_seed} (seeded random weights, BatchNorm calibrated on real images)"
+    return f"checkpoint {cfg.checkpoint}" if cfg.checkpoint else cfg.target.weights
 
 
 def write_report(cfg, checks: dict[str, list[dict]], timings: dict) -> dict:
@@ -170,7 +183,8 @@ def render_markdown(r: dict) -> str:
     lines = [f"# Build report: {b['name']}", ""]
     if b.get("description"):
         lines += [b["description"], ""]
-    lines += [f"Board {r['board']['name']} ({r['board']['part']}), clock {b['clock_mhz']:g} MHz.", ""]
+    lines += [f"Board {r['board']['name']} ({r['board']['part']}), clock {b['clock_mhz']:g} MHz."
+              + (f" Weights: {b['weights']}." if b.get("weights") else ""), ""]
     lines += ["## Performance", "",
               "| figure | value |", "|---|---|",
               f"| bottleneck op | {p['bottleneck']} |",
@@ -191,6 +205,7 @@ def render_markdown(r: dict) -> str:
     for name, v in r["verification"].items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['rule']} | {v['inputs']} | "
                      f"{_fmt(v.get('max_difference'), 6)} | {_mismatches(v)} | {'yes' if v['passed'] else '**no**'} |")
+    lines += accuracy_markdown(r.get("accuracy"))
     lines += hls_markdown(r)
     if r.get("board_run"):
         lines += ["", "L6 ran the shipped driver (deploy/) with unmodified pynq on the emulated board "
@@ -221,6 +236,7 @@ def render_markdown(r: dict) -> str:
             _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
     else:
         lines += ["", f"Yosys synthesis: not run ({s.get('reason', '')})."]
+    lines += energy_markdown(r["energy_estimate"])
     lines += ["", (f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
                   f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame."), "",
               "## Ops", "",
@@ -244,6 +260,24 @@ def render_markdown(r: dict) -> str:
     if b.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in b["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def energy_markdown(e: dict) -> list[str]:
+    if not e.get("run"):
+        return ["", f"Energy estimate: not run ({e.get('reason', '')})."]
+    terms = e["terms_joules_per_image"]
+    lines = ["", "## Energy per image (ESTIMATE)", "",
+             "An estimate, not a measurement: toggle activity of the design on the test inputs "
+             f"(Verilator toggle coverage, {e['activity']['frames']} images back to back) times assumed "
+             "7-series per-resource figures, plus the part's static power (flow/energy.py; the figures "
+             "and their sources: hw/boards/, energy/energy.json).", "",
+             "| term | uJ per image (estimate) |", "|---|---|"]
+    lines += [f"| {name} | {terms[name] * 1e6:,.4f} |" for name in terms]
+    lines += [f"| **total** | **{e['joules_per_image'] * 1e6:,.4f}** |", "",
+              f"Images per joule (estimate): {e['images_per_joule']:,.0f} at {e['images_per_second']:,.1f} "
+              f"images/s; PL power (estimate) {e['dynamic_watts']:.3f} W dynamic + {e['static_watts']:.3f} W "
+              f"static; {e['toggles_per_image']:,.0f} signal-bit toggles per image; FF from {e['ff_source']}."]
+    return lines
 
 
 def plot_cycles(r: dict, path: Path) -> None:

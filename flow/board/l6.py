@@ -22,6 +22,7 @@ from flow.step import Step
 
 BOARD_PYTHON = Path(__file__).with_name("board_python.py")   # Python with only an image's packages
 MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
+L6_OUTPUTS = "l6_outputs.npy"
 
 
 def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "pynq_z2",
@@ -41,12 +42,17 @@ def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "p
 
 
 def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2", timeout_s: float = 3600,
-                                 max_batch: int = MAX_BATCH, pynq: str = DEFAULT_PYNQ) -> dict:
-    """`python -m deploy.validate` of build_dir/deploy on the emulated board."""
+                                 max_batch: int = MAX_BATCH, pynq: str = DEFAULT_PYNQ,
+                                 outputs: Path | None = None) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy on the emulated board; the board's outputs
+    go to `outputs` (default: build_dir/board/l6_outputs.npy)."""
     result_file = Path(build_dir).resolve() / "deploy" / "validate.json"
+    outputs = Path(outputs or Path(build_dir) / "board" / L6_OUTPUTS).resolve()
+    outputs.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     proc, linux = run_on_emulated_board(build_dir, ["-m", "deploy.validate", ".", "--out", result_file.name,
-                                                    "--max-batch", str(max_batch)], board_name, pynq, timeout_s)
+                                                    "--outputs", str(outputs), "--max-batch", str(max_batch)],
+                                        board_name, pynq, timeout_s)
     if not result_file.exists():
         raise RuntimeError(f"the driver failed on the emulated board ({proc.returncode}):\n"
                            f"{proc.stderr[-3000:]}\nboard: {linux.errors[-3:]}\nDMA log: {linux.state.dma.log[-5:]}")
@@ -69,5 +75,5 @@ def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATC
 
 STEPS = (
     Step("package", step_package, ("vivado", "deploy"), ("board", "clock_mhz"), backend="rtl"),  # Tcl, .bit/.hwh, driver
-    Step("board", step_board, ("board/board.json",), backend="rtl"),   # L6: driver on the emulated board
+    Step("board", step_board, ("board/board.json", f"board/{L6_OUTPUTS}"), backend="rtl"),   # L6: driver on the emulated board
 )
