@@ -31,13 +31,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from flow.targets.siamfc.backend import ReferenceScores
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 from models.tracking.backbones import pixels_to_input
 from models.siamfc import BINARY_CHECKPOINT
 from models.tracking.metrics import average, sequence_metrics
-from models.tracking.tracker import SiamFCTracker, TrackerConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BASELINE = RESULTS / "siamfc_tracker_baseline.json"

@@ -138,8 +138,8 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
     if s["host"]:
         h = s["host"]["ms_per_frame"]
         lines.append(f"| host work per tracker frame ({s['host']['cpu']}, Python, {s['host']['frames']} "
-                     f"benchmark frames) | crops {h['crop']:.1f} ms + upsampling {h['upsample']:.1f} ms + "
-                     f"peak search {h['locate']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
+                     f"benchmark frames) | crops {h['crop']:.1f} ms + "
+                     f"peak search (upsampling the candidate cells) {h['peak']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
                      f"{1000 / s['goal_tracker_fps']:.1f} ms) |")
     if f and s["host"]:
         lines.append(f"| tracker fps with the host: in series with the fabric / overlapped within a frame "
