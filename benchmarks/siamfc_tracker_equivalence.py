@@ -35,8 +35,8 @@ from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from flow.targets.siamfc.backend import ReferenceScores
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
-from models.tracking.backbones import pixels_to_input
 from models.siamfc import BINARY_CHECKPOINT
+from models.tracking.backbones import pixels_to_input
 from models.tracking.metrics import average, sequence_metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -104,9 +104,10 @@ class CachedScores:
         np.savez_compressed(self.path, **self.maps)
 
 
-def track_sequence(backend, sequence) -> tuple[np.ndarray, dict]:
+def track_sequence(backend, sequence) -> tuple[np.ndarray, dict, dict]:
     tracker = SiamFCTracker(backend, TrackerConfig.for_scales(3))
-    return tracker.track_phases(sequence, clock=time.process_time)
+    boxes, seconds = tracker.track_phases(sequence, clock=time.process_time)
+    return boxes, seconds, {"full_map_decisions": tracker.peak.full_decisions}
 
 
 def run_sequences(build: Path, sequences, cache_dir: Path, parts: Path) -> None:
@@ -119,9 +120,9 @@ def run_sequences(build: Path, sequences, cache_dir: Path, parts: Path) -> None:
             continue
         scores = CachedScores(fast, cache_dir / f"{sequence.name}.npz", check=reference)
         started = time.time()
-        boxes, seconds = track_sequence(scores, sequence)
+        boxes, seconds, peak = track_sequence(scores, sequence)
         scores.save()
-        part.write_text(json.dumps({"boxes": boxes.tolist(), "seconds": seconds,
+        part.write_text(json.dumps({"boxes": boxes.tolist(), "seconds": seconds, "peak": peak,
                                     "frames": len(sequence) - 1,
                                     "cache": {"hits": scores.hits, "misses": scores.misses}}) + "\n")
         print(f"{sequence.name}: {time.time() - started:.0f} s, cache {scores.hits} hits "
@@ -174,7 +175,60 @@ def main(argv=None):
         BASELINE.write_text(json.dumps(out) + "\n")
         print(f"wrote {BASELINE}: {out['summary']}, ms per frame {ms}")
         return
-    raise SystemExit("comparison not written yet")
+    baseline = json.loads(BASELINE.read_text())
+    now = provenance(args.build)
+    for key in ("checkpoint_sha256", "reference_onnx_sha256", "reference_xcorr_sha256"):
+        if now[key] != baseline[key]:
+            raise SystemExit(f"{key}: {now[key]} differs from the baseline's {baseline[key]}: "
+                             "compare with the build and checkpoint the baseline was recorded with")
+    result = compare(sequences, baseline, runs, ms, now)
+    (args.results / "siamfc_tracker_equivalence.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.results / "siamfc_tracker_equivalence.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def compare(sequences, baseline, runs, ms, now) -> dict:
+    per = {}
+    for s in sequences:
+        old, new = np.array(baseline["boxes"][s.name]), np.array(runs[s.name]["boxes"])
+        same = (old == new).all(axis=1)
+        per[s.name] = {"frames": len(same), "identical": int(same.sum()),
+                       "first_different_frame": None if same.all() else int(np.argmin(same)),
+                       "max_abs_difference": float(np.abs(old - new).max()),
+                       "full_map_decisions": runs[s.name]["peak"]["full_map_decisions"],
+                       "score_cache": runs[s.name]["cache"]}
+    after = summary(sequences, {n: r["boxes"] for n, r in runs.items()})
+    return {"baseline": {k: baseline[k] for k in ("commit", "checkpoint", "checkpoint_sha256",
+                                                  "reference_onnx_sha256", "reference_xcorr_sha256")},
+            "current": now, "boxes": sum(p["frames"] for p in per.values()),
+            "identical_boxes": sum(p["identical"] for p in per.values()),
+            "summary": {"baseline": baseline["summary"], "current": after},
+            "ms_per_frame": {"baseline": baseline["ms_per_frame"], "current": ms},
+            "sequences": per}
+
+
+def markdown(r) -> str:
+    b, c = r["summary"]["baseline"], r["summary"]["current"]
+    lines = ["# The numpy SiamFC tracker against the recorded tracker", "",
+             "`python benchmarks/siamfc_tracker_equivalence.py` (reference scores of build/siamfc_binary; "
+             f"checkpoint {r['baseline']['checkpoint']} sha256 {r['baseline']['checkpoint_sha256'][:16]}..., "
+             f"reference.onnx {r['baseline']['reference_onnx_sha256'][:16]}...; baseline recorded by commit "
+             f"{r['baseline']['commit'][:10]}, compared at {r['current']['commit'][:10]}).", "",
+             f"Boxes identical (every float64 coordinate): **{r['identical_boxes']} of {r['boxes']}** "
+             "(16 sequences x 80 frames, first boxes included).", "",
+             "| | precision@20 (%) | success AUC (%) | mean IoU (%) |", "|---|---|---|---|"]
+    for name, v in (("recorded tracker", b), ("numpy tracker", c)):
+        lines.append(f"| {name} | {100 * v['precision_20']:.2f} | {100 * v['auc']:.2f} | {100 * v['mean_iou']:.2f} |")
+    mb, mc = r["ms_per_frame"]["baseline"], r["ms_per_frame"]["current"]
+    lines += ["", "Host CPU time per tracked frame over the whole benchmark (ms, process time, this machine, "
+              "loaded by other jobs: see the host benchmark for the per-phase figures):", "",
+              "- recorded tracker: " + ", ".join(f"{k} {v:.2f}" for k, v in mb.items() if k != "backend"),
+              "- numpy tracker: " + ", ".join(f"{k} {v:.2f}" for k, v in mc.items() if k != "backend"), "",
+              "| sequence | identical | first different frame | full-map decisions |", "|---|---|---|---|"]
+    for n, p in r["sequences"].items():
+        lines.append(f"| {n} | {p['identical']}/{p['frames']} | {p['first_different_frame'] or '-'} | "
+                     f"{p['full_map_decisions']} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def track(backend, sequences) -> tuple[dict, dict]:
     results, seconds, frames = {}, dict.fromkeys(PHASES, 0.0), 0
     for sequence in sequences:
         boxes, phases = tracker.track_phases(sequence, clock=time.process_time,
-                                             frames=lambda r: progress(r, sequence.name, leave=False))
+                                             frames=lambda r, name=sequence.name: progress(r, name, leave=False))
         frames += len(sequence) - 1
         seconds = {k: seconds[k] + phases[k] for k in PHASES}
         results[sequence.name] = {**sequence_metrics(boxes, sequence.boxes), "boxes": boxes}

@@ -148,7 +148,7 @@ class PeakFinder:
         maps = np.asarray(maps, np.float64)
         rows_x = self.up.along_x(maps)
         bounds = [self.up.bounds(r) for r in rows_x]
-        peaks = np.array([self.up.extreme(r, u, lo, True) for r, (u, lo) in zip(rows_x, bounds)])
+        peaks = np.array([self.up.extreme(r, u, lo, True) for r, (u, lo) in zip(rows_x, bounds, strict=True)])
         best = int(np.argmax(peaks * self.penalties))
         p, (upper, lower) = self.penalties[best], bounds[best]
         rows = rows_x[best]

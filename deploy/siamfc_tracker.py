@@ -157,7 +157,7 @@ class SiamFCTracker:
             t2 = clock()
             boxes.append(self.locate(maps, sides, frame.shape))
             t3 = clock()
-            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2)):
+            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2), strict=True):
                 seconds[phase] += dt
         return np.stack(boxes), seconds
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import torch
 
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.data.otb import load_benchmark
 from models.eval_commands import EVALUATIONS
 from models.siamfc import conv_parameter_memory, load_siamfc
 from models.siamfc_presets import bits_label
-from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.tracking.backbones import CorrelatingBackbone, OnnxBackbone, TorchBackbone
 from models.tracking.metrics import average, plot_curves, sequence_metrics
 from models.training import progress

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.data.synthetic_tracking import SyntheticSequence
 from models.siamfc import SiamFCNet, export_backbone, feature_size
-from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.tracking.backbones import CorrelatingBackbone, OnnxBackbone, TorchBackbone, export_onnx
 from models.tracking.metrics import centre_errors
 from tests.models.test_siamfc import randomise_batchnorm

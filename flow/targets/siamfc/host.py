@@ -25,9 +25,9 @@ HOST_FRAMES = 10
 
 def time_host(build_dir: Path, search_size: int) -> dict:
     """ms per tracker frame of each host phase (and the reference backend's, for scale)."""
+    from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig, host_ms_per_frame
     from flow.targets.siamfc.backend import ReferenceScores
     from models.data.synthetic_tracking import benchmark
-    from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig, host_ms_per_frame
 
     sequence = benchmark(1, 0, "test", HOST_FRAMES + 1)[0]
     config = dataclasses.replace(TrackerConfig.for_scales(3), search_size=search_size)
