@@ -72,7 +72,7 @@ class IntegerCorrelationScores(ReferenceScores):
 
 class CachedScores:
     """A backend's score maps, kept by the sha256 of (exemplar, crops): a byte-identical query
-    reads the kept maps, any other goes to the backend."""
+    reads the kept maps, any other goes to the backend (backend None: an error)."""
 
     def __init__(self, backend, path: Path, check=None):
         self.backend, self.path, self.check = backend, path, check
@@ -81,7 +81,8 @@ class CachedScores:
 
     def set_exemplar(self, pixels) -> None:
         self.exemplar = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
-        self.backend.set_exemplar(pixels)
+        if self.backend is not None:
+            self.backend.set_exemplar(pixels)
         if self.check is not None:
             self.check.set_exemplar(pixels)
 
@@ -91,6 +92,8 @@ class CachedScores:
             self.hits += 1
         else:
             self.misses += 1
+            if self.backend is None:
+                raise KeyError(f"crops {key[:12]} were not scored in {self.path}")
             self.maps[key] = np.asarray(self.backend.responses(pixels))
             if self.check is not None:   # once: the first scored frame against the other backend
                 if not np.array_equal(self.maps[key], self.check.responses(pixels)):

@@ -57,7 +57,7 @@ def to_codes(values: np.ndarray, dtype) -> np.ndarray:
     """Integer values -> unsigned bit patterns of dtype's width (checked against its range)."""
     et = element_type(dtype)
     v = np.asarray(values)
-    if not np.array_equal(v, np.round(v)):
+    if v.dtype.kind not in "iu" and not np.array_equal(v, np.round(v)):
         raise ValueError(f"packing {et.name}: values are not integers")
     v = v.astype(np.int64)
     if v.size and (v.min() < et.min or v.max() > et.max):
@@ -87,6 +87,9 @@ def pack_words(values: np.ndarray, dtype) -> np.ndarray:
     elems = values.shape[-1]
     bits = element_bits(dtype)
     codes = to_codes(values, dtype)
+    if bits % 8 == 0 and bits <= 64:   # whole bytes: the little-endian bytes of each code
+        raw = codes.astype(f"<u{bits // 8}")
+        return raw.view(np.uint8).reshape(values.shape[:-1] + (elems * bits // 8,))
     shifts = np.arange(bits, dtype=np.uint64)
     bitplanes = ((codes[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
     flat = bitplanes.reshape(values.shape[:-1] + (elems * bits,))
