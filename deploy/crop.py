@@ -60,11 +60,19 @@ def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None) -> np
     top = np.clip(y, 0, h - 1)
     bottom = np.where((y + 1 >= 0) & (y + 1 < h), y + 1, top)   # Pillow: the first row's value
     rows, index = np.unique(np.concatenate([top, bottom]), return_inverse=True)
-    band = frame[rows]
-    left, right = band[:, x0], band[:, x1]
-    along_x = left + (right.astype(np.int16) - left) * dx[None, :, None]   # (rows, out, 3)
+    # the frame's rows as (W * 3) columns: a column index per output column and channel
+    band = frame.reshape(h, w * 3)[rows]
+    channels = np.arange(3)
+    left = band[:, (3 * x0[:, None] + channels).ravel()].astype(np.float64)
+    along_x = band[:, (3 * x1[:, None] + channels).ravel()].astype(np.float64)
+    along_x -= left                      # the integer difference, exactly
+    along_x *= np.repeat(dx, 3)
+    along_x += left                      # (rows, out * 3)
     upper, lower = along_x[index[:out_size]], along_x[index[out_size:]]
-    out = (upper + (lower - upper) * dy[:, None, None]).astype(np.uint8)   # truncation, as (UINT8)
+    lower -= upper
+    lower *= dy[:, None]
+    lower += upper
+    out = lower.astype(np.uint8).reshape(out_size, out_size, 3)   # truncation, as (UINT8)
     if not (in_x.all() and in_y.all()):
         out[~(in_y[:, None] & in_x[None, :])] = fill
     return out
