@@ -115,13 +115,19 @@ class Upsampler:
         xs = np.broadcast_to(columns[:, 1:], ys.shape)
         return self.cells_of(rows_x, ys, xs), ys, xs
 
-    def extreme(self, rows_x: np.ndarray, upper: np.ndarray, lower: np.ndarray, largest: bool) -> float:
-        """The exact maximum (or minimum) of one upsampled map: the column with the best bound
-        first, then every column whose bound can beat what it holds."""
-        pick = np.max if largest else np.min
+    def seed(self, rows_x: np.ndarray, upper: np.ndarray, lower: np.ndarray, largest: bool) -> float:
+        """The exact maximum (or minimum) of the block-row column with the best bound."""
         bound = upper if largest else -lower
         first = np.array([np.unravel_index(int(np.argmax(bound)), bound.shape)])
-        found = pick(self.block_values(rows_x, first)[0])
+        values = self.block_values(rows_x, first)[0]
+        return float(values.max() if largest else values.min())
+
+    def extreme(self, rows_x: np.ndarray, upper: np.ndarray, lower: np.ndarray, largest: bool,
+                seed: float | None = None) -> float:
+        """The exact maximum (or minimum) of one upsampled map: every column whose bound can
+        beat what the seed column holds."""
+        pick = np.max if largest else np.min
+        found = self.seed(rows_x, upper, lower, largest) if seed is None else seed
         keep = upper >= found if largest else lower <= found
         return float(pick(self.block_values(rows_x, np.argwhere(keep))[0]))
 
@@ -148,7 +154,13 @@ class PeakFinder:
         maps = np.asarray(maps, np.float64)
         rows_x = self.up.along_x(maps)
         bounds = [self.up.bounds(r) for r in rows_x]
-        peaks = np.array([self.up.extreme(r, u, lo, True) for r, (u, lo) in zip(rows_x, bounds, strict=True)])
+        # each scale's exact maximum, where its bound can reach what another scale surely holds
+        seeds = [self.up.seed(r, u, lo, True) for r, (u, lo) in zip(rows_x, bounds, strict=True)]
+        floor = max(seed * p for seed, p in zip(seeds, self.penalties, strict=True))
+        peaks = np.full(len(maps), -np.inf)
+        for s, (r, (u, lo), p) in enumerate(zip(rows_x, bounds, self.penalties, strict=True)):
+            if u.max() * p >= floor:
+                peaks[s] = self.up.extreme(r, u, lo, True, seeds[s])
         best = int(np.argmax(peaks * self.penalties))
         p, (upper, lower) = self.penalties[best], bounds[best]
         rows = rows_x[best]
