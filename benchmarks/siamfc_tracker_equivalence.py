@@ -157,10 +157,17 @@ def main(argv=None):
     ap.add_argument("--shard", default="0/1", help="i/n: track every n-th sequence from the i-th")
     ap.add_argument("--cache", type=Path, default=Path("build/tracker_scores"))
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--partial", action="store_true",
+                    help="with --record: write the baseline of the sequences recorded so far")
     args = ap.parse_args(argv)
     i, n = (int(v) for v in args.shard.split("/"))
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)
     parts = args.cache / ("baseline" if args.record else "current")
+    if args.record and args.partial:
+        sequences = [s for s in sequences if (parts / f"{s.name}.json").exists()]
+    elif not args.record:   # the sequences the baseline holds
+        recorded = json.loads(BASELINE.read_text())["boxes"]
+        sequences = [s for s in sequences if s.name in recorded]
     run_sequences(args.build, sequences[i::n], args.cache, parts)
     if any(not (parts / f"{s.name}.json").exists() for s in sequences):
         print("other shards still running: results are written by the run that finishes last")
@@ -218,7 +225,7 @@ def markdown(r) -> str:
              f"reference.onnx {r['baseline']['reference_onnx_sha256'][:16]}...; baseline recorded by commit "
              f"{r['baseline']['commit'][:10]}, compared at {r['current']['commit'][:10]}).", "",
              f"Boxes identical (every float64 coordinate): **{r['identical_boxes']} of {r['boxes']}** "
-             "(16 sequences x 80 frames, first boxes included).", "",
+             f"({len(r['sequences'])} sequences x 80 frames, first boxes included).", "",
              "| | precision@20 (%) | success AUC (%) | mean IoU (%) |", "|---|---|---|---|"]
     for name, v in (("recorded tracker", b), ("numpy tracker", c)):
         lines.append(f"| {name} | {100 * v['precision_20']:.2f} | {100 * v['auc']:.2f} | {100 * v['mean_iou']:.2f} |")

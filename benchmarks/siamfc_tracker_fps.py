@@ -6,9 +6,11 @@ Host work per tracked frame, phase by phase, is counted on this machine by callg
 running deploy/'s own code on recorded frames of the benchmark (syn_test_0_000, the reference
 scores kept by benchmarks/siamfc_tracker_equivalence.py): the crops, the peak search, and the
 driver's numpy work per batch (BoardScores.codes, QNNOverlay.check_input, _pack, _unpack). Each
-phase runs once with 0 and once with FRAMES frames; the difference over FRAMES is its
-instructions per frame (Python's start and imports cancel). numpy runs with its AVX/AVX2/AVX-512
-kernels off (NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline.
+phase runs FRAMES frames in a process of its own, beside one that loads the same and runs none;
+the difference over FRAMES is its instructions per frame (Python's start and imports cancel).
+The children import deploy/ with a stand-in for the pynq module (only the driver's numpy methods
+run, no pynq call), and numpy runs with its AVX/AVX2/AVX-512 kernels off
+(NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline.
 
 Cortex-A9 time, an ESTIMATE at the pessimistic end: x86 instructions x ARM_PER_X86 (the A9's
 NEON has no float64 lanes, so a 2-lane SSE2 double op becomes 2 VFP instructions) / (A9_IPC x
@@ -30,6 +32,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +48,7 @@ PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in 
 # CYCLES_LO and CYCLES_HI reads; BoardScores adds nothing
 DRIVER_CALLS = 7
 PHASES = ("crop", "peak", "driver")
+NONE = "none"           # the children's common start: imports and data, no frame
 NO_AVX = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX2 FMA3 AVX F16C"
 
 
@@ -79,7 +83,10 @@ def record_inputs(build: Path, cache: Path, frames: int, out: Path) -> None:
 
 def child(inputs: Path, phase: str, frames: int) -> None:
     """Run one phase on `frames` recorded frames with deploy/ alone (callgrind counts this)."""
-    from types import SimpleNamespace
+    from types import ModuleType, SimpleNamespace
+
+    sys.modules["pynq"] = ModuleType("pynq")          # the driver's methods below call no pynq
+    sys.modules["pynq"].Overlay, sys.modules["pynq"].allocate = object, None
 
     from deploy.driver import QNNOverlay
     from deploy.siamfc_tracker import SiamFCTracker
@@ -92,7 +99,7 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     overlay = SimpleNamespace(input=design["input"], output=design["output"])
     board = SimpleNamespace(offset=design["tracker"]["pixel_offset"])
     raw = np.zeros(len(data["maps"][0]) * design["output"]["words"] * design["output"]["dma_bytes"], np.uint8)
-    for t in range(frames):
+    for t in range(frames if phase != NONE else 0):
         tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
         if phase == "crop":
             tracker.search_crops(data["frames"][t])
@@ -149,14 +156,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", type=Path, default=ROOT / "build" / "siamfc_binary")
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "tracker_scores")
-    ap.add_argument("--frames", type=int, default=8)
+    ap.add_argument("--frames", type=int, default=4)
     args = ap.parse_args(argv)
     inputs = args.cache / "host_work.npz"
-    record_inputs(args.build, args.cache, args.frames, inputs)
-    counts = {}
+    if not inputs.exists():
+        record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
+    with ThreadPoolExecutor(len(PHASES) + 1) as pool:   # valgrind processes side by side
+        totals = dict(zip((NONE, *PHASES), pool.map(lambda p: instructions(inputs, p, args.frames),
+                                                     (NONE, *PHASES)), strict=True))
+    counts = {phase: (totals[phase] - totals[NONE]) / args.frames for phase in PHASES}
     for phase in PHASES:
-        base, run = (instructions(inputs, phase, n) for n in (0, args.frames))
-        counts[phase] = (run - base) / args.frames
         print(f"{phase}: {counts[phase] / 1e6:.1f} M x86 instructions per frame", flush=True)
     design = json.loads((args.build / "tracker" / "deploy" / "design.json").read_text())
     host = {phase: a9_ms(n) for phase, n in counts.items()}
