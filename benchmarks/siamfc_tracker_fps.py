@@ -89,6 +89,7 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     sys.modules["pynq"].Overlay, sys.modules["pynq"].allocate = object, None
 
     from deploy.driver import QNNOverlay
+    from deploy.peak import PeakFinder
     from deploy.siamfc_tracker import SiamFCTracker
     from deploy.tracker import BoardScores
 
@@ -96,6 +97,9 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     design = json.loads(str(data["design"]))
     tracker = SiamFCTracker(SimpleNamespace(set_exemplar=print, responses=print))   # never called
     tracker.fill, tracker.x_side_limits, tracker.size, tracker.z_side = data["fill"], (0, np.inf), np.ones(2), 1.0
+    # made once per sequence (its window, its taps): in every child, so that it cancels
+    tracker.peak = PeakFinder(data["maps"].shape[-1], tracker.config.response_up, tracker.penalties,
+                              tracker.config.window_influence)
     overlay = SimpleNamespace(input=design["input"], output=design["output"])
     board = SimpleNamespace(offset=design["tracker"]["pixel_offset"])
     raw = np.zeros(len(data["maps"][0]) * design["output"]["words"] * design["output"]["dma_bytes"], np.uint8)
