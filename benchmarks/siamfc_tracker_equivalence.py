@@ -232,8 +232,9 @@ def markdown(r) -> str:
     mb, mc = r["ms_per_frame"]["baseline"], r["ms_per_frame"]["current"]
     lines += ["", "Host CPU time per tracked frame over the whole benchmark (ms, process time, this machine, "
               "loaded by other jobs: see the host benchmark for the per-phase figures):", "",
-              "- recorded tracker: " + ", ".join(f"{k} {v:.2f}" for k, v in mb.items() if k != "backend"),
-              "- numpy tracker: " + ", ".join(f"{k} {v:.2f}" for k, v in mc.items() if k != "backend"), "",
+              *(f"- {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in m.items() if k != "backend")
+                + f", host {sum(v for k, v in m.items() if k != 'backend'):.2f}"
+                for name, m in (("recorded tracker", mb), ("numpy tracker", mc))), "",
               "| sequence | identical | first different frame | full-map decisions |", "|---|---|---|---|"]
     for n, p in r["sequences"].items():
         lines.append(f"| {n} | {p['identical']}/{p['frames']} | {p['first_different_frame'] or '-'} | "
