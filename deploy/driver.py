@@ -115,7 +115,8 @@ class QNNOverlay(Overlay):
 
     # --- inputs and outputs
     def check_input(self, x) -> np.ndarray:
-        """x as int64 (N, *frame shape), or a DeployError naming what is wrong."""
+        """x as integers (N, *frame shape): its own integer dtype, int64 from floats; or a
+        DeployError naming what is wrong."""
         x = np.asarray(x)
         shape = tuple(self.input["shape"])
         if x.shape == shape:
@@ -133,7 +134,7 @@ class QNNOverlay(Overlay):
                               f"[{et.min}, {et.max}]")
         if et.name == "BIPOLAR" and np.any(x == 0):
             raise DeployError("input holds 0, which is not a BIPOLAR value (-1 or +1)")
-        return x.astype(np.int64)
+        return x if x.dtype.kind in "iu" else x.astype(np.int64)
 
     def _pack(self, x: np.ndarray) -> np.ndarray:
         """(N, frame) -> (N * in_frame_bytes,) uint8 in the stream's order (channels-last)."""
