@@ -48,6 +48,8 @@ STAT_0_70 = """        2 cells
         1   BUFG
        13   FDRE
         2   RAM32M
+        1 submodules
+        1   $paramod$e90ed\\axil_control
 
 End of script."""
 

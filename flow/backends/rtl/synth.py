@@ -74,7 +74,7 @@ def parse_cells(stat_text: str) -> dict:
     cells = {}
     for line in lines[first + 1:]:
         m = cell.match(line)
-        if not m:
+        if not m or m.group("name") == "submodules":   # 0.70 lists the submodules after the cells
             break
         cells[m.group("name")] = int(m.group("n"))
     return cells
