@@ -54,7 +54,7 @@ def synth_board_top(build_dir: Path, yosys: str) -> dict:
         os.environ.pop("QNNFLOW_YOSYS", None)
         if saved is not None:
             os.environ["QNNFLOW_YOSYS"] = saved
-    return {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP", "yosys")} | {
+    return {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP", "yosys", "cells")} | {
         "cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
 
 
@@ -71,13 +71,16 @@ def main(argv=None) -> None:
             print(f"{row['build']:>10} {name:>7} {row['yosys'][:40]:<40} LUT {row['LUT']:>6} FF {row['FF']:>6} "
                   f"BRAM36 {row['BRAM36']:>5} DSP {row['DSP']:>3}  cpu {row['cpu_seconds']} s  wall {row['wall_seconds']} s",
                   flush=True)
-            RESULTS.mkdir(exist_ok=True)
-            (RESULTS / "yosys_versions.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+            save(rows)   # after each run: a cnv synthesis takes long
+
+
+def save(rows: list[dict]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "yosys_versions.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
     lines = ["| build | Yosys | LUT | FF | BRAM36 | DSP | CPU s | wall s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {r['build']} | {r['yosys']} | {r['LUT']} | {r['FF']} | {r['BRAM36']} | {r['DSP']} | "
               f"{r['cpu_seconds']} | {r['wall_seconds']} |" for r in rows]
     (RESULTS / "yosys_versions.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":
