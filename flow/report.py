@@ -73,6 +73,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
             "rtlsim_frames_per_second": rtlsim["throughput_run"]["frames_per_second"],
             "rtlsim_frames_per_second_with_gaps": rtlsim["l4_run"]["frames_per_second"],
             "verilator_build_seconds": rtlsim["verilator_build_seconds"],
+            "verilator": rtlsim.get("verilator"),   # absent from builds made before it was recorded
         })
     report = {
         "build": meta,

@@ -4,7 +4,7 @@ import pytest
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
-from flow.backends.rtl.synth import synthesize
+from flow.backends.rtl.synth import parse_cells, synthesize
 from tests.rtl.test_mvau import CASES, make_case
 
 
@@ -25,3 +25,35 @@ def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
     op.set_nodeattr("weight_ram_style", style)
     counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
     assert counts["BRAM36"] == brams and counts["LUT"] > 0
+
+
+# the top-level statistics block as Yosys 0.23 and Yosys 0.70 print it (an earlier block first)
+STAT_0_23 = """   Number of cells:                  2
+     LUT2                            2
+
+=== fifo ===
+
+   Number of cells:                 24
+     BUFG                            1
+     FDRE                           13
+     RAM32M                          2
+
+End of script."""
+STAT_0_70 = """        2 cells
+        2   LUT2
+
+=== fifo ===
+
+       24 cells
+        1   BUFG
+       13   FDRE
+        2   RAM32M
+        1 submodules
+        1   $paramod$e90ed\\axil_control
+
+End of script."""
+
+
+@pytest.mark.parametrize("text", [STAT_0_23, STAT_0_70], ids=["yosys-0.23", "yosys-0.70"])
+def test_cell_counts_are_read_from_the_last_block_of_either_format(text):
+    assert parse_cells(text) == {"BUFG": 1, "FDRE": 13, "RAM32M": 2}

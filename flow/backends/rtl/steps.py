@@ -18,7 +18,7 @@ from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
-from flow.backends.rtl.verilator import SimulationTimeout
+from flow.backends.rtl.verilator import SimulationTimeout, verilator_version
 from flow.backends.rtl.x_seeds import X_SEEDS, x_seed_check
 from flow.backends.taps import stream_checks
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
@@ -84,6 +84,7 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles({"frame_last_output": perf["frame_last_output"][first:]})
     cfg.write_json(files.file("sim", "rtlsim.json"), {
+        "verilator": verilator_version(),
         "verilator_build_seconds": round(build_seconds, 1),
         "l4_run": {"frames": len(x), "cycles": stats["cycles"], "seconds": round(l4_seconds, 2),
                    "frames_per_second": len(x) / l4_seconds, "input_gap": SIM_GAP, "output_stall": SIM_STALL,

@@ -6,11 +6,12 @@ half. Memory files are read relative to the RTL directory, as in simulation.
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
+
+from flow.backends import tools
 
 # LUT-equivalents of 7-series distributed-memory and shift-register primitives
 LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4,
@@ -25,22 +26,29 @@ class SynthesisError(RuntimeError):
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
-    """Run synth_xilinx (xc7) on `top`; returns LUT/FF/BRAM36/DSP and the raw cell counts."""
-    if shutil.which("yosys") is None:
-        raise SynthesisError("yosys is not on PATH (./dev env installs it)")
+    """Run synth_xilinx (xc7) on `top`; returns LUT/FF/BRAM36/DSP, the raw cell counts and the
+    Yosys version."""
+    try:
+        yosys = tools.yosys()
+        version = yosys.version
+    except tools.ToolError as err:
+        raise SynthesisError(str(err)) from err
     # one chparam for all: each call re-elaborates, and a half-set combination may be illegal
     chparam = (f"chparam {' '.join(f'-set {k} {_value(v)}' for k, v in params.items())} {top}; "
                if params else "")
-    script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
+    # paths relative to rtl_dir, where Yosys runs: the WebAssembly Yosys sees the file system
+    # through its runtime's mounts, which put a private folder at /tmp
+    rtl_dir = Path(rtl_dir).resolve()
+    script = (f"read_verilog {' '.join(os.path.relpath(Path(s).resolve(), rtl_dir) for s in sources)}; {chparam}"
               f"synth_xilinx -family xc7 -noiopad -top {top}; stat")
     started = time.time()
-    log = Path(rtl_dir).resolve() / f"yosys_{top}.log"  # yosys runs in rtl_dir
-    proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    log = rtl_dir / f"yosys_{top}.log"
+    proc = yosys.run(["-q", "-l", log.name, "-p", script], cwd=rtl_dir,
+                     capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise SynthesisError(f"yosys failed on {top} (log: {log}): {proc.stderr.strip()[-2000:]}")
     cells = parse_cells(log.read_text())
-    return {**summarize(cells), "cells": cells, "seconds": round(time.time() - started, 1)}
+    return {**summarize(cells), "cells": cells, "seconds": round(time.time() - started, 1), "yosys": version}
 
 
 def _value(v) -> str:
@@ -50,17 +58,25 @@ def _value(v) -> str:
     return str(int(v)) if v >= 0 else f"32'h{int(v) & 0xFFFFFFFF:08x}"
 
 
+# the cell list of a statistics block: Yosys 0.23 writes "Number of cells: N" then "  NAME  COUNT"
+# lines, Yosys 0.5x and later "  N cells" then "  COUNT  NAME" lines
+STAT_FORMATS = ((re.compile(r"^\s+Number of cells:"), re.compile(r"^\s+(?P<name>[$\w]+)\s+(?P<n>\d+)\s*$")),
+                (re.compile(r"^\s+\d+ cells\s*$"), re.compile(r"^\s+(?P<n>\d+)\s+(?P<name>[$\w]+)\s*$")))
+
+
 def parse_cells(stat_text: str) -> dict:
     """Cell counts of the last (top-level, flattened) statistics block."""
-    blocks = stat_text.split("Number of cells:")
+    lines = stat_text.splitlines()
+    starts = [(i, cell) for i, line in enumerate(lines) for head, cell in STAT_FORMATS if head.match(line)]
+    if not starts:
+        return {}
+    first, cell = max(starts, key=lambda start: start[0])
     cells = {}
-    for line in blocks[-1].splitlines()[1:]:
-        m = re.match(r"^\s+(\w+)\s+(\d+)\s*$", line)
-        if not m:
-            if cells:
-                break
-            continue
-        cells[m.group(1)] = int(m.group(2))
+    for line in lines[first + 1:]:
+        m = cell.match(line)
+        if not m or m.group("name") == "submodules":   # 0.70 lists the submodules after the cells
+            break
+        cells[m.group("name")] = int(m.group("n"))
     return cells
 
 
