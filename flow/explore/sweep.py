@@ -55,7 +55,7 @@ class Sweep:
 
     @property
     def front(self) -> list[Point]:
-        return [p for p in self.points if p.on_front]
+        return sorted((p for p in self.points if p.on_front), key=lambda p: (p.design, p.fps))
 
     @classmethod
     def open(cls, directory: str | Path) -> Sweep:
