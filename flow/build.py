@@ -82,6 +82,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
+    ap.add_argument("--l4-shards", type=_positive(int, "--l4-shards"), default=1,
+                    help="split L4's frames over this many Ray tasks (default 1: no Ray)")
+    ap.add_argument("--ray-address", help="with --l4-shards: run them on the Ray cluster at HOST:PORT")
     ap.add_argument("--from", dest="restart_from", help="rerun from this step even if up to date")
     ap.add_argument("--debug", action="store_true", help="show the full traceback on failure")
     return ap
@@ -102,7 +105,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
         cfg = configure(args.target or args.model, out=args.out, folding=args.folding, fps=args.target_fps,
                         clock_mhz=args.clock_mhz, inputs=args.inputs, input_data=args.input_data,
                         checkpoint=args.checkpoint, backend=args.backend, synth=args.synth,
-                        op_sim=not args.no_op_sim, dynamo=args.dynamo)
+                        op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,
+                        ray_address=args.ray_address)
     except ValueError as err:
         ap.error(str(err))
     return cfg, args
