@@ -1,9 +1,11 @@
-"""cnv_w1a1 over fps targets with flow.explore, from cold caches: the front, how many front points
-were verified, and the wall time, with N Ray workers on this machine or on a running cluster.
-Appends a row to benchmarks/results/explore_cnv.{json,md} (the machine's load beside it).
+"""A target (cnv_w1a1 by default) over fps targets with flow.explore, from cold caches: the front,
+how many front points were verified, and the wall time, with N Ray workers on this machine or on
+a running cluster. Appends a row to benchmarks/results/explore_<target>.{json,md} (the machine's
+load beside it).
 
-    python benchmarks/explore_cnv.py --workers 2 [--out build/explore_cnv_w2]
-    python benchmarks/explore_cnv.py --address 127.0.0.1:6379 --label "2-node cluster"
+    python benchmarks/explore_sweep.py --workers 2 [--out build/explore_cnv_w2]
+    python benchmarks/explore_sweep.py --address 127.0.0.1:6379 --label "2-node cluster"
+    python benchmarks/explore_sweep.py --target tfc_w1a1 --fps 500 1000 ... --workers 1
 
 Cold caches: the sweep folder and QNNFLOW_CACHE (Verilator simulators, ccache) start empty
 (the benchmark refuses folders that exist). With --address the cluster's nodes use the caches
@@ -35,9 +37,13 @@ def main(argv=None) -> int:
     ap.add_argument("--label", help="how the row is named (default: N worker(s))")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--inputs", type=int, default=2)
+    ap.add_argument("--target", default="cnv_w1a1")
+    ap.add_argument("--fps", nargs="+", default=FPS, type=lambda t: t if t == "max" else float(t))
     args = ap.parse_args(argv)
+    fps = args.fps
     label = args.label or f"{args.workers} Ray worker(s) on this machine"
-    out = args.out or Path("build") / f"explore_cnv_{'w%d' % args.workers if args.workers else 'cluster'}"
+    where = f"w{args.workers}" if args.workers else "cluster"
+    out = args.out or Path("build") / f"explore_{args.target}_{where}"
     cache = out.with_name(out.name + "_cache")
     if args.workers and (out.exists() or cache.exists()):
         print(f"error: {out} or {cache} exists: the benchmark starts from cold caches", file=sys.stderr)
@@ -47,25 +53,25 @@ def main(argv=None) -> int:
     from flow.explore import Space, explore
 
     before, started = load(), time.time()
-    sweep = explore(Space(models=["cnv_w1a1"], fps=FPS, inputs=args.inputs), out,
+    sweep = explore(Space(models=[args.target], fps=fps, inputs=args.inputs), out,
                     workers=args.workers, address=args.address)
     wall = time.time() - started
     front = sorted(sweep.front, key=lambda p: p.fps)
     row = {"label": label, "workers": args.workers, "address": args.address, "points": len(sweep.points),
            "front": len(front), "verified": sum(p.verified for p in front), "wall_seconds": round(wall, 1),
-           "load_before": before, "load_after": load(), "inputs": args.inputs, "fps_asked": FPS,
-           "sweep": str(out), "command": "python benchmarks/explore_cnv.py " + " ".join(argv or sys.argv[1:]),
+           "load_before": before, "load_after": load(), "inputs": args.inputs, "fps_asked": fps,
+           "sweep": str(out), "command": "python benchmarks/explore_sweep.py " + " ".join(argv or sys.argv[1:]),
            "front_points": [{"fps_asked": p.spec.fps, "fps_estimate": round(p.fps, 1), **p.resources,
                              "measured_fps": p.build and p.build.get("measured_fps"), "verified": p.verified,
                              "build_seconds": p.build and p.build.get("seconds"),
                              "node_directory": p.build and p.build.get("directory")} for p in front]}
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "explore_cnv.json"
+    path = RESULTS / f"explore_{args.target}.json"
     rows = json.loads(path.read_text()) if path.exists() else []
     rows.append(row)
     path.write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["# cnv_w1a1 design-space sweep (flow.explore), cold caches", "",
-             f"{len(FPS)} fps targets {FPS}; every front point built through L4 on {args.inputs} inputs.", "",
+    lines = [f"# {args.target} design-space sweep (flow.explore), cold caches", "",
+             f"{len(fps)} fps targets {fps}; every front point built through L4 on {args.inputs} inputs.", "",
              "| run | points | front | verified | wall (s) | load (1/5/15 min) before / after | command |",
              "|---|---:|---:|---:|---:|---|---|"]
     lines += [f"| {r['label']} | {r['points']} | {r['front']} | {r['verified']} | {r['wall_seconds']:,.0f} | "
@@ -74,7 +80,7 @@ def main(argv=None) -> int:
               "| fps asked | fps (est.) | measured fps | LUT | BRAM36 | verified | build s |", "|---|---:|---:|---:|---:|---|---:|"]
     lines += [f"| {p['fps_asked']} | {p['fps_estimate']:,.0f} | {p['measured_fps'] or 0:,.0f} | {p['LUT']:,.0f} | "
               f"{p['BRAM36']} | {p['verified']} | {p['build_seconds']} |" for p in row["front_points"]]
-    (RESULTS / "explore_cnv.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"explore_{args.target}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
