@@ -65,7 +65,7 @@ class Pool:
         self._ray = None
 
     def __enter__(self) -> Pool:
-        import ray   # here, not at the top: see the module's docstring
+        import ray  # here, not at the top: see the module's docstring
 
         # the workers import this repository's code wherever they start
         path = os.pathsep.join(p for p in (str(SOURCE_ROOT), os.environ.get("PYTHONPATH")) if p)

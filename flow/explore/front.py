@@ -13,7 +13,7 @@ def figures(point: dict) -> tuple[float, ...]:
 
 
 def dominates(a: tuple, b: tuple) -> bool:
-    return all(x >= y for x, y in zip(a, b)) and any(x > y for x, y in zip(a, b))
+    return all(x >= y for x, y in zip(a, b, strict=True)) and any(x > y for x, y in zip(a, b, strict=True))
 
 
 def front(points: list[dict]) -> list[dict]:

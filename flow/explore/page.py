@@ -20,8 +20,9 @@ def _plot_svg(rows: list[dict]) -> str:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     designs = sorted({r["design"] for r in rows})
-    colours = dict(zip(designs, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4))
-    for ax, resource in zip(axes, ("LUT", "BRAM36")):
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = {d: palette[i % len(palette)] for i, d in enumerate(designs)}
+    for ax, resource in zip(axes, ("LUT", "BRAM36"), strict=True):
         for design in designs:
             mine = [r for r in rows if r["design"] == design and r["estimate"].get("resources")]
             fit = [r for r in mine if r["estimate"]["fits"]]

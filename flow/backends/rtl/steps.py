@@ -66,7 +66,7 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
         return [*op_checks, verdict.deadlock("L4_run", max(stalled), scope=files.scope)]
     runs = {}
     for x_seed in X_SEEDS:
-        mine = [r for r, job in zip(results, jobs) if job["x_seed"] == x_seed]
+        mine = [r for r, job in zip(results, jobs, strict=True) if job["x_seed"] == x_seed]
         runs[x_seed] = (np.concatenate([r["y"] for r in mine]), {"cycles": sum(r["cycles"] for r in mine)})
     y, stats = runs[X_SEEDS[0]]
     np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)
