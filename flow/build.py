@@ -97,6 +97,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
         ap.error("give a target name or --model FILE (not both)")
     if args.folding and args.target_fps:
         ap.error("--folding and --target-fps exclude each other")
+    if args.ray_address and args.l4_shards == 1:
+        ap.error("--ray-address goes with --l4-shards N (N > 1): only L4's shards run on Ray")
     if args.input_data and not args.model:
         ap.error("--input-data goes with --model (a target makes its own test inputs)")
     if args.out and args.out.exists() and not args.out.is_dir():

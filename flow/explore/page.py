@@ -35,8 +35,9 @@ def _plot_svg(rows: list[dict]) -> str:
                            [r["estimate"]["fps"] for r in over], s=22, marker="x", color="grey",
                            label=f"{design}: over the budget")
             front = sorted((r for r in fit if r["on_front"]), key=lambda r: r["estimate"]["fps"])
-            ax.plot([r["estimate"]["resources"][resource] for r in front], [r["estimate"]["fps"] for r in front],
-                    "-o", color=c, ms=5, lw=1, label=f"{design}: front (estimate)")
+            # the front is over fps, LUT and BRAM together: in one projection it need not be a staircase
+            ax.scatter([r["estimate"]["resources"][resource] for r in front], [r["estimate"]["fps"] for r in front],
+                       s=60, facecolor="none", edgecolor=c, lw=1.5, label=f"{design}: front (estimate)")
             done = [r for r in front if r["build"] and r["build"].get("measured_fps")]
             ok = [r for r in done if r["build"]["passed"]]
             bad = [r for r in done if not r["build"]["passed"]]
