@@ -74,7 +74,8 @@ class Pool:
         if self.address is not None:
             ray.init(address=self.address, **options)
         else:
-            ray.init(num_cpus=self.workers or os.cpu_count(), **options)
+            # "local": a new instance even where `ray start` runs a cluster on this machine
+            ray.init(address="local", num_cpus=self.workers or os.cpu_count(), **options)
         self._ray = ray
         return self
 
