@@ -1,7 +1,7 @@
 """A target (cnv_w1a1 by default) over fps targets with flow.explore, from cold caches: the front,
 how many front points were verified, and the wall time, with N Ray workers on this machine or on
 a running cluster. Appends a row to benchmarks/results/explore_<target>.{json,md} (the machine's
-load beside it).
+load beside it) and the last run's Pareto plots (explore_<target>.png).
 
     python benchmarks/explore_sweep.py --workers 2 [--out build/explore_cnv_w2]
     python benchmarks/explore_sweep.py --address 127.0.0.1:6379 --label "2-node cluster"
@@ -51,6 +51,7 @@ def main(argv=None) -> int:
     if args.workers:
         os.environ["QNNFLOW_CACHE"] = str(cache.resolve())   # the local Ray workers inherit it
     from flow.explore import Space, explore
+    from flow.explore.page import write_plot
 
     before, started = load(), time.time()
     sweep = explore(Space(models=[args.target], fps=fps, inputs=args.inputs), out,
@@ -81,6 +82,7 @@ def main(argv=None) -> int:
     lines += [f"| {p['fps_asked']} | {p['fps_estimate']:,.0f} | {p['measured_fps'] or 0:,.0f} | {p['LUT']:,.0f} | "
               f"{p['BRAM36']} | {p['verified']} | {p['build_seconds']} |" for p in row["front_points"]]
     (RESULTS / f"explore_{args.target}.md").write_text("\n".join(lines) + "\n")
+    write_plot(RESULTS / f"explore_{args.target}.png", json.loads((out / "explore.json").read_text()))
     print("\n".join(lines))
     return 0
 

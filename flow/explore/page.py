@@ -12,7 +12,7 @@ from pathlib import Path
 RESOURCES = ("LUT", "FF", "BRAM36", "DSP")
 
 
-def _plot_svg(rows: list[dict]) -> str:
+def _figure(rows: list[dict]):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,11 +55,26 @@ def _plot_svg(rows: list[dict]) -> str:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    buffer = io.StringIO()
+    return fig
+
+
+def _plot_svg(rows: list[dict]) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, buffer = _figure(rows), io.StringIO()
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
+
+
+def write_plot(path: Path, state: dict) -> None:
+    """The page's Pareto plots alone, as an image file (PNG by its suffix), for reports."""
+    import matplotlib.pyplot as plt
+
+    fig = _figure([r for r in _rows(state) if r["estimate"].get("resources")])
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _rows(state: dict) -> list[dict]:
