@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -38,19 +39,12 @@ class TaskError:
     node: str
 
 
-def _call(function: Callable, item, node_label: str):
-    try:
-        return function(item)
-    except Exception as err:  # noqa: BLE001 - one failed item is a result, not the run's end
-        return TaskError(f"{type(err).__name__}: {err}", node_label)
-
-
-def _node() -> str:
-    return f"{os.uname().nodename}:{os.getpid()}"
-
-
 def _task(function: Callable, item, shared):
-    return _call(function, item, _node()) if shared is None else _call(lambda i: function(i, shared), item, _node())
+    """What runs in a Ray worker: function(item) or function(item, shared)."""
+    try:
+        return function(item) if shared is None else function(item, shared)
+    except Exception as err:  # noqa: BLE001 - one failed item is a result, not the run's end
+        return TaskError(f"{type(err).__name__}: {err}", f"{os.uname().nodename}:{os.getpid()}")
 
 
 class Pool:
@@ -111,9 +105,7 @@ class Pool:
                     yield index, result
 
 
-def node_folder(default):
+def node_folder(default) -> Path:
     """The folder for builds a task makes: the node's own (QNNFLOW_NODE_BUILDS), else `default`."""
-    from pathlib import Path
-
     own = os.environ.get(NODE_BUILDS)
     return Path(own) if own else Path(default)
