@@ -75,6 +75,9 @@ class Space:
         for c in self.checkpoints:
             if c is not None and not Path(c).is_file():
                 raise ValueError(f"checkpoint {c}: no such file")
+        files = [m for m in self.models if m.endswith(".onnx")]
+        if files and any(c is not None for c in self.checkpoints):
+            raise ValueError(f"checkpoints go with target names; {files[0]} is a QONNX file with its weights")
         for f in self.fps:
             if f != "max" and not (isinstance(f, (int, float)) and f > 0):
                 raise ValueError(f"fps {f!r}: expected a positive number or 'max'")

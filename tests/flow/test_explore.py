@@ -42,6 +42,13 @@ def test_bad_spaces_are_named(tmp_path, space, message):
         load_space(path)
 
 
+def test_a_checkpoint_goes_with_a_target_not_a_qonnx_file(tmp_path):
+    (tmp_path / "m.onnx").write_text("")
+    (tmp_path / "w.pt").write_text("")
+    with pytest.raises(ValueError, match="checkpoints go with target names"):
+        Space(models=[str(tmp_path / "m.onnx")], checkpoints=[str(tmp_path / "w.pt")]).check()
+
+
 def test_a_bound_flag_is_parsed_or_named():
     assert parse_bound("MVAU_*.PE=1:16") == ("MVAU_*", "PE", [1, 16])
     with pytest.raises(ValueError, match="--bound MVAU_0.PE"):
