@@ -7,10 +7,11 @@ simulating it, whichever runs then. Writes benchmarks/results/explore_cluster.{j
 Start the two nodes first, each with its own build and cache folders (the second node's workers
 build into QNNFLOW_NODE_BUILDS and cache simulators in QNNFLOW_CACHE):
 
-    QNNFLOW_CACHE=build/cluster/head_cache ray start --head --port 6390 --num-cpus 1
+    QNNFLOW_CACHE=build/cluster/head_cache ray start --head --port 6390 --num-cpus 1 \
+        --include-dashboard false --temp-dir /tmp/ray_explore
     RAY_AUTH_MODE=token QNNFLOW_CACHE=build/cluster/node2_cache \\
         QNNFLOW_NODE_BUILDS=build/cluster/node2_builds ray start --address 127.0.0.1:6390 --num-cpus 1
-    python benchmarks/explore_cluster.py --address 127.0.0.1:6390 --node-builds build/cluster/node2_builds \\
+    RAY_AUTH_MODE=token python benchmarks/explore_cluster.py --address 127.0.0.1:6390 --node-builds build/cluster/node2_builds \\
         [--target tfc_w1a1 --fps 1000 10000 100000]
 """
 
@@ -97,8 +98,10 @@ def main(argv=None) -> int:
     output = sweep.stdout.read()
     print(output[-3000:])
     wall = time.time() - started
-    rows = json.loads((RESULTS / f"explore_{args.target}.json").read_text())
-    row = rows[-1]
+    if sweep.returncode != 0:
+        print(f"error: the sweep exited with {sweep.returncode}", file=sys.stderr)
+        return 1
+    row = json.loads((RESULTS / f"explore_{args.target}.json").read_text())[-1]
     result = {"command": "python benchmarks/explore_cluster.py " + " ".join(argv or sys.argv[1:]),
               "sweep_exit": sweep.returncode, "killed": killed, "wall_seconds": round(wall, 1),
               "front": row["front"], "verified": row["verified"],

@@ -66,7 +66,11 @@ class Pool:
         options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False,
                    "runtime_env": {"env_vars": {"PYTHONPATH": path}}}
         if self.address is not None:
-            ray.init(address=self.address, **options)
+            try:
+                ray.init(address=self.address, **options)
+            except (ConnectionError, ray.exceptions.RayError) as err:
+                raise ValueError(f"Ray cluster at {self.address}: {str(err).splitlines()[0]} (a cluster "
+                                 "started with token authentication needs RAY_AUTH_MODE=token)") from None
         else:
             # "local": a new instance even where `ray start` runs a cluster on this machine
             ray.init(address="local", num_cpus=self.workers or os.cpu_count(), **options)
