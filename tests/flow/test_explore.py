@@ -75,6 +75,7 @@ def sweep(tmp_path_factory):
     return explore(space, workdir / "sweep", workers=2, say=lambda _: None), space
 
 
+@pytest.mark.slow
 def test_a_sweep_builds_and_verifies_its_front(sweep):
     s, _ = sweep
     assert len(s.points) == 2 and len(s.front) >= 1
@@ -86,7 +87,8 @@ def test_a_sweep_builds_and_verifies_its_front(sweep):
     assert Sweep.open(s.directory).front[0].fps == s.front[0].fps
 
 
-def test_a_sweep_run_again_builds_nothing(sweep, capsys):
+@pytest.mark.slow
+def test_a_sweep_run_again_builds_nothing(sweep):
     s, space = sweep
     def stamps(sweep):
         return {p.build["directory"]: (Path(p.build["directory"]) / "build_state.json").stat().st_mtime_ns

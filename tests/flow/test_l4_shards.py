@@ -4,6 +4,7 @@ over all frames, and the cycles per frame measured as without shards."""
 import json
 
 import numpy as np
+import pytest
 
 from flow.api import build
 from tests.flow.nets import compile_net
@@ -11,6 +12,7 @@ from tests.flow.nets import compile_net
 OPTIONS = {"fps": 20000, "backend": "rtl", "op_sim": False, "verbose": False}
 
 
+@pytest.mark.slow
 def test_l4_in_shards_equals_l4_in_one_run(tmp_path):
     compile_net("int4_convnet", tmp_path, inputs=2)
     model = tmp_path / "int4_convnet.onnx"
