@@ -3,6 +3,7 @@
     python -m flow.build cnv_w1a1
     python -m flow.build --model net.onnx [--folding f.json | --target-fps N | --target-fps max]
                          [--clock-mhz 100] [--out DIR] [--inputs N] [--synth] [--backend rtl|hls|both]
+                         [--l4-shards N [--ray-address HOST:PORT]]   (L4 as Ray tasks, flow/tasks.py)
 
 The steps are listed in flow/pipeline.py; each writes its files into the build directory
 (build/<name>/ by default) and is skipped on a rerun whose inputs' contents have not changed.
