@@ -8,8 +8,9 @@ benchmarks/results/:
   line and the throughput table (the accelerator's cycle counter against rtlsim), as
   board_<name>.{md,ipynb};
 - --tracker: notebooks/siamfc_tracker_board.ipynb on a siamfc build's tracker accelerator
-  (<build>/tracker): a short semi-synthetic sequence tracked on the board, its boxes against
-  the reference backend's, as board_<name>_tracker.{md,ipynb}.
+  (<build>/tracker): a short semi-synthetic sequence (written to <build>/tracker/deploy/
+  sequence.npz with the reference backend's boxes) tracked on the board, with only the board's
+  packages importable in the kernel, as board_<name>_tracker.{md,ipynb}.
 
     ./dev build cnv_w1a1 && ./dev python benchmarks/board_notebook.py [build/cnv_w1a1]
     ./dev python benchmarks/board_notebook.py build/siamfc_binary --tracker [--frames 6]
@@ -27,6 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from flow.board.emulator.server import BoardServer
+from flow.board.kernel_imports import blocking_cell
 from flow.board.spec import load_board
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +45,8 @@ def main(argv=None) -> int:
     shown = build.relative_to(ROOT) if build.is_relative_to(ROOT) else build
     if args.tracker:
         notebook_name, served, stem = "siamfc_tracker_board", build / "tracker", f"board_{build.name}_tracker"
-        env = {"NOTEBOOK_TRACKER_BUILD": str(build), "NOTEBOOK_TRACKER_FRAMES": str(args.frames)}
+        env = {"NOTEBOOK_TRACKER_DEPLOY": str(served / "deploy"),
+               "NOTEBOOK_TRACKER_SEQUENCE": str(served / "deploy" / "sequence.npz")}
         command = f"{shown} --tracker --frames {args.frames}"
     else:
         notebook_name, served, stem = "board_demo", build, f"board_{build.name}"
@@ -53,6 +56,11 @@ def main(argv=None) -> int:
         print(f"error: {served} has no deploy/design.json (run python -m flow.build first)", file=sys.stderr)
         return 2
     notebook = nbformat.read(ROOT / "notebooks" / f"{notebook_name}.ipynb", as_version=4)
+    if args.tracker:
+        from flow.targets.siamfc.board_sequence import write_sequence
+
+        write_sequence(build, args.frames, served / "deploy" / "sequence.npz")
+        notebook.cells.insert(0, blocking_cell())
     with BoardServer(load_board(), [served]) as server:
         os.environ.update(PYNQ_REMOTE_DEVICES=server.host, **env)
         started = time.time()

@@ -13,7 +13,7 @@ benchmarks/results/siamfc_tracking.{json,md} and precision/success plots:
    for integer): precision@20, success AUC, mean IoU and the OTB plots, beside the FP32 and torch
    binary rows and curves of `python -m models.evaluate tracking` (--torch-results).
 3. Host work per tracker frame, phase by phase (SiamFCTracker.track_phases): 3 crops with
-   resize, upsampling with penalties, window and peak, on this machine's CPU.
+   resize, the peak search (candidate cells upsampled, penalties, window), on this machine's CPU.
 
 Each part updates its own entry of the JSON, so the two can run apart (rtlsim takes ~2.5 s per
 search crop here; --workers N or --address HOST:PORT runs each sequence as a Ray task):
@@ -31,11 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from deploy.siamfc_tracker import PHASES, SiamFCTracker, TrackerConfig, host_ms_per_frame
 from flow.targets.siamfc.backend import ReferenceScores, RtlsimScores
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 from models.tracking.metrics import average, plot_curves, sequence_metrics
-from models.tracking.tracker import PHASES, SiamFCTracker, TrackerConfig, host_ms_per_frame
+from models.training import progress
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COMPARED = ("fp32", "binary")  # torch rows shown beside the accelerator's
@@ -61,7 +62,8 @@ def track(backend, sequences) -> tuple[dict, dict]:
     tracker = SiamFCTracker(backend, TrackerConfig.for_scales(3))
     results, seconds, frames = {}, dict.fromkeys(PHASES, 0.0), 0
     for sequence in sequences:
-        boxes, phases = tracker.track_phases(sequence, show_progress=True, clock=time.process_time)
+        boxes, phases = tracker.track_phases(sequence, clock=time.process_time,
+                                             frames=lambda r, name=sequence.name: progress(r, name, leave=False))
         frames += len(sequence) - 1
         seconds = {k: seconds[k] + phases[k] for k in PHASES}
         results[sequence.name] = {**sequence_metrics(boxes, sequence.boxes), "boxes": boxes}

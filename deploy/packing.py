@@ -53,16 +53,23 @@ def word_bytes(elems: int, dtype) -> int:
     return (elems * element_bits(dtype) + 7) // 8
 
 
-def to_codes(values: np.ndarray, dtype) -> np.ndarray:
-    """Integer values -> unsigned bit patterns of dtype's width (checked against its range)."""
-    et = element_type(dtype)
+def checked_integers(values, et: ElementType) -> np.ndarray:
+    """values as an integer array (its own integer dtype, int64 from floats), in et's range."""
     v = np.asarray(values)
-    if not np.array_equal(v, np.round(v)):
-        raise ValueError(f"packing {et.name}: values are not integers")
-    v = v.astype(np.int64)
+    if v.dtype.kind not in "iu":
+        if not np.array_equal(v, np.round(v)):
+            raise ValueError(f"packing {et.name}: values are not integers")
+        v = v.astype(np.int64)
     if v.size and (v.min() < et.min or v.max() > et.max):
         raise ValueError(f"packing {et.name}: values span [{v.min()}, {v.max()}], "
                          f"outside [{et.min}, {et.max}]")
+    return v
+
+
+def to_codes(values: np.ndarray, dtype) -> np.ndarray:
+    """Integer values -> unsigned bit patterns of dtype's width (checked against its range)."""
+    et = element_type(dtype)
+    v = checked_integers(values, et).astype(np.int64)
     if et.name == "BIPOLAR":
         if np.any(v == 0):
             raise ValueError("packing BIPOLAR: 0 is not a bipolar value")
@@ -86,6 +93,11 @@ def pack_words(values: np.ndarray, dtype) -> np.ndarray:
     values = np.asarray(values)
     elems = values.shape[-1]
     bits = element_bits(dtype)
+    et = element_type(dtype)
+    if bits % 8 == 0 and bits <= 64 and et.name != "BIPOLAR":
+        # whole bytes: each value's little-endian two's complement bytes, no bit planes
+        raw = checked_integers(values, et).astype(f"<{'i' if et.signed else 'u'}{bits // 8}")
+        return raw.view(np.uint8).reshape(values.shape[:-1] + (elems * bits // 8,))
     codes = to_codes(values, dtype)
     shifts = np.arange(bits, dtype=np.uint64)
     bitplanes = ((codes[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)

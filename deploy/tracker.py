@@ -1,7 +1,7 @@
 """A SiamFC tracker backend on the board: the tracker accelerator of a build (its tracker/deploy
 overlay) scores the tracker's crops (numpy and pynq only, like the rest of deploy/).
 
-models.tracking.tracker.SiamFCTracker asks a backend that correlates by itself for
+deploy/siamfc_tracker.py's SiamFCTracker asks its backend for
 set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x H x H pixels)
 -> S x 1 x R x R score maps. Pixels (uint8, or integer-valued floats 0..255) become the
 accelerator's INT8 input codes by design.json's `tracker.pixel_offset` (SiamFC's input is
@@ -46,6 +46,8 @@ class BoardScores:
         x = np.asarray(pixels)
         if x.ndim != 4 or x.shape[1] != 3:
             raise DeployError(f"pixels of shape {x.shape}: give N x 3 x H x W")
+        if x.dtype == np.uint8:   # the tracker's crops: every value a pixel
+            return x.astype(np.int16) - self.offset
         if x.dtype.kind not in "uif" or (x.size and (not np.array_equal(x, np.round(x))
                                                      or x.min() < 0 or x.max() > 255)):
             raise DeployError("pixels must be integers in 0..255 (uint8 crops)")

@@ -1,4 +1,5 @@
-"""Pluggable SiamFC backbones: one interface, ``features(batch) -> NCHW features``.
+"""Pluggable SiamFC backbones: one interface, ``features(batch) -> NCHW features``; as tracker
+backends (deploy/siamfc_tracker.py) through CorrelatingBackbone.
 
 ``batch`` is N x 3 x H x W pixels: uint8, or floats holding integers 0..255 (crops are rounded to
 uint8 before they reach a backbone, as they will be when they reach the hardware). Every backbone
@@ -22,7 +23,7 @@ import torch
 from brevitas.export import export_onnx_qcdq
 
 from models.quant import images_to_input
-from models.siamfc import SEARCH_SIZE, SiamFCBackbone, SiamFCNet, feature_size
+from models.siamfc import SEARCH_SIZE, SiamFCBackbone, SiamFCNet, correlate, feature_size
 
 
 def pixels_to_input(batch) -> torch.Tensor:
@@ -35,6 +36,21 @@ def pixels_to_input(batch) -> torch.Tensor:
             raise ValueError("float pixels must be integers in 0..255 (round crops to uint8 first)")
         x = x.to(torch.uint8)
     return images_to_input(x.permute(0, 2, 3, 1))
+
+
+class CorrelatingBackbone:
+    """A backbone as the tracker's backend: the exemplar's features, kept from set_exemplar, are
+    cross-correlated with each search crop's features (models.siamfc.correlate, as in training)."""
+
+    def __init__(self, backbone):
+        self.backbone = backbone
+
+    def set_exemplar(self, pixels) -> None:
+        self.kernel = torch.from_numpy(self.backbone.features(pixels).astype(np.float32))
+
+    def responses(self, pixels) -> np.ndarray:
+        features = torch.from_numpy(self.backbone.features(pixels).astype(np.float32))
+        return correlate(self.kernel, features).numpy()
 
 
 class TorchBackbone:

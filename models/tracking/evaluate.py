@@ -15,13 +15,13 @@ from pathlib import Path
 
 import torch
 
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.data.otb import load_benchmark
 from models.eval_commands import EVALUATIONS
 from models.siamfc import conv_parameter_memory, load_siamfc
 from models.siamfc_presets import bits_label
-from models.tracking.backbones import OnnxBackbone, TorchBackbone
+from models.tracking.backbones import CorrelatingBackbone, OnnxBackbone, TorchBackbone
 from models.tracking.metrics import average, plot_curves, sequence_metrics
-from models.tracking.tracker import SiamFCTracker, TrackerConfig
 from models.training import progress
 
 
@@ -75,7 +75,7 @@ def evaluate(tracker_list, sequences, config: TrackerConfig) -> dict:
     """{name: {"info", "average", "fps", "sequences": {sequence: metrics}}}."""
     results = {}
     for name, backbone, info in tracker_list:
-        tracker = SiamFCTracker(backbone, config)
+        tracker = SiamFCTracker(CorrelatingBackbone(backbone), config)
         per_sequence, fps = {}, []
         for sequence in progress(sequences, f"tracking with {name}", unit="seq"):
             boxes, seq_fps = tracker.track(sequence)

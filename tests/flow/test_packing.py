@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
+from deploy.packing import element_type, to_codes
 from flow.packing import pack_words, tensor_to_words, unpack_words, words_to_tensor
 
 
@@ -42,3 +43,16 @@ def test_tensor_frames():
 def test_bad_values(values, dtype, message):
     with pytest.raises(ValueError, match=message):
         pack_words(np.array(values), DataType[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["INT8", "UINT8", "INT16", "UINT32", "INT32"])
+def test_whole_byte_types_pack_as_the_bit_planes_do(dtype):
+    et = element_type(dtype)
+    values = np.random.default_rng(0).integers(et.min, et.max, (5, 7, 3), endpoint=True)
+    codes = to_codes(values, dtype)
+    planes = ((codes[..., None] >> np.arange(et.bits, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+    expected = np.packbits(planes.reshape(5, 7, 3 * et.bits), axis=-1, bitorder="little")
+    np.testing.assert_array_equal(pack_words(values, dtype), expected)
+    np.testing.assert_array_equal(pack_words(values.astype(np.float64), dtype), expected)
+    if et.bits <= 16:   # any integer dtype that holds the values (the tracker's crops: int16)
+        np.testing.assert_array_equal(pack_words(values.astype(np.int32), dtype), expected)

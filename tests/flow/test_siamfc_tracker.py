@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
+from deploy.siamfc_tracker import SiamFCTracker
 from flow.pipeline import run_build
 from flow.streamline.errors import UnsupportedGraph
 from flow.targets.siamfc.backend import ReferenceScores, RtlsimScores
 from flow.targets.siamfc.host import host_overlap
 from flow.targets.siamfc.pairs import pair_frames
 from flow.targets.siamfc.tracker_graph import append_correlation
-from models.tracking.tracker import SiamFCTracker
 from tests.helpers import single_op_model
 from tests.siamfc_tiny import SEARCH, tiny_config
 
@@ -42,7 +42,7 @@ def test_tiny_siamfc_backbone_and_tracker_are_bit_exact(tiny_build):
     # capture and search frames stream at the bottleneck's rate: measured = analytic, exactly
     assert tracker["fps"]["measured_cycles_per_search_image"] == tracker["analytic_cycles_per_search_image"]
     host = tracker["host"]["ms_per_frame"]  # the tracking loop's host phases, timed on this CPU
-    assert host["host"] == pytest.approx(host["crop"] + host["upsample"] + host["locate"])
+    assert host["host"] == pytest.approx(host["crop"] + host["peak"])
     assert min(host.values()) > 0
     assert "energy" not in json.dumps(tracker["workload"])
     assert [p["fps"] for p in tracker["prior_work"]] == [18.6, 17.0]
@@ -101,12 +101,12 @@ def test_tracker_uses_a_backend_that_correlates_by_itself():
 
 
 def test_host_overlap_bounds_the_frame_rate():
-    ms = {"crop": 6.0, "upsample": 3.0, "locate": 1.0, "host": 10.0}
+    ms = {"crop": 6.0, "peak": 4.0, "host": 10.0}
     fps = host_overlap(ms, fabric_frame_ms=15.0, scales=3)
     assert fps["tracker_fps_host_in_series"] == pytest.approx(1000 / 25)
-    # one crop (2) + fabric (15) + one upsampling (1) + peak search (1) > the host's 10
-    assert fps["tracker_fps_host_overlapped_bound"] == pytest.approx(1000 / 19)
-    slow_host = {"crop": 60.0, "upsample": 30.0, "locate": 10.0, "host": 100.0}
+    # one crop (2) + fabric (15) + peak search (4) > the host's 10
+    assert fps["tracker_fps_host_overlapped_bound"] == pytest.approx(1000 / 21)
+    slow_host = {"crop": 60.0, "peak": 40.0, "host": 100.0}
     assert host_overlap(slow_host, 15.0, 3)["tracker_fps_host_overlapped_bound"] == pytest.approx(10)
 
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from models.data.synthetic_tracking import SyntheticSequence
 from models.siamfc import SiamFCNet, export_backbone, feature_size
-from models.tracking.backbones import OnnxBackbone, TorchBackbone, export_onnx
+from models.tracking.backbones import CorrelatingBackbone, OnnxBackbone, TorchBackbone, export_onnx
 from models.tracking.metrics import centre_errors
-from models.tracking.tracker import SiamFCTracker, TrackerConfig
 from tests.models.test_siamfc import randomise_batchnorm
 
 torch.set_num_threads(1)
@@ -46,7 +46,8 @@ class MovingPatch:
 @pytest.mark.parametrize("scales", [3, 5])
 def test_tracker_follows_a_moving_patch(scales):
     sequence = MovingPatch()
-    boxes, fps = SiamFCTracker(PixelBackbone(), TrackerConfig.for_scales(scales)).track(sequence)
+    tracker = SiamFCTracker(CorrelatingBackbone(PixelBackbone()), TrackerConfig.for_scales(scales))
+    boxes, fps = tracker.track(sequence)
     assert boxes.shape == (12, 4) and fps > 0
     np.testing.assert_array_equal(boxes[0], sequence.boxes[0])
     assert centre_errors(boxes, sequence.boxes).max() < 3.0
@@ -55,7 +56,9 @@ def test_tracker_follows_a_moving_patch(scales):
 
 def test_tracker_configuration_is_checked():
     with pytest.raises(ValueError, match="odd"):
-        SiamFCTracker(PixelBackbone(), TrackerConfig(scales=2))
+        SiamFCTracker(CorrelatingBackbone(PixelBackbone()), TrackerConfig(scales=2))
+    with pytest.raises(TypeError, match="no set_exemplar"):
+        SiamFCTracker(PixelBackbone())
     with pytest.raises(ValueError, match="3 or 5 scales"):
         TrackerConfig.for_scales(4)
     assert TrackerConfig.for_scales(5).scale_step == 1.0255
@@ -88,8 +91,8 @@ def test_torch_and_onnx_backbones_give_the_same_boxes(tmp_path):
     # boxes; FP32 features differ in their last float32 bits, which can move a nearly tied peak
     torch_backbone, onnx_backbone = calibrated_backbones("int4", tmp_path)
     sequence = SyntheticSequence(7, length=6)
-    torch_boxes, _ = SiamFCTracker(torch_backbone).track(sequence)
-    onnx_boxes, _ = SiamFCTracker(onnx_backbone).track(sequence)
+    torch_boxes, _ = SiamFCTracker(CorrelatingBackbone(torch_backbone)).track(sequence)
+    onnx_boxes, _ = SiamFCTracker(CorrelatingBackbone(onnx_backbone)).track(sequence)
     np.testing.assert_array_equal(onnx_boxes, torch_boxes)
 
 

@@ -1,8 +1,7 @@
 """Tracker backends that score with a compiled SiamFC build: the accelerator in rtlsim, or its
 bit-exact reference (reference.onnx + reference_xcorr.onnx in onnxruntime).
 
-Both offer what models.tracking.tracker.SiamFCTracker asks of a backend that correlates by
-itself: set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x 255 x 255
+Both offer what deploy/siamfc_tracker.py's SiamFCTracker asks of a backend: set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x 255 x 255
 pixels) -> S x 1 x 33 x 33 integer score maps (float64). Their maps are integers, so two backends
 that agree bit for bit give the tracker identical boxes.
 

@@ -1,15 +1,16 @@
 """The tracker's host work per frame, timed by the build beside the fabric's cycles.
 
 Beside the accelerator the host does, per tracker frame, what SiamFCTracker.track_phases times
-apart: the search crops (3 scales resized to the network's search size, 255x255 in SiamFC), the upsampling of the 3 score maps
-(bicubic 16x, penalties) and the peak search (window, argmax, box update). They run here on
+apart (deploy/siamfc_tracker.py): the search crops (3 scales resized to the network's search
+size, 255x255 in SiamFC) and the peak search (the upsampled cells that can hold the peak, bicubic
+16x, penalties, window, argmax, box update). They run here on
 HOST_FRAMES frames of the first benchmark sequence, scored by the build's bit-exact reference;
 the time is CPU time of this build machine's processor, not the board's Cortex-A9.
 
 How host and fabric overlap within a frame: the crop of scale s+1 can be made while the fabric
-embeds scale s, and scale s's map upsampled while it embeds s+1, so a frame takes at least
-max(host, one crop + fabric + one upsampling + peak search). Frames cannot overlap: the crops of
-frame t+1 are centred on frame t's result.
+embeds scale s, so a frame takes at least max(host, one crop + fabric + peak search); the peak
+search needs every scale's map. Frames cannot overlap: the crops of frame t+1 are centred on
+frame t's result.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ HOST_FRAMES = 10
 
 def time_host(build_dir: Path, search_size: int) -> dict:
     """ms per tracker frame of each host phase (and the reference backend's, for scale)."""
+    from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig, host_ms_per_frame
     from flow.targets.siamfc.backend import ReferenceScores
     from models.data.synthetic_tracking import benchmark
-    from models.tracking.tracker import SiamFCTracker, TrackerConfig, host_ms_per_frame
 
     sequence = benchmark(1, 0, "test", HOST_FRAMES + 1)[0]
     config = dataclasses.replace(TrackerConfig.for_scales(3), search_size=search_size)
@@ -46,7 +47,7 @@ def cpu_name() -> str:
 def host_overlap(ms: dict, fabric_frame_ms: float, scales: int) -> dict:
     """Tracker fps with the host's phases in series with the fabric, and the bound with them
     overlapped within a frame (the module's docstring says how)."""
-    overlapped = max(ms["host"], (ms["crop"] + ms["upsample"]) / scales + fabric_frame_ms + ms["locate"])
+    overlapped = max(ms["host"], ms["crop"] / scales + fabric_frame_ms + ms["peak"])
     return {"fabric_frame_ms": fabric_frame_ms,
             "tracker_fps_host_in_series": 1000 / (ms["host"] + fabric_frame_ms),
             "tracker_fps_host_overlapped_bound": 1000 / overlapped}

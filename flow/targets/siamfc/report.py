@@ -138,15 +138,15 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
     if s["host"]:
         h = s["host"]["ms_per_frame"]
         lines.append(f"| host work per tracker frame ({s['host']['cpu']}, Python, {s['host']['frames']} "
-                     f"benchmark frames) | crops {h['crop']:.1f} ms + upsampling {h['upsample']:.1f} ms + "
-                     f"peak search {h['locate']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
+                     f"benchmark frames) | crops {h['crop']:.1f} ms + "
+                     f"peak search (upsampling the candidate cells) {h['peak']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
                      f"{1000 / s['goal_tracker_fps']:.1f} ms) |")
     if f and s["host"]:
         lines.append(f"| tracker fps with the host: in series with the fabric / overlapped within a frame "
                      f"(bound; flow/targets/siamfc/host.py) | {f['tracker_fps_host_in_series']:,.1f} / "
                      f"{f['tracker_fps_host_overlapped_bound']:,.1f} (fabric alone "
-                     f"{f['tracker_fps_sequential']:,.1f}); the board's Cortex-A9 was not measured and "
-                     "is slower than this CPU |")
+                     f"{f['tracker_fps_sequential']:,.1f}); the board's Cortex-A9 is slower than this CPU: "
+                     "benchmarks/siamfc_tracker_fps.py estimates it |")
     if s["hlssim"]:
         lines.append(f"| HLS C-simulation speed (L5, g++) | {s['hlssim']['frames_per_second']:.2f} frames/s |")
     if s["synthesis"] and s["synthesis"]["run"]:

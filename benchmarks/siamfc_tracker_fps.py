@@ -1,0 +1,209 @@
+"""The whole SiamFC tracker's frame rate on a PYNQ-Z2, by a model: host work (a Cortex-A9
+estimate from instruction counts), fabric, DMA, buffer copies and driver calls, in series and
+overlapped as the design allows.
+
+Host work per tracked frame, phase by phase, is counted on this machine by callgrind (valgrind)
+running deploy/'s own code on recorded frames of the benchmark (syn_test_0_000, the reference
+scores kept by benchmarks/siamfc_tracker_equivalence.py): the crops, the peak search, and the
+driver's numpy work per batch (BoardScores.codes, QNNOverlay.check_input, _pack, _unpack). Each
+phase runs FRAMES frames in a process of its own, beside one that loads the same and runs none;
+the difference over FRAMES is its instructions per frame (Python's start and imports cancel).
+The children import deploy/ with a stand-in for the pynq module (only the driver's numpy methods
+run, no pynq call), and numpy runs with its AVX/AVX2/AVX-512 kernels off
+(NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline.
+
+Cortex-A9 time, an ESTIMATE at the pessimistic end: x86 instructions x ARM_PER_X86 (the A9's
+NEON has no float64 lanes, so a 2-lane SSE2 double op becomes 2 VFP instructions) / (A9_IPC x
+650 MHz). Fabric: design.json's rtlsim latency + (scales - 1) intervals (the accelerator's
+counter reads the same on the emulated board). DMA: design.json's bytes per frame through the
+32-bit stream at the fabric clock. Buffer copy: the packed crops into pynq's non-cacheable DMA
+buffer at A9_COPY_MB_S. Driver calls: the pynq MMIO/DMA calls of QNNOverlay.run, at
+PYNQ_CALL_US each (Python on the A9).
+
+    python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+A9_MHZ = 650.0
+A9_IPC = 0.5            # pessimistic end for interpreter and memory-bound numpy code
+ARM_PER_X86 = 2.0       # float64 vector ops: 2 VFP instructions per 2-lane SSE2 instruction
+A9_COPY_MB_S = 300.0    # CPU writes into a non-cacheable DMA buffer (pessimistic)
+PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in Python on the A9
+# QNNOverlay.run per batch: FRAMES write, recv transfer, send transfer, send wait, recv wait,
+# CYCLES_LO and CYCLES_HI reads; BoardScores adds nothing
+DRIVER_CALLS = 7
+PHASES = ("crop", "peak", "driver")
+NONE = "none"           # the children's common start: imports and data, no frame
+NO_AVX = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX2 FMA3 AVX F16C"
+
+
+def record_inputs(build: Path, cache: Path, frames: int, out: Path) -> None:
+    """Frames, tracker states and score maps of syn_test_0_000's first frames, for the child."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from siamfc_tracker_equivalence import CachedScores
+
+    from deploy.siamfc_tracker import SiamFCTracker
+    from flow.targets.siamfc.inputs import BENCHMARK_FRAMES
+    from models.data.synthetic_tracking import benchmark
+
+    sequence = benchmark(1, 0, "test", BENCHMARK_FRAMES)[0]   # the recorded sequence: its length shapes it
+    scores = CachedScores(None, cache / f"{sequence.name}.npz")
+    tracker = SiamFCTracker(scores)
+    tracker.init(sequence.frame(0), sequence.boxes[0])
+    states, maps, images, all_crops = [], [], [], []
+    for t in range(1, frames + 1):
+        frame = sequence.frame(t)
+        states.append([*tracker.center, tracker.x_side])
+        sides, crops = tracker.search_crops(frame)
+        maps.append(tracker.responses(crops))
+        images.append(frame)
+        all_crops.append(crops)
+        tracker.locate(maps[-1], sides, frame.shape)
+    if scores.misses:
+        raise SystemExit(f"{scores.misses} crops not in {cache}: run siamfc_tracker_equivalence.py first")
+    design = json.loads((build / "tracker" / "deploy" / "design.json").read_text())
+    np.savez(out, frames=np.stack(images), states=np.array(states), maps=np.stack(maps), crops=np.stack(all_crops),
+             fill=tracker.fill, design=json.dumps(design))
+
+
+def child(inputs: Path, phase: str, frames: int) -> None:
+    """Run one phase on `frames` recorded frames with deploy/ alone (callgrind counts this)."""
+    from types import ModuleType, SimpleNamespace
+
+    sys.modules["pynq"] = ModuleType("pynq")          # the driver's methods below call no pynq
+    sys.modules["pynq"].Overlay, sys.modules["pynq"].allocate = object, None
+
+    from deploy.driver import QNNOverlay
+    from deploy.peak import PeakFinder
+    from deploy.siamfc_tracker import SiamFCTracker
+    from deploy.tracker import BoardScores
+
+    data = np.load(inputs)
+    design = json.loads(str(data["design"]))
+    tracker = SiamFCTracker(SimpleNamespace(set_exemplar=print, responses=print))   # never called
+    tracker.fill, tracker.x_side_limits, tracker.size, tracker.z_side = data["fill"], (0, np.inf), np.ones(2), 1.0
+    # made once per sequence (its window, its taps): in every child, so that it cancels
+    tracker.peak = PeakFinder(data["maps"].shape[-1], tracker.config.response_up, tracker.penalties,
+                              tracker.config.window_influence)
+    overlay = SimpleNamespace(input=design["input"], output=design["output"])
+    board = SimpleNamespace(offset=design["tracker"]["pixel_offset"])
+    raw = np.zeros(len(data["maps"][0]) * design["output"]["words"] * design["output"]["dma_bytes"], np.uint8)
+    for t in range(frames if phase != NONE else 0):
+        tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
+        if phase == "crop":
+            tracker.search_crops(data["frames"][t])
+        elif phase == "peak":
+            tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
+        else:
+            codes = BoardScores.codes(board, data["crops"][t])
+            QNNOverlay._pack(overlay, QNNOverlay.check_input(overlay, codes))
+            QNNOverlay._unpack(overlay, raw, len(codes))
+
+
+def instructions(inputs: Path, phase: str, frames: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": NO_AVX, "PYTHONPATH": str(ROOT)}
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        sys.executable, __file__, "--child", str(inputs), phase, str(frames)],
+                       check=True, env=env, capture_output=True)
+        summary = re.search(r"^summary: (\d+)", out.read_text(), re.M)
+        return int(summary.group(1))
+
+
+def a9_ms(x86_instructions: float) -> float:
+    return x86_instructions * ARM_PER_X86 / (A9_IPC * A9_MHZ * 1e6) * 1e3
+
+
+def fps_model(design: dict, host: dict, scales: int = 3) -> dict:
+    """ms per tracker frame per term, in series and overlapped (crop k+1 while the fabric
+    scores crop k; frames never overlap), and the frames/s of each."""
+    clock = design["clock_mhz"] * 1e3                       # cycles per ms
+    rt = design["rtlsim"]
+    fabric = (rt["latency_cycles"] + (scales - 1) * rt["cycles_per_frame"]) / clock
+    interval, latency = rt["cycles_per_frame"] / clock, rt["latency_cycles"] / clock
+    bytes_in = scales * design["input"]["words"] * design["input"]["dma_bytes"]
+    bytes_out = scales * design["output"]["words"] * design["output"]["dma_bytes"]
+    dma = (bytes_in + bytes_out) / (design["input"]["dma_bytes"] * clock)   # one word a cycle
+    copy = bytes_in / (A9_COPY_MB_S * 1e3)
+    calls = DRIVER_CALLS * PYNQ_CALL_US / 1e3
+    terms = {"host_crop": host["crop"], "host_peak": host["peak"], "driver_numpy": host["driver"],
+             "fabric": fabric, "dma": dma, "buffer_copy": copy, "driver_calls": calls}
+    series = sum(terms.values())
+    # per scale: crop, codes/pack and copy of one crop before the DMA can send it
+    one = (host["crop"] + host["driver"] + copy) / scales
+    overlapped = one + (scales - 1) * max(interval, one) + latency + calls + host["peak"]
+    return {"terms_ms": terms, "series_ms": series, "series_fps": 1000 / series,
+            "overlapped_ms": overlapped, "overlapped_fps": 1000 / overlapped,
+            "dma_bytes": {"in": bytes_in, "out": bytes_out},
+            "fabric_interval_ms": interval, "fabric_latency_ms": latency}
+
+
+def main(argv=None):
+    if argv is None and sys.argv[1:2] == ["--child"]:
+        return child(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", type=Path, default=ROOT / "build" / "siamfc_binary")
+    ap.add_argument("--cache", type=Path, default=ROOT / "build" / "tracker_scores")
+    ap.add_argument("--frames", type=int, default=4)
+    args = ap.parse_args(argv)
+    inputs = args.cache / "host_work.npz"
+    if not inputs.exists():
+        record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
+    with ThreadPoolExecutor(len(PHASES) + 1) as pool:   # valgrind processes side by side
+        totals = dict(zip((NONE, *PHASES), pool.map(lambda p: instructions(inputs, p, args.frames),
+                                                     (NONE, *PHASES)), strict=True))
+    counts = {phase: (totals[phase] - totals[NONE]) / args.frames for phase in PHASES}
+    for phase in PHASES:
+        print(f"{phase}: {counts[phase] / 1e6:.1f} M x86 instructions per frame", flush=True)
+    design = json.loads((args.build / "tracker" / "deploy" / "design.json").read_text())
+    host = {phase: a9_ms(n) for phase, n in counts.items()}
+    model = fps_model(design, host)
+    result = {"frames": args.frames, "x86_instructions_per_frame": counts, "a9_ms_estimate": host,
+              "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
+                              "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
+                              "driver_calls": DRIVER_CALLS},
+              "model": model}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "siamfc_tracker_fps.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / "siamfc_tracker_fps.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def markdown(r) -> str:
+    m, a = r["model"], r["assumptions"]
+    lines = ["# The SiamFC tracker's frame rate on a PYNQ-Z2 (model; host terms are ESTIMATES)", "",
+             "`python benchmarks/siamfc_tracker_fps.py` (siamfc_binary, 3 scales). Host terms: callgrind "
+             f"instruction counts on x86 (numpy without AVX) x {a['arm_per_x86']:g} / (IPC {a['a9_ipc']:g} x "
+             f"{a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; buffer copy at {a['copy_mb_s']:g} MB/s; "
+             f"{a['driver_calls']} pynq calls per batch at {a['pynq_call_us']:g} us.", "",
+             "| term | x86 instructions / frame | ms per tracker frame |", "|---|---|---|"]
+    for term, ms in m["terms_ms"].items():
+        phase = {"host_crop": "crop", "host_peak": "peak", "driver_numpy": "driver"}.get(term)
+        count = f"{r['x86_instructions_per_frame'][phase] / 1e6:.1f} M" if phase else "-"
+        lines.append(f"| {term} | {count} | {ms:.2f} |")
+    lines += [f"| **in series** | | **{m['series_ms']:.2f} ms = {m['series_fps']:.1f} fps** |",
+              f"| **overlapped** (crop k+1 while the fabric scores crop k) | | "
+              f"**{m['overlapped_ms']:.2f} ms = {m['overlapped_fps']:.1f} fps** |", "",
+              f"DMA: {m['dma_bytes']['in']:,} bytes in, {m['dma_bytes']['out']:,} out per frame (design.json); "
+              f"fabric: latency {m['fabric_latency_ms']:.2f} ms + 2 intervals of {m['fabric_interval_ms']:.2f} ms.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The SiamFC tracking loop (Bertinetto et al. 2016; Przewlocka et al., section 3.2) in numpy, with
+the scoring in a backend: the board's accelerator (deploy/tracker.py), or on a host the torch and
+onnxruntime backbones (models/tracking/backbones.py), a build's reference or rtlsim
+(flow/targets/siamfc/backend.py). numpy only: it runs on the board as on the host.
+
+First frame: the exemplar (context margin, 127x127, deploy/crop.py) goes to the backend once.
+Each next frame: search regions about 4x the target (search_size/127 times the exemplar region) at
+3 or 5 scales around the last position are cropped and scored by the backend in one batch (score
+maps S x 1 x R x R); the maps are upsampled bicubically, the off-centre scales penalised, the best
+scale's map normalised and blended with a cosine (Hann) window, and its peak moves the target
+(deploy/peak.py, which computes only the upsampled cells that can hold the peak); the scale is
+damped by a learning rate.
+
+The hyper-parameters are SiamFC's (3 scales: step 1.0375, penalty 0.9745, window 0.176; 5 scales:
+step 1.0255, penalty 0.962, window 0.168; scale damping 0.59). SiamFC upsamples its 17x17 map
+(stride 8) 16x; this network's 33x33 map has stride 4 and is upsampled 16x as well, i.e. a
+quarter search-crop pixel per upsampled cell.
+
+A backend offers set_exemplar(1 x 3 x E x E uint8 pixels) and responses(S x 3 x X x X uint8
+pixels) -> S x 1 x R x R score maps (numpy).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from deploy.crop import crop, exemplar_side, fill_colour
+from deploy.peak import PeakFinder
+
+# a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
+PHASES = ("crop", "backend", "peak")
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    scales: int = 3
+    scale_step: float = 1.0375
+    scale_penalty: float = 0.9745
+    scale_lr: float = 0.59
+    window_influence: float = 0.176
+    response_up: int = 16
+    context: float = 0.5
+    # the search region stays within these factors of its first-frame size (as SiamFC)
+    min_scale: float = 0.2
+    max_scale: float = 5.0
+    # the network's geometry (models/siamfc.py): exemplar crop side, stride of the score map,
+    # and the side of the search crops at the exemplar's pixel scale (SiamFC's 255, or a reduced
+    # network's smaller crops, whose score maps are then smaller: their size is read, not assumed)
+    exemplar_size: int = 127
+    total_stride: int = 4
+    search_size: int = 255
+
+    @classmethod
+    def for_scales(cls, scales: int) -> TrackerConfig:
+        """SiamFC's parameters for 3 or 5 scales."""
+        if scales == 3:
+            return cls()
+        if scales == 5:
+            return cls(scales=5, scale_step=1.0255, scale_penalty=0.962, window_influence=0.168)
+        raise ValueError(f"SiamFC's parameters exist for 3 or 5 scales, not {scales}")
+
+
+class SiamFCTracker:
+    """track(sequence) or init(frame, box) then update(frame) -> box, with a scoring backend."""
+
+    def __init__(self, backend, config: TrackerConfig = TrackerConfig()):
+        if config.scales < 1 or config.scales % 2 == 0:
+            raise ValueError(f"the number of scales must be odd, got {config.scales}")
+        for method in ("set_exemplar", "responses"):
+            if not callable(getattr(backend, method, None)):
+                raise TypeError(f"{type(backend).__name__} is no tracker backend: it has no {method}()")
+        self.backend, self.config = backend, config
+        half = (config.scales - 1) / 2
+        self.scale_factors = config.scale_step ** (np.arange(config.scales) - half)
+        self.penalties = np.where(np.arange(config.scales) == config.scales // 2, 1.0, config.scale_penalty)
+        self.peak = None
+
+    def init(self, frame: np.ndarray, box) -> None:
+        """Start tracking the target box [x, y, w, h] (0-based) of the first frame."""
+        c = self.config
+        x, y, w, h = (float(v) for v in box)
+        self.center = np.array([x + w / 2, y + h / 2])
+        self.size = np.array([w, h])
+        self.fill = fill_colour(frame)
+        self.z_side = exemplar_side(w, h, c.context)
+        self.x_side = self.z_side * c.search_size / c.exemplar_size
+        self.x_side_limits = (c.min_scale * self.x_side, c.max_scale * self.x_side)
+        exemplar = crop(frame, self.center, self.z_side, c.exemplar_size, self.fill)
+        self.backend.set_exemplar(exemplar[None].transpose(0, 3, 1, 2))
+
+    def update(self, frame: np.ndarray) -> np.ndarray:
+        """Track into the next frame; returns the box [x, y, w, h]."""
+        sides, crops = self.search_crops(frame)
+        return self.locate(self.responses(crops), sides, frame.shape)
+
+    # update()'s phases, apart so that the host's work can be timed beside the backend's
+    def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels."""
+        sides = self.x_side * self.scale_factors
+        crops = np.stack([crop(frame, self.center, s, self.config.search_size, self.fill) for s in sides])
+        return sides, crops.transpose(0, 3, 1, 2)
+
+    def responses(self, crops: np.ndarray) -> np.ndarray:
+        """The backend's score maps of the crops, scales x R x R."""
+        maps = np.asarray(self.backend.responses(crops))
+        return maps.reshape(len(crops), *maps.shape[-2:])
+
+    def locate(self, maps: np.ndarray, sides: np.ndarray, frame_shape) -> np.ndarray:
+        """The best scale's windowed peak moves the target; the scale is damped."""
+        c = self.config
+        if self.peak is None or self.peak.up.size != maps.shape[-1]:
+            self.peak = PeakFinder(maps.shape[-1], c.response_up, self.penalties, c.window_influence)
+        best, row, col = self.peak(maps)
+        size = self.peak.up.cells
+        displacement = (np.array([col, row]) - (size - 1) / 2) * c.total_stride / c.response_up
+        self.center = self.center + displacement * sides[best] / c.search_size
+        self.center = np.clip(self.center, 0, [frame_shape[1], frame_shape[0]])
+        scale = (1 - c.scale_lr) + c.scale_lr * self.scale_factors[best]
+        scale = np.clip(self.x_side * scale, *self.x_side_limits) / self.x_side
+        self.size, self.z_side, self.x_side = (
+            self.size * scale,
+            self.z_side * scale,
+            self.x_side * scale,
+        )
+        return self.box()
+
+    def box(self) -> np.ndarray:
+        return np.array([*(self.center - self.size / 2), *self.size])
+
+    def track(self, sequence) -> tuple[np.ndarray, float]:
+        """Track a sequence (len(), frame(t), boxes[0] the first box) -> (boxes (N, 4), frames/s).
+
+        The first box is the given one; frames/s counts the tracking of frames 2..N (crops,
+        scores, peak), not the reading of frames."""
+        boxes, seconds = self.track_phases(sequence)
+        elapsed = sum(seconds.values())
+        fps = (len(sequence) - 1) / elapsed if elapsed > 0 else float("nan")
+        return boxes, fps
+
+    def track_phases(self, sequence, clock=time.perf_counter, frames=None) -> tuple[np.ndarray, dict]:
+        """track(), timing update()'s phases apart -> (boxes, seconds per PHASES entry): a
+        hardware backend leaves the host the crops and the peak search. clock=time.process_time
+        counts CPU time, which other processes on the machine disturb less than wall time;
+        `frames` wraps the frame numbers (a progress bar)."""
+        seconds = dict.fromkeys(PHASES, 0.0)
+        boxes = [np.asarray(sequence.boxes[0], dtype=np.float64)]
+        self.init(sequence.frame(0), boxes[0])
+        for t in (frames or (lambda r: r))(range(1, len(sequence))):
+            frame = sequence.frame(t)
+            t0 = clock()
+            sides, crops = self.search_crops(frame)
+            t1 = clock()
+            maps = self.responses(crops)
+            t2 = clock()
+            boxes.append(self.locate(maps, sides, frame.shape))
+            t3 = clock()
+            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+                seconds[phase] += dt
+        return np.stack(boxes), seconds
+
+
+def host_ms_per_frame(seconds: dict, frames: int) -> dict:
+    """track_phases' seconds over `frames` tracked frames -> ms per frame per phase, and "host":
+    the crops and the peak search, i.e. what the host does beside a hardware backend."""
+    ms = {phase: 1000 * s / frames for phase, s in seconds.items()}
+    ms["host"] = ms["crop"] + ms["peak"]
+    return ms

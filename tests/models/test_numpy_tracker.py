@@ -1,0 +1,85 @@
+"""The numpy tracker's host work against what it replaces: its crops are Pillow's bytes, its
+upsampled cells torch's F.interpolate (up to the fused multiply-adds of torch's CPU kernel), and
+the peak from the candidate cells is the peak of the whole upsampled maps."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from deploy.crop import crop, fill_colour
+from deploy.peak import PeakFinder, Upsampler, full_peak
+from models.data.pairs import crop as pillow_crop
+
+
+@pytest.fixture(scope="module")
+def frame():
+    rng = np.random.default_rng(0)
+    smooth = np.kron(rng.integers(0, 256, (30, 40, 3)), np.ones((8, 8, 1)))
+    return np.clip(smooth + rng.normal(0, 20, smooth.shape), 0, 255).astype(np.uint8)  # 240 x 320
+
+
+def test_crops_are_pillows_bytes(frame):
+    rng = np.random.default_rng(1)
+    fill = frame.reshape(-1, 3).mean(axis=0)
+    for _ in range(60):   # inside, across and beyond the border; up- and downsampled
+        center, side = rng.uniform(-100, 420, 2), rng.uniform(4, 900)
+        out = int(rng.choice([127, 143, 255]))
+        np.testing.assert_array_equal(crop(frame, center, side, out, fill_colour(frame)),
+                                      pillow_crop(frame, center, side, out, fill))
+
+
+def test_crop_rejects_what_it_cannot_crop(frame):
+    with pytest.raises(ValueError, match="uint8 H x W x 3"):
+        crop(frame.astype(np.float32), (10, 10), 20, 127)
+
+
+def torch_upsampled(maps, factor=16):
+    size = maps.shape[-1] * factor
+    return F.interpolate(torch.from_numpy(maps[:, None]), size=(size, size), mode="bicubic",
+                         align_corners=False)[:, 0].numpy()
+
+
+def test_upsampling_is_torchs():
+    rng = np.random.default_rng(2)
+    up = Upsampler(33, 16)
+    small = rng.integers(-2**12, 2**12, (3, 33, 33)).astype(np.float64)
+    np.testing.assert_array_equal(up.full(small), torch_upsampled(small))   # every term exact
+    # score maps of the full network reach 2^24 and more: torch's CPU kernel fuses the row
+    # taps' multiply-adds, so its last bits may differ (the same inputs give other last bits on
+    # a CPU without FMA): a few units in the last place
+    large = rng.integers(-2**25, 2**25, (3, 33, 33)).astype(np.float64)
+    ours, theirs = up.full(large), torch_upsampled(large)
+    assert np.abs(ours - theirs).max() <= 16 * np.spacing(np.abs(theirs).max())
+
+
+def peaky_maps(rng, count):
+    yy, xx = np.mgrid[:33, :33]
+    for _ in range(count):
+        c = rng.uniform(8, 24, 2)
+        bump = 2e7 * np.exp(-((yy - c[0]) ** 2 + (xx - c[1]) ** 2) / rng.uniform(5, 40))
+        yield np.stack([np.round(bump * f + rng.normal(0, 3e5, bump.shape)) for f in (0.97, 1, 0.98)])
+
+
+def test_the_candidate_cells_hold_the_whole_maps_peak():
+    rng = np.random.default_rng(3)
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    for maps in peaky_maps(rng, 25):
+        assert finder(maps) == full_peak(finder, maps)
+    flat = np.zeros((3, 33, 33))   # every cell tied: the first one, as argmax picks
+    assert finder(flat) == full_peak(finder, flat)
+
+
+def test_the_peak_is_torchs_upsampling_peak():
+    """SiamFC's peak search as it ran on F.interpolate's maps, against the finder's."""
+    rng = np.random.default_rng(4)
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    for maps in peaky_maps(rng, 10):
+        up = torch_upsampled(maps)
+        up[0] *= 0.9745
+        up[2] *= 0.9745
+        best = int(np.argmax(up.reshape(3, -1).max(axis=1)))
+        response = up[best] - up[best].min()
+        response /= response.sum() + 1e-16
+        response = (1 - 0.176) * response + 0.176 * finder.window
+        assert finder(maps) == (best, *np.unravel_index(int(np.argmax(response)), response.shape))
