@@ -25,3 +25,27 @@ def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
     op.set_nodeattr("weight_ram_style", style)
     counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
     assert counts["BRAM36"] == brams and counts["LUT"] > 0
+
+
+# Logic levels (LUTs and CARRY4s) on the timing proxy's critical path that the xnor MVAU's
+# popcount may take: a register after every four adder levels (mvau.v) keeps it to six
+POPCOUNT_LEVELS = 6
+
+
+def test_xnor_mvau_popcount_stays_within_its_depth(tmp_path):
+    # MW 200, SIMD 100: 34 match counts, six adder levels, a register after the fourth
+    model, node, _ = make_case(CASES[2], frames=1)
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", getCustomOp(node).rtl_params(model, tmp_path))
+    timing = counts["timing_proxy"]
+    assert 0 < timing["logic_levels"] <= POPCOUNT_LEVELS
+    assert timing["critical_path_ps"] <= 5000   # half a 100 MHz cycle, the rest left for routing
+    assert "proxy" in timing["note"]
+
+
+def test_the_depth_bound_bites_on_a_tree_registered_too_rarely(tmp_path):
+    params = {"LANES": 1, "N": 34, "IN_BITS": 2, "SIGNED": 0, "OUT_BITS": 8, "TAG_BITS": 1}
+    levels = {}
+    for per_reg in (4, 6):
+        result = synthesize(tmp_path, rtl_sources("adder_tree"), "adder_tree", {**params, "LEVELS_PER_REG": per_reg})
+        levels[per_reg] = result["timing_proxy"]["logic_levels"]
+    assert levels[4] <= POPCOUNT_LEVELS < levels[6]

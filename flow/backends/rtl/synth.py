@@ -1,7 +1,14 @@
-"""Yosys synth_xilinx on generated RTL: resource counts beside the analytic estimates (--synth).
+"""Yosys synth_xilinx on generated RTL: resource counts beside the analytic estimates (--synth),
+and a timing proxy from the same delay-aware mapping.
 
 LUTs count logic LUTs plus LUTs used as memory or shift registers; BRAM36 counts RAMB18 as
 half. Memory files are read relative to the RTL directory, as in simulation.
+
+Timing proxy: synth_xilinx -abc9 maps with the xc7 cell delays of Yosys's cell library (LUTs,
+CARRY4 chains, flip-flops), then `sta` finds the latest arrival (ps) and its path; the logic levels
+are the LUTs and CARRY4s on that path. Cell delays only, no routing, no placement: a proxy for the
+critical path, not Vivado's timing; a real fmax needs Vivado. (Yosys's `ltp` counts whole cells,
+so a CARRY4 whose sum feeds its own chain looks like a loop to it: not used.)
 """
 
 from __future__ import annotations
@@ -17,6 +24,11 @@ LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM
                     "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
                     "SRL16E": 1, "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
+SYNTH = "synth_xilinx -family xc7 -noiopad -flatten -abc9"
+# the cell library again, with its specify blocks: the timing arcs `sta` reads
+TIMING_MODELS = "read_verilog -lib -specify -overwrite +/xilinx/cells_sim.v"
+TIMING_NOTE = ("proxy: xc7 cell delays of Yosys's cell library after synth_xilinx -abc9, no routing "
+               "or placement; not Vivado timing")
 
 
 class SynthesisError(RuntimeError):
@@ -25,22 +37,25 @@ class SynthesisError(RuntimeError):
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
-    """Run synth_xilinx (xc7) on `top`; returns LUT/FF/BRAM36/DSP and the raw cell counts."""
+    """Run synth_xilinx -abc9 (xc7) on `top`; returns LUT/FF/BRAM36/DSP, the raw cell counts and
+    the timing proxy."""
     if shutil.which("yosys") is None:
         raise SynthesisError("yosys is not on PATH (./dev env installs it)")
     # one chparam for all: each call re-elaborates, and a half-set combination may be illegal
     chparam = (f"chparam {' '.join(f'-set {k} {_value(v)}' for k, v in params.items())} {top}; "
                if params else "")
     script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
-              f"synth_xilinx -family xc7 -noiopad -top {top}; stat")
+              f"{SYNTH} -top {top}; stat; {TIMING_MODELS}; sta")
     started = time.time()
     log = Path(rtl_dir).resolve() / f"yosys_{top}.log"  # yosys runs in rtl_dir
     proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
                           capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise SynthesisError(f"yosys failed on {top} (log: {log}): {proc.stderr.strip()[-2000:]}")
-    cells = parse_cells(log.read_text())
-    return {**summarize(cells), "cells": cells, "seconds": round(time.time() - started, 1)}
+    text = log.read_text()
+    cells = parse_cells(text)
+    return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text),
+            "seconds": round(time.time() - started, 1)}
 
 
 def _value(v) -> str:
@@ -62,6 +77,18 @@ def parse_cells(stat_text: str) -> dict:
             continue
         cells[m.group(1)] = int(m.group(2))
     return cells
+
+
+def parse_timing(log_text: str) -> dict:
+    """The `sta` latest arrival (ps), its path's cells and logic levels, from a Yosys log."""
+    arrival = re.search(r"Latest arrival time in '[^']*' is (\d+):\n(.*?)\n\n", log_text, re.DOTALL)
+    if arrival is None:
+        raise SynthesisError("the Yosys log has no sta arrival time")
+    path_cells = re.findall(r"^\s+\d+ \S+ \((\w+)\.\w+->\w+\)", arrival.group(2), re.MULTILINE)
+    ps = int(arrival.group(1))
+    return {"critical_path_ps": ps, "fmax_mhz": round(1e6 / ps, 1) if ps else None,
+            "logic_levels": sum(1 for c in path_cells if re.fullmatch(r"LUT[1-6]|CARRY4|MUXF[78]", c)),
+            "path_cells": {c: path_cells.count(c) for c in sorted(set(path_cells))}, "note": TIMING_NOTE}
 
 
 def summarize(cells: dict) -> dict:
