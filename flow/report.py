@@ -191,7 +191,7 @@ def render_markdown(r: dict) -> str:
               "| budget | " + " | ".join(_fmt(r["board"]["budget"][k], 0) for k in RESOURCE_KINDS) + " |"]
     s = r["synthesis"]
     if s.get("run", True) and "LUT" in s:
-        lines.append("| Yosys synth_xilinx | " + " | ".join(_fmt(s[k], 1) for k in RESOURCE_KINDS) + " |")
+        lines.append("| Yosys synth_xilinx -abc9 | " + " | ".join(_fmt(s[k], 1) for k in RESOURCE_KINDS) + " |")
         lines.append("| estimate / Yosys | " + " | ".join(
             _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
         lines += ["", f"Yosys counted {s.get('scope', 'the stitched design')}; the estimate is the ops'."]
