@@ -2,7 +2,9 @@
 case where mvau.v reads the ROM by a registered address in its terms stage: run it in this
 checkout for the after figure and in an older one (git worktree) for the before figure.
 
+    ./dev python benchmarks/mvau_synth_cases.py --label before       (in the older checkout)
     ./dev python benchmarks/mvau_synth_cases.py --label after [--compare before]
+    ./dev python benchmarks/mvau_synth_cases.py --label after --saved --compare before
 
 Writes benchmarks/results/mvau_synth_cases_<label>.json (and, with --compare, the
 before/after markdown). Cases are tests/rtl/test_mvau.py's make_case tuples with random weights
@@ -47,13 +49,18 @@ def main(argv=None) -> None:
     ap.add_argument("--label", required=True)
     ap.add_argument("--compare", help="label of the before figure")
     ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument("--saved", action="store_true", help="compare the saved figures of --label, no synthesis")
     args = ap.parse_args(argv)
-    rows = {}
-    for name in args.cases:
-        rows[name] = run(name)
-        print(name, rows[name]["yosys"], rows[name]["timing_proxy"]["critical_path_ps"], "ps", flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"mvau_synth_cases_{args.label}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    saved = RESULTS / f"mvau_synth_cases_{args.label}.json"
+    if args.saved:
+        rows = json.loads(saved.read_text())
+    else:
+        rows = {}
+        for name in args.cases:
+            rows[name] = run(name)
+            print(name, rows[name]["yosys"], rows[name]["timing_proxy"]["critical_path_ps"], "ps", flush=True)
+        RESULTS.mkdir(exist_ok=True)
+        saved.write_text(json.dumps(rows, indent=2) + "\n")
     if args.compare:
         before = json.loads((RESULTS / f"mvau_synth_cases_{args.compare}.json").read_text())
         lines = ["| case | LUT before | LUT after | FF before | FF after | critical path before / after (ps, proxy) | LUT estimate after |",
