@@ -8,7 +8,7 @@ checkout for the after figure and in an older one (git worktree) for the before 
 
 Writes benchmarks/results/mvau_synth_cases_<label>.json (and, with --compare, the
 before/after markdown). Cases are tests/rtl/test_mvau.py's make_case tuples with random weights
-(seed 0), weight_ram_style distributed.
+(seed --seed, default 0), weight_ram_style distributed.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ CASES = {
 }
 
 
-def run(name: str) -> dict:
-    model, node, _ = make_case(CASES[name], frames=1)
+def run(name: str, seed: int = 0) -> dict:
+    model, node, _ = make_case(CASES[name], frames=1, seed=seed)
     op = getCustomOp(node)
     op.set_nodeattr("weight_ram_style", "distributed")
     with tempfile.TemporaryDirectory() as tmp:
         result = synthesize(Path(tmp), rtl_sources("mvau"), "mvau", op.rtl_params(model, Path(tmp)))
-    return {"case": CASES[name], "yosys": {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP")},
+    return {"case": CASES[name], "seed": seed, "yosys": {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP")},
             "timing_proxy": result["timing_proxy"], "estimate": op.resources()}
 
 
@@ -49,6 +49,7 @@ def main(argv=None) -> None:
     ap.add_argument("--label", required=True)
     ap.add_argument("--compare", help="label of the before figure")
     ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument("--seed", type=int, default=0, help="weight seed (LUTs of a ROM in logic depend on it)")
     ap.add_argument("--saved", action="store_true", help="compare the saved figures of --label, no synthesis")
     args = ap.parse_args(argv)
     saved = RESULTS / f"mvau_synth_cases_{args.label}.json"
@@ -57,7 +58,7 @@ def main(argv=None) -> None:
     else:
         rows = {}
         for name in args.cases:
-            rows[name] = run(name)
+            rows[name] = run(name, args.seed)
             print(name, rows[name]["yosys"], rows[name]["timing_proxy"]["critical_path_ps"], "ps", flush=True)
         RESULTS.mkdir(exist_ok=True)
         saved.write_text(json.dumps(rows, indent=2) + "\n")
