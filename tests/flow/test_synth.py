@@ -3,6 +3,7 @@
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.synth import synthesize
 from tests.rtl.test_mvau import CASES, make_case
@@ -49,3 +50,12 @@ def test_the_depth_bound_bites_on_a_tree_registered_too_rarely(tmp_path):
         result = synthesize(tmp_path, rtl_sources("adder_tree"), "adder_tree", {**params, "LEVELS_PER_REG": per_reg})
         levels[per_reg] = result["timing_proxy"]["logic_levels"]
     assert levels[4] <= POPCOUNT_LEVELS < levels[6]
+
+
+def test_plain_abc_maps_where_the_delay_aware_mapping_fails(tmp_path, monkeypatch):
+    # an option synth_xilinx refuses stands in for abc9's internal error on a large design
+    monkeypatch.setattr(synth, "MAPPINGS", ("-no_such_option", ""))
+    counts = synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 8, "DEPTH": 32})
+    assert counts["mapping"] == synth.SYNTH and counts["LUT"] > 0
+    assert len(counts["mapping_failures"]) == 1 and "-no_such_option" in counts["mapping_failures"][0]
+    assert counts["timing_proxy"]["critical_path_ps"] > 0

@@ -156,7 +156,7 @@ def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
     board = generate_board_top(design, first.in_stream().words, last.out_stream().words,
                                files.path(cfg, "synth", "board_top"), files.name(cfg))
     result = synthesize(board.sources[-1].parent, board.sources, board.top)
-    cfg.write_json(out, {"run": True, "tool": "yosys synth_xilinx -family xc7 -flatten -abc9",
+    cfg.write_json(out, {"run": True, "tool": f"yosys {result['mapping']}",
                          "scope": f"board top {board.top}: core {board.core}, AXI-Lite control, "
                                   f"DMA-width stream adapters", **result})
 

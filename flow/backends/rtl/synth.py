@@ -24,11 +24,14 @@ LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM
                     "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
                     "SRL16E": 1, "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
-SYNTH = "synth_xilinx -family xc7 -noiopad -flatten -abc9"
+SYNTH = "synth_xilinx -family xc7 -noiopad -flatten"
+# delay-aware mapping first; Yosys 0.23's abc9_ops has been seen to stop with an internal error
+# (std::out_of_range) on a whole cnv_w1a1 board top, and then plain abc maps it
+MAPPINGS = ("-abc9", "")
 # the cell library again, with its specify blocks: the timing arcs `sta` reads
 TIMING_MODELS = "read_verilog -lib -specify -overwrite +/xilinx/cells_sim.v"
-TIMING_NOTE = ("proxy: xc7 cell delays of Yosys's cell library after synth_xilinx -abc9, no routing "
-               "or placement; not Vivado timing")
+TIMING_NOTE = ("proxy: xc7 cell delays of Yosys's cell library on the mapped netlist (see mapping), no "
+               "routing or placement; not Vivado timing")
 
 
 class SynthesisError(RuntimeError):
@@ -37,24 +40,30 @@ class SynthesisError(RuntimeError):
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
-    """Run synth_xilinx -abc9 (xc7) on `top`; returns LUT/FF/BRAM36/DSP, the raw cell counts and
-    the timing proxy."""
+    """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails); returns LUT/FF/BRAM36/DSP,
+    the raw cell counts, the timing proxy and the mapping used."""
     if shutil.which("yosys") is None:
         raise SynthesisError("yosys is not on PATH (./dev env installs it)")
     # one chparam for all: each call re-elaborates, and a half-set combination may be illegal
     chparam = (f"chparam {' '.join(f'-set {k} {_value(v)}' for k, v in params.items())} {top}; "
                if params else "")
-    script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
-              f"{SYNTH} -top {top}; stat; {TIMING_MODELS}; sta")
     started = time.time()
     log = Path(rtl_dir).resolve() / f"yosys_{top}.log"  # yosys runs in rtl_dir
-    proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    if proc.returncode != 0:
-        raise SynthesisError(f"yosys failed on {top} (log: {log}): {proc.stderr.strip()[-2000:]}")
+    errors = []
+    for mapping in MAPPINGS:
+        script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
+                  f"{SYNTH} {mapping} -top {top}; stat; {TIMING_MODELS}; sta")
+        proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+        if proc.returncode == 0:
+            break
+        errors.append(f"{SYNTH} {mapping}: {proc.stderr.strip()[-2000:]}")
+    else:
+        raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}")
     text = log.read_text()
     cells = parse_cells(text)
     return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text),
+            "mapping": f"{SYNTH} {mapping}".strip(), "mapping_failures": errors,
             "seconds": round(time.time() - started, 1)}
 
 
