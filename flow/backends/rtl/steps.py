@@ -186,16 +186,24 @@ def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:
 
 
 def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
-    """Yosys synth_xilinx of the stitched design (only with --synth)."""
+    """Yosys synth_xilinx -abc9 of the board top (the stitched design with its AXI-Lite control
+    and DMA-width stream adapters, as the bitstream holds it; only with --synth): resources and
+    the timing proxy."""
     from flow.backends.rtl.synth import synthesize
+    from flow.board.top import generate_board_top
 
     out = files.file("synth", "yosys.json")
     if not cfg.synth:
         cfg.write_json(out, {"run": False, "reason": "not requested (--synth)"})
         return
-    design = load_design(cfg, files)
-    result = synthesize(design.directory, design.sources, design.top)
-    cfg.write_json(out, {"run": True, "tool": "yosys synth_xilinx -family xc7", **result})
+    design, model = load_design(cfg, files), cfg.load_model(files.folded)
+    first, last = getCustomOp(model.graph.node[0]), getCustomOp(model.graph.node[-1])
+    board = generate_board_top(design, first.in_stream().words, last.out_stream().words,
+                               files.path(cfg, "synth", "board_top"), files.name(cfg))
+    result = synthesize(board.sources[-1].parent, board.sources, board.top)
+    cfg.write_json(out, {"run": True, "tool": f"yosys {result['mapping']}",
+                         "scope": f"board top {board.top}: core {board.core}, AXI-Lite control, "
+                                  f"DMA-width stream adapters", **result})
 
 
 def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
