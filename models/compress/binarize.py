@@ -79,8 +79,8 @@ def _set(model: nn.Module, name: str, module: nn.Module) -> None:
 
 def add_input_scale(model: nn.Module, ex: torch.Tensor) -> list[str]:
     """Give every conv/dense layer fed by a binary activation XNOR-Net's K, in place: the
-    activation becomes an identity and the layer an InputScaled that binarises itself. A max pool
-    or flatten may sit between the two (max pooling commutes with the sign). Returns the layers'
+    activation becomes an identity and the layer an InputScaled that binarises itself. A max pool,
+    flatten or dropout may sit between the two (max pooling commutes with the sign). Returns the layers'
     names."""
     steps = trace_chain(model, ex)
     wrapped, act = [], None
@@ -93,6 +93,6 @@ def add_input_scale(model: nn.Module, ex: torch.Tensor) -> list[str]:
             act = None
         elif activation_bits(step) == 1:
             act = step
-        elif not (step.kind == FLATTEN or isinstance(step.module, nn.MaxPool2d)):
+        elif not (step.kind == FLATTEN or isinstance(step.module, (nn.MaxPool2d, nn.Dropout))):
             act = None
     return wrapped
