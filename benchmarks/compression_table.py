@@ -178,8 +178,7 @@ def ladder(h: dict) -> str:
 
 def markdown(result: dict) -> str:
     parts = ["# Compression methods side by side (Rassadin and Savchenko Table 2, our version)",
-             f"Machine: {result['machine']}; {result['note']}",
-             f"Command: `{result['command']}`"]
+             f"Machine: {result['machine']}; {result['note']}."]
     for arch, a in result["models"].items():
         header = ["method", "train s/epoch (x base)", "inference s (x base)", "size (bits)",
                   "params", "MACs", "bit-ops", "test top-1", "before fine-tuning", "fps @100 MHz",
@@ -199,8 +198,11 @@ def markdown(result: dict) -> str:
                          if h["built"] else "-", _res(h, "estimate"),
                          _res(h, "yosys"), h.get("energy", "-") if h["built"] else "-",
                          ladder(h), verdict])
-        parts += [f"## {arch} ({a['dataset']}, original test top-1 {100 * a['original_top1']:.2f}%,"
-                  f" {a['finetune_epochs']} fine-tuning epochs)", table(header, rows)]
+        images = a["config"]["train_limit"] or "all"
+        parts += [f"## {arch} ({a['dataset']}, {images} training images, original "
+                  f"({a['config']['epochs']} epochs) test top-1 {100 * a['original_top1']:.2f}%, "
+                  f"{a['finetune_epochs']} fine-tuning epochs)", f"`nice -n 10 {a['command']}`",
+                  table(header, rows)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -244,18 +246,21 @@ def main(argv=None) -> dict:
         raise SystemExit("--rows needs baseline (the ratios are to it)")
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    result = {"command": "python benchmarks/compression_table.py " + " ".join(argv or []),
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+    out = Path(args.out)
+    command = "python benchmarks/compression_table.py " + " ".join(argv or [])
+    result = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "note": "torch on 1 thread; the machine is shared with other jobs (load averages "
                       "per row in the JSON), so times are ratios taken close together",
               "models": {}}
+    if (out / "compression_table.json").exists():  # runs for other models add up
+        result["models"] = json.loads((out / "compression_table.json").read_text())["models"]
     for arch in args.arch:
         rows, cfg = rows_for(arch, args, Path(args.work))
         base = next(r for r in rows if r["method"] == "baseline")
         result["models"][arch] = {"dataset": cfg["dataset"], "config": cfg,
                                   "original_top1": base["test_top1_before_finetune"],
-                                  "finetune_epochs": args.finetune_epochs, "rows": rows}
-    out = Path(args.out)
+                                  "finetune_epochs": args.finetune_epochs, "command": command,
+                                  "rows": rows}
     write_json(out / "compression_table.json", result)
     (out / "compression_table.md").write_text(markdown(result))
     plot(out / "compression_table.png", result)
