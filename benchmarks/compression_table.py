@@ -252,8 +252,6 @@ def main(argv=None) -> dict:
               "note": "torch on 1 thread; the machine is shared with other jobs (load averages "
                       "per row in the JSON), so times are ratios taken close together",
               "models": {}}
-    if (out / "compression_table.json").exists():  # runs for other models add up
-        result["models"] = json.loads((out / "compression_table.json").read_text())["models"]
     for arch in args.arch:
         rows, cfg = rows_for(arch, args, Path(args.work))
         base = next(r for r in rows if r["method"] == "baseline")
@@ -261,6 +259,9 @@ def main(argv=None) -> dict:
                                   "original_top1": base["test_top1_before_finetune"],
                                   "finetune_epochs": args.finetune_epochs, "command": command,
                                   "rows": rows}
+    if (out / "compression_table.json").exists():  # runs for other models add up
+        earlier = json.loads((out / "compression_table.json").read_text())["models"]
+        result["models"] = {**earlier, **result["models"]}
     write_json(out / "compression_table.json", result)
     (out / "compression_table.md").write_text(markdown(result))
     plot(out / "compression_table.png", result)
