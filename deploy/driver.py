@@ -37,6 +37,30 @@ class DeployError(ValueError):
     """Input or setup the accelerator cannot take, with what it expects."""
 
 
+DEVICE_TREE_COMPATIBLE = Path("/proc/device-tree/compatible")
+EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before xlnx,zynq-7000
+
+
+def board_kind() -> str:
+    """'zynq' on a PYNQ board, 'emulated' on the emulated one, 'host' elsewhere (a pynq remote
+    client), from the device tree of the machine the driver runs on."""
+    if not DEVICE_TREE_COMPATIBLE.is_file():
+        return "host"
+    compatible = DEVICE_TREE_COMPATIBLE.read_bytes().decode(errors="replace")
+    return "emulated" if EMULATED in compatible else "zynq" if "xlnx,zynq" in compatible else "host"
+
+
+def check_bitstream(design: dict, bitfile: Path) -> None:
+    """Refuse the emulator's stand-in .bit on a real board: it holds no configuration frames."""
+    source = design.get("bitstream", {}).get("source", "emulated")
+    if source == "emulated" and board_kind() == "zynq":
+        raise DeployError(
+            f"{bitfile} is the emulated board's stand-in bitstream (design.json: bitstream.source = "
+            "emulated), not one an FPGA can load: run the build's Vivado project (vivado/project.tcl, "
+            "see deploy/README.md), then package again (python -m flow.build ... --from package) so "
+            "that deploy/ carries Vivado's .bit and .hwh, and copy that deploy/ to the board")
+
+
 class QNNOverlay(Overlay):
     def __init__(self, deploy_dir: str | Path = ".", max_batch: int = 128, download: bool = True,
                  **kwargs):
@@ -51,6 +75,7 @@ class QNNOverlay(Overlay):
             if not needed.is_file():
                 raise DeployError(f"overlay file {needed} is missing (the build's package step "
                                   "writes the .bit/.hwh pair)")
+        check_bitstream(self.design, bitfile)
         super().__init__(str(bitfile), download=download, **kwargs)
         self.dma = getattr(self, self.design["dma"])
         self.control = getattr(self, self.design["accelerator"])
@@ -219,8 +244,9 @@ class QNNOverlay(Overlay):
                          "chip_latency_us": cycles / clock})
         return rows
 
-    def validate(self, reference: str | Path | None = None) -> dict:
-        """L6: the shipped reference inputs through the board against reference.onnx's outputs."""
+    def validate(self, reference: str | Path | None = None, outputs: str | Path | None = None) -> dict:
+        """L6: the shipped reference inputs through the board against reference.onnx's outputs;
+        `outputs`: a .npy file that receives the board's outputs (top-1 against labels)."""
         path = reference or self.deploy_dir / "reference.npz"
         ref = np.load(path)
         if len(ref["core_in"]) == 0:
@@ -228,6 +254,8 @@ class QNNOverlay(Overlay):
         y = self.execute(ref["core_in"], ref["capture"] if "capture" in ref.files else None)
         expected = ref["core_out"]
         got = y.reshape(expected.shape)
+        if outputs is not None:
+            np.save(outputs, got)
         mismatches = int((got != expected).sum())
         return {"inputs": int(len(expected)), "mismatches": mismatches, "max_difference":
                 float(np.abs(got - expected).max()) if got.size else 0.0, "equal": mismatches == 0}

@@ -40,7 +40,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
               folding: dict | str | Path | None = None, fps: float | str | None = None,
               clock_mhz: float | None = None, inputs: int | None = None, input_data=None,
               input_shape: tuple[int, ...] | None = None, checkpoint: str | Path | None = None,
-              backend: str = "both", synth: bool = False, op_sim: bool = True,
+              weights: str | None = None,
+              backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
               dynamo: bool = False) -> BuildConfig:
     """The BuildConfig of a build of `model`: a target name, a QONNX file, a qonnx ModelWrapper or
     a Brevitas (torch) module.
@@ -49,6 +50,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     neither: a target's own goal, else PE = SIMD = 1. input_data: test inputs (N, ...) as an array
     or a .npy file (not for targets, which make their own); input_shape: one frame's shape without
     the batch axis, for a torch module given without input_data. out: build/<name> by default.
+    weights: "random:SEED", a target's network with seeded random weights (not with checkpoint).
     """
     target = model_path = torch_model = None
     if isinstance(model, str) and not _names_a_file(model):
@@ -78,6 +80,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         raise ValueError("input_data goes with a model (a target makes its own test inputs)")
     if checkpoint is not None and not Path(checkpoint).is_file():
         raise ValueError(f"checkpoint {checkpoint}: no such file")
+    weights_seed = _weights_seed(weights, target, checkpoint)
 
     given = out / GIVEN
     if isinstance(input_data, (str, Path)):
@@ -115,10 +118,25 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
             notes.append("no folding or target fps given: every op at PE = SIMD = 1 (the slowest design)")
     return BuildConfig(
         name=name, out=out, target=target, model_path=model_path, torch_model=torch_model,
-        checkpoint=Path(checkpoint) if checkpoint else None, folding_path=folding_path, target_fps=fps,
+        checkpoint=Path(checkpoint) if checkpoint else None, weights_seed=weights_seed, folding_path=folding_path, target_fps=fps,
         clock_mhz=clock_mhz or (target.clock_mhz if target else 100.0),
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
-        per_op_sim=op_sim, synth=synth, dynamo=dynamo, backend=backend, notes=notes)
+        per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes)
+
+
+def _weights_seed(weights: str | None, target, checkpoint) -> int | None:
+    """The seed of `weights` "random:SEED", checked against what the build is given."""
+    if weights is None:
+        return None
+    kind, _, seed = weights.partition(":")
+    if kind != "random" or not seed.isdigit():
+        raise ValueError(f"weights {weights!r}: expected random:SEED (a seed >= 0)")
+    if target is None or target.random_model is None:
+        raise ValueError(f"weights {weights}: only a target with seeded random weights takes it"
+                         + (f" ({target.name} has none)" if target else ""))
+    if checkpoint is not None:
+        raise ValueError("weights random:SEED and a checkpoint exclude each other")
+    return int(seed)
 
 
 def _names_a_file(text: str) -> bool:

@@ -66,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", type=_existing_file("--model"), help="build this QONNX file instead of a target")
     ap.add_argument("--checkpoint", type=_existing_file("--checkpoint"),
                     help="trained weights (state_dict) for the target's model")
+    ap.add_argument("--weights", metavar="random:SEED",
+                    help="the target's network with seeded random weights instead of its default ones")
     ap.add_argument("--folding", type=_existing_file("--folding"),
                     help="folding JSON {node: {PE, SIMD, ...}} (see flow/fold.py)")
     ap.add_argument("--target-fps", type=_fps, help="fold automatically for this many frames/s, or 'max' "
@@ -78,6 +80,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--input-data", type=_existing_file("--input-data"),
                     help="with --model: test inputs as a .npy file (N, ...)")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
+    ap.add_argument("--energy", action="store_true",
+                    help="estimate energy per image from the design's toggle activity (an estimate)")
     ap.add_argument("--no-op-sim", action="store_true", help="skip the per-op RTL simulations")
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
@@ -101,7 +105,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
     try:
         cfg = configure(args.target or args.model, out=args.out, folding=args.folding, fps=args.target_fps,
                         clock_mhz=args.clock_mhz, inputs=args.inputs, input_data=args.input_data,
-                        checkpoint=args.checkpoint, backend=args.backend, synth=args.synth,
+                        checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
+                        energy=args.energy,
                         op_sim=not args.no_op_sim, dynamo=args.dynamo)
     except ValueError as err:
         ap.error(str(err))

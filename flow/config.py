@@ -23,6 +23,7 @@ class BuildConfig:
     # a Brevitas module given to flow.api: its QONNX export is model_path (and its key); here for L0
     torch_model: Any = None
     checkpoint: Path | None = None
+    weights_seed: int | None = None   # --weights random:SEED: the target's seeded random weights
     folding_path: Path | None = None
     target_fps: float | str | None = None
     clock_mhz: float = 100.0
@@ -30,6 +31,7 @@ class BuildConfig:
     input_data: Path | None = None
     per_op_sim: bool = True
     synth: bool = False
+    energy: bool = False   # the energy estimate from toggle activity (flow/energy.py)
     dynamo: bool = False
     board: str = "pynq_z2"
     seed: int = 0

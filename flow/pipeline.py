@@ -38,6 +38,7 @@ def pipeline(cfg: BuildConfig) -> list[Step]:
         *hls.SIMULATION,            # HLS C++, its C-simulation (L5)
         *(cfg.target.steps if cfg.target else ()),
         *rtl.SYNTHESIS,             # Yosys (--synth)
+        *rtl.ENERGY,                # energy per image, an estimate from toggle activity (--energy)
         *hls.SYNTHESIS,             # Vitis HLS, when installed
         *BOARD_STEPS,               # Vivado Tcl, .bit/.hwh, driver; L6 on the emulated board
     ]
@@ -69,6 +70,7 @@ def build_key(cfg: BuildConfig) -> str:
 def target_modules(target) -> set[str]:
     """The modules of a target's functions: its model, inputs, steps and report section."""
     functions = [target.make_model, target.make_inputs, target.load_checkpoint, target.report_section,
+                 target.random_model, target.make_labels,
                  *(s.function for s in target.steps)]
     return {getattr(f, "func", f).__module__ for f in functions if f is not None}
 

@@ -1,8 +1,10 @@
-"""report.json (for machines), report.md (for people) and plots, from the files a build wrote."""
+"""report.json (for machines), report.md and report.html (for people) and plots, from the files a
+build wrote."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +12,11 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verdict
+from flow.accuracy import accuracy_by_level, accuracy_markdown
 from flow.backends.hls.report import hls_markdown
 from flow.board.spec import RESOURCE_KINDS, load_board
+from flow.html.build_report import write_html_report
+from flow.target import find_target, known_targets
 
 
 def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
@@ -43,6 +48,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
             "measured_cycles": measured.get("measured_cycles"),
             "rtl_equal": measured.get("equal"),
             "resources": op.resources(),
+            "memories": [{**asdict(m), "bits": m.bits} for m in op.memories()],
             "weight_bits": work.weight_bits, "macs": work.macs, "bit_ops": work.bit_ops,
         }
         if row["measured_cycles"]:
@@ -82,6 +88,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
         },
         "performance": performance,
         "verification": verdict.ladder(checks),
+        "accuracy": accuracy_by_level(out, set(checks)),
         "verdict": {"passed": not verdict.failures(checks), "failures": verdict.failures(checks)},
         "board_run": board_run,
         "vivado": {**(ran("package", out / "vivado" / "vivado.json") or {"run": False}),
@@ -90,6 +97,8 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
                        "all_equal": all(r.get("equal") for r in measured_ops.values()) if measured_ops else None},
         "synthesis": ran("synth", out / "synth" / "yosys.json") or {"run": False,
                                                                     "reason": "not requested (--synth)"},
+        "energy_estimate": ran("energy", out / "energy" / "energy.json") or {"run": False,
+                                                                           "reason": "not requested (--energy)"},
         "hls": {"csim": ran("hlssim", out / "sim" / "hlssim.json"),
                 "csynth": ran("hls_synth", out / "hls_synth" / "csynth.json")},
     }
@@ -107,22 +116,51 @@ def build_meta(cfg, timings: dict) -> dict:
         "board": cfg.board, "clock_mhz": cfg.clock_mhz, "backend": cfg.backend,
         "folding": str(cfg.folding_path) if cfg.folding_path else
         (f"automatic, target {cfg.target_fps} frames/s" if cfg.target_fps else "PE = SIMD = 1"),
-        "inputs": cfg.inputs, "steps": {k: round(v, 2) for k, v in timings.items()},
+        "target_fps": None if cfg.folding_path else cfg.target_fps,
+        "inputs": cfg.inputs, "weights": weights_of(cfg), "steps": {k: round(v, 2) for k, v in timings.items()},
         "notes": cfg.notes + (cfg.target.notes if cfg.target else []),
     }
 
 
+def weights_of(cfg) -> str:
+    """What weights the build's network has."""
+    if cfg.target is None:
+        return f"those of {cfg.model_path}"
+    if cfg.weights_seed is not None:
+        return f"random:{cfg.weights_seed} (seeded random weights, BatchNorm calibrated on real images)"
+    return f"checkpoint {cfg.checkpoint}" if cfg.checkpoint else cfg.target.weights
+
+
 def write_report(cfg, checks: dict[str, list[dict]], timings: dict) -> dict:
-    """report.json, report.md and the cycles plot of the build `cfg`, from this invocation's steps."""
-    report = build_report(cfg.out, build_meta(cfg, timings), checks)
+    """report.json, report.md, the cycles plot and report.html of the build `cfg`, from this
+    invocation's steps."""
+    return _write(cfg.out, build_report(cfg.out, build_meta(cfg, timings), checks), cfg.target)
+
+
+def rewrite_report(out: Path) -> dict:
+    """The report files of a finished build collected again from its files, with the checks its
+    last invocation's steps recorded (build_state.json): for a build made before the report
+    changed, without rerunning a step."""
+    out = Path(out)
+    meta = _read(out / "report.json")["build"]
+    state = _read(out / "build_state.json")
+    checks = {step: state[step].get("checks", []) for step in meta["steps"] if step in state}
+    target = find_target(meta["name"]) if meta["name"] in known_targets() else None
+    if target is not None and target.description != meta.get("description"):
+        target = None  # a --model build that shares a target's name
+    return _write(out, build_report(out, meta, checks), target)
+
+
+def _write(out: Path, report: dict, target) -> dict:
     markdown = render_markdown(report)
-    if cfg.target is not None and cfg.target.report_section is not None:
-        key, section, text = cfg.target.report_section(cfg.out, report)
+    if target is not None and target.report_section is not None:
+        key, section, text = target.report_section(out, report)
         report[key] = section
         markdown += text
-    cfg.path("report.json").write_text(json.dumps(report, indent=2) + "\n")
-    cfg.path("report.md").write_text(markdown)
-    plot_cycles(report, cfg.path("report_cycles.png"))
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.md").write_text(markdown)
+    plot_cycles(report, out / "report_cycles.png")
+    write_html_report(out, report)
     return report
 
 
@@ -145,7 +183,8 @@ def render_markdown(r: dict) -> str:
     lines = [f"# Build report: {b['name']}", ""]
     if b.get("description"):
         lines += [b["description"], ""]
-    lines += [f"Board {r['board']['name']} ({r['board']['part']}), clock {b['clock_mhz']:g} MHz.", ""]
+    lines += [f"Board {r['board']['name']} ({r['board']['part']}), clock {b['clock_mhz']:g} MHz."
+              + (f" Weights: {b['weights']}." if b.get("weights") else ""), ""]
     lines += ["## Performance", "",
               "| figure | value |", "|---|---|",
               f"| bottleneck op | {p['bottleneck']} |",
@@ -166,6 +205,7 @@ def render_markdown(r: dict) -> str:
     for name, v in r["verification"].items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['rule']} | {v['inputs']} | "
                      f"{_fmt(v.get('max_difference'), 6)} | {_mismatches(v)} | {'yes' if v['passed'] else '**no**'} |")
+    lines += accuracy_markdown(r.get("accuracy"))
     lines += hls_markdown(r)
     if r.get("board_run"):
         lines += ["", "L6 ran the shipped driver (deploy/) with unmodified pynq on the emulated board "
@@ -196,6 +236,7 @@ def render_markdown(r: dict) -> str:
             _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
     else:
         lines += ["", f"Yosys synthesis: not run ({s.get('reason', '')})."]
+    lines += energy_markdown(r["energy_estimate"])
     lines += ["", (f"Weights: {_fmt(t['weight_bits'])} bits; {_fmt(t['macs_per_frame'])} MACs and "
                   f"{_fmt(t['bit_ops_per_frame'])} bit-operations per frame."), "",
               "## Ops", "",
@@ -221,6 +262,24 @@ def render_markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def energy_markdown(e: dict) -> list[str]:
+    if not e.get("run"):
+        return ["", f"Energy estimate: not run ({e.get('reason', '')})."]
+    terms = e["terms_joules_per_image"]
+    lines = ["", "## Energy per image (ESTIMATE)", "",
+             "An estimate, not a measurement: toggle activity of the design on the test inputs "
+             f"(Verilator toggle coverage, {e['activity']['frames']} images back to back) times assumed "
+             "7-series per-resource figures, plus the part's static power (flow/energy.py; the figures "
+             "and their sources: hw/boards/, energy/energy.json).", "",
+             "| term | uJ per image (estimate) |", "|---|---|"]
+    lines += [f"| {name} | {terms[name] * 1e6:,.4f} |" for name in terms]
+    lines += [f"| **total** | **{e['joules_per_image'] * 1e6:,.4f}** |", "",
+              f"Images per joule (estimate): {e['images_per_joule']:,.0f} at {e['images_per_second']:,.1f} "
+              f"images/s; PL power (estimate) {e['dynamic_watts']:.3f} W dynamic + {e['static_watts']:.3f} W "
+              f"static; {e['toggles_per_image']:,.0f} signal-bit toggles per image; FF from {e['ff_source']}."]
+    return lines
+
+
 def plot_cycles(r: dict, path: Path) -> None:
     import matplotlib
 
@@ -240,3 +299,22 @@ def plot_cycles(r: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m flow.report", description=(
+        "Rewrite a finished build's report.json, report.md, report_cycles.png and report.html "
+        "from its files, rerunning no step."))
+    ap.add_argument("build", type=Path, help="a build directory (holds report.json and build_state.json)")
+    args = ap.parse_args(argv)
+    missing = [f for f in ("report.json", "build_state.json", "30_folded.onnx") if not (args.build / f).exists()]
+    if missing:
+        raise SystemExit(f"{args.build}: not a finished build (no {', '.join(missing)})")
+    rewrite_report(args.build)
+    print(f"{args.build / 'report.html'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.insert_topk import InsertTopK
 
 from flow import float_error, rounding_boundary, verdict, verify
+from flow.accuracy import L0_OUTPUTS, LABELS_FILE
 from flow.board.spec import load_board
 from flow.config import BuildConfig
 from flow.estimate import total_resources
@@ -50,6 +51,10 @@ def step_export(cfg: BuildConfig) -> None:
             model = clean(model.transform(InsertTopK(k=cfg.target.top_k)))
     model.save(str(cfg.path("00_qonnx.onnx")))
     np.save(cfg.path("inputs.npy"), x[: cfg.inputs])
+    labels = cfg.path(LABELS_FILE)
+    labels.unlink(missing_ok=True)
+    if cfg.model_path is None and cfg.target.make_labels is not None:
+        np.save(labels, cfg.target.make_labels(cfg.inputs, cfg.seed + 100))
 
 
 def build_torch_model(cfg: BuildConfig):
@@ -57,6 +62,8 @@ def build_torch_model(cfg: BuildConfig):
 
     if cfg.torch_model is not None:   # a copy: L0 runs it in float64, the caller keeps theirs
         return copy.deepcopy(cfg.torch_model).eval()
+    if cfg.weights_seed is not None:
+        return cfg.target.random_model(cfg.weights_seed).eval()
     if cfg.checkpoint is not None and cfg.target.load_checkpoint is not None:
         return cfg.target.load_checkpoint(cfg.checkpoint).eval()
     model = cfg.target.make_model()
@@ -180,6 +187,7 @@ def step_verify(cfg: BuildConfig) -> list[dict]:
         l0 = run_torch_model(cfg, x, torch_model)
         if cfg.target is not None and cfg.target.top_k:
             l0 = verify.stable_topk(l0, cfg.target.top_k)
+        np.save(cfg.path(L0_OUTPUTS), l0)
         l0_evidence = rounding_boundary.evidence(
             "L0", qonnx_model, int_model, x, l0, l2, step, integer_output,
             rounding_boundary.torch_values(torch_model, qonnx_model), float_error.FLOAT64)
@@ -198,7 +206,7 @@ def step_verify(cfg: BuildConfig) -> list[dict]:
 
 FRONT_END = (
     Step("export", step_export, ("00_qonnx.onnx", "inputs.npy"),                     # Brevitas/QONNX in
-         ("name", "model_path", "checkpoint", "inputs", "input_data", "dynamo", "seed")),
+         ("name", "model_path", "checkpoint", "weights_seed", "inputs", "input_data", "dynamo", "seed")),
     Step("streamline", step_streamline, ("10_integer.onnx",)),                      # integer weights, thresholds
     Step("reference", step_reference, ("reference.onnx", "reference_outputs.npz")),  # L2 in onnxruntime
     Step("lower", step_lower, ("20_hw.onnx",)),                                     # hardware ops, channels-last

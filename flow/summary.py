@@ -1,5 +1,5 @@
-"""The few lines a build ends with: frame rate, resources against the board's budget, the ladder
-and the verdict."""
+"""The few lines a build ends with: frame rate, resources against the board's budget, the ladder,
+top-1 per level and the energy estimate where the build has them, and the verdict."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def summary(report: dict, report_path: Path) -> str:
                                          + (f", {v['boundary_cases']} on a rounding boundary"
                                             if v.get("boundary_cases") else "") + ")"
                                          for k, v in levels.items()) or "no levels compared"))
+    accuracy = report.get("accuracy")
+    if accuracy and accuracy["levels"]:
+        lines.append(f"top-1 on {accuracy['images']} labelled inputs: " + ", ".join(
+            f"{k} {100 * v['top1']:.1f} %" for k, v in accuracy["levels"].items()))
+    energy = report.get("energy_estimate", {})
+    if energy.get("run"):
+        lines.append(f"energy (ESTIMATE): {energy['joules_per_image'] * 1e6:,.3f} uJ per image, "
+                     f"{energy['images_per_joule']:,.0f} images/J")
     verdict = report["verdict"]
     lines.append(f"verdict: {'PASS' if verdict['passed'] else 'FAIL'} ({len(verdict['failures'])} failed checks); "
                  f"report: {report_path}")

@@ -40,6 +40,12 @@ class Target:
     # (build directory, report so far) -> (report key, JSON section or None, markdown)
     report_section: Callable[[Path, dict], tuple[str, dict | None, str]] | None = None
     data_files: tuple[Path, ...] = ()                # files the target reads (checkpoints), keyed by content
+    # seed -> the model with seeded random weights (`--weights random:SEED`), for targets whose
+    # hardware depends on the weight values or that are built before trained weights exist
+    random_model: Callable[[int], Any] | None = None
+    weights: str = "trained"                         # what make_model's weights are, for the report
+    # (count, seed) -> the labels of make_inputs(count, seed) (classifiers): top-1 per level
+    make_labels: Callable[[int, int], np.ndarray] | None = None
 
 
 @cache

@@ -22,7 +22,7 @@ from tests.flow.nets import compile_net
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("flow", "hw", "deploy", "models")
 # what a build reads besides Python: templates, hardware sources, board data, checkpoints
-DATA_SUFFIXES = {".v", ".sv", ".cpp", ".h", ".hpp", ".json", ".j2", ".vlt", ".pt"}
+DATA_SUFFIXES = {".v", ".sv", ".cpp", ".h", ".hpp", ".json", ".j2", ".vlt", ".pt", ".c", ".lock"}
 
 
 def run(cmd, **kwargs):
@@ -66,6 +66,7 @@ def test_the_installed_wheel_builds_outside_the_repository(wheel, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["QNNFLOW_PYNQ_ENVS"] = str(REPO)   # the checkout's board environment for L6 (./dev builds it)
     where = run([str(python), "-c", "import flow.paths; print(flow.paths.HW_DIR)"], cwd=work, env=env)
     assert Path(where.stdout.strip()) == site / "hw"
     compile_net("int4_convnet", work, inputs=2)

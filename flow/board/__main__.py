@@ -1,5 +1,5 @@
-"""python -m flow.board serve BUILD_DIR: the emulated board (flow/board/emulator/cli.py)."""
+"""python -m flow.board serve | pynq-env | ingest (flow/board/cli.py)."""
 
-from flow.board.emulator.cli import main
+from flow.board.cli import main
 
 raise SystemExit(main())

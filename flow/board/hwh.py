@@ -44,6 +44,44 @@ def _params(parent: ET.Element, values: dict) -> None:
         ET.SubElement(node, "PARAMETER", NAME=name, VALUE=str(value))
 
 
+def _register_block(mod: ET.Element, interface: str, registers: list[tuple[str, int, str, str, dict]]) -> None:
+    """ADDRESSBLOCKS with one register block: (name, offset, access, description, {field: (bit, width)})."""
+    blocks = ET.SubElement(mod, "ADDRESSBLOCKS")
+    block = ET.SubElement(blocks, "ADDRESSBLOCK", ACCESS="read-write", INTERFACE=interface, NAME="Reg",
+                          RANGE=str(CONTROL_RANGE), USAGE="register")
+    regs = ET.SubElement(block, "REGISTERS")
+    for reg, offset, access, doc, fields in registers:
+        r = ET.SubElement(regs, "REGISTER", NAME=reg)
+        for pname, value in (("DESCRIPTION", doc), ("ADDRESS_OFFSET", hex(offset)), ("SIZE", "32"),
+                             ("ACCESS", access), ("IS_ENABLED", "true"), ("RESET_VALUE", "0")):
+            ET.SubElement(r, "PROPERTY", NAME=pname, VALUE=value)
+        if fields:
+            node = ET.SubElement(r, "FIELDS")
+            for field, (bit, width) in fields.items():
+                f = ET.SubElement(node, "FIELD", NAME=field)
+                for pname, value in (("DESCRIPTION", field), ("ADDRESS_OFFSET", "0"), ("ACCESS", access),
+                                     ("BIT_OFFSET", str(bit)), ("BIT_WIDTH", str(width))):
+                    ET.SubElement(f, "PROPERTY", NAME=pname, VALUE=value)
+
+
+# the AXI DMA's simple-mode registers (PG021): name, offset, access, description, fields
+_DMA_CONTROL = {"RS": (0, 1), "Reset": (2, 1), "IOC_IrqEn": (12, 1), "Err_IrqEn": (14, 1)}
+_DMA_STATUS = {"Halted": (0, 1), "Idle": (1, 1), "DMAIntErr": (4, 1), "DMASlvErr": (5, 1),
+               "DMADecErr": (6, 1), "IOC_Irq": (12, 1), "Err_Irq": (14, 1)}
+_DMA_REGISTERS = [
+    ("MM2S_DMACR", 0x00, "read-write", "MM2S DMA control", _DMA_CONTROL),
+    ("MM2S_DMASR", 0x04, "read-write", "MM2S DMA status", _DMA_STATUS),
+    ("MM2S_SA", 0x18, "read-write", "MM2S source address, bits 31:0", {}),
+    ("MM2S_SA_MSB", 0x1C, "read-write", "MM2S source address, bits 63:32", {}),
+    ("MM2S_LENGTH", 0x28, "read-write", "MM2S transfer length in bytes; writing it starts the transfer", {}),
+    ("S2MM_DMACR", 0x30, "read-write", "S2MM DMA control", _DMA_CONTROL),
+    ("S2MM_DMASR", 0x34, "read-write", "S2MM DMA status", _DMA_STATUS),
+    ("S2MM_DA", 0x48, "read-write", "S2MM destination address, bits 31:0", {}),
+    ("S2MM_DA_MSB", 0x4C, "read-write", "S2MM destination address, bits 63:32", {}),
+    ("S2MM_LENGTH", 0x58, "read-write", "S2MM buffer length; after the transfer, the bytes written", {}),
+]
+
+
 def _module(root: ET.Element, instance: str, vlnv: str, modtype: str, params: dict) -> ET.Element:
     version = vlnv.rsplit(":", 1)[1]
     mod = ET.SubElement(root, "MODULE", FULLNAME=f"/{instance}", HWVERSION=version, INSTANCE=instance,
@@ -124,14 +162,21 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
         PL_CLOCK_PARAMETER: f"{achieved:.6f}",
     }
     ps_mod = _module(mods, PS7, ps7["ip"], "processing_system7", ps_params)
-    _ports(ps_mod, [("O", "FCLK_CLK0", 1), ("O", "FCLK_RESET0_N", 1)],
-           {"FCLK_CLK0": CLOCK_NET, "FCLK_RESET0_N": RESET_NET},
-           {"FCLK_CLK0": "clk", "FCLK_RESET0_N": "rst"}, clock_hz)
+    ps_mod.set("IS_PL", "FALSE")   # how pynqmetadata tells the processing system from the PL
+    master_clk, slave_clk = f"{ps7['master_port']}_ACLK", f"{ps7['slave_port']}_ACLK"
+    _ports(ps_mod, [("O", "FCLK_CLK0", 1), ("O", "FCLK_RESET0_N", 1), ("I", master_clk, 1), ("I", slave_clk, 1)],
+           {"FCLK_CLK0": CLOCK_NET, "FCLK_RESET0_N": RESET_NET, master_clk: CLOCK_NET, slave_clk: CLOCK_NET},
+           {"FCLK_CLK0": "clk", "FCLK_RESET0_N": "rst", master_clk: "clk", slave_clk: "clk"}, clock_hz)
     buses = ET.SubElement(ps_mod, "BUSINTERFACES")
-    _bus(buses, ps7["master_port"], "MASTER", aximm, f"{PS7}_{ps7['master_port']}", {},
+    _bus(buses, ps7["master_port"], "MASTER", aximm, f"{PS7}_{ps7['master_port']}", {"ACLK": master_clk},
          {"PROTOCOL": "AXI3", "DATA_WIDTH": 32})
-    _bus(buses, ps7["slave_port"], "SLAVE", aximm, f"{DMA}_M_AXI", {},
+    _bus(buses, ps7["slave_port"], "SLAVE", aximm, f"{DMA}_M_AXI", {"ACLK": slave_clk},
          {"PROTOCOL": "AXI3", "DATA_WIDTH": mm_bits})
+    ddr_base, ddr_size = board.ddr_window()
+    ddr_block = f"{ps7['slave_port'].removeprefix('S_AXI_')}_DDR_LOWOCM"
+    blocks = ET.SubElement(ps_mod, "ADDRESSBLOCKS")
+    ET.SubElement(blocks, "ADDRESSBLOCK", ACCESS="", INTERFACE=ps7["slave_port"], NAME=ddr_block,
+                  RANGE=str(ddr_size), USAGE="memory")
     memmap = ET.SubElement(ps_mod, "MEMORYMAP")
     for instance, iface, base_name in ((DMA, "S_AXI_LITE", "C_BASEADDR"),
                                        (ACCEL, "s_axi_control", "C_S_AXI_CONTROL_BASEADDR")):
@@ -167,6 +212,14 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
     nets.update({p: f"{ACCEL}_M_AXIS_{k}" for k, (p, _) in stream_out.items()})
     _ports(dma_mod, dma_ports, nets, {"s_axi_lite_aclk": "clk", "m_axi_mm2s_aclk": "clk",
                                       "m_axi_s2mm_aclk": "clk", "axi_resetn": "rst"}, clock_hz)
+    _register_block(dma_mod, "S_AXI_LITE", _DMA_REGISTERS)
+    memmap = ET.SubElement(dma_mod, "MEMORYMAP")
+    for master in ("M_AXI_MM2S", "M_AXI_S2MM"):
+        ET.SubElement(memmap, "MEMRANGE", ADDRESSBLOCK=ddr_block, BASENAME="C_BASEADDR",
+                      BASEVALUE=f"0x{ddr_base:08X}", HIGHNAME="C_HIGHADDR",
+                      HIGHVALUE=f"0x{ddr_base + ddr_size - 1:08X}", INSTANCE=PS7, IS_DATA="TRUE",
+                      IS_INSTRUCTION="TRUE", MASTERBUSINTERFACE=master, MEMTYPE="MEMORY",
+                      SLAVEBUSINTERFACE=ps7["slave_port"])
     buses = ET.SubElement(dma_mod, "BUSINTERFACES")
     _bus(buses, "S_AXI_LITE", "SLAVE", aximm, f"{PS7}_{ps7['master_port']}", {}, {"PROTOCOL": "AXI4LITE"})
     _bus(buses, "M_AXI_MM2S", "MASTER", aximm, f"{DMA}_M_AXI", {}, {"PROTOCOL": "AXI4"})
@@ -182,16 +235,8 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
         "C_S_AXI_CONTROL_BASEADDR": f"0x{base:08X}",
         "C_S_AXI_CONTROL_HIGHADDR": f"0x{base + CONTROL_RANGE - 1:08X}",
         "IN_WORDS": design.in_words, "OUT_WORDS": design.out_words})
-    blocks = ET.SubElement(acc_mod, "ADDRESSBLOCKS")
-    block = ET.SubElement(blocks, "ADDRESSBLOCK", ACCESS="read-write", INTERFACE="s_axi_control", NAME="Reg",
-                          RANGE=str(CONTROL_RANGE), USAGE="register")
-    regs = ET.SubElement(block, "REGISTERS")
-    for reg, offset in design.registers.items():
-        access, doc = _REGISTER_DOC[reg]
-        r = ET.SubElement(regs, "REGISTER", NAME=reg)
-        for pname, value in (("DESCRIPTION", doc), ("ADDRESS_OFFSET", hex(offset)), ("SIZE", "32"),
-                             ("ACCESS", access), ("IS_ENABLED", "true"), ("RESET_VALUE", "0")):
-            ET.SubElement(r, "PROPERTY", NAME=pname, VALUE=value)
+    _register_block(acc_mod, "s_axi_control",
+                    [(reg, offset, *_REGISTER_DOC[reg], {}) for reg, offset in design.registers.items()])
     ports = top_ports(top_file)
     acc_nets = {"clk": CLOCK_NET, "rst": f"{ACCEL}_rst"}
     acc_nets.update({f"s_axis_{k.lower()}": f"{DMA}_M_AXIS_MM2S_{k}" for k in stream_in if k != "TLAST"})

@@ -1,46 +1,67 @@
-"""L6 through the emulated board: serve the build, run its shipped driver (deploy/deploy/, with
-unmodified pynq as a remote client) in a separate process, and keep what it measured."""
+"""L6 through the emulated board: the build's shipped driver (deploy/deploy/) in a process of its
+own, with an unmodified pynq 3.0.1 (the last pynq a PYNQ-Z2 image runs) in the board's Python
+environment (flow/board/pynq_env.py), over the board's emulated Linux and XRT
+(flow/board/emulator/zynq_linux.py); and the host-only packages blocked (board_python.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+import tempfile
+import time
 from pathlib import Path
 
 from flow import verdict
+from flow.board.emulator.zynq_linux import ZynqLinux
 from flow.board.facts import read_facts
 from flow.board.package import step_package
+from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
 from flow.board.spec import load_board
 from flow.config import BUILD_DESIGN, DesignFiles
 from flow.step import Step
 
+BOARD_PYTHON = Path(__file__).with_name("board_python.py")   # Python with only an image's packages
 MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
+L6_OUTPUTS = "l6_outputs.npy"
 
 
-def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2",
-                                 timeout_s: float = 3600, max_batch: int = MAX_BATCH) -> dict:
-    """`python -m deploy.validate` of build_dir/deploy against an emulated board serving it."""
-    # pynq and grpc load in about a second: imported here, not by every `python -m flow.build`
-    from flow.board.emulator.server import BoardServer
-
+def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "pynq_z2",
+                          pynq: str = DEFAULT_PYNQ, timeout_s: float = 3600,
+                          says_emulated: bool = True) -> tuple[subprocess.CompletedProcess, ZynqLinux]:
+    """`python board_python.py ARGS` in build_dir/deploy, on an emulated board that runs the build;
+    returns the process and the board (its DMA log and what it refused). says_emulated=False: the
+    board's device tree is a real board's (ZynqLinux)."""
     deploy = Path(build_dir).resolve() / "deploy"
-    with BoardServer(load_board(board_name), [Path(build_dir)]) as server:
-        env = {**os.environ, "PYNQ_REMOTE_DEVICES": server.host, "PYTHONPATH": str(deploy)}
-        proc = subprocess.run([sys.executable, "-m", "deploy.validate", ".", "--out", "validate.json",
-                               "--max-batch", str(max_batch)],
-                              cwd=deploy, env=env, capture_output=True, text=True, timeout=timeout_s,
-                              check=False)
-        log = server.state.dma.log
-    result_file = deploy / "validate.json"
+    python = pynq_python(pynq)
+    with tempfile.TemporaryDirectory(prefix="board-") as root, \
+            ZynqLinux(load_board(board_name), [Path(build_dir)], Path(root), says_emulated) as linux:
+        env = {**linux.env(python), "PYTHONPATH": str(deploy)}
+        proc = subprocess.run([str(python), str(BOARD_PYTHON), *args], cwd=deploy, env=env,
+                              capture_output=True, text=True, timeout=timeout_s, check=False)
+    return proc, linux
+
+
+def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2", timeout_s: float = 3600,
+                                 max_batch: int = MAX_BATCH, pynq: str = DEFAULT_PYNQ,
+                                 outputs: Path | None = None) -> dict:
+    """`python -m deploy.validate` of build_dir/deploy on the emulated board; the board's outputs
+    go to `outputs` (default: build_dir/board/l6_outputs.npy)."""
+    result_file = Path(build_dir).resolve() / "deploy" / "validate.json"
+    outputs = Path(outputs or Path(build_dir) / "board" / L6_OUTPUTS).resolve()
+    outputs.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    proc, linux = run_on_emulated_board(build_dir, ["-m", "deploy.validate", ".", "--out", result_file.name,
+                                                    "--outputs", str(outputs), "--max-batch", str(max_batch)],
+                                        board_name, pynq, timeout_s)
     if not result_file.exists():
         raise RuntimeError(f"the driver failed on the emulated board ({proc.returncode}):\n"
-                           f"{proc.stderr[-3000:]}\nDMA log: {log[-5:]}")
+                           f"{proc.stderr[-3000:]}\nboard: {linux.errors[-3:]}\nDMA log: {linux.state.dma.log[-5:]}")
     result = json.loads(result_file.read_text())
     result_file.unlink()
-    result["board"] = f"emulated {board_name} on {server.host}:7967 (flow/emulator)"
-    result["dma_log"] = log
+    result["board"] = f"emulated {board_name}, pynq {pynq} over the board's emulated Linux and XRT (flow/board/emulator)"
+    result["pynq"] = pynq
+    result["seconds"] = time.perf_counter() - started
+    result["dma_log"] = linux.state.dma.log
     return result
 
 
@@ -54,5 +75,5 @@ def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATC
 
 STEPS = (
     Step("package", step_package, ("vivado", "deploy"), ("board", "clock_mhz"), backend="rtl"),  # Tcl, .bit/.hwh, driver
-    Step("board", step_board, ("board/board.json",), backend="rtl"),   # L6: driver on the emulated board
+    Step("board", step_board, ("board/board.json", f"board/{L6_OUTPUTS}"), backend="rtl"),   # L6: driver on the emulated board
 )

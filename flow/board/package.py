@@ -6,14 +6,17 @@
     vivado/checks.json    what was checked here: Verilator lint, the Tcl against the RTL
     vivado/vivado.json    whether Vivado ran; its utilisation and timing when it did (the real
                           .bit/.hwh are then in vivado/out/, the .hwh given the PL clock parameter)
-    deploy/<name>.bit/.hwh the overlay (emulated .bit without Vivado, see flow/board/bitstream.py)
-    deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA
+    deploy/<name>.bit/.hwh the overlay: Vivado's when it ran, else the emulated board's stand-in
+                          (flow/board/bitstream.py), which a real board's driver refuses
+    deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA, and
+                          which bitstream deploy/ holds ("bitstream": source, sha256 of .bit/.hwh)
     deploy/reference.npz  reference inputs and reference.onnx's outputs for L6
     deploy/deploy/        the driver package (numpy + pynq), copied from the repository
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -26,7 +29,7 @@ from flow import verdict
 from flow.backends.rtl.steps import load_design
 from flow.backends.rtl.verilator import lint
 from flow.board.bitstream import emulated_bit, sources_digest
-from flow.board.facts import write_facts
+from flow.board.facts import read_facts, write_facts
 from flow.board.hwh import ACCEL, DMA, add_pl_clock_parameter, hwh_xml
 from flow.board.spec import load_board
 from flow.board.top import BOARD_TOP, generate_board_top
@@ -109,12 +112,37 @@ def package_checks(vivado_dir: Path) -> list[dict]:
                           [] if tcl["passed"] else [tcl.get("error", "failed")], scope="package")]
 
 
+def deploy_bitstream(out: Path, name: str, vivado_ran: bool) -> dict:
+    """Vivado's .bit/.hwh (out/vivado/out/) into out/deploy/ when it ran, else the emulated pair
+    package_design wrote stays; design.json records which, with both files' sha256."""
+    deploy = Path(out) / "deploy"
+    if vivado_ran:
+        for suffix in (".bit", ".hwh"):
+            shutil.copyfile(Path(out) / "vivado" / "out" / f"{name}{suffix}", deploy / f"{name}{suffix}")
+    facts = read_facts(out)
+    facts["bitstream"] = {"source": "vivado" if vivado_ran else "emulated",
+                          **{f"{s}_sha256": _sha256(deploy / f"{name}.{s}") for s in ("bit", "hwh")}}
+    write_facts(out, facts)
+    return facts["bitstream"]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_vivado_and_deploy(out: Path, name: str, cfg) -> list[dict]:
+    """vivado/project.tcl run when vivado is on PATH (vivado/vivado.json says whether), its
+    bitstream into deploy/; the package checks."""
+    result = run_vivado(Path(out) / "vivado")
+    if result["run"]:   # pynqmetadata reads the PL clock from a parameter Vivado's PS7 lacks
+        add_pl_clock_parameter(Path(out) / "vivado" / "out" / f"{name}.hwh",
+                               load_board(cfg.board).fclk_divisors(cfg.clock_mhz)[2])
+    result["bitstream"] = deploy_bitstream(out, name, result["run"])
+    (Path(out) / "vivado" / "vivado.json").write_text(json.dumps(result, indent=2) + "\n")
+    return package_checks(Path(out) / "vivado")
+
+
 def step_package(cfg) -> list[dict]:
     """vivado/ (IP, block design, bitstream Tcl: checked here, run if vivado is on PATH) and deploy/."""
     package(cfg, load_design(cfg), cfg.load_model("30_folded.onnx"))
-    result = run_vivado(cfg.path("vivado"))
-    if result["run"]:   # the real pair, for the real board; pynq 4.0 needs the PL clock parameter
-        out = cfg.path("vivado", "out")
-        add_pl_clock_parameter(out / f"{cfg.name}.hwh", load_board(cfg.board).fclk_divisors(cfg.clock_mhz)[2])
-    (cfg.path("vivado") / "vivado.json").write_text(json.dumps(result, indent=2) + "\n")
-    return package_checks(cfg.path("vivado"))
+    return run_vivado_and_deploy(cfg.path(), cfg.name, cfg)

@@ -1,5 +1,5 @@
-"""BatchNorm statistics for networks built with seeded random weights (no trained checkpoint
-offline): random signs and offsets, so negative scales are exercised, then running statistics
+"""BatchNorm statistics for networks built with seeded random weights (the random-weight variants
+of targets): random signs and offsets, so negative scales are exercised, then running statistics
 measured on real images."""
 
 import torch
@@ -7,9 +7,10 @@ import torch
 SEED = 0
 
 
-def calibrate_batchnorm(model: torch.nn.Module, images: torch.Tensor) -> None:
-    """Random BatchNorm signs and offsets, then running statistics measured on `images`."""
-    gen = torch.Generator().manual_seed(SEED)
+def calibrate_batchnorm(model: torch.nn.Module, images: torch.Tensor, seed: int = SEED) -> None:
+    """Random BatchNorm signs and offsets (drawn from `seed`), then running statistics measured
+    on `images`."""
+    gen = torch.Generator().manual_seed(seed)
     norms = [m for m in model.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
     for bn in norms:
         bn.weight.data = torch.randn(bn.num_features, generator=gen)

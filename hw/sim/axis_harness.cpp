@@ -343,5 +343,9 @@ int main(int argc, char** argv) {
         }
     }
     top.final();
+#if VM_COVERAGE
+    // a toggle-coverage build (flow/backends/rtl/activity.py): each signal bit's toggle count
+    context.coveragep()->write("coverage.dat");
+#endif
     return status;
 }

@@ -1,10 +1,7 @@
-"""The deploy/ driver, run by unmodified pynq against the emulated board, and the board's parts."""
+"""The deploy/ driver, run by an unmodified pynq 3.0.1 on the emulated board, and the board's parts."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,8 +9,7 @@ import pytest
 from flow.board.bitstream import emulated_bit
 from flow.board.emulator import dma
 from flow.board.emulator.memory import DDR
-from flow.board.emulator.server import BoardServer
-from flow.board.spec import load_board
+from flow.board.l6 import run_on_emulated_board
 
 DRIVER_ERRORS = """
 import json, sys
@@ -42,10 +38,9 @@ print(json.dumps(errors))
 """
 
 
-def run_driver(deploy_dir, code, host):
-    env = {**os.environ, "PYNQ_REMOTE_DEVICES": host, "PYTHONPATH": str(deploy_dir)}
-    return subprocess.run([sys.executable, "-c", code], cwd=deploy_dir, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+def run_driver(build_dir, code, **kwargs):
+    """code in build_dir/deploy, on the emulated board (the process and the board)."""
+    return run_on_emulated_board(build_dir, ["-c", code], timeout_s=300, **kwargs)
 
 
 def test_l6_equals_l2_and_the_counter_is_the_rtls(small_build):
@@ -64,9 +59,7 @@ def test_l6_equals_l2_and_the_counter_is_the_rtls(small_build):
 
 
 def test_driver_names_what_is_wrong(small_build):
-    deploy = small_build / "deploy"
-    with BoardServer(load_board(), [small_build]) as server:
-        proc = run_driver(deploy, DRIVER_ERRORS, server.host)
+    proc, _ = run_driver(small_build, DRIVER_ERRORS)
     assert proc.returncode == 0, proc.stderr[-2000:]
     errors = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "the accelerator takes (N, 3, 8, 8)" in errors["shape"]
@@ -78,19 +71,24 @@ def test_driver_names_what_is_wrong(small_build):
     assert errors["empty"] is not True   # refused, or not equal: never a pass over no frames
 
 
-def test_missing_overlay_and_unknown_bitstream(small_build, tmp_path):
-    deploy = tmp_path / "deploy"
-    shutil.copytree(small_build / "deploy", deploy)
+def test_missing_overlay_unknown_and_emulated_bitstream(small_build, tmp_path):
+    build = tmp_path / "build"
+    shutil.copytree(small_build / "deploy", build / "deploy")
+    shutil.copytree(small_build / "vivado" / "src", build / "vivado" / "src")
+    deploy = build / "deploy"
     name = json.loads((deploy / "design.json").read_text())["bitfile"]
-    (deploy / name).rename(deploy / "elsewhere.bit")
     code = "from deploy.driver import QNNOverlay\nQNNOverlay('.')"
-    with BoardServer(load_board(), [small_build]) as server:
-        missing = run_driver(deploy, code, server.host)
-        (deploy / name).write_bytes(emulated_bit("other", "xc7z020clg400-1",
-                                                 {"build": "other", "rtl_digest": "0" * 64}))
-        unknown = run_driver(deploy, code, server.host)
+    # the emulator's stand-in .bit on a board whose device tree is a real PYNQ-Z2's
+    refused, _ = run_driver(build, code, says_emulated=False)
+    assert "DeployError" in refused.stderr and "stand-in bitstream" in refused.stderr
+    assert "run the build's Vivado project" in refused.stderr
+    (deploy / name).rename(deploy / "elsewhere.bit")
+    missing, _ = run_driver(build, code)
     assert f"overlay file {name} is missing" in missing.stderr
-    assert "is build 'other'" in unknown.stderr and "does not serve" in unknown.stderr
+    (deploy / name).write_bytes(emulated_bit("other", "xc7z020clg400-1", {"build": "other", "rtl_digest": "0" * 64}))
+    unknown, board = run_driver(build, code)
+    assert unknown.returncode != 0   # fpga_manager's write fails; the board says why (its log)
+    assert any("is build 'other'" in e and "does not serve" in e for e in board.errors)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import pytest
 
 from deploy.packing import tensor_to_words, unpack_words
 from flow.backends.rtl.verilator import build, lint
-from flow.board.emulator.server import BoardServer
-from flow.board.spec import load_board
 from flow.board.top import BOARD_TOP, REGISTERS, register_map
 from tests.board.test_emulated_board import run_driver
 
@@ -18,7 +16,6 @@ CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]
 TRACKER_DRIVER = """
 import json
 import numpy as np
-import pytest
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
 accel = QNNOverlay(".", max_batch=4)
@@ -49,7 +46,6 @@ print(json.dumps(out))
 BACKBONE_DRIVER = """
 import json
 import numpy as np
-import pytest
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
 accel = QNNOverlay(".", max_batch=4)
@@ -142,9 +138,8 @@ def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, sm
 @pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, small_build):
     out, _ = siamfc_tiny_build
-    with BoardServer(load_board(), [out / "tracker", small_build]) as server:
-        tracker = run_driver(out / "tracker" / "deploy", TRACKER_DRIVER, server.host)
-        backbone = run_driver(small_build / "deploy", BACKBONE_DRIVER, server.host)
+    tracker, _ = run_driver(out / "tracker", TRACKER_DRIVER)
+    backbone, _ = run_driver(small_build, BACKBONE_DRIVER)
     assert tracker.returncode == 0, tracker.stderr[-2000:]
     result = json.loads(tracker.stdout.strip().splitlines()[-1])
     design = json.loads((out / "tracker" / "deploy" / "design.json").read_text())

@@ -39,7 +39,7 @@ def test_a_brevitas_module_builds_with_its_torch_level(module_build, capsys):
     # the same module and data again: its export and the data enter the keys by content
     build(module, input_data=x, out=b.directory, **OPTIONS)
     printed = capsys.readouterr().out
-    assert "done in" not in printed and printed.count("up to date") == 12, printed
+    assert "done in" not in printed and printed.count("up to date") == 13, printed
 
 
 def test_predict_and_rtlsim_agree_on_new_inputs(module_build, capsys):
@@ -74,6 +74,9 @@ def test_a_model_wrapper_with_a_folding_dict(module_build, tmp_path):
     (lambda tmp: build("tfc_w1a1", out=tmp, fps="fast"), "fps 'fast': expected a positive number or 'max'"),
     (lambda tmp: build("tfc_w1a1", out=tmp, backend="vhdl"), "backend 'vhdl': expected one of"),
     (lambda tmp: build("tfc_w1a1", out=tmp, input_data=np.zeros((1, 784))), "input_data goes with a model"),
+    (lambda tmp: build("tfc_w1a1", out=tmp, weights="random"), "weights 'random': expected random:SEED"),
+    (lambda tmp: build("tfc_w1a1", out=tmp, weights="random:1", checkpoint=__file__),
+     "weights random:SEED and a checkpoint exclude each other"),
     (lambda tmp: Build.open(tmp), "not a completed build (no report.json)"),
 ])
 def test_bad_input_is_one_line_naming_it(tmp_path, call, message):

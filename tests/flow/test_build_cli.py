@@ -34,7 +34,7 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     assert report["per_op_rtl"]["all_equal"]
     for stage in ("00_qonnx.onnx", "10_integer.onnx", "reference.onnx", "20_hw.onnx", "30_folded.onnx",
                   "rtl/accelerator.v", "hls/accelerator.cpp", "hls/csynth.tcl", "folding.json", "report.md",
-                  "report_cycles.png"):
+                  "report_cycles.png", "report.html"):
         assert (out / stage).exists(), stage
     for op in report["ops"]:
         if op["measured_cycles"]:
@@ -42,16 +42,16 @@ def test_build_verifies_every_level_and_resumes(int4_onnx, tmp_path, capsys, mon
     printed = capsys.readouterr().out
     assert "verdict: PASS" in printed and "ladder: L1_L2 ok (6 inputs)" in printed, printed
     assert main(args) == 0
-    assert capsys.readouterr().out.count("up to date") == 15
+    assert capsys.readouterr().out.count("up to date") == 16
     assert main(args + ["--from", "hlssim"]) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"\[9/15\] op_rtlsim +up to date", printed), printed
-    assert re.search(r"\[11/15\] hlssim +g\+\+", printed), printed
+    assert re.search(r"\[9/16\] op_rtlsim +up to date", printed), printed
+    assert re.search(r"\[11/16\] hlssim +g\+\+", printed), printed
     # one backend: the other's steps are skipped and its level is not compared
     assert main(args + ["--backend", "hls"]) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"\[8/15\] rtlsim +skipped", printed), printed
-    assert re.search(r"\[15/15\] board +skipped", printed), printed
+    assert re.search(r"\[8/16\] rtlsim +skipped", printed), printed
+    assert re.search(r"\[16/16\] board +skipped", printed), printed
     levels = json.loads((out / "report.json").read_text())["verification"]
     assert "L2_L4" not in levels and "L2_L6" not in levels and levels["L2_L5"]["passed"]
 

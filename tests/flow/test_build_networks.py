@@ -1,8 +1,9 @@
 """Whole networks: tfc_w1a1 and cnv_w1a1 built by python -m flow.build, L2 = L3 = L4 = L5
 bit-exactly (L4 the Verilator simulation of the RTL, L5 the C-simulation of the HLS C++).
 
-Seeded random weights with calibrated BatchNorm (the targets' default); few inputs and no
-per-op simulations, to stay fast. The Verilator builds are cached by content hash.
+tfc_w1a1 with its shipped trained weights and labelled MNIST test digits (top-1 at every level),
+cnv_w1a1 with seeded random weights and calibrated BatchNorm (the targets' defaults); few inputs
+and no per-op simulations, to stay fast. The Verilator builds are cached by content hash.
 """
 
 import json
@@ -25,3 +26,10 @@ def test_network_is_bit_exact_at_every_level(target, inputs, tmp_path):
         assert levels[name]["equal"], (name, levels[name])
     perf = report["performance"]
     assert perf["measured_cycles_per_frame"] <= 1.1 * perf["analytic_cycles_per_frame"]
+    accuracy = report["accuracy"]
+    if target == "tfc_w1a1":   # trained: top-1 counted from each level's own outputs
+        assert report["build"]["weights"].startswith("trained")
+        assert set(accuracy["levels"]) == {"L0", "L2", "L4", "L6"} and accuracy["images"] == inputs
+        assert accuracy["agree"] and accuracy["levels"]["L6"]["correct"] >= inputs // 2, accuracy
+    else:                      # photographs have no labels
+        assert accuracy is None

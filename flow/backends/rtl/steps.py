@@ -3,6 +3,7 @@ RTL alone, and Yosys synthesis."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -153,6 +154,46 @@ def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
     cfg.write_json(out, {"run": True, "tool": "yosys synth_xilinx -family xc7", **result})
 
 
+def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
+    """Energy per image, an estimate: the test inputs back to back through a toggle-coverage build
+    of the stitched design, its toggles times the board's power figures (flow/energy.py; only
+    with --energy)."""
+    from flow.backends.rtl.activity import measure_activity
+    from flow.board.spec import load_board
+    from flow.energy import PowerFigures, energy_per_image
+    from flow.estimate import total_resources
+
+    out = files.file("energy", "energy.json")
+    if not cfg.energy:
+        cfg.write_json(out, {"run": False, "reason": "not requested (--energy)"})
+        return
+    model, design = cfg.load_model(files.folded), load_design(cfg, files)
+    if design.controls:
+        cfg.write_json(out, {"run": False, "reason": f"designs with control inputs ({', '.join(design.controls)}) "
+                                                     "are not estimated"})
+        return
+    x = verify.to_channels_last(files.reference(cfg)[CORE_IN])
+    started = time.time()
+    activity = measure_activity(design, model, x, files.path(cfg, "energy"))
+    synth = files.path(cfg, "synth", "yosys.json")
+    synth = json.loads(synth.read_text()) if synth.exists() else {}
+    ff, ff_source = ((synth["FF"], "Yosys synth_xilinx") if synth.get("run") else
+                     (total_resources(model)["FF"], "the analytic estimate"))
+    cycles = json.loads(files.path(cfg, "sim", "rtlsim.json").read_text())["throughput_run"]["cycles_per_frame"]
+    ops = [(n.name, getCustomOp(n)) for n in model.graph.node]
+    active = [{"op": name, "cycles": op.cycles(), **{k: op.resources()[k] for k in ("BRAM36", "DSP")}}
+              for name, op in ops]
+    figures = PowerFigures.of_board(load_board(cfg.board))
+    result = energy_per_image(activity.total / activity.frames, cycles, cfg.clock_mhz, ff, active, figures)
+    cfg.write_json(out, {
+        "run": True, **result, "ff_source": ff_source, "figures": figures.__dict__,
+        "activity": {"frames": activity.frames, "run_cycles": activity.cycles, "toggles": activity.total,
+                     "toggles_by_instance": activity.toggles, "input_gap": 0.0, "output_stall": 0.0,
+                     "seconds": round(time.time() - started, 1),
+                     "tool": "Verilator --coverage-toggle (a separate build; L4 runs without it)"},
+    })
+
+
 SIMULATION = (
     Step("codegen", step_codegen, ("rtl",), backend="rtl"),                         # Verilog top + memory files
     Step("rtlsim", step_rtlsim, ("sim/rtlsim.json", "sim/l4_outputs.npy"), backend="rtl"),  # L4 + throughput
@@ -160,4 +201,7 @@ SIMULATION = (
 )
 SYNTHESIS = (
     Step("synth", step_synth, ("synth/yosys.json",), ("synth",), backend="rtl"),   # Yosys (--synth)
+)
+ENERGY = (
+    Step("energy", step_energy, ("energy/energy.json",), ("energy", "board", "clock_mhz"), backend="rtl"),  # estimate (--energy)
 )

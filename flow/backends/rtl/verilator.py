@@ -246,18 +246,21 @@ def build(
     params: dict | None = None,
     axi_lite: bool = False,
     capture: bool = False,
+    extra_flags: tuple[str, ...] = (),
 ) -> Simulator:
     """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
 
     axi_lite: the top has the AXI-Lite control port and TLAST of a board-facing design.
     capture: the top has an exemplar_capture control input that the harness drives.
+    extra_flags: more Verilator flags, for a separate build (toggle coverage: its harness
+    writes coverage.dat into the run directory).
     """
     params = dict(sorted((params or {}).items()))
     in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
     for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
-                 VERILATOR_FLAGS, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes(),
+                 VERILATOR_FLAGS, extra_flags, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes(),
                  LINT_WAIVERS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
@@ -277,7 +280,7 @@ def build(
         cmd = [
             "verilator", "--cc", "--exe", "--build", "-j", "2",
             "--top-module", top, "--Mdir", str(staging), "-o", "sim",
-            *VERILATOR_FLAGS,
+            *VERILATOR_FLAGS, *extra_flags,
             "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
             "-CFLAGS", "-include harness_config.h",
             *[_param_flag(k, v) for k, v in params.items()],

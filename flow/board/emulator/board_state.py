@@ -23,11 +23,11 @@ class BoardError(RuntimeError):
 
 
 class EmulatedBoard:
-    def __init__(self, board: Board, build_dirs: list[Path]):
+    def __init__(self, board: Board, build_dirs: list[Path], ddr_file: Path | None = None):
         self.board = board
         self.lock = threading.RLock()
         ddr = board.data["ddr"]
-        self.ddr = DDR(*(int(ddr[k], 16) for k in ("base", "size", "cma_base", "cma_size")))
+        self.ddr = DDR(*(int(ddr[k], 16) for k in ("base", "size", "cma_base", "cma_size")), ddr_file)
         self.slcr = slcr.SLCR(board)
         self.dma = dma.AxiDma(self.ddr, board.data["dma"]["length_width"])
         self.builds = {}   # RTL digest -> build directory

@@ -1,7 +1,11 @@
 """The PS DDR: one flat byte array over the board's DDR window, and the contiguous (CMA)
-allocator that pynq's allocate() calls reach through the remote buffer service."""
+allocator that pynq's allocate() calls reach (through XRT's buffer objects under pynq 3, the
+remote buffer service under pynq 4). Given a file, the array is that file, shared with the
+driver's process, which maps its buffers from it as the board's Linux maps DDR pages."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -13,9 +17,10 @@ class DDRError(RuntimeError):
 
 
 class DDR:
-    def __init__(self, base: int, size: int, cma_base: int, cma_size: int):
+    def __init__(self, base: int, size: int, cma_base: int, cma_size: int, file: Path | None = None):
         self.base, self.size = base, size
-        self.data = np.zeros(size, np.uint8)   # calloc'd: pages cost memory only once touched
+        # calloc'd or a sparse file: pages cost memory only once touched
+        self.data = np.zeros(size, np.uint8) if file is None else np.memmap(file, np.uint8, "w+", shape=size)
         self.cma = (cma_base, cma_base + cma_size)
         self.blocks: dict[int, int] = {}       # physical address -> size of each live allocation
 

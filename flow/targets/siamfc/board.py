@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from flow.backends.rtl.steps import load_design
-from flow.board.package import package_checks, package_design
+from flow.board.package import package_design, run_vivado_and_deploy
 from flow.reference import CORE_IN, CORE_OUT
 from models.siamfc import EXEMPLAR_SIZE
 
@@ -37,4 +37,4 @@ def step_tracker_package(cfg, files) -> list[dict]:
     package_design(files.path(cfg), files.name(cfg), cfg, load_design(cfg, files), cfg.load_model(files.folded),
                    reference, {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")},
                    {"tracker": {"pixel_offset": PIXEL_OFFSET, "exemplar_size": EXEMPLAR_SIZE}})
-    return package_checks(files.path(cfg, "vivado"))
+    return run_vivado_and_deploy(files.path(cfg), files.name(cfg), cfg)

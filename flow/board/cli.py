@@ -1,4 +1,6 @@
 """python -m flow.board serve BUILD_DIR [BUILD_DIR ...] [--host 127.0.0.1]
+python -m flow.board pynq-env [--pynq 3.0.1]      the board's Python for L6 (flow/board/pynq_env.py)
+python -m flow.board ingest FILE                  a board's validate JSON into benchmarks/results/silicon/
 
 An emulated PYNQ-Z2 on <host>:7967 (loopback only) that runs the given builds' bitstreams; point
 pynq at it with PYNQ_REMOTE_DEVICES=<host>. More boards: 127.0.0.2, 127.0.0.3, ... The build's own
@@ -15,6 +17,8 @@ import threading
 from pathlib import Path
 
 from flow.board.facts import has_facts
+from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, PynqEnvError, pynq_python, verify
+from flow.board.silicon import SILICON_DIR, IngestError, ingest
 from flow.board.spec import load_board
 
 
@@ -49,5 +53,37 @@ def main(argv=None) -> int:
     serve.add_argument("builds", nargs="+", type=Path)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--board", default="pynq_z2")
+    env = sub.add_parser("pynq-env", help="build (if needed) and check the board's Python for L6")
+    env.add_argument("--pynq", default=DEFAULT_PYNQ, choices=PYNQ_VERSIONS)
+    take = sub.add_parser("ingest", help="a board's deploy.validate JSON as measured silicon figures")
+    take.add_argument("file", type=Path)
+    take.add_argument("--out", type=Path, default=SILICON_DIR)
+    take.add_argument("--accept-emulated", action="store_true",
+                      help="store a run on the emulated board too, marked as emulated")
     args = ap.parse_args(argv)
+    if args.command == "pynq-env":
+        return _pynq_env(args)
+    if args.command == "ingest":
+        return _ingest(args)
     return _serve(args)
+
+
+def _ingest(args) -> int:
+    try:
+        stored = ingest(args.file, args.out, args.accept_emulated)
+    except IngestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"stored {stored} and {stored.with_suffix('.md').name}")
+    return 0
+
+
+def _pynq_env(args) -> int:
+    try:
+        check = verify(args.pynq)
+    except PynqEnvError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"pynq {check['pynq']} in {pynq_python(args.pynq).parents[1]}: {check['checked']} files "
+          f"identical to {check['sdist']} (sha256 {check['sdist_sha256'][:16]}..., as pinned)")
+    return 0

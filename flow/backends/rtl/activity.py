@@ -1,0 +1,93 @@
+"""Switching activity of the stitched design, measured by Verilator's toggle coverage.
+
+A separate Verilator build of the same RTL with `--coverage-toggle` counts, for every bit of
+every signal of every module instance, how often it changed during a run; the harness writes
+the counts to coverage.dat (hw/sim/axis_harness.cpp). The build for the bit-exact runs (L4) is
+not touched, so its speed is not either. The counts are RTL signal bits, not netlist nets: a port
+is counted in the module and again in its parent where both keep the signal, which flow/energy.py's
+figures are taken per RTL signal-bit toggle to match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from flow.backends.design import Design
+from flow.backends.rtl.op_sim import run_streams
+from flow.backends.rtl.verilator import build
+
+# signals wider than this are not covered by Verilator (its default is 256): covers the MVAUs'
+# PE x SIMD words of the folding's widest ops
+COVERAGE_MAX_WIDTH = 4096
+TOGGLE_FLAGS = ("--coverage-toggle", "--coverage-max-width", str(COVERAGE_MAX_WIDTH))
+CLOCKS = {"clk", "ap_clk", "aclk"}   # the clock's toggles are the clock tree's, counted apart
+COVERAGE_FILE = "coverage.dat"
+# one point of coverage.dat: C '<\x01key\x02value...>' count
+_POINT = re.compile(r"^C '(.*)' (\d+)$")
+
+
+@dataclass(frozen=True)
+class Activity:
+    # op instance -> signal-bit toggles in it; Verilator writes a point that several instances
+    # share once, under a wildcard name (MVAU_*), so the split is partial and the total exact
+    toggles: dict[str, int]
+    cycles: int                  # clock cycles of the run
+    frames: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.toggles.values())
+
+
+def read_toggles(path: Path) -> dict[tuple[str, str], int]:
+    """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only."""
+    counts = {}
+    for line in Path(path).read_text().splitlines():
+        match = _POINT.match(line)
+        if not match:
+            continue
+        fields = dict(f.split("\x02", 1) for f in match.group(1).split("\x01") if "\x02" in f)
+        if fields.get("page", "").startswith("v_toggle"):
+            key = (fields["h"], fields["o"])
+            counts[key] = counts.get(key, 0) + int(match.group(2))
+    return counts
+
+
+def toggles_by_instance(counts: dict[tuple[str, str], int], depth: int = 2) -> dict[str, int]:
+    """Toggles summed per instance `depth` levels below TOP (TOP.<top>.<op> at depth 2: each
+    op's instance in the accelerator), clocks left out."""
+    grouped = {}
+    for (hierarchy, signal), n in counts.items():
+        if signal.split("[")[0] in CLOCKS:
+            continue
+        parts = hierarchy.split(".")
+        name = ".".join(parts[depth:depth + 1]) or parts[-1]
+        grouped[name] = grouped.get(name, 0) + n
+    return grouped
+
+
+def measure_activity(design: Design, model, x: np.ndarray, workdir: Path) -> Activity:
+    """Stream x (N, ...) channels-last back to back through a toggle-coverage build of the design
+    and count every signal bit's toggles (reset included: 4 cycles)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    nodes = list(model.graph.node)
+    first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
+    sim = build(design.top, design.sources, 8 * ((design.in_bits + 7) // 8), 8 * ((design.out_bits + 7) // 8),
+                capture=bool(design.controls), extra_flags=TOGGLE_FLAGS)
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / COVERAGE_FILE).unlink(missing_ok=True)
+    # the simulator runs in the design's folder (its memory files); coverage.dat lands there
+    run_dir = Path(design.directory).resolve()
+    (run_dir / COVERAGE_FILE).unlink(missing_ok=True)
+    slowest = max(getCustomOp(n).cycles() for n in nodes)
+    _, stats = run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
+                           run_dir, slowest, progress="toggle activity")
+    (run_dir / COVERAGE_FILE).replace(workdir / COVERAGE_FILE)
+    counts = read_toggles(workdir / COVERAGE_FILE)
+    return Activity(toggles_by_instance(counts), int(stats["cycles"]), int(x.shape[0]))
