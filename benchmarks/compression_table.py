@@ -24,8 +24,9 @@ background load, and as ratios to the baseline; size in bits at the row's
 quantisation, parameters, MACs and bit-ops (models/compress/metrics.py); test top-1. Rows the
 compiler takes (integer all through) are built with flow.api.build at --fps frames/s and 100 MHz on
 --inputs test images: frames/s, the analytic LUT/FF/BRAM36/DSP estimate, Yosys with --synth, and
-the verification ladder. Other rows say why not, naming the missing op. Energy per inference on the
-FPGA is pending the project's FPGA energy estimate.
+the verification ladder, and the energy per inference of the programmable logic (flow/energy.py, an
+estimate from Verilator toggle activity on the test inputs). Other rows say why not, naming the
+missing op.
 
     nice -n 10 python benchmarks/compression_table.py --arch vgg_c --synth
 
@@ -148,13 +149,13 @@ def hardware(model, x: torch.Tensor, args, out: Path) -> dict:
     try:
         try:
             b = build(model.eval(), input_data=x.numpy(), fps=fps, clock_mhz=100.0, out=out,
-                      synth=args.synth, verbose=False)
+                      synth=args.synth, energy=True, verbose=False)
         except StepFailed as err:
             if "exceeds" not in str(err):
                 raise
             fps = "max"
             b = build(model.eval(), input_data=x.numpy(), fps=fps, clock_mhz=100.0, out=out,
-                      synth=args.synth, verbose=False)
+                      synth=args.synth, energy=True, verbose=False)
     except StepFailed as err:
         return {"built": False, "reason": f"build failed: {err}"}
     rep = b.report
@@ -167,7 +168,8 @@ def hardware(model, x: torch.Tensor, args, out: Path) -> dict:
             "yosys": {k: synth[k] for k in ("LUT", "FF", "BRAM36", "DSP")} if "LUT" in synth
             else None,
             "ladder": {level: c.get("passed") for level, c in rep["verification"].items()},
-            "energy": "pending: FPGA energy estimate"}
+            "energy_uj": rep["energy_estimate"]["joules_per_image"] * 1e6
+            if rep["energy_estimate"].get("run") else None}
 
 
 def _res(h: dict, key: str) -> str:
@@ -207,7 +209,8 @@ def markdown(result: dict) -> str:
                          f"{100 * r['test_top1_before_finetune']:.2f}%",
                          (f"{h['fps']:,.0f}" + (" (max)" if h["folded_for"] == "max" else ""))
                          if h["built"] else "-", _res(h, "estimate"),
-                         _res(h, "yosys"), h.get("energy", "-") if h["built"] else "-",
+                         _res(h, "yosys"),
+                         f"{h['energy_uj']:.3f} uJ (estimate)" if h.get("energy_uj") else "-",
                          ladder(h), verdict])
         images = a["config"]["train_limit"] or "all"
         parts += [f"## {arch} ({a['dataset']}, {images} training images, original "
