@@ -137,7 +137,8 @@ def rows_for(arch: str, args, out: Path) -> tuple[list[dict], dict]:
         r["hardware"] = (hardware(models[r["method"]], x_test[:args.inputs], args,
                                   out / arch / f"build_{r['method']}")
                          if r["buildable"] and not args.no_hardware
-                         else {"built": False, "reason": NOT_BUILT.get(r["method"], "not asked")})
+                         else {"built": False, "reason": NOT_BUILT.get(r["method"],
+                                                        "not built here (--no-hardware)")})
     return rows, cfg
 
 
