@@ -77,11 +77,14 @@ def run_torch_model(cfg: BuildConfig, x: np.ndarray, model=None) -> np.ndarray:
     """L0: the target's torch model (or `model`, already in float64) on x, in float64. In float32
     a value that sits on a quantizer's rounding boundary can round to the other side (seen once
     in 20 siamfc_int4 search crops: one feature one step off); the integer levels' sums are exact
-    in float64."""
+    in float64. One input at a time, as its rounding evidence reruns it: torch sums a batch in
+    another order than one input, so a value exactly on a boundary (an XNOR accumulator of 0 times
+    a per-channel scale) comes out +-1e-17 and rounds to either side, differently in the two runs."""
     import torch
 
+    model = model if model is not None else build_torch_model(cfg).double()
     with torch.no_grad():
-        return (model if model is not None else build_torch_model(cfg).double())(torch.from_numpy(x).double()).numpy()
+        return np.concatenate([model(torch.from_numpy(x[i:i + 1]).double()).numpy() for i in range(len(x))])
 
 
 # --- 2-4. streamline, reference, lower ------------------------------------------------------------

@@ -6,13 +6,18 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 from qonnx.core.modelwrapper import ModelWrapper
+from torch import nn
 
 from flow import rounding_boundary, verdict, verify
 from flow.float_error import FLOAT32, FLOAT64, quantizer_error_bound
+from flow.frontend import export_brevitas
 from flow.reference import make_reference, run_reference, session
+from flow.steps import run_torch_model
 from flow.streamline import integerize
-from tests.flow.nets import reference_outputs
+from models.quant import quant_act, quant_linear
+from tests.flow.nets import Net, reference_outputs
 from tests.flow.qonnx_graphs import NEAR_TIE, near_tie_graph
 
 
@@ -104,3 +109,32 @@ def test_the_float_error_bound_holds_on_the_small_nets(compiled):
         for idx in np.ndindex(accs.shape):
             exact = site.exact_value(idx[1], int(accs[idx]))
             assert abs(Fraction(float(v_float[idx])) - exact) <= Fraction(float(bound[idx])), (site.node.name, idx)
+
+
+def test_l0_ties_are_explained_when_a_batch_sums_in_another_order(tmp_path):
+    """XNOR layers (binary weights x a per-channel mean |w|) behind BatchNorms at their defaults
+    put exact ties (accumulator 0, shift 0) on the sign's boundary. torch sums a batch in another
+    order than one input, so a tie's float64 value, +-1e-17, and its code differ between the two;
+    L0 is therefore run one input at a time, the computation its evidence reruns."""
+    torch.manual_seed(0)
+    model = Net(nn.Flatten(), quant_act(1),
+                quant_linear(36, 16, weight_bits=1, scaled_binary=True), nn.BatchNorm1d(16), quant_act(1),
+                quant_linear(16, 16, weight_bits=1, scaled_binary=True), nn.BatchNorm1d(16), quant_act(1),
+                quant_linear(16, 8, weight_bits=1, scaled_binary=True), nn.BatchNorm1d(8)).eval()
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 1, 6, 6)).astype(np.float32)
+    qonnx_model = export_brevitas(model, torch.from_numpy(x[:1]), tmp_path / "xnor.onnx")
+    integer = integerize(qonnx_model)
+    model = model.double()
+    with torch.no_grad():  # the premise: this model's batched run differs from its single runs
+        batched = model(torch.from_numpy(x).double()).numpy()
+        alone = np.concatenate([model(torch.from_numpy(x[i:i + 1]).double()).numpy() for i in range(len(x))])
+    assert not np.array_equal(batched, alone)
+    l0 = run_torch_model(None, x, model)
+    out = qonnx_model.graph.output[0].name
+    l2 = run_reference(session(make_reference(integer)), x)[out]
+    step = verify.output_step(integer)
+    evidence = rounding_boundary.evidence("L0", qonnx_model, integer, x, l0, l2, step, False,
+                                          rounding_boundary.torch_values(model, qonnx_model), FLOAT64)
+    assert evidence.explained.all() and not evidence.unexplained, evidence.unexplained[:3]
+    assert evidence.cases and all(Fraction(c["exact_value"]) == 0 for c in evidence.cases)
+    assert verify.mismatch_mask(l0, l2, step).any()  # the ties do change L0's output
