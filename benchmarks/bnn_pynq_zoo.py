@@ -5,6 +5,7 @@ Each network gets seeded random weights and BatchNorm statistics calibrated on r
 at every level. Writes benchmarks/results/bnn_pynq_zoo.{json,md}.
 
     ./dev python benchmarks/bnn_pynq_zoo.py [--inputs 20] [--only cnv_2w2a ...] [--backend hls]
+        [--workers 2 | --address HOST:PORT]   (each network a Ray task, flow/tasks.py)
 
 --backend rtl or hls builds one backend only and writes bnn_pynq_zoo_<backend>.{json,md}.
 """
@@ -67,21 +68,45 @@ def build_network(name: str, inputs: int, workdir: Path, backend: str = "both") 
     return row
 
 
+def _build_job(job: tuple) -> dict:
+    name, inputs, workdir, backend = job
+    return build_network(name, inputs, Path(workdir), backend)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--inputs", type=int, default=20)
     ap.add_argument("--only", nargs="*", choices=sorted(NETWORKS))
     ap.add_argument("--workdir", type=Path, default=Path("build/zoo"))
     ap.add_argument("--backend", choices=("rtl", "hls", "both"), default="both")
+    ap.add_argument("--stem", help="results file name (default bnn_pynq_zoo[_<backend>])")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="build each network as a Ray task on this machine")
+    where.add_argument("--address", help="build each network as a Ray task on the cluster at HOST:PORT")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for name in args.only or NETWORKS:
-        print(f"== {name}", flush=True)
-        rows.append(build_network(name, args.inputs, args.workdir, args.backend))
-        print(json.dumps(rows[-1]), flush=True)
+    names = args.only or list(NETWORKS)
+    started = time.time()
+    if args.workers or args.address:
+        from flow.tasks import Pool, TaskError
+
+        jobs = [(name, args.inputs, str(args.workdir.resolve()), args.backend) for name in names]
+        rows = [None] * len(jobs)
+        with Pool(workers=args.workers, address=args.address) as pool:
+            for i, row in pool.run(_build_job, jobs, desc="networks"):
+                rows[i] = ({"network": names[i], "built": False, "reason": f"task: {row.message}"}
+                           if isinstance(row, TaskError) else row)
+                print(json.dumps(rows[i]), flush=True)
+    else:
+        rows = []
+        for name in names:
+            print(f"== {name}", flush=True)
+            rows.append(build_network(name, args.inputs, args.workdir, args.backend))
+            print(json.dumps(rows[-1]), flush=True)
+    wall = time.time() - started
+    print(f"{len(rows)} networks in {wall:.0f} s wall", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    stem = "bnn_pynq_zoo" + ("" if args.backend == "both" else f"_{args.backend}")
+    stem = args.stem or "bnn_pynq_zoo" + ("" if args.backend == "both" else f"_{args.backend}")
     (RESULTS / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n")
     levels_run = {"both": "L0..L5", "rtl": "L0..L4", "hls": "L0..L3, L5"}[args.backend]
     lines = [f"| network | built | {levels_run} equal | measured fps @100 MHz | LUT est. | BRAM36 est. "

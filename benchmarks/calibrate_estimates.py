@@ -31,7 +31,7 @@ def synth_op(args) -> dict:
         result = synthesize(Path(tmp), rtl_sources(op.rtl_module), op.rtl_module, params)
     return {"build": model_path.parent.name, "op": node_name, "op_type": node.op_type,
             "params": {k: v for k, v in params.items() if not isinstance(v, str) or not v.endswith(".mem")},
-            "yosys": {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP")},
+            "yosys": {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP")}, "timing_proxy": result["timing_proxy"],
             "estimate": op.resources()}
 
 

@@ -16,9 +16,10 @@ benchmarks/results/siamfc_tracking.{json,md} and precision/success plots:
    resize, the peak search (candidate cells upsampled, penalties, window), on this machine's CPU.
 
 Each part updates its own entry of the JSON, so the two can run apart (rtlsim takes ~2.5 s per
-search crop here):
+search crop here; --workers N or --address HOST:PORT runs each sequence as a Ray task):
 
     python benchmarks/siamfc_tracking.py [--build build/siamfc_binary] [--part rtlsim|accuracy]
+        [--workers 2 | --address HOST:PORT]
 """
 
 from __future__ import annotations
@@ -69,20 +70,44 @@ def track(backend, sequences) -> tuple[dict, dict]:
     return results, host_ms_per_frame(seconds, frames)
 
 
-def rtlsim_part(build: Path, sequences) -> dict:
-    """Boxes of the accelerator in rtlsim against the bit-exact reference backend's."""
-    rtlsim = RtlsimScores(build)
-    hw, _ = track(rtlsim, sequences)
-    ref, _ = track(ReferenceScores(build), sequences)
-    identical = {n: bool(np.array_equal(hw[n]["boxes"], ref[n]["boxes"])) for n in hw}
-    for n in hw:
-        print(f"{n}: {len(hw[n]['boxes'])} frames, identical boxes: {identical[n]}")
+def rtlsim_sequence(job: dict) -> dict:
+    """One sequence tracked with the accelerator in rtlsim and with the reference backend (a Ray
+    task with --workers or --address): its boxes compared, and the rtlsim figures."""
+    sequence = benchmark(job["sequences"], 0, "test", job["frames"])[job["index"]]
+    sequence = Truncated(sequence, min(job["length"], len(sequence)))
+    rtlsim = RtlsimScores(Path(job["build"]))
+    hw, _ = track(rtlsim, [sequence])
+    ref, _ = track(ReferenceScores(Path(job["build"])), [sequence])
+    identical = bool(np.array_equal(hw[sequence.name]["boxes"], ref[sequence.name]["boxes"]))
+    print(f"{sequence.name}: {len(sequence)} frames, identical boxes: {identical}")
+    return {"name": sequence.name, "frames": len(sequence), "identical_boxes": identical,
+            "search_frames": rtlsim.search_frames, "seconds": rtlsim.seconds,
+            "cycles": list(map(int, rtlsim.cycles_per_tracker_frame))}
+
+
+def rtlsim_part(build: Path, jobs: list[dict], workers: int | None = None, address: str | None = None) -> dict:
+    """Boxes of the accelerator in rtlsim against the bit-exact reference backend's, sequence by
+    sequence: one after the other, or one Ray task per sequence (flow/tasks.py)."""
+    started = time.time()
+    if workers or address:
+        from flow.tasks import Pool, TaskError
+
+        with Pool(workers=workers, address=address) as pool:
+            runs = dict(pool.run(rtlsim_sequence, jobs, desc="sequences"))
+        failed = {i: r.message for i, r in runs.items() if isinstance(r, TaskError)}
+        if failed:
+            raise RuntimeError(f"rtlsim sequences failed: {failed}")
+        runs = [runs[i] for i in range(len(jobs))]
+    else:
+        runs = [rtlsim_sequence(job) for job in jobs]
+    cycles = [c for r in runs for c in r["cycles"]]
     return {
-        "sequences": {s.name: {"frames": len(s), "identical_boxes": identical[s.name]}
-                      for s in sequences},
-        "all_identical": all(identical.values()),
-        "rtlsim_search_frames": rtlsim.search_frames, "rtlsim_seconds": round(rtlsim.seconds, 1),
-        "fabric_cycles_per_tracker_frame": float(np.mean(rtlsim.cycles_per_tracker_frame)),
+        "sequences": {r["name"]: {"frames": r["frames"], "identical_boxes": r["identical_boxes"]} for r in runs},
+        "all_identical": all(r["identical_boxes"] for r in runs),
+        "rtlsim_search_frames": sum(r["search_frames"] for r in runs),
+        "rtlsim_seconds": round(sum(r["seconds"] for r in runs), 1),
+        "wall_seconds": round(time.time() - started, 1), "ray": {"workers": workers, "address": address},
+        "fabric_cycles_per_tracker_frame": float(np.mean(cycles)),
     }
 
 
@@ -120,14 +145,17 @@ def main(argv=None):
     ap.add_argument("--torch-results", type=Path, default=Path("build/models/tracking/tracking.json"),
                     help="tracking.json of python -m models.evaluate tracking (FP32 and torch rows)")
     ap.add_argument("--results", type=Path, default=RESULTS)
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="rtlsim: one Ray task per sequence on this machine")
+    where.add_argument("--address", help="rtlsim: one Ray task per sequence on the Ray cluster at HOST:PORT")
     args = ap.parse_args(argv)
     sequences = benchmark(args.sequences, 0, "test", args.frames)
     args.results.mkdir(parents=True, exist_ok=True)
     result = {"build": str(args.build)}
     if args.part in ("rtlsim", "all"):
-        short = [Truncated(s, min(args.rtlsim_frames, len(s)))
-                 for s in sequences[: args.rtlsim_sequences]]
-        result["rtlsim_vs_reference"] = rtlsim_part(args.build, short)
+        jobs = [{"build": str(args.build), "sequences": args.sequences, "frames": args.frames, "index": i,
+                 "length": args.rtlsim_frames} for i in range(min(args.rtlsim_sequences, len(sequences)))]
+        result["rtlsim_vs_reference"] = rtlsim_part(args.build, jobs, args.workers, args.address)
     if args.part in ("accuracy", "all"):
         result["benchmark"] = accuracy_part(args.build, sequences)
         result["torch"] = torch_results(args.torch_results)
@@ -166,10 +194,18 @@ def markdown(r) -> str:
         seqs = ", ".join(f"{n}: {s['frames']} frames, {'identical' if s['identical_boxes'] else 'DIFFERENT'}"
                          for n, s in rv["sequences"].items())
         lines += [f"rtlsim vs reference backend, boxes: {seqs}; "
-                  f"{rv['rtlsim_search_frames']} search frames in {rv['rtlsim_seconds']} s of rtlsim; "
+                  f"{rv['rtlsim_search_frames']} search frames in {rv['rtlsim_seconds']} s of rtlsim"
+                  + (f" ({rv['wall_seconds']} s wall{_ray_text(rv['ray'])})" if "wall_seconds" in rv else "")
+                  + "; "
                   f"{rv['fabric_cycles_per_tracker_frame']:,.0f} fabric cycles per tracker frame "
                   "(3 crops, first crop in to last score out).", ""]
     return "\n".join(lines)
+
+
+def _ray_text(ray: dict) -> str:
+    if ray.get("address"):
+        return f", a Ray task per sequence on the cluster at {ray['address']}"
+    return f", a Ray task per sequence on {ray['workers']} worker(s)" if ray.get("workers") else ", in series"
 
 
 if __name__ == "__main__":

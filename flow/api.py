@@ -42,12 +42,13 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
               input_shape: tuple[int, ...] | None = None, checkpoint: str | Path | None = None,
               weights: str | None = None,
               backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
-              dynamo: bool = False) -> BuildConfig:
+              dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None) -> BuildConfig:
     """The BuildConfig of a build of `model`: a target name, a QONNX file, a qonnx ModelWrapper or
     a Brevitas (torch) module.
 
     folding: {node: {PE, SIMD, ...}} or a folding JSON file; fps: frames/s to fold for, or "max";
-    neither: a target's own goal, else PE = SIMD = 1. input_data: test inputs (N, ...) as an array
+    neither: a target's own goal, else PE = SIMD = 1. l4_shards: L4's frames split over this many
+    Ray tasks (on this machine, or on the cluster at ray_address). input_data: test inputs (N, ...) as an array
     or a .npy file (not for targets, which make their own); input_shape: one frame's shape without
     the batch axis, for a torch module given without input_data. out: build/<name> by default.
     weights: "random:SEED", a target's network with seeded random weights (not with checkpoint).
@@ -74,6 +75,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         raise ValueError(f"clock_mhz {clock_mhz}: must be positive")
     if inputs is not None and not (isinstance(inputs, int) and inputs > 0):
         raise ValueError(f"inputs {inputs!r}: must be a positive integer")
+    if not (isinstance(l4_shards, int) and l4_shards > 0):
+        raise ValueError(f"l4_shards {l4_shards!r}: must be a positive integer")
     if backend not in BACKENDS:
         raise ValueError(f"backend {backend!r}: expected one of {', '.join(sorted(BACKENDS))}")
     if target is not None and input_data is not None:
@@ -121,7 +124,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         checkpoint=Path(checkpoint) if checkpoint else None, weights_seed=weights_seed, folding_path=folding_path, target_fps=fps,
         clock_mhz=clock_mhz or (target.clock_mhz if target else 100.0),
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
-        per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes)
+        per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes,
+        l4_shards=l4_shards, ray_address=ray_address)
 
 
 def _weights_seed(weights: str | None, target, checkpoint) -> int | None:

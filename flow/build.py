@@ -3,6 +3,7 @@
     python -m flow.build cnv_w1a1
     python -m flow.build --model net.onnx [--folding f.json | --target-fps N | --target-fps max]
                          [--clock-mhz 100] [--out DIR] [--inputs N] [--synth] [--backend rtl|hls|both]
+                         [--l4-shards N [--ray-address HOST:PORT]]   (L4 as Ray tasks, flow/tasks.py)
 
 The steps are listed in flow/pipeline.py; each writes its files into the build directory
 (build/<name>/ by default) and is skipped on a rerun whose inputs' contents have not changed.
@@ -86,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
+    ap.add_argument("--l4-shards", type=_positive(int, "--l4-shards"), default=1,
+                    help="split L4's frames over this many Ray tasks (default 1: no Ray)")
+    ap.add_argument("--ray-address", help="with --l4-shards: run them on the Ray cluster at HOST:PORT")
     ap.add_argument("--from", dest="restart_from", help="rerun from this step even if up to date")
     ap.add_argument("--debug", action="store_true", help="show the full traceback on failure")
     return ap
@@ -98,6 +102,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
         ap.error("give a target name or --model FILE (not both)")
     if args.folding and args.target_fps:
         ap.error("--folding and --target-fps exclude each other")
+    if args.ray_address and args.l4_shards == 1:
+        ap.error("--ray-address goes with --l4-shards N (N > 1): only L4's shards run on Ray")
     if args.input_data and not args.model:
         ap.error("--input-data goes with --model (a target makes its own test inputs)")
     if args.out and args.out.exists() and not args.out.is_dir():
@@ -107,7 +113,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
                         clock_mhz=args.clock_mhz, inputs=args.inputs, input_data=args.input_data,
                         checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
                         energy=args.energy,
-                        op_sim=not args.no_op_sim, dynamo=args.dynamo)
+                        op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,
+                        ray_address=args.ray_address)
     except ValueError as err:
         ap.error(str(err))
     return cfg, args

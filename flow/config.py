@@ -36,6 +36,10 @@ class BuildConfig:
     board: str = "pynq_z2"
     seed: int = 0
     backend: str = "both"  # rtl, hls or both (flow/backends/__init__.py)
+    # L4's frames in this many Ray tasks (flow/tasks.py), on this machine or the cluster at
+    # ray_address; how L4 runs, not what it checks, so neither enters a step's key
+    l4_shards: int = 1
+    ray_address: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,12 +82,16 @@ def step_key(previous: str, step: Step, cfg: BuildConfig) -> str:
 
 
 def run_build(cfg: BuildConfig, restart_from: str | None = None,
-              say: Callable[[str], None] = print) -> BuildResult:
-    """Run every selected step (skipping up-to-date ones), then the verdict and the report."""
+              say: Callable[[str], None] = print, only: Collection[str] | None = None) -> BuildResult:
+    """Run every selected step (skipping up-to-date ones), then the verdict and the report.
+    `only` names the steps to run (a design-space sweep stops at rtlsim); default all."""
     steps = pipeline(cfg)
     names = [s.name for s in steps]
     if restart_from is not None and restart_from not in names:
         raise ValueError(f"--from {restart_from}: no such step (steps: {', '.join(names)})")
+    unknown = sorted(set(only or ()) - set(names))
+    if unknown:
+        raise ValueError(f"steps {', '.join(unknown)}: no such step (steps: {', '.join(names)})")
     cfg.out.mkdir(parents=True, exist_ok=True)
     state_path = cfg.path(STATE_FILE)
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
@@ -98,6 +102,9 @@ def run_build(cfg: BuildConfig, restart_from: str | None = None,
         label = f"[{index}/{len(steps)}] {step.name:<{width}}"
         if not selected(step.backend, cfg.backend):
             say(f"{label} skipped (--backend {cfg.backend})")
+            continue
+        if only is not None and step.name not in only:
+            say(f"{label} not selected")
             continue
         key = step_key(key, step, cfg)
         dirty = dirty or step.name == restart_from
@@ -128,7 +135,8 @@ def run_build(cfg: BuildConfig, restart_from: str | None = None,
         say(f"{label} done in {seconds:.1f} s" + (f", {len(failed)} checks FAILED" if failed else ""))
     failures = verdict.failures(checks)
     cfg.write_json(VERIFICATION_FILE, {"passed": not failures, "failures": failures, "steps": checks})
-    report = write_report(cfg, checks, timings)
+    # the report describes a folded design: none for a run that stops before folding
+    report = write_report(cfg, checks, timings) if "fold" in checks else {}
     _remove(cfg, [ERROR_FILE])
     return BuildResult(report, failures)
 

@@ -73,6 +73,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
             "rtlsim_frames_per_second": rtlsim["throughput_run"]["frames_per_second"],
             "rtlsim_frames_per_second_with_gaps": rtlsim["l4_run"]["frames_per_second"],
             "verilator_build_seconds": rtlsim["verilator_build_seconds"],
+            "verilator": rtlsim.get("verilator"),   # absent from builds made before it was recorded
         })
     report = {
         "build": meta,
@@ -234,6 +235,13 @@ def render_markdown(r: dict) -> str:
         lines.append("| Yosys synth_xilinx | " + " | ".join(_fmt(s[k], 1) for k in RESOURCE_KINDS) + " |")
         lines.append("| estimate / Yosys | " + " | ".join(
             _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
+        lines += ["", f"Yosys counted {s.get('scope', 'the stitched design')}; the estimate is the ops'."]
+        if s.get("timing_proxy"):
+            tp = s["timing_proxy"]
+            lines += ["", (f"Timing proxy (Yosys `sta` after `{s.get('mapping', 'synth_xilinx')}`: xc7 cell delays only, no "
+                           f"routing; a proxy, not Vivado timing): critical path {_fmt(tp['critical_path_ps'])} ps "
+                           f"through {tp['logic_levels']} logic levels, {_fmt(tp['fmax_mhz'], 1)} MHz by cell "
+                           f"delays alone; {r['build']['clock_mhz']} MHz stays a claim until Vivado runs.")]
     else:
         lines += ["", f"Yosys synthesis: not run ({s.get('reason', '')})."]
     lines += energy_markdown(r["energy_estimate"])

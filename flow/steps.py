@@ -143,11 +143,16 @@ def check_budget(model: ModelWrapper, board) -> None:
             + "; largest " + over[0] + ": " + ", ".join(f"{name} ({v:,.0f})" for v, name in per_op))
 
 
-def max_fps_folding(model: ModelWrapper, clock_mhz: float, board) -> dict:
-    """The automatic folding of the highest fps that still fits the board by the estimate."""
+def max_fps_folding(model: ModelWrapper, clock_mhz: float, board, adjust=None) -> dict:
+    """The automatic folding of the highest fps that still fits the board by the estimate;
+    adjust(model, folding) -> folding changes each trial's (flow/explore: folding bounds)."""
+    def folding_for(m, fps):
+        folding = auto_folding(m, fps, clock_mhz)
+        return adjust(m, folding) if adjust else folding
+
     def fits(fps):
         trial = ModelWrapper(model.model, make_deepcopy=True)
-        trial = insert_plumbing(apply_folding(trial, auto_folding(trial, fps, clock_mhz)))
+        trial = insert_plumbing(apply_folding(trial, folding_for(trial, fps)))
         fit_memories(trial, board)
         try:
             check_budget(trial, board)
@@ -162,7 +167,7 @@ def max_fps_folding(model: ModelWrapper, clock_mhz: float, board) -> dict:
     for _ in range(12):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-    return auto_folding(model, lo, clock_mhz)
+    return folding_for(model, lo)
 
 
 # --- 6. verification ladder, float and numpy levels ----------------------------------------------

@@ -3,7 +3,9 @@
 Every quantised model in the repository is built from these few functions, so that a bit width means
 the same thing everywhere and every model exports to QONNX in a form the compiler folds:
 
-- weights: ``None`` float; ``1`` binary {-1, +1} (constant scale 1, exported as BipolarQuant);
+- weights: ``None`` float; ``1`` binary {-1, +1} (constant scale 1, exported as BipolarQuant), or
+  with ``scaled_binary`` {-1, +1} x mean(|w|) per output channel (Rastegari et al.'s BWN and
+  XNOR-Net alpha; the compiler folds the scale into the next thresholds);
   ``2`` ternary, narrow-range INT2 {-1, 0, +1} x a per-output-channel float scale (the mean of |w|);
   ``k >= 3`` narrow-range INTk with a per-output-channel float scale (the max of |w|).
 - activations: ``None`` ReLU; ``1`` binary sign {-1, +1} (exported as BipolarQuant);
@@ -22,6 +24,7 @@ without bias: the compiler folds BatchNorm and the activation into integer thres
 from dataclasses import dataclass
 
 import torch
+from brevitas.core.function_wrapper import TensorClampSte
 from brevitas.core.restrict_val import RestrictValueType
 from brevitas.core.scaling import ScalingImplType
 from brevitas.core.stats import StatsOp
@@ -42,6 +45,16 @@ class BinaryWeightQuant(SignedBinaryWeightPerTensorConst):
     """Weights sign(w) in {-1, +1} (scale 1); latent weights clipped to [-1, 1] in place."""
 
     scaling_const = 1.0
+
+
+class ScaledBinaryWeightQuant(SignedBinaryWeightPerTensorConst):
+    """Weights sign(w) x mean(|w|) per output channel (BWN / XNOR-Net's alpha). The latent weights
+    are not clipped in place: clipping to the scale would change the mean it is computed from."""
+
+    scaling_impl_type = ScalingImplType.STATS
+    scaling_stats_op = StatsOp.AVE
+    scaling_per_output_channel = True
+    tensor_clamp_impl = TensorClampSte
 
 
 class TernaryWeightQuant(Int8WeightPerChannelFloat):
@@ -80,31 +93,34 @@ def _check_bits(bits, what, minimum):
         )
 
 
-def _weight_quant(weight_bits):
+def _weight_quant(weight_bits, scaled_binary=False):
     """Brevitas keyword arguments for a layer with `weight_bits`-bit weights."""
     _check_bits(weight_bits, "weight_bits", 1)
+    if scaled_binary and weight_bits != 1:
+        raise ValueError(f"scaled_binary needs weight_bits=1, got {weight_bits!r}")
     if weight_bits == 1:
-        return {"weight_quant": BinaryWeightQuant}
+        return {"weight_quant": ScaledBinaryWeightQuant if scaled_binary else BinaryWeightQuant}
     if weight_bits == 2:
         return {"weight_quant": TernaryWeightQuant}
     return {"weight_quant": Int8WeightPerChannelFloat, "weight_bit_width": weight_bits}
 
 
-def quant_conv2d(in_ch, out_ch, kernel_size, stride=1, padding=0, weight_bits=None, bias=False):
+def quant_conv2d(in_ch, out_ch, kernel_size, stride=1, padding=0, weight_bits=None, bias=False,
+                 scaled_binary=False):
     """A Conv2d; float (nn.Conv2d) when `weight_bits` is None, else a Brevitas QuantConv2d."""
     if weight_bits is None:
         return nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias)
     return QuantConv2d(
         in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias,
-        **_weight_quant(weight_bits),
+        **_weight_quant(weight_bits, scaled_binary),
     )
 
 
-def quant_linear(in_f, out_f, weight_bits=None, bias=False):
+def quant_linear(in_f, out_f, weight_bits=None, bias=False, scaled_binary=False):
     """A Linear; float (nn.Linear) when `weight_bits` is None, else a Brevitas QuantLinear."""
     if weight_bits is None:
         return nn.Linear(in_f, out_f, bias=bias)
-    return QuantLinear(in_f, out_f, bias=bias, **_weight_quant(weight_bits))
+    return QuantLinear(in_f, out_f, bias=bias, **_weight_quant(weight_bits, scaled_binary))
 
 
 def quant_act(bits=None, signed=False):
@@ -149,16 +165,23 @@ def images_to_input(images):
 
 @dataclass(frozen=True)
 class QuantPreset:
-    """Bit widths of a classification network: None means float."""
+    """Bit widths of a classification network: None means float. `scaled_binary`: binary
+    weights times mean(|w|) per output channel."""
 
     name: str
     input_bits: int | None
     weight_bits: int | None
     act_bits: int | None
+    scaled_binary: bool = False
 
     @property
     def quantized(self):
         return self.weight_bits is not None
+
+    @property
+    def integer(self):
+        """Input, weights and activations all quantised: what the dataflow compiler builds."""
+        return None not in (self.input_bits, self.weight_bits, self.act_bits)
 
 
 PRESETS = {
@@ -168,6 +191,13 @@ PRESETS = {
         QuantPreset("w1a1", input_bits=8, weight_bits=1, act_bits=1),
         QuantPreset("w2a2", input_bits=8, weight_bits=2, act_bits=2),
         QuantPreset("w4a4", input_bits=8, weight_bits=4, act_bits=4),
+        # the binarisation methods Rassadin and Savchenko compare (Rastegari et al.), each as in
+        # the paper (float parts) and as a hardware variant the compiler builds
+        QuantPreset("bwn", input_bits=None, weight_bits=1, act_bits=None, scaled_binary=True),
+        QuantPreset("bwn_a8", input_bits=8, weight_bits=1, act_bits=8, scaled_binary=True),
+        QuantPreset("xnor", input_bits=8, weight_bits=1, act_bits=1, scaled_binary=True),
+        QuantPreset("binact", input_bits=None, weight_bits=None, act_bits=1),
+        QuantPreset("binact_w8", input_bits=8, weight_bits=8, act_bits=1),
     )
 }
 

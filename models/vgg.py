@@ -74,7 +74,7 @@ def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool
     if len(in_shape) != 3:
         raise ValueError(f"in_shape must be (channels, height, width), got {in_shape!r}")
     channels, height, width = in_shape
-    wb, ab = preset.weight_bits, preset.act_bits
+    wb, ab, sb = preset.weight_bits, preset.act_bits, preset.scaled_binary
 
     features = [input_quant(preset.input_bits)] if preset.input_bits is not None else []
     for item in convs:
@@ -82,7 +82,7 @@ def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool
             features.append(POOLS[pool](2))
             height, width = height // 2, width // 2
             continue
-        features += [quant_conv2d(channels, item, 3, weight_bits=wb), nn.BatchNorm2d(item),
+        features += [quant_conv2d(channels, item, 3, weight_bits=wb, scaled_binary=sb), nn.BatchNorm2d(item),
                      quant_act(ab)]
         channels, height, width = item, height - 2, width - 2
         if height < 1 or width < 1:
@@ -91,11 +91,11 @@ def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool
     classifier = [nn.Flatten()]
     in_f = channels * height * width
     for out_f in denses:
-        classifier += [quant_linear(in_f, out_f, weight_bits=wb), nn.BatchNorm1d(out_f),
+        classifier += [quant_linear(in_f, out_f, weight_bits=wb, scaled_binary=sb), nn.BatchNorm1d(out_f),
                        quant_act(ab)]
         in_f = out_f
     if preset.quantized:
-        classifier += [quant_linear(in_f, num_classes, weight_bits=wb), nn.BatchNorm1d(num_classes)]
+        classifier += [quant_linear(in_f, num_classes, weight_bits=wb, scaled_binary=sb), nn.BatchNorm1d(num_classes)]
     else:
         classifier.append(nn.Linear(in_f, num_classes))
     return VGG(nn.Sequential(*features), nn.Sequential(*classifier))

@@ -59,6 +59,16 @@ def stream_checks(model: ModelWrapper, nodes: list, taps: Path, x: np.ndarray, s
     return [verdict.level(node.name, results[node.name], scope=scope) for node in nodes]
 
 
+def merge_checks(parts: list[list[dict]]) -> list[dict]:
+    """The stream checks of consecutive frame ranges (L4 shards) as one check per node."""
+    merged, scopes = {}, {}
+    for checks in parts:
+        for c in checks:
+            comparison = {k: v for k, v in c.items() if k not in ("name", "scope", "rule", "passed")}
+            merged[c["name"]], scopes[c["name"]] = _merge(merged.get(c["name"]), comparison), c["scope"]
+    return [verdict.level(name, comparison, scope=scopes[name]) for name, comparison in merged.items()]
+
+
 def _merge(total: dict | None, part: dict) -> dict:
     if total is None or "shape_mismatch" in total:
         return total or part

@@ -205,8 +205,9 @@ class MVAU(HWOp):
         in_bits = dtype_attr(self, "in_dtype").bitwidth()
         terms, term_bits = self.terms()
         ff = 60 + simd * in_bits * (2 if mh > pe else 1)   # input word (+ replay buffer read)
-        if self.weight_ram_style() != "block":             # in BRAM the block's output register
-            ff += pe * simd * dtype_attr(self, "w_dtype").bitwidth()
+        # weights: the block RAM's output register, or a distributed ROM read by a registered
+        # address (mvau.v), so no weight register in either
+        ff += (self.cycles() // self.num_vectors()).bit_length()
         ff += pe * terms * term_bits
         ff += pe * tree_register_bits(terms, term_bits, 4 if self.attr("mode") == "xnor" else 3)
         ff += pe * self.accumulator_bits()

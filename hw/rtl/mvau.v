@@ -213,7 +213,7 @@ localparam WEIGHT_YOSYS_STYLE = WEIGHT_RAM_STYLE == "distributed" ? "logic" : WE
 (* rom_style = WEIGHT_RAM_STYLE *)
 `endif
 reg [PE*SIMD*W_BITS-1:0] weights [0:SF*NF-1];
-reg [PE*SIMD*W_BITS-1:0] w1 = 0;
+wire [PE*SIMD*W_BITS-1:0] w1;
 reg [SIMD*IN_BITS-1:0] x_stream = 0;
 wire [SIMD*IN_BITS-1:0] x1;
 // tag: {nf, last step of the fold, first step of the fold, valid}
@@ -229,8 +229,26 @@ if (WEIGHT_FILE != "") begin : g_weight_init
 end
 endgenerate
 
+// In block RAM the read is registered (the block's output register). A distributed ROM is
+// logic: read by a registered address, it joins the terms stage's LUTs, which then take the
+// address bits beside the input bits: no weight register, and synthesis merges the ROM into them
+generate
+if (WEIGHT_RAM_STYLE == "distributed") begin : g_weight_logic
+    reg [WADDR_BITS-1:0] waddr1 = 0;
+    always @(posedge clk) begin
+        waddr1 <= waddr;
+    end
+    assign w1 = weights[waddr1];
+end else begin : g_weight_reg
+    reg [PE*SIMD*W_BITS-1:0] w_reg = 0;
+    always @(posedge clk) begin
+        w_reg <= weights[waddr];
+    end
+    assign w1 = w_reg;
+end
+endgenerate
+
 always @(posedge clk) begin
-    w1 <= weights[waddr];
     x_stream <= s_axis_tdata;
     if (rst) begin
         tag1 <= 0;

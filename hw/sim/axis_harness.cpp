@@ -8,8 +8,8 @@
 // and per-frame cycle counts. Words are stored
 // little-endian, IN_BYTES / OUT_BYTES bytes each (element 0 in the least significant bits);
 // the packing itself lives in flow/packing.py. The build names the top module and the word
-// sizes in harness_config.h (HARNESS_TOP, HARNESS_HEADER, IN_BYTES, OUT_BYTES), included
-// with -include. With HARNESS_AXI_LITE defined, the top is a board-facing design
+// sizes in harness_config.h (HARNESS_TOP, HARNESS_HEADER, IN_BYTES, OUT_BYTES), in the build
+// folder. With HARNESS_AXI_LITE defined, the top is a board-facing design
 // (flow/board/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
 // registers (s_axi_control_*) before and after the stream, and checks m_axis_tlast, which must
 // mark exactly the last output word.
@@ -30,6 +30,10 @@
 #include <vector>
 
 #include <verilated.h>
+
+// this file alone reads the design's facts: Verilator's own files compile with the same flags
+// for every design (ccache shares them), and its precompiled header stays the first include
+#include "harness_config.h"
 
 #include "stream_options.hpp"
 #include HARNESS_HEADER
@@ -255,7 +259,9 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
     std::fclose(f);
     f = std::fopen(o.stats_path.c_str(), "w");
     if (!f) return 2;
-    std::fprintf(f, "{\"cycles\": %ld, \"words_in\": %ld, \"frame_first_input\": [", cycle, in_idx);
+    // cycles: to the last output word; idle_cycles: simulated after it
+    std::fprintf(f, "{\"cycles\": %ld, \"idle_cycles\": %ld, \"words_in\": %ld, \"frame_first_input\": [",
+                 cycle, o.idle_cycles, in_idx);
     for (long i = 0; i < in_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", first_in[i]);
     std::fprintf(f, "], \"frame_last_output\": [");
     for (long i = 0; i < out_frames; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", last_out[i]);

@@ -4,6 +4,9 @@
                     layer set, prune at the chosen threshold, retrain (Tables 2, 4, 6)
     remove-neurons  Distill-Net neuron removal for subsets of the classes (Distill-Net, Table 3)
     distill         knowledge distillation, labels-only vs softmax outputs (Rassadin and Savchenko, Table 3)
+    hash            HashedNets weight sharing at a compression rate, then fine-tuning
+    decompose       CP or Tucker decomposition of the convolutions at a rank, then fine-tuning
+    binarize        BWN, XNOR-Net or binary activations only (Rastegari et al.), then fine-tuning
     prune-siamfc    criterion pruning of a SiamFC checkpoint's named layers, then fine-tuning
                     with the siamfc recipe (the layers and fraction the hardware needs)
 
@@ -20,12 +23,23 @@ import sys
 
 import torch
 
-from models.compress import kd_run, neurons_run, prune_run, siamfc_prune
+from models.compress import (
+    binarize_run,
+    decompose_run,
+    hash_run,
+    kd_run,
+    neurons_run,
+    prune_run,
+    siamfc_prune,
+)
 
 COMMANDS = {
     "prune": (prune_run, "Bonsai criterion pruning (Bingham and Helmich)"),
     "remove-neurons": (neurons_run, "Distill-Net neuron removal (Distill-Net paper)"),
     "distill": (kd_run, "knowledge distillation (Rassadin and Savchenko)"),
+    "hash": (hash_run, "HashedNets weight sharing (Chen et al.)"),
+    "decompose": (decompose_run, "CP / Tucker decomposition of convolutions"),
+    "binarize": (binarize_run, "BWN, XNOR-Net, binary activations (Rastegari et al.)"),
     "prune-siamfc": (siamfc_prune, "criterion pruning + fine-tuning of a SiamFC checkpoint"),
 }
 

@@ -97,8 +97,11 @@ def _layers(model: nn.Module) -> tuple[dict[str, nn.Module], dict[str, nn.Module
     return known, unknown
 
 
-def trace_chain(model: nn.Module, example_input: torch.Tensor) -> list[Step]:
-    """Run `model` once (eval mode, no grad) and return its recognised layers in call order."""
+def trace_chain(model: nn.Module, example_input: torch.Tensor,
+                editable: bool = True) -> list[Step]:
+    """Run `model` once (eval mode, no grad) and return its recognised layers in call order.
+    `editable=False` (for reading only, e.g. metrics) also accepts grouped convolutions, which the
+    channel surgery cannot edit."""
     known, unknown = _layers(model)
     calls: list[tuple[str, tuple, tuple, int, int]] = []
     strays: list[str] = []
@@ -135,11 +138,11 @@ def trace_chain(model: nn.Module, example_input: torch.Tensor) -> list[Step]:
                              "branches, residuals, concatenations, or functional operations "
                              "between layers; make them modules)")
         steps.append(Step(name, known[name], kind_of(known[name]), in_shape, out_shape))
-    _check_chain(steps)
+    _check_chain(steps, editable)
     return steps
 
 
-def _check_chain(steps: list[Step]) -> None:
+def _check_chain(steps: list[Step], editable: bool) -> None:
     if not any(s.kind == PRODUCER for s in steps):
         raise ChainError("the model has no conv2d or linear layer")
     for prev, step in pairwise(steps):
@@ -149,7 +152,7 @@ def _check_chain(steps: list[Step]) -> None:
             raise ChainError(f"unsupported reshape {prev.out_shape} -> {step.in_shape} between "
                              f"{prev.name} and {step.name}; only flattening (C, H, W) -> (C*H*W,)")
     for s in steps:
-        if isinstance(s.module, nn.Conv2d) and s.module.groups != 1:
+        if editable and isinstance(s.module, nn.Conv2d) and s.module.groups != 1:
             raise ChainError(f"conv layer {s.name} has groups={s.module.groups}; only groups=1 "
                              "is supported")
         if isinstance(s.module, nn.Linear) and len(s.in_shape) != 1:

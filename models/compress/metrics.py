@@ -1,9 +1,10 @@
 """Size, work and energy of a network (the low-power survey section VI-B; Bonsai section 4.2; Distill-Net 7.2).
 
 Per conv / dense layer (H outputs, I inputs, k1 x k2 kernel, rh x rw output map):
-  parameters    weights + biases (+ BatchNorm scale and shift of the layers that follow it)
+  parameters    stored weights + biases (+ BatchNorm scale and shift of the layers that follow
+                it); a weight-sharing parametrisation (HashedNets) stores its buckets only
   memory bits   weights at the layer's weight bit width, biases and BatchNorm at 32 bits
-  MACs          k1 k2 rh rw I H (conv), I H (dense)
+  MACs          k1 k2 rh rw (I / groups) H (conv), I H (dense)
   FLOPs         2 MACs: Bonsai's 2 k1 k2 rh rw I H and 2 I H
   bit-ops       MACs x b_w x b_a (weight bits x input activation bits; float counts as 32)
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from models.compress.chain import CHANNELWISE, PRODUCER, Step, trace_chain
 
@@ -60,6 +62,13 @@ def mac_energy_pj(b_w: int, b_a: int, hit_rate: float = DEFAULT_HIT_RATE) -> flo
             + load_energy_pj(hit_rate) * (b_w + b_a) / FLOAT_BITS)
 
 
+def stored_weights(layer: nn.Module) -> int:
+    """Weights the layer stores: its weight tensor, or what a parametrisation derives it from."""
+    if parametrize.is_parametrized(layer, "weight"):
+        return layer.parametrizations.weight.original.numel()
+    return layer.weight.numel()
+
+
 def _own_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters(recurse=False))
 
@@ -67,7 +76,7 @@ def _own_params(module: nn.Module) -> int:
 def layer_metrics(model: nn.Module, example_input: torch.Tensor,
                   hit_rate: float = DEFAULT_HIT_RATE) -> list[dict]:
     """One row per conv / dense layer, in order (BatchNorm parameters go to the layer before)."""
-    steps = trace_chain(model, example_input)
+    steps = trace_chain(model, example_input, editable=False)
     rows: list[dict] = []
     act_bits: int = FLOAT_BITS
     for step in steps:
@@ -79,15 +88,15 @@ def layer_metrics(model: nn.Module, example_input: torch.Tensor,
             if isinstance(m, nn.Conv2d):
                 k1, k2 = m.kernel_size
                 rh, rw = step.out_shape[1:]
-                macs = k1 * k2 * rh * rw * m.in_channels * m.out_channels
+                macs = k1 * k2 * rh * rw * m.weight.shape[1] * m.out_channels
             else:
                 macs = m.in_features * m.out_features
             kind = "conv" if isinstance(m, nn.Conv2d) else "dense"
             rows.append({"layer": step.name, "type": kind,
                          "in": m.weight.shape[1], "out": m.weight.shape[0],
                          "weight_bits": b_w, "act_bits": b_a,
-                         "params": m.weight.numel() + bias,
-                         "memory_bits": m.weight.numel() * b_w + bias * FLOAT_BITS,
+                         "params": stored_weights(m) + bias,
+                         "memory_bits": stored_weights(m) * b_w + bias * FLOAT_BITS,
                          "macs": macs, "flops": 2 * macs, "bitops": macs * b_w * b_a,
                          "energy_pj": macs * mac_energy_pj(b_w, b_a, hit_rate)})
         elif step.kind == CHANNELWISE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable
 
 import torch
@@ -28,6 +29,19 @@ def logits(model: nn.Module, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> t
     return out
 
 
+def inference_seconds(model: nn.Module, x: torch.Tensor, batch_size: int = 100,
+                      repeats: int = 3) -> float:
+    """Wall-clock seconds of one eval-mode pass over `x`, the fastest of `repeats` (the least
+    disturbed by other work on a shared machine)."""
+    logits(model, x[:batch_size], batch_size)  # warm-up
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        logits(model, x, batch_size)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, classes=None) -> float:
     """Top-1 accuracy on (x, y); with `classes`, the prediction is the best of those outputs only
     (y then holds original class numbers, all in `classes`)."""
@@ -42,8 +56,8 @@ def fit(model: nn.Module, x: torch.Tensor, targets: torch.Tensor, epochs: int, l
         batch_size: int = 64, loss_fn: Callable | None = None, val: tuple | None = None,
         seed: int = 0, desc: str = "train") -> list[dict]:
     """Train `model` in place on (x, targets) with `loss_fn(outputs, targets)` (default cross
-    entropy on labels). Returns one {"epoch", "loss", "val_top1"} per epoch; with `val` = (x, y) the
-    best-validation weights are restored at the end."""
+    entropy on labels). Returns one {"epoch", "loss", "seconds" (training only), "val_top1"} per
+    epoch; with `val` = (x, y) the best-validation weights are restored at the end."""
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     if len(x) != len(targets):
@@ -55,6 +69,7 @@ def fit(model: nn.Module, x: torch.Tensor, targets: torch.Tensor, epochs: int, l
     generator = torch.Generator().manual_seed(seed)
     history, best, best_state = [], -1.0, None
     for epoch in range(epochs):
+        started = time.perf_counter()
         model.train()
         order = torch.randperm(len(x), generator=generator)
         total, seen = 0.0, 0
@@ -69,7 +84,8 @@ def fit(model: nn.Module, x: torch.Tensor, targets: torch.Tensor, epochs: int, l
             total, seen = total + loss.item() * len(idx), seen + len(idx)
             bar.set_postfix(loss=f"{total / seen:.4f}")
         schedule.step()
-        row = {"epoch": epoch + 1, "loss": total / seen}
+        row = {"epoch": epoch + 1, "loss": total / seen,
+               "seconds": round(time.perf_counter() - started, 3)}
         if val is not None:
             row["val_top1"] = accuracy(model, *val)
             if row["val_top1"] > best:

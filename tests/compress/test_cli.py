@@ -6,9 +6,10 @@ import json
 import numpy as np
 import torch
 
+from models.compress import methods
 from models.compress.__main__ import main
-from models.compress.retrain import logits
-from models.compress.source import example_input, load_compressed
+from models.compress.retrain import accuracy, logits
+from models.compress.source import example_input, load_compressed, load_data
 
 COMMON = ["--arch", "vgg_c", "--train-epochs", "1", "--train-limit", "256"]
 
@@ -53,3 +54,22 @@ def test_cli_prune_remove_neurons_distill(tmp_path):
     assert all(x["qonnx"]["max_abs_diff"] < 1e-5 for x in r["runs"] if x["preset"] == "w1a1")
     assert torch.is_tensor(load_compressed(out / "vgg_c-w1a1-strong-softmax" / "student.pt")[0]
                            .features[1].weight)
+
+
+def test_cli_hash_decompose_binarize(tmp_path):
+    base = ["--base-dir", str(tmp_path / "base"), *COMMON, "--finetune-epochs", "1"]
+    runs = {"hash": ["--rate", "0.25"], "decompose": ["--method", "tucker"],
+            "binarize": ["--preset", "xnor"]}
+    for verb, extra in runs.items():
+        out = tmp_path / verb
+        main([verb, "--out", str(out), *base, *extra])
+        r = json.loads((out / "result.json").read_text())["run"]
+        method = r["method"]
+        assert r["metrics"]["total"]["memory_bits"] < 1_726_720  # the float VGG-C's
+        assert len(r["history"]) == 1 and r["seconds_per_epoch"] > 0
+        assert (out / "finetune.png").exists() and method in (out / "tables.md").read_text()
+        model, saved = methods.load(out / f"{method}.pt")  # rebuilt, the same fine-tuned model
+        assert accuracy(model, *load_data(saved["config"], ("test",))["test"]) == r["test_top1"]
+    r = json.loads((tmp_path / "binarize" / "result.json").read_text())["run"]
+    assert r["qonnx"]["max_abs_diff"] < 1e-5
+    assert r["options"] == {} and r["config"]["preset"] == "xnor"

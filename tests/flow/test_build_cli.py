@@ -81,6 +81,8 @@ def test_bad_folding_file_names_the_op(int4_onnx, tmp_path, capsys):
     (["--out", "a_file"], "--out a_file: exists and is not a directory"),
     (["--from", "nowhere"], "--from nowhere: no such step"),
     (["--backend", "vhdl"], "--backend: invalid choice: 'vhdl'"),
+    (["--l4-shards", "0"], "--l4-shards 0: must be positive"),
+    (["--ray-address", "127.0.0.1:6379"], "--ray-address goes with --l4-shards"),
 ])
 def test_malformed_flags_name_the_flag(int4_onnx, tmp_path, monkeypatch, capsys, flags, message):
     monkeypatch.chdir(tmp_path)

@@ -3,8 +3,9 @@
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
-from flow.backends.rtl.synth import synthesize
+from flow.backends.rtl.synth import parse_cells, synthesize
 from tests.rtl.test_mvau import CASES, make_case
 
 
@@ -25,3 +26,68 @@ def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
     op.set_nodeattr("weight_ram_style", style)
     counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
     assert counts["BRAM36"] == brams and counts["LUT"] > 0
+
+
+# the top-level statistics block as Yosys 0.23 and Yosys 0.70 print it (an earlier block first)
+STAT_0_23 = """   Number of cells:                  2
+     LUT2                            2
+
+=== fifo ===
+
+   Number of cells:                 24
+     BUFG                            1
+     FDRE                           13
+     RAM32M                          2
+
+End of script."""
+STAT_0_70 = """        2 cells
+        2   LUT2
+
+=== fifo ===
+
+       24 cells
+        1   BUFG
+       13   FDRE
+        2   RAM32M
+        1 submodules
+        1   $paramod$e90ed\\axil_control
+
+End of script."""
+
+
+@pytest.mark.parametrize("text", [STAT_0_23, STAT_0_70], ids=["yosys-0.23", "yosys-0.70"])
+def test_cell_counts_are_read_from_the_last_block_of_either_format(text):
+    assert parse_cells(text) == {"BUFG": 1, "FDRE": 13, "RAM32M": 2}
+
+
+# Logic levels (LUTs and CARRY4s) on the timing proxy's critical path that the xnor MVAU's
+# popcount may take: a register after every four adder levels (mvau.v) keeps it to six
+POPCOUNT_LEVELS = 6
+
+
+def test_xnor_mvau_popcount_stays_within_its_depth(tmp_path):
+    # MW 200, SIMD 100: 34 match counts, six adder levels, a register after the fourth
+    model, node, _ = make_case(CASES[2], frames=1)
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", getCustomOp(node).rtl_params(model, tmp_path))
+    timing = counts["timing_proxy"]
+    assert 0 < timing["logic_levels"] <= POPCOUNT_LEVELS
+    assert timing["critical_path_ps"] <= 5000   # half a 100 MHz cycle, the rest left for routing
+    assert "proxy" in timing["note"]
+
+
+def test_the_depth_bound_bites_on_a_tree_registered_too_rarely(tmp_path):
+    params = {"LANES": 1, "N": 34, "IN_BITS": 2, "SIGNED": 0, "OUT_BITS": 8, "TAG_BITS": 1}
+    levels = {}
+    for per_reg in (4, 6):
+        result = synthesize(tmp_path, rtl_sources("adder_tree"), "adder_tree", {**params, "LEVELS_PER_REG": per_reg})
+        levels[per_reg] = result["timing_proxy"]["logic_levels"]
+    assert levels[4] <= POPCOUNT_LEVELS < levels[6]
+
+
+def test_plain_abc_maps_where_the_delay_aware_mapping_fails(tmp_path, monkeypatch):
+    # an option synth_xilinx refuses stands in for abc9's internal error on a large design
+    monkeypatch.setattr(synth, "MAPPINGS", ("-no_such_option", ""))
+    counts = synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 8, "DEPTH": 32})
+    assert counts["mapping"] == synth.SYNTH and counts["LUT"] > 0
+    assert len(counts["mapping_failures"]) == 1 and "-no_such_option" in counts["mapping_failures"][0]
+    assert counts["timing_proxy"]["critical_path_ps"] > 0

@@ -100,9 +100,14 @@ def test_bad_images_are_rejected():
 
 
 def test_presets():
-    assert list(PRESETS) == ["float", "w1a1", "w2a2", "w4a4"]
+    assert list(PRESETS) == ["float", "w1a1", "w2a2", "w4a4", "bwn", "bwn_a8", "xnor", "binact",
+                             "binact_w8"]
     assert get_preset("w2a2") == QuantPreset("w2a2", input_bits=8, weight_bits=2, act_bits=2)
     assert not get_preset("float").quantized and get_preset("w1a1").quantized
+    # integer all through: what the compiler builds
+    assert [p for p in PRESETS if get_preset(p).integer] == ["w1a1", "w2a2", "w4a4", "bwn_a8",
+                                                           "xnor", "binact_w8"]
+    assert get_preset("xnor").scaled_binary and not get_preset("w1a1").scaled_binary
     with pytest.raises(ValueError, match="unknown preset 'w3a3'; supported: float, w1a1"):
         get_preset("w3a3")
 

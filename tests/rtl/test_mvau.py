@@ -110,3 +110,14 @@ def test_mvau_lint_clean(tmp_path, case):
     model, node, _ = make_case(case, frames=1)
     params = getCustomOp(node).rtl_params(model, tmp_path)
     assert lint("mvau", rtl_sources("mvau"), params) == "", params
+
+
+@pytest.mark.parametrize("style", ["block", "distributed"])
+def test_mvau_lint_clean_in_each_weight_style(tmp_path, style):
+    # block RAM: a registered read; distributed: a ROM read by a registered address
+    model, node, _ = make_case(CASES[0], frames=1)
+    op = getCustomOp(node)
+    op.set_nodeattr("weight_ram_style", style)
+    params = op.rtl_params(model, tmp_path)
+    assert params["WEIGHT_RAM_STYLE"] == style
+    assert lint("mvau", rtl_sources("mvau"), params) == "", params

@@ -18,9 +18,9 @@ from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
-from flow.backends.rtl.verilator import SimulationTimeout
+from flow.backends.rtl.verilator import SimulationTimeout, verilator_version
 from flow.backends.rtl.x_seeds import X_SEEDS, x_seed_check
-from flow.backends.taps import stream_checks
+from flow.backends.taps import merge_checks, stream_checks
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
@@ -52,21 +52,23 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     # L4 once per X seed: unreset or uninitialised state takes other values under each, so a
     # design that depends on it gives different outputs. The first run also taps every op's
     # output stream, checked against L3 (flow/backends/taps.py)
-    runs, op_checks, nodes = {}, [], list(model.graph.node)   # every node is an instance, FIFOs too
-    with tempfile.TemporaryDirectory(dir=files.path(cfg, "sim")) as folder:
-        for x_seed in X_SEEDS:
-            taps = Path(folder) if x_seed == X_SEEDS[0] else None
-            started = time.time()
-            try:
-                runs[x_seed] = simulate_design(sim, design, model, x, seed=cfg.seed + 1, in_gap=SIM_GAP,
-                                               out_stall=SIM_STALL, capture=capture, x_seed=x_seed,
-                                               progress=f"{files.scope} L4 rtlsim, X seed {x_seed}", taps=taps)
-            except SimulationTimeout as err:  # the streams up to the stall show which op stopped
-                stalled = stream_checks(model, nodes, taps, x, "L4 stream", capture) if taps else op_checks
-                return [*stalled, verdict.deadlock("L4_run", err.cycles, scope=files.scope)]
-            l4_seconds = time.time() - started
-            if taps:
-                op_checks = stream_checks(model, nodes, taps, x, "L4 stream", capture)
+    started = time.time()
+    shards = verify.batches(len(x), -(-len(x) // max(1, cfg.l4_shards)), capture)
+    jobs = [{"rtl": str(design.directory), "folded": str(cfg.path(files.folded)),
+             "x": x[r], "capture": None if capture is None else capture[r], "seed": cfg.seed + 1,
+             "x_seed": x_seed, "taps": x_seed == X_SEEDS[0],
+             "progress": f"{files.scope} L4 rtlsim, X seed {x_seed}" if len(shards) == 1 else None}
+            for x_seed in X_SEEDS for r in shards]
+    results = _run_shards(cfg, jobs)
+    l4_seconds = time.time() - started
+    op_checks = merge_checks([r["checks"] for r in results if r["checks"] is not None])
+    stalled = [r["stalled"] for r in results if r["stalled"] is not None]
+    if stalled:   # the streams up to the stall show which op stopped
+        return [*op_checks, verdict.deadlock("L4_run", max(stalled), scope=files.scope)]
+    runs = {}
+    for x_seed in X_SEEDS:
+        mine = [r for r, job in zip(results, jobs, strict=True) if job["x_seed"] == x_seed]
+        runs[x_seed] = (np.concatenate([r["y"] for r in mine]), {"cycles": sum(r["cycles"] for r in mine)})
     y, stats = runs[X_SEEDS[0]]
     np.save(files.path(cfg, "sim", "l4_outputs.npy"), y)
     # frames back to back under one capture flag (a design with that control gets a capture
@@ -84,10 +86,12 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
     analytic = max(getCustomOp(n).cycles() for n in model.graph.node)
     measured = steady_state_cycles({"frame_last_output": perf["frame_last_output"][first:]})
     cfg.write_json(files.file("sim", "rtlsim.json"), {
+        "verilator": verilator_version(),
         "verilator_build_seconds": round(build_seconds, 1),
+        # both X seeds' runs; cycles summed over the shards, each starting with an empty pipeline
         "l4_run": {"frames": len(x), "cycles": stats["cycles"], "seconds": round(l4_seconds, 2),
-                   "frames_per_second": len(x) / l4_seconds, "input_gap": SIM_GAP, "output_stall": SIM_STALL,
-                   "x_seeds": list(X_SEEDS)},
+                   "frames_per_second": len(X_SEEDS) * len(x) / l4_seconds, "input_gap": SIM_GAP,
+                   "output_stall": SIM_STALL, "x_seeds": list(X_SEEDS), "shards": len(shards)},
         # simulated frames per second once the pipeline is full (the run also fills it)
         "throughput_run": {"frames": len(frames), "cycles": perf["cycles"], "seconds": round(perf_seconds, 2),
                            "frames_per_second": perf["cycles"] / perf_seconds / measured,
@@ -103,6 +107,46 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
                                                   exact=True), scope=files.scope),
             x_seed_check({s: out for s, (out, _) in runs.items()}, f"{files.scope} X seeds"),
             verdict.cycles("cycles_per_frame", measured, analytic, scope=files.scope)]
+
+
+def l4_shard(job: dict) -> dict:
+    """One shard of the L4 frames under one X seed in Verilator (a Ray task when sharded): its
+    outputs and cycles, and with taps its ops' stream checks; "stalled": the cycles run when it
+    stopped short."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    design = Design.load(Path(job["rtl"]))
+    model = ModelWrapper(job["folded"])
+    with tempfile.TemporaryDirectory() as folder:
+        taps = Path(folder) if job["taps"] else None
+        checks = None
+        try:
+            y, stats = simulate_design(build_design(design), design, model, job["x"], seed=job["seed"],
+                                       in_gap=SIM_GAP, out_stall=SIM_STALL, capture=job["capture"],
+                                       x_seed=job["x_seed"], progress=job["progress"], taps=taps)
+        except SimulationTimeout as err:
+            if taps:
+                checks = stream_checks(model, list(model.graph.node), taps, job["x"], "L4 stream", job["capture"])
+            return {"y": None, "cycles": err.cycles, "checks": checks, "stalled": err.cycles}
+        if taps:
+            checks = stream_checks(model, list(model.graph.node), taps, job["x"], "L4 stream", job["capture"])
+    return {"y": y, "cycles": stats["cycles"], "checks": checks, "stalled": None}
+
+
+def _run_shards(cfg: BuildConfig, jobs: list[dict]) -> list[dict]:
+    """The L4 shards here, one after the other, or as Ray tasks with --l4-shards (flow/tasks.py)."""
+    if cfg.l4_shards <= 1:
+        return [l4_shard(job) for job in jobs]
+    from flow.tasks import Pool, TaskError
+
+    build_design(Design.load(Path(jobs[0]["rtl"])))   # compiled once here, then cached for the tasks
+    results = [None] * len(jobs)
+    with Pool(workers=None if cfg.ray_address else cfg.l4_shards, address=cfg.ray_address) as pool:
+        for i, result in pool.run(l4_shard, jobs, desc="L4 shards"):
+            if isinstance(result, TaskError):
+                raise RuntimeError(f"L4 shard {i}: {result.message}")
+            results[i] = result
+    return results
 
 
 def _fifo_fills(log: str) -> dict:
@@ -142,16 +186,24 @@ def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:
 
 
 def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
-    """Yosys synth_xilinx of the stitched design (only with --synth)."""
+    """Yosys synth_xilinx -abc9 of the board top (the stitched design with its AXI-Lite control
+    and DMA-width stream adapters, as the bitstream holds it; only with --synth): resources and
+    the timing proxy."""
     from flow.backends.rtl.synth import synthesize
+    from flow.board.top import generate_board_top
 
     out = files.file("synth", "yosys.json")
     if not cfg.synth:
         cfg.write_json(out, {"run": False, "reason": "not requested (--synth)"})
         return
-    design = load_design(cfg, files)
-    result = synthesize(design.directory, design.sources, design.top)
-    cfg.write_json(out, {"run": True, "tool": "yosys synth_xilinx -family xc7", **result})
+    design, model = load_design(cfg, files), cfg.load_model(files.folded)
+    first, last = getCustomOp(model.graph.node[0]), getCustomOp(model.graph.node[-1])
+    board = generate_board_top(design, first.in_stream().words, last.out_stream().words,
+                               files.path(cfg, "synth", "board_top"), files.name(cfg))
+    result = synthesize(board.sources[-1].parent, board.sources, board.top)
+    cfg.write_json(out, {"run": True, "tool": f"yosys {result['mapping']}",
+                         "scope": f"board top {board.top}: core {board.core}, AXI-Lite control, "
+                                  f"DMA-width stream adapters", **result})
 
 
 def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:

@@ -1,22 +1,38 @@
-"""Yosys synth_xilinx on generated RTL: resource counts beside the analytic estimates (--synth).
+"""Yosys synth_xilinx on generated RTL: resource counts beside the analytic estimates (--synth),
+and a timing proxy from the same delay-aware mapping.
 
 LUTs count logic LUTs plus LUTs used as memory or shift registers; BRAM36 counts RAMB18 as
 half. Memory files are read relative to the RTL directory, as in simulation.
+
+Timing proxy: synth_xilinx -abc9 maps with the xc7 cell delays of Yosys's cell library (LUTs,
+CARRY4 chains, flip-flops), then `sta` finds the latest arrival (ps) and its path; the logic levels
+are the LUTs and CARRY4s on that path. Cell delays only, no routing, no placement: a proxy for the
+critical path, not Vivado's timing; a real fmax needs Vivado. (Yosys's `ltp` counts whole cells,
+so a CARRY4 whose sum feeds its own chain looks like a loop to it: not used.)
 """
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
+
+from flow.backends import tools
 
 # LUT-equivalents of 7-series distributed-memory and shift-register primitives
 LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4,
                     "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
                     "SRL16E": 1, "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
+SYNTH = "synth_xilinx -family xc7 -noiopad -flatten"
+# delay-aware mapping first; Yosys 0.23's abc9_ops has been seen to stop with an internal error
+# (std::out_of_range) on a whole cnv_w1a1 board top, and then plain abc maps it
+MAPPINGS = ("-abc9", "")
+# the cell library again, with its specify blocks: the timing arcs `sta` reads
+TIMING_MODELS = "read_verilog -lib -specify -overwrite +/xilinx/cells_sim.v"
+TIMING_NOTE = ("proxy: xc7 cell delays of Yosys's cell library on the mapped netlist (see mapping), no "
+               "routing or placement; not Vivado timing")
 
 
 class SynthesisError(RuntimeError):
@@ -25,22 +41,37 @@ class SynthesisError(RuntimeError):
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
-    """Run synth_xilinx (xc7) on `top`; returns LUT/FF/BRAM36/DSP and the raw cell counts."""
-    if shutil.which("yosys") is None:
-        raise SynthesisError("yosys is not on PATH (./dev env installs it)")
+    """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails); returns LUT/FF/BRAM36/DSP,
+    the raw cell counts, the timing proxy, the mapping used and the Yosys version."""
+    try:
+        yosys = tools.yosys()
+        version = yosys.version
+    except tools.ToolError as err:
+        raise SynthesisError(str(err)) from err
     # one chparam for all: each call re-elaborates, and a half-set combination may be illegal
     chparam = (f"chparam {' '.join(f'-set {k} {_value(v)}' for k, v in params.items())} {top}; "
                if params else "")
-    script = (f"read_verilog {' '.join(str(Path(s).resolve()) for s in sources)}; {chparam}"
-              f"synth_xilinx -family xc7 -noiopad -top {top}; stat")
+    # paths relative to rtl_dir, where Yosys runs: the WebAssembly Yosys sees the file system
+    # through its runtime's mounts, which put a private folder at /tmp
+    rtl_dir = Path(rtl_dir).resolve()
+    reads = " ".join(os.path.relpath(Path(s).resolve(), rtl_dir) for s in sources)
     started = time.time()
-    log = Path(rtl_dir).resolve() / f"yosys_{top}.log"  # yosys runs in rtl_dir
-    proc = subprocess.run(["yosys", "-q", "-l", str(log), "-p", script], cwd=rtl_dir,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    if proc.returncode != 0:
-        raise SynthesisError(f"yosys failed on {top} (log: {log}): {proc.stderr.strip()[-2000:]}")
-    cells = parse_cells(log.read_text())
-    return {**summarize(cells), "cells": cells, "seconds": round(time.time() - started, 1)}
+    log = rtl_dir / f"yosys_{top}.log"
+    errors = []
+    for mapping in MAPPINGS:
+        script = f"read_verilog {reads}; {chparam}{SYNTH} {mapping} -top {top}; stat; {TIMING_MODELS}; sta"
+        proc = yosys.run(["-q", "-l", log.name, "-p", script], cwd=rtl_dir,
+                         capture_output=True, text=True, timeout=timeout)
+        if proc.returncode == 0:
+            break
+        errors.append(f"{SYNTH} {mapping}: {proc.stderr.strip()[-2000:]}")
+    else:
+        raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}")
+    text = log.read_text()
+    cells = parse_cells(text)
+    return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text),
+            "mapping": f"{SYNTH} {mapping}".strip(), "mapping_failures": errors,
+            "seconds": round(time.time() - started, 1), "yosys": version}
 
 
 def _value(v) -> str:
@@ -50,18 +81,38 @@ def _value(v) -> str:
     return str(int(v)) if v >= 0 else f"32'h{int(v) & 0xFFFFFFFF:08x}"
 
 
+# the cell list of a statistics block: Yosys 0.23 writes "Number of cells: N" then "  NAME  COUNT"
+# lines, Yosys 0.5x and later "  N cells" then "  COUNT  NAME" lines
+STAT_FORMATS = ((re.compile(r"^\s+Number of cells:"), re.compile(r"^\s+(?P<name>[$\w]+)\s+(?P<n>\d+)\s*$")),
+                (re.compile(r"^\s+\d+ cells\s*$"), re.compile(r"^\s+(?P<n>\d+)\s+(?P<name>[$\w]+)\s*$")))
+
+
 def parse_cells(stat_text: str) -> dict:
     """Cell counts of the last (top-level, flattened) statistics block."""
-    blocks = stat_text.split("Number of cells:")
+    lines = stat_text.splitlines()
+    starts = [(i, cell) for i, line in enumerate(lines) for head, cell in STAT_FORMATS if head.match(line)]
+    if not starts:
+        return {}
+    first, cell = max(starts, key=lambda start: start[0])
     cells = {}
-    for line in blocks[-1].splitlines()[1:]:
-        m = re.match(r"^\s+(\w+)\s+(\d+)\s*$", line)
-        if not m:
-            if cells:
-                break
-            continue
-        cells[m.group(1)] = int(m.group(2))
+    for line in lines[first + 1:]:
+        m = cell.match(line)
+        if not m or m.group("name") == "submodules":   # 0.70 lists the submodules after the cells
+            break
+        cells[m.group("name")] = int(m.group("n"))
     return cells
+
+
+def parse_timing(log_text: str) -> dict:
+    """The `sta` latest arrival (ps), its path's cells and logic levels, from a Yosys log."""
+    arrival = re.search(r"Latest arrival time in '[^']*' is (\d+):\n(.*?)\n\n", log_text, re.DOTALL)
+    if arrival is None:
+        raise SynthesisError("the Yosys log has no sta arrival time")
+    path_cells = re.findall(r"^\s+\d+ \S+ \((\w+)\.\w+->\w+\)", arrival.group(2), re.MULTILINE)
+    ps = int(arrival.group(1))
+    return {"critical_path_ps": ps, "fmax_mhz": round(1e6 / ps, 1) if ps else None,
+            "logic_levels": sum(1 for c in path_cells if re.fullmatch(r"LUT[1-6]|CARRY4|MUXF[78]", c)),
+            "path_cells": {c: path_cells.count(c) for c in sorted(set(path_cells))}, "note": TIMING_NOTE}
 
 
 def summarize(cells: dict) -> dict:

