@@ -1,16 +1,16 @@
 """The board notebooks on the emulated PYNQ-Z2, against a finished build.
 
-Serves the build on a free loopback address, executes the notebook with nbclient (unmodified
-pynq as the remote client) and writes the executed copy and what it printed to
-benchmarks/results/:
+Executes the notebook as on the board (flow/board/notebook.py): its kernel in the board's Python
+with unmodified pynq 3.0.1 and the host's packages unimportable, on the emulated board running the
+build; writes the executed copy and what it printed to benchmarks/results/:
 
 - default: notebooks/board_demo.ipynb on the build's accelerator (cnv_w1a1 by default): the L6
   line and the throughput table (the accelerator's cycle counter against rtlsim), as
   board_<name>.{md,ipynb};
 - --tracker: notebooks/siamfc_tracker_board.ipynb on a siamfc build's tracker accelerator
   (<build>/tracker): a short semi-synthetic sequence (written to <build>/tracker/deploy/
-  sequence.npz with the reference backend's boxes) tracked on the board, with only the board's
-  packages importable in the kernel, as board_<name>_tracker.{md,ipynb}.
+  sequence.npz with the reference backend's boxes) tracked on the board, as
+  board_<name>_tracker.{md,ipynb}.
 
     ./dev build cnv_w1a1 && ./dev python benchmarks/board_notebook.py [build/cnv_w1a1]
     ./dev python benchmarks/board_notebook.py build/siamfc_binary --tracker [--frames 6]
@@ -19,17 +19,14 @@ benchmarks/results/:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
-from flow.board.emulator.server import BoardServer
-from flow.board.kernel_imports import blocking_cell
-from flow.board.spec import load_board
+from flow.board.notebook import run_notebook_on_emulated_board
+from flow.board.pynq_env import DEFAULT_PYNQ
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -60,20 +57,17 @@ def main(argv=None) -> int:
         from flow.targets.siamfc.board_sequence import write_sequence
 
         write_sequence(build, args.frames, served / "deploy" / "sequence.npz")
-        notebook.cells.insert(0, blocking_cell())
-    with BoardServer(load_board(), [served]) as server:
-        os.environ.update(PYNQ_REMOTE_DEVICES=server.host, **env)
-        started = time.time()
-        NotebookClient(notebook, timeout=3600, kernel_name="python3",
-                       resources={"metadata": {"path": str(ROOT)}}).execute()
-        seconds = time.time() - started
+    started = time.time()
+    run_notebook_on_emulated_board(notebook, [served], env, ROOT)
+    seconds = time.time() - started
     printed = [o["text"] for c in notebook.cells if c.cell_type == "code"
                for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stdout"]
     RESULTS.mkdir(exist_ok=True)
     nbformat.write(notebook, RESULTS / f"{stem}.ipynb")
     text = (f"# {stem.removeprefix('board_')} on the emulated PYNQ-Z2 (notebooks/{notebook_name}.ipynb)\n\n"
             f"`./dev python benchmarks/board_notebook.py {command}`: executed in "
-            f"{seconds:.0f} s on {server.host}:7967.\n\n```\n" + "".join(printed) + "```\n")
+            f"{seconds:.0f} s, in a kernel of the board's Python (pynq {DEFAULT_PYNQ}; the host's packages "
+            f"blocked: flow/board/board_python.py).\n\n```\n" + "".join(printed) + "```\n")
     (RESULTS / f"{stem}.md").write_text(text)
     print(text)
     return 0

@@ -42,8 +42,8 @@ EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before xl
 
 
 def board_kind() -> str:
-    """'zynq' on a PYNQ board, 'emulated' on the emulated one, 'host' elsewhere (a pynq remote
-    client), from the device tree of the machine the driver runs on."""
+    """'zynq' on a PYNQ board, 'emulated' on the emulated one, 'host' elsewhere, from the device
+    tree of the machine the driver runs on."""
     if not DEVICE_TREE_COMPATIBLE.is_file():
         return "host"
     compatible = DEVICE_TREE_COMPATIBLE.read_bytes().decode(errors="replace")

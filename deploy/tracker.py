@@ -17,15 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from deploy.driver import DeployError, QNNOverlay
-
-
-def exemplar_canvas(exemplar: np.ndarray, side: int) -> np.ndarray:
-    """(1, 3, e, e) exemplar at the top-left of a (1, 3, side, side) canvas of zeros (pixel 128
-    in codes and in network input alike), its dtype kept."""
-    canvas = np.zeros((1, 3, side, side), dtype=exemplar.dtype)
-    e = exemplar.shape[-1]
-    canvas[:, :, :e, :e] = exemplar
-    return canvas
+from deploy.exemplar import exemplar_canvas
 
 
 class BoardScores:

@@ -12,9 +12,6 @@ IMPORT_WARNINGS = (
     # brevitas.graph.equalize, on every import of brevitas without the optional CUDA kernels
     (UserWarning, r"fast_hadamard_transform package not found"),
     (DeprecationWarning, r"brevitas\.fx is deprecated"),
-    # pynq (the board step's emulator): pynqutils' setuptools import, and an x86 host
-    (DeprecationWarning, r"pkg_resources is deprecated"),
-    (ResourceWarning, r"Pynq does not support the CPU Architecture"),
 )
 
 

@@ -1,4 +1,4 @@
-"""python -m flow.board serve | pynq-env | ingest (flow/board/cli.py)."""
+"""python -m flow.board pynq-env | ingest (flow/board/cli.py)."""
 
 from flow.board.cli import main
 

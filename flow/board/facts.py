@@ -16,7 +16,3 @@ def write_facts(build_dir: Path, facts: dict) -> None:
 
 def read_facts(build_dir: Path) -> dict:
     return json.loads((Path(build_dir) / FACTS).read_text())
-
-
-def has_facts(build_dir: Path) -> bool:
-    return (Path(build_dir) / FACTS).is_file()

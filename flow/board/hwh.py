@@ -3,9 +3,10 @@
 It describes what hw/vivado's Tcl builds: the Zynq PS7 (FCLK0 at the build's clock, M_AXI_GP0 to
 the control ports, S_AXI_HP0 for the DMA), an AXI DMA in simple mode, and the accelerator with
 its AXI-Lite register map, with the ports of the generated Verilog top. pynq parses it on the
-host (pynqmetadata) to build the Overlay's ip_dict, clock_dict and register maps.
+board (pynqmetadata) to build the Overlay's ip_dict, clock_dict and register maps.
 
-pynqmetadata 0.2.0 reads the PL clock's achieved frequency from the UltraScale+ parameter
+pynqmetadata 0.2.0 (pynq 4.0's; pynq 3.0.1 has 0.1.9, which reads the PS7's own divisors)
+reads the PL clock's achieved frequency from the UltraScale+ parameter
 PSU__CRL_APB__PL<i>_REF_CTRL__ACT_FREQMHZ even for a Zynq-7000 PS7; without it the Overlay's
 download calls Clocks.set_pl_clk(0, clk_mhz=None) and fails. The PS7 module here carries that
 parameter with FCLK0's achieved frequency, and `add_pl_clock_parameter` adds it to a .hwh that

@@ -1,3 +1,3 @@
-"""An emulated PYNQ-Z2: pynq's own remote protocol (PYNQ.remote, gRPC) served on the loopback,
+"""An emulated PYNQ-Z2 below an unmodified pynq 3.0.1: the board's Linux and XRT (zynq_linux.*),
 with the board's DDR, SLCR clock registers, fpga_manager files, an AXI DMA in simple mode and the
 build's Verilator simulation behind it. What is modelled and what is not: deploy/README.md."""

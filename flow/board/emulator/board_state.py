@@ -1,4 +1,4 @@
-"""The emulated board's state: its files (/proc, fpga_manager, /lib/firmware), the DDR, the
+"""The emulated board's state: its files (fpga_manager, /lib/firmware), the DDR, the
 SLCR, and the programmable logic that a downloaded bitstream puts at the board's addresses."""
 
 from __future__ import annotations
@@ -34,20 +34,10 @@ class EmulatedBoard:
         for build_dir in map(Path, build_dirs):
             design = read_facts(build_dir)
             self.builds[design["rtl_digest"]] = build_dir
-        linux = board.data["linux"]
-        self.files = {"/proc/version": linux["version"].encode(),
-                      "/proc/device-tree/chosen/pynq_board": linux["board"].encode() + b"\0",
-                      FPGA + "state": b"operating", FPGA + "flags": b"0", FPGA + "firmware": b""}
+        self.files = {FPGA + "state": b"operating", FPGA + "flags": b"0", FPGA + "firmware": b""}
         self.loaded: Path | None = None
-        self.buffers: dict[str, tuple[int, int]] = {}   # id -> (physical address, size)
-        self.mmios: dict[str, tuple[str, int]] = {}     # id -> (device, offset of its window)
 
     # --- files and the FPGA manager
-    def read_file(self, path: str) -> bytes:
-        if path not in self.files:
-            raise BoardError(f"{path}: no such file on the emulated board")
-        return self.files[path]
-
     def write_file(self, path: str, data: bytes) -> None:
         self.files[path] = data
         if path == FPGA + "firmware":

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
-from deploy.tracker import exemplar_canvas
+from deploy.exemplar import exemplar_canvas
 from flow import verify
 from flow.backends.design import Design
 from flow.backends.rtl.stitched import build_design, simulate_design
