@@ -112,6 +112,12 @@ def pack_words(values: np.ndarray, dtype) -> np.ndarray:
 def unpack_words(words: np.ndarray, elems: int, dtype) -> np.ndarray:
     """(..., word_bytes) uint8 words -> (..., elems) int64 values."""
     bits = element_bits(dtype)
+    et = element_type(dtype)
+    words = np.asarray(words, dtype=np.uint8)
+    if bits % 8 == 0 and bits <= 64 and et.name != "BIPOLAR":
+        # whole bytes: each value's little-endian two's complement bytes (pack_words' layout)
+        raw = np.ascontiguousarray(words[..., : elems * bits // 8])
+        return raw.view(f"<{'i' if et.signed else 'u'}{bits // 8}").astype(np.int64)
     flat = np.unpackbits(np.asarray(words, dtype=np.uint8), axis=-1, bitorder="little")
     flat = flat[..., : elems * bits].reshape(words.shape[:-1] + (elems, bits)).astype(np.uint64)
     codes = (flat << np.arange(bits, dtype=np.uint64)).sum(axis=-1)
