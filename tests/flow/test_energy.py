@@ -1,15 +1,17 @@
 """The energy estimate: its arithmetic on known numbers, Verilator's toggle counts read back
 exactly from a counter, and activity that comes from the run (blank inputs toggle less)."""
 
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from flow.backends import tools
 from flow.backends.rtl.activity import measure_activity, read_toggles, toggles_by_instance
 from flow.backends.rtl.codegen import generate_rtl
+from flow.backends.rtl.verilator import MAKE_FLAGS
 from flow.board.spec import load_board
 from flow.energy import ESTIMATE, PowerFigures, energy_per_image
 from tests.rtl import test_mvau
@@ -61,12 +63,14 @@ int main(int argc, char** argv) {
 """
 
 
-@pytest.mark.skipif(shutil.which("verilator") is None, reason="needs verilator")
 def test_toggle_counts_of_a_counter_are_read_exactly(tmp_path):
     (tmp_path / "counter.v").write_text(COUNTER)
     (tmp_path / "main.cpp").write_text(MAIN)
-    subprocess.run(["verilator", "--cc", "--exe", "--build", "--coverage-toggle", "counter.v", "main.cpp",
-                    "-o", "sim"], cwd=tmp_path, check=True, capture_output=True)
+    verilator = tools.verilator()   # the pinned one, built the way the flow builds (MAKE_FLAGS)
+    proc = verilator.run(["--cc", "--exe", "--build", "--coverage-toggle", "counter.v", "main.cpp", "-o", "sim",
+                          "-MAKEFLAGS", f"{MAKE_FLAGS} PYTHON3={sys.executable}"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     subprocess.run([str(tmp_path / "obj_dir" / "sim")], cwd=tmp_path, check=True)
     counts = read_toggles(tmp_path / "coverage.dat")
     # 40 increments from 0: bit i changes 40 / 2^i times
@@ -75,7 +79,6 @@ def test_toggle_counts_of_a_counter_are_read_exactly(tmp_path):
     assert toggles_by_instance(counts, depth=1) == {"counter": 40 + 20 + 10 + 5 + counts[("TOP.counter", "rst")]}
 
 
-@pytest.mark.skipif(shutil.which("verilator") is None, reason="needs verilator")
 def test_activity_comes_from_the_run(tmp_path):
     """The same design on constant inputs toggles less, so its estimate is lower, than on random ones."""
     model, _, x = test_mvau.make_case(test_mvau.CASES[0], frames=16)

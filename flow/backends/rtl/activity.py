@@ -43,6 +43,9 @@ class Activity:
         return sum(self.toggles.values())
 
 
+_DIRECTION = re.compile(r":[01]->[01]$")
+
+
 def read_toggles(path: Path) -> dict[tuple[str, str], int]:
     """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only."""
     counts = {}
@@ -52,7 +55,8 @@ def read_toggles(path: Path) -> dict[tuple[str, str], int]:
             continue
         fields = dict(f.split("\x02", 1) for f in match.group(1).split("\x01") if "\x02" in f)
         if fields.get("page", "").startswith("v_toggle"):
-            key = (fields["h"], fields["o"])
+            # Verilator 5.048 counts each bit's rises and falls apart ("count[0]:0->1"), 5.006 together
+            key = (fields["h"], _DIRECTION.sub("", fields["o"]))
             counts[key] = counts.get(key, 0) + int(match.group(2))
     return counts
 
