@@ -8,13 +8,15 @@ from pathlib import Path
 
 from flow.board.board_python import NOT_ON_THE_BOARD
 from flow.board.l6 import BOARD_PYTHON
+from flow.board.pynq_env import pynq_python
 from flow.paths import DEPLOY_DIR, SOURCE_ROOT
 
 IMAGES = SOURCE_ROOT / "hw" / "boards" / "images" / "pynq_z2.json"
 
 
 def board_python(code: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BOARD_PYTHON), "-c", code], cwd=cwd,
+    # the board environment's Python (pynq 3.0.1 and the image's packages), as L6 runs it
+    return subprocess.run([str(pynq_python()), str(BOARD_PYTHON), "-c", code], cwd=cwd,
                           env={"PYTHONPATH": str(DEPLOY_DIR.parent), "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=120, check=False)
 
