@@ -1,7 +1,7 @@
 """The PS DDR: one flat byte array over the board's DDR window, and the contiguous (CMA)
 allocator that pynq's allocate() calls reach (through XRT's buffer objects under pynq 3).
-Given a file, the array is that file, shared with the
-driver's process, which maps its buffers from it as the board's Linux maps DDR pages."""
+Given a file, the array is that file, shared with the driver's process, which maps its buffers
+from it as the board's Linux maps DDR pages."""
 
 from __future__ import annotations
 
