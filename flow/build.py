@@ -19,6 +19,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from flow.cli_args import fps_or_max, positive
 from flow.third_party import import_warnings_hidden
 
 with import_warnings_hidden():
@@ -30,24 +31,6 @@ with import_warnings_hidden():
     from flow.target import known_targets
 
 ARGS_FILE = "build_args.json"
-
-
-def _positive(kind, flag: str):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} {text!r}: expected a positive {kind.__name__}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{flag} {text}: must be positive")
-        return value
-    return parse
-
-
-def _fps(text: str):
-    if text == "max":
-        return text
-    return _positive(float, "--target-fps")(text)
 
 
 def _existing_file(flag: str):
@@ -71,12 +54,12 @@ def parser() -> argparse.ArgumentParser:
                     help="the target's network with seeded random weights instead of its default ones")
     ap.add_argument("--folding", type=_existing_file("--folding"),
                     help="folding JSON {node: {PE, SIMD, ...}} (see flow/fold.py)")
-    ap.add_argument("--target-fps", type=_fps, help="fold automatically for this many frames/s, or 'max' "
+    ap.add_argument("--target-fps", type=fps_or_max("--target-fps"), help="fold automatically for this many frames/s, or 'max' "
                                                     "(the most that fits the board by the estimate)")
-    ap.add_argument("--clock-mhz", type=_positive(float, "--clock-mhz"),
+    ap.add_argument("--clock-mhz", type=positive(float, "--clock-mhz"),
                     help="clock frequency (default: the board's, 100 MHz)")
     ap.add_argument("--out", type=Path, help="build directory (default build/<name>)")
-    ap.add_argument("--inputs", type=_positive(int, "--inputs"),
+    ap.add_argument("--inputs", type=positive(int, "--inputs"),
                     help="test inputs verified at every level (default: the target's, else 100)")
     ap.add_argument("--input-data", type=_existing_file("--input-data"),
                     help="with --model: test inputs as a .npy file (N, ...)")
@@ -87,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
-    ap.add_argument("--l4-shards", type=_positive(int, "--l4-shards"), default=1,
+    ap.add_argument("--l4-shards", type=positive(int, "--l4-shards"), default=1,
                     help="split L4's frames over this many Ray tasks (default 1: no Ray)")
     ap.add_argument("--ray-address", help="with --l4-shards: run them on the Ray cluster at HOST:PORT")
     ap.add_argument("--from", dest="restart_from", help="rerun from this step even if up to date")

@@ -15,23 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from flow.cli_args import fps_or_max, positive
 from flow.third_party import import_warnings_hidden
 
 with import_warnings_hidden():
     from flow.explore.space import Space, load_space, parse_bound
     from flow.explore.sweep import PAGE, explore
-
-
-def _fps(text: str):
-    if text == "max":
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--fps {text!r}: expected a positive number or 'max'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"--fps {text}: must be positive")
-    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,18 +29,18 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("target", nargs="*", help="target name(s)")
     ap.add_argument("--model", nargs="+", default=[], help="QONNX file(s) to sweep")
     ap.add_argument("--space", type=Path, help="the space as JSON (flags below then override its keys)")
-    ap.add_argument("--fps", nargs="+", type=_fps, help="target frames/s, or max")
-    ap.add_argument("--clock-mhz", nargs="+", type=float)
+    ap.add_argument("--fps", nargs="+", type=fps_or_max("--fps"), help="target frames/s, or max")
+    ap.add_argument("--clock-mhz", nargs="+", type=positive(float, "--clock-mhz"))
     ap.add_argument("--ram-style", nargs="+", dest="ram_styles", help="auto, block, distributed")
     ap.add_argument("--checkpoint", nargs="+", dest="checkpoints", help="a target's checkpoints")
     ap.add_argument("--board", nargs="+", dest="boards")
     ap.add_argument("--bound", action="append", default=[], help="NODE.ATTR=LEAST:MOST (shell patterns)")
-    ap.add_argument("--inputs", type=int, help="test inputs of each built point (default 4)")
+    ap.add_argument("--inputs", type=positive(int, "--inputs"), help="test inputs of each built point (default 4)")
     ap.add_argument("--synth", action="store_true", help="also run Yosys on every front point")
     ap.add_argument("--estimate-only", action="store_true", help="fold and estimate; build nothing")
     ap.add_argument("--out", type=Path, help="sweep folder (default build/explore_<first model>)")
     where = ap.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="Ray CPUs on this machine (default: all)")
+    where.add_argument("--workers", type=positive(int, "--workers"), help="Ray CPUs on this machine (default: all)")
     where.add_argument("--address", help="join a running Ray cluster (ray start --head) at HOST:PORT")
     return ap
 
