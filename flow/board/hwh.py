@@ -3,14 +3,8 @@
 It describes what hw/vivado's Tcl builds: the Zynq PS7 (FCLK0 at the build's clock, M_AXI_GP0 to
 the control ports, S_AXI_HP0 for the DMA), an AXI DMA in simple mode, and the accelerator with
 its AXI-Lite register map, with the ports of the generated Verilog top. pynq parses it on the
-board (pynqmetadata) to build the Overlay's ip_dict, clock_dict and register maps.
-
-pynqmetadata 0.2.0 (pynq 4.0's; pynq 3.0.1 has 0.1.9, which reads the PS7's own divisors)
-reads the PL clock's achieved frequency from the UltraScale+ parameter
-PSU__CRL_APB__PL<i>_REF_CTRL__ACT_FREQMHZ even for a Zynq-7000 PS7; without it the Overlay's
-download calls Clocks.set_pl_clk(0, clk_mhz=None) and fails. The PS7 module here carries that
-parameter with FCLK0's achieved frequency, and `add_pl_clock_parameter` adds it to a .hwh that
-Vivado wrote (see deploy/README.md).
+board (pynqmetadata) to build the Overlay's ip_dict, clock_dict and register maps; pynq 3's
+takes FCLK0 from the PS7's divisors, as Vivado writes them.
 """
 
 from __future__ import annotations
@@ -25,7 +19,6 @@ PS7 = "processing_system7_0"
 DMA = "axi_dma_0"
 ACCEL = "accelerator"
 ACCEL_VLNV = "qnnflow.org:user:accelerator_axi:1.0"
-PL_CLOCK_PARAMETER = "PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ"
 CLOCK_NET, RESET_NET = f"{PS7}_FCLK_CLK0", f"{PS7}_FCLK_RESET0_N"
 
 _REGISTER_DOC = {
@@ -160,7 +153,6 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
         **{f"PCW_FCLK{i}_PERIPHERAL_DIVISOR{j}": 1 for i in (1, 2, 3) for j in (0, 1)},
         "PCW_USE_M_AXI_GP0": 1, "PCW_USE_S_AXI_HP0": 1, "PCW_S_AXI_HP0_DATA_WIDTH": mm_bits,
         "PCW_UIPARAM_DDR_PARTNO": "MT41K256M16 RE-125", "preset": ps7["board_part"],
-        PL_CLOCK_PARAMETER: f"{achieved:.6f}",
     }
     ps_mod = _module(mods, PS7, ps7["ip"], "processing_system7", ps_params)
     ps_mod.set("IS_PL", "FALSE")   # how pynqmetadata tells the processing system from the PL
@@ -255,18 +247,3 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
     _connect({PS7: ps_mod, DMA: dma_mod, ACCEL: acc_mod})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def add_pl_clock_parameter(hwh: Path, mhz: float) -> bool:
-    """Add PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ to the PS7 of a Vivado .hwh (see the module
-    docstring); returns False when it was already there."""
-    tree = ET.parse(hwh)
-    for mod in tree.getroot().iter("MODULE"):
-        if mod.get("MODTYPE") == "processing_system7":
-            params = mod.find("PARAMETERS")
-            if any(p.get("NAME") == PL_CLOCK_PARAMETER for p in params):
-                return False
-            ET.SubElement(params, "PARAMETER", NAME=PL_CLOCK_PARAMETER, VALUE=f"{mhz:.6f}")
-            tree.write(hwh, encoding="UTF-8", xml_declaration=True)
-            return True
-    raise ValueError(f"{hwh}: no processing_system7 module (not a Zynq-7000 block design)")

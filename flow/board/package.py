@@ -30,7 +30,7 @@ from flow.backends.rtl.steps import load_design
 from flow.backends.rtl.verilator import lint
 from flow.board.bitstream import emulated_bit, sources_digest
 from flow.board.facts import read_facts, write_facts
-from flow.board.hwh import ACCEL, DMA, add_pl_clock_parameter, hwh_xml
+from flow.board.hwh import ACCEL, DMA, hwh_xml
 from flow.board.spec import load_board
 from flow.board.top import BOARD_TOP, generate_board_top
 from flow.board.vivado_tcl import check_tcl, run_vivado, write_tcl
@@ -130,13 +130,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_vivado_and_deploy(out: Path, name: str, cfg) -> list[dict]:
+def run_vivado_and_deploy(out: Path, name: str) -> list[dict]:
     """vivado/project.tcl run when vivado is on PATH (vivado/vivado.json says whether), its
     bitstream into deploy/; the package checks."""
     result = run_vivado(Path(out) / "vivado")
-    if result["run"]:   # pynqmetadata reads the PL clock from a parameter Vivado's PS7 lacks
-        add_pl_clock_parameter(Path(out) / "vivado" / "out" / f"{name}.hwh",
-                               load_board(cfg.board).fclk_divisors(cfg.clock_mhz)[2])
     result["bitstream"] = deploy_bitstream(out, name, result["run"])
     (Path(out) / "vivado" / "vivado.json").write_text(json.dumps(result, indent=2) + "\n")
     return package_checks(Path(out) / "vivado")
@@ -145,4 +142,4 @@ def run_vivado_and_deploy(out: Path, name: str, cfg) -> list[dict]:
 def step_package(cfg) -> list[dict]:
     """vivado/ (IP, block design, bitstream Tcl: checked here, run if vivado is on PATH) and deploy/."""
     package(cfg, load_design(cfg), cfg.load_model("30_folded.onnx"))
-    return run_vivado_and_deploy(cfg.path(), cfg.name, cfg)
+    return run_vivado_and_deploy(cfg.path(), cfg.name)

@@ -104,7 +104,7 @@ def _cycles_plot(r: dict, ops: list[dict], target: float, source: str) -> str:
     cycles = [o["analytic_cycles"] for o in ops]
     fig, ax = plt.subplots(figsize=(8, 1 + 0.22 * len(ops)))
     ax.barh(ys, cycles, color=["#d62728" if c > target else "#1f77b4" for c in cycles], label="analytic")
-    measured = [(y, o["measured_cycles"]) for y, o in zip(ys, ops) if o["measured_cycles"]]
+    measured = [(y, o["measured_cycles"]) for y, o in zip(ys, ops, strict=True) if o["measured_cycles"]]
     if measured:
         ax.plot([m for _, m in measured], [y for y, _ in measured], "k|", markersize=10, label="measured (op RTL)")
     ax.axvline(target, color="#2ca02c", linestyle="--", label=f"target ({source})")
@@ -121,7 +121,7 @@ def _resources(r: dict) -> str:
     ops = r["ops"]
     ys = np.arange(len(ops))
     fig, axes = plt.subplots(1, 2, figsize=(9, 1 + 0.16 * len(ops)), sharey=True)
-    for ax, kind in zip(axes, ("LUT", "BRAM36")):
+    for ax, kind in zip(axes, ("LUT", "BRAM36"), strict=True):
         ax.barh(ys, [o["resources"][kind] for o in ops], color="#1f77b4")
         ax.set_xlabel(f"{kind} (estimate)")
     axes[0].set_yticks(ys, [o["name"] for o in ops], fontsize=6)

@@ -4,11 +4,9 @@
 import json
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
 
 import pytest
 
-from flow.board.hwh import PL_CLOCK_PARAMETER, add_pl_clock_parameter
 from flow.board.pynq_env import pynq_python
 from flow.board.spec import load_board
 from flow.board.top import BoardDesign, load_board_design
@@ -75,21 +73,6 @@ def test_hwh_is_what_pynq_needs(small_build):
     assert {"FRAMES", "CYCLES_LO", "CYCLES_HI"} <= set(accel["registers"])
     fclk0 = parsed["clock_dict"]["0"]   # pynq 3 sets FCLK0 by the PS7's divisors of the IO PLL
     assert (fclk0["enable"], fclk0["divisor0"], fclk0["divisor1"]) == (1, *load_board().fclk_divisors(100)[:2])
-
-
-def test_pl_clock_parameter_is_added_once(small_build, tmp_path):
-    design = json.loads((small_build / "deploy" / "design.json").read_text())
-    hwh = tmp_path / "vivado.hwh"
-    tree = ET.parse(small_build / "deploy" / design["bitfile"].replace(".bit", ".hwh"))
-    for params in tree.getroot().iter("PARAMETERS"):   # as Vivado writes it: without the parameter
-        for p in [p for p in params if p.get("NAME") == PL_CLOCK_PARAMETER]:
-            params.remove(p)
-    tree.write(hwh)
-    assert add_pl_clock_parameter(hwh, 125.0)
-    assert not add_pl_clock_parameter(hwh, 125.0)
-    values = [p.get("VALUE") for p in ET.parse(hwh).getroot().iter("PARAMETER")
-              if p.get("NAME") == PL_CLOCK_PARAMETER]
-    assert values == ["125.000000"]
 
 
 def test_fclk_divisors_come_from_the_io_pll():

@@ -3,7 +3,6 @@ exactly from a counter, and activity that comes from the run (blank inputs toggl
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest

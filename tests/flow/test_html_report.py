@@ -49,7 +49,7 @@ class Page(HTMLParser):
 
 def rows(page: Page, table: str) -> list[dict]:
     header, *body = page.tables[table]
-    return [dict(zip(header, row)) for row in body]
+    return [dict(zip(header, row, strict=True)) for row in body]
 
 
 def number(text: str):
@@ -75,7 +75,7 @@ def test_cycles_and_slack_against_the_target(small_build):
     ops = [o for o in report["ops"] if o["op_type"] != "FIFO"]
     assert [r["op"] for r in table] == [o["name"] for o in ops]
     target = 100e6 / 20000  # the fixture's --target-fps 20000 at 100 MHz
-    for r, o in zip(table, ops):
+    for r, o in zip(table, ops, strict=True):
         assert number(r["analytic cycles"]) == o["analytic_cycles"]
         assert number(r["target cycles"]) == target
         assert number(r["slack (%)"]) == round(100 * (1 - o["analytic_cycles"] / target), 1)
@@ -86,7 +86,7 @@ def test_resources_of_every_op_fifos_and_width_converters_included(small_build):
     table = rows(Page((small_build / "report.html").read_text()), "resources-table")
     assert [r["op"] for r in table] == [o["name"] for o in report["ops"]] + ["total"]
     assert "FIFO" in {r["type"] for r in table}  # (width converters too: every op is listed)
-    for r, o in zip(table, report["ops"]):
+    for r, o in zip(table[:-1], report["ops"], strict=True):
         assert [number(r[k]) for k in ("LUT", "FF", "BRAM36", "DSP")] == [
             round(o["resources"][k], 1) for k in ("LUT", "FF", "BRAM36", "DSP")]
     assert number(table[-1]["LUT"]) == round(report["totals"]["estimate"]["LUT"], 1)

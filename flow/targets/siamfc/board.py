@@ -37,4 +37,4 @@ def step_tracker_package(cfg, files) -> list[dict]:
     package_design(files.path(cfg), files.name(cfg), cfg, load_design(cfg, files), cfg.load_model(files.folded),
                    reference, {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")},
                    {"tracker": {"pixel_offset": PIXEL_OFFSET, "exemplar_size": EXEMPLAR_SIZE}})
-    return run_vivado_and_deploy(files.path(cfg), files.name(cfg), cfg)
+    return run_vivado_and_deploy(files.path(cfg), files.name(cfg))
