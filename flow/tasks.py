@@ -14,6 +14,10 @@ stop the others: its result is a TaskError naming the item and the error.
 Ray is imported only here and only when a Pool starts, so a build that does not ask for it starts
 as fast as before and needs no cluster. A node's environment (QNNFLOW_CACHE, QNNFLOW_NODE_BUILDS)
 is its workers': a second node started with its own folders builds and caches there.
+
+A task uses the CPUs it declares, no more: its own parallel work (Verilator's make, the per-op
+simulations) asks `jobs()`, which in a task is the task's CPUs, so Ray never places more work on a
+node than it has cores. Outside Ray it is QNNFLOW_JOBS, or every CPU this process may run on.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ from flow.paths import SOURCE_ROOT
 
 # where a node's workers put the builds they make (each node its own), else the caller's folder
 NODE_BUILDS = "QNNFLOW_NODE_BUILDS"
+JOBS = "QNNFLOW_JOBS"
+
+
+def jobs() -> int:
+    """How many CPUs this process's own parallel work may use: QNNFLOW_JOBS (a Ray task's declared
+    CPUs, or the user's), else every CPU the process may run on."""
+    text = os.environ.get(JOBS)
+    if text is None:
+        return len(os.sched_getaffinity(0))
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{JOBS}={text!r}: must be a whole number of CPUs, at least 1")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -39,8 +55,10 @@ class TaskError:
     node: str
 
 
-def _task(function: Callable, item, shared):
-    """What runs in a Ray worker: function(item) or function(item, shared)."""
+def _task(function: Callable, item, shared, cpus: float):
+    """What runs in a Ray worker: function(item) or function(item, shared), its own parallel work
+    held to the task's CPUs."""
+    os.environ[JOBS] = str(max(1, int(cpus)))
     try:
         return function(item) if shared is None else function(item, shared)
     except Exception as err:  # noqa: BLE001 - one failed item is a result, not the run's end
@@ -95,7 +113,7 @@ class Pool:
         ray = self._ray
         remote = ray.remote(num_cpus=cpus, max_retries=retries)(_task)
         shared_ref = None if shared is None else ray.put(shared)
-        pending = {remote.remote(function, item, shared_ref): i for i, item in enumerate(items)}
+        pending = {remote.remote(function, item, shared_ref, cpus): i for i, item in enumerate(items)}
         with tqdm(total=len(pending), desc=desc, file=sys.stderr, leave=False) as bar:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)

@@ -1,5 +1,6 @@
 """flow/tasks.py: Ray tasks on this machine (two CPUs): results by item, an error as a result, a
-killed worker's task retried, and a build that does not ask for Ray never imports it."""
+killed worker's task retried, a task's own parallel work held to its declared CPUs, and a build
+that does not ask for Ray never imports it."""
 
 import os
 import subprocess
@@ -8,7 +9,7 @@ import sys
 import pytest
 
 from flow.paths import SOURCE_ROOT
-from flow.tasks import Pool, TaskError
+from flow.tasks import JOBS, Pool, TaskError, jobs
 
 
 def square(x):
@@ -45,6 +46,22 @@ def test_a_task_whose_worker_died_is_retried(pool, tmp_path):
 
 def test_shared_data_reaches_every_task(pool):
     assert sorted(r for _, r in pool.run(lambda i, s: s[i], [0, 1], shared=("a", "b"))) == ["a", "b"]
+
+
+def test_a_task_uses_the_cpus_it_declares(pool):
+    assert [r for _, r in pool.run(lambda _: jobs(), [0], cpus=1)] == [1]
+    assert [r for _, r in pool.run(lambda _: jobs(), [0], cpus=2)] == [2]
+
+
+def test_jobs_outside_ray(monkeypatch):
+    monkeypatch.delenv(JOBS, raising=False)
+    assert jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(JOBS, "3")
+    assert jobs() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(JOBS, bad)
+        with pytest.raises(ValueError, match=f"{JOBS}='{bad}'"):
+            jobs()
 
 
 def test_bad_pool_arguments_are_named():

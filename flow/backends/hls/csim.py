@@ -22,6 +22,7 @@ from flow.backends.build_cache import build_once
 from flow.backends.design import Design
 from flow.backends.hls.headers import HLS4ML_VERSION, ap_types_dir
 from flow.backends.rtl.verilator import SimulationError, Simulator, _build_env, cache_root
+from flow.tasks import jobs
 
 CXX = "g++"
 CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas",
@@ -61,7 +62,7 @@ def build_csim(design: Design) -> Simulator:
 
     def compile_into(staging: Path) -> None:
         objects = [staging / f"{Path(s).stem}.o" for s in design.sources]
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=jobs()) as pool:
             procs = list(pool.map(_run, [compile_command(design, s, o)
                                          for s, o in zip(design.sources, objects, strict=True)]))
         if all(p.returncode == 0 for p in procs):

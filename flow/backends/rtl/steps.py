@@ -24,6 +24,7 @@ from flow.backends.taps import merge_checks, stream_checks
 from flow.config import BUILD_DESIGN, BuildConfig, DesignFiles
 from flow.reference import CORE_IN, CORE_OUT
 from flow.step import Step
+from flow.tasks import jobs
 
 SIM_GAP, SIM_STALL = 0.2, 0.3   # L4 run: random input gaps and output back-pressure
 PERF_FRAMES = 4                 # frames streamed back to back for the throughput figure
@@ -179,7 +180,7 @@ def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:
                            "analytic_cycles": getCustomOp(node).cycles(),
                            "measured_cycles": steady_state_cycles(stats)}
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=jobs()) as pool:
         results = dict(tqdm(pool.map(run, nodes), total=len(nodes), desc="per-op RTL", leave=False))
     cfg.write_json("sim/ops.json", {"run": True, "frames": len(x), "ops": results})
     return [verdict.level(name, r.pop("comparison"), scope="op RTL vs L3") for name, r in results.items()]

