@@ -34,7 +34,7 @@ def markdown(result: dict) -> str:
     cands = [c for c in result["candidates"] if c is not None]
     front = set(result.get("front", []))
     built = sum(c["hardware"]["built"] for c in cands)
-    load = cost.get("load_average_1min", {})
+    loads = cost.get("load_average_1min_samples") or [0.0]
     parts = [
         f"# Hardware-aware search: VGG widths and per-layer presets ({sp['arch']})",
         f"`{result['command']}`",
@@ -49,11 +49,10 @@ def markdown(result: dict) -> str:
         f"{len(front)} candidates.",
         f"Cost of the search: {cost.get('task_cpu_seconds', 0):,.0f} CPU seconds in the tasks "
         f"({cost.get('cpu_hours', 0):.3f} CPU hours, user + system time of the Ray workers), "
-        f"{cost.get('session_cpu_seconds', 0):,.0f} CPU seconds for the whole run (the command's process "
-        f"from its start, Ray's processes and workers), {cost.get('wall_seconds_this_run', 0):,.0f} s "
-        f"wall for the candidates; "
-        f"machine {result['machine']}, 1-minute load average {load.get('min', 0):.1f} to "
-        f"{load.get('max', 0):.1f} (mean {load.get('mean', 0):.1f}) during the run.",
+        f"{cost.get('session_cpu_seconds', 0):,.0f} CPU seconds in all (the command's process from "
+        f"its start, Ray's processes and workers), {cost.get('wall_seconds', 0):,.0f} s wall; machine "
+        f"{result['machine']}, shared: 1-minute load average {min(loads):.1f} to {max(loads):.1f} "
+        f"(mean {sum(loads) / len(loads):.1f}) over the run, sampled as each candidate finished.",
         "## The front (validation top-1 against LUT)",
         table(HEADER[:-1], [_row(c, front, c["index"])[:-1] for c in
                             (result["candidates"][i] for i in result.get("front", []))]),

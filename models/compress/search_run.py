@@ -65,7 +65,8 @@ def run(args) -> dict:
         raise SystemExit(f"error: {err}") from None
     out = Path(args.out).resolve()
     settings = {k: getattr(args, k) for k in SETTINGS} | {"seed": args.seed}
-    done = _earlier(out / "result.json", settings)
+    earlier = _earlier(out / "result.json", settings)
+    done = {c["key"]: c for c in earlier.get("candidates", []) if c is not None}
     data = load_data(recipe_config(args.arch, "w1a1", train_limit=args.train_limit))
     jobs = [{"index": i, "widths": c.widths, "presets": c.presets, "seed": args.seed, "out": str(out),
              **{k: settings[k] for k in SETTINGS}} for i, c in enumerate(candidates)]
@@ -82,26 +83,12 @@ def run(args) -> dict:
               "candidates": [done.get(_key(j)) for j in jobs]}
     print(f"search: {len(jobs)} candidates of {space.size():.3g}, {len(jobs) - len(todo)} done before",
           flush=True)
-    loads, started = [os.getloadavg()[0]], time.time()
-    with Pool(workers=args.workers, address=args.address) as pool:
-        for i, r in pool.run(evaluate, todo, shared=data, desc="candidates"):
-            job = todo[i]
-            if isinstance(r, TaskError):
-                r = {"index": job["index"], "widths": list(job["widths"]), "presets": list(job["presets"]),
-                     "hardware": {"built": False, "reason": f"task failed on {r.node}: {r.message}"}}
-            r["key"] = _key(job)
-            result["candidates"][job["index"]] = r
-            loads.append(os.getloadavg()[0])
-            _say(r)
-            _save(out, result)
-        session_cpu = _tree_cpu_seconds()
+    # the cost adds up over the runs that made the candidates (a resumed search included)
+    cost = Cost(earlier.get("cost", {}), result)
+    if todo:
+        _evaluate(todo, data, args, result, out, cost)
+    cost.update()
     finished = [c for c in result["candidates"] if c is not None]
-    task_cpu = sum(c.get("cpu_seconds", 0.0) for c in finished)
-    result["cost"] = {"task_cpu_seconds": round(task_cpu, 1), "cpu_hours": round(task_cpu / 3600, 4),
-                      "session_cpu_seconds": round(session_cpu, 1),
-                      "wall_seconds_this_run": round(time.time() - started, 1),
-                      "load_average_1min": {"min": min(loads), "mean": round(sum(loads) / len(loads), 2),
-                                            "max": max(loads)}}
     result["front"] = pareto_front(finished)
     result["front_test"] = pareto_front(finished, "test_top1")
     _save(out, result)
@@ -112,6 +99,44 @@ def run(args) -> dict:
         for name, suffix in (("result.json", "json"), ("tables.md", "md"), ("front.png", "png")):
             shutil.copyfile(out / name, args.results / f"{RESULT_NAME}.{suffix}")
     return result
+
+
+def _evaluate(todo: list[dict], data: dict, args, result: dict, out: Path, cost: Cost) -> None:
+    """Every job of `todo` as a Ray task, each result saved as it comes with the cost so far (a
+    task that raised is a candidate with the reason)."""
+    with Pool(workers=args.workers, address=args.address) as pool:
+        for i, r in pool.run(evaluate, todo, shared=data, desc="candidates"):
+            job = todo[i]
+            if isinstance(r, TaskError):
+                r = {"index": job["index"], "widths": list(job["widths"]), "presets": list(job["presets"]),
+                     "hardware": {"built": False, "reason": f"task failed on {r.node}: {r.message}"}}
+            r["key"] = _key(job)
+            result["candidates"][job["index"]] = r
+            cost.update(_tree_cpu_seconds())
+            _say(r)
+            _save(out, result)
+
+
+class Cost:
+    """result["cost"]: the tasks' CPU seconds (their sum), the whole run's CPU seconds and wall time,
+    and the machine's load average as each candidate finished, added to an earlier run's."""
+
+    def __init__(self, earlier: dict, result: dict):
+        self.earlier, self.result, self.started = earlier, result, time.time()
+        self.loads = [*earlier.get("load_average_1min_samples", [])]
+        self.session_cpu = 0.0
+
+    def update(self, session_cpu: float | None = None) -> None:
+        if session_cpu is not None:
+            self.session_cpu = session_cpu
+        self.loads.append(round(os.getloadavg()[0], 2))
+        task_cpu = sum(c.get("cpu_seconds", 0.0) for c in self.result["candidates"] if c is not None)
+        e = self.earlier
+        self.result["cost"] = {
+            "task_cpu_seconds": round(task_cpu, 1), "cpu_hours": round(task_cpu / 3600, 4),
+            "session_cpu_seconds": round(e.get("session_cpu_seconds", 0) + self.session_cpu, 1),
+            "wall_seconds": round(e.get("wall_seconds", 0) + time.time() - self.started, 1),
+            "load_average_1min_samples": self.loads}
 
 
 def _tree_cpu_seconds() -> float:
@@ -135,13 +160,11 @@ def _key(job: dict) -> str:
 
 
 def _earlier(path: Path, settings: dict) -> dict:
-    """The candidates of an earlier run of the same settings in this folder, by key."""
+    """The result of an earlier run of the same settings in this folder, else {}."""
     if not path.is_file():
         return {}
     earlier = json.loads(path.read_text())
-    if earlier.get("settings") != json.loads(json.dumps(settings)):
-        return {}
-    return {c["key"]: c for c in earlier["candidates"] if c is not None}
+    return earlier if earlier.get("settings") == json.loads(json.dumps(settings)) else {}
 
 
 def _save(out: Path, result: dict) -> None:
