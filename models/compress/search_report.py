@@ -56,6 +56,8 @@ def markdown(result: dict) -> str:
         "## The front (validation top-1 against LUT)",
         table(HEADER[:-1], [_row(c, front, c["index"])[:-1] for c in
                             (result["candidates"][i] for i in result.get("front", []))]),
+        f"On test top-1 instead (1,000 images the search never chose by) the front is candidates "
+        f"{', '.join(map(str, result.get('front_test', [])))} (by increasing LUT).",
         "## All candidates",
         table(HEADER, [_row(c, front, c["index"]) for c in cands]),
     ]
