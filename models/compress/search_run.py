@@ -1,7 +1,9 @@
-"""`python -m models.compress search`: a small hardware-aware architecture search (the search
-family of Sze et al.'s survey): VGG hidden-layer widths and per-layer quantisation presets drawn
-at random (seeded), each candidate trained briefly on the MNIST subset (its reward: validation
-top-1) and folded and estimated by the compiler at one fixed frames/s (its cost: LUT, BRAM36).
+"""`python -m models.compress search`: a small hardware-aware architecture search, the search
+family of Goel et al.'s survey ("A Survey of Methods for Low-Power Deep Learning and Computer
+Vision"; MnasNet's multi-objective reward, with the compiler's estimate in place of a measured
+device). VGG hidden-layer widths and per-layer quantisation presets are drawn at random (seeded);
+each candidate is trained briefly on the MNIST subset (its reward: validation top-1) and folded
+and estimated by the compiler at one fixed frames/s (its cost: LUT, BRAM36).
 
 Every candidate is one Ray task (flow/tasks.py: --workers N CPUs on this machine, or --address of
 a running cluster). Writes into --out: result.json (rewritten after every candidate; rerunning the
