@@ -68,7 +68,7 @@ def evaluate(job: dict, data: dict) -> dict:
                   seed=job["seed"], desc=f"candidate {job['index']}")
     total = model_metrics(model, torch.zeros((1, *IN_SHAPE)))["total"]
     out = Path(job["out"]) / f"candidate_{job['index']:03d}"
-    qonnx = export_if_quantized(model, torch.zeros((1, *IN_SHAPE)), out / "model.onnx", "mixed",
+    qonnx = export_if_quantized(model, torch.zeros((1, *IN_SHAPE)), out / "model.onnx", job["presets"][0],
                                 data["test"][0][:CHECKED_INPUTS])
     result = {"index": job["index"], "widths": list(job["widths"]), "presets": list(job["presets"]),
               "val_top1": max(h["val_top1"] for h in history), "test_top1": accuracy(model, *data["test"]),
