@@ -60,21 +60,57 @@ def _variant(variant):
     return VARIANTS[key]
 
 
-def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool=None):
+def hidden_widths(variant):
+    """The channel counts of the variant's hidden conv and dense layers, in order."""
+    convs, denses = _variant(variant)
+    return [c for c in convs if c != POOL] + list(denses)
+
+
+def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool=None, widths=None,
+             layer_presets=None):
     """VGG model `variant` ("A", "B", "C" or "vgg_a", ...) for CHW inputs `in_shape`.
 
     `preset` is a name from models.quant.PRESETS (or a QuantPreset); `pool` is "avg" or "max",
-    default "avg" for the float preset and "max" for quantised presets.
+    default "avg" for the float preset and "max" for quantised presets. `widths` replaces the
+    hidden layers' channel counts (one per conv and dense layer but the last, see hidden_widths);
+    `layer_presets` (one quantised preset per conv and dense layer, the last included) gives each
+    layer the weight bits of its preset and the activation after it that preset's activation
+    bits: mixed precision. The input quantizer is `preset`'s.
     """
     convs, denses = _variant(variant)
     preset = get_preset(preset)
+    if widths is not None:
+        widths = list(widths)
+        if len(widths) != len(hidden_widths(variant)) or not all(isinstance(w, int) and w >= 1 for w in widths):
+            raise ValueError(f"widths {widths!r}: VGG {variant} takes {len(hidden_widths(variant))} "
+                             "positive channel counts")
+        layout = iter(widths)
+        convs = [c if c == POOL else next(layout) for c in convs]
+        denses = [next(layout) for _ in denses]
+    n_layers = len(hidden_widths(variant)) + 1
+    if layer_presets is None:
+        layers = [preset] * n_layers
+    else:
+        layers = [get_preset(p) for p in layer_presets]
+        if len(layers) != n_layers:
+            raise ValueError(f"layer_presets: VGG {variant} has {n_layers} conv and dense layers, "
+                             f"got {len(layers)} presets")
+        if not preset.quantized or any(not p.quantized for p in layers):
+            raise ValueError("layer_presets: mixed precision takes quantised presets only (and a "
+                             f"quantised preset for the input), got {preset.name} and "
+                             f"{', '.join(p.name for p in layers)}")
     pool = pool or ("max" if preset.quantized else "avg")
     if pool not in POOLS:
         raise ValueError(f"unknown pool {pool!r}; supported: {', '.join(POOLS)}")
     if len(in_shape) != 3:
         raise ValueError(f"in_shape must be (channels, height, width), got {in_shape!r}")
     channels, height, width = in_shape
-    wb, ab, sb = preset.weight_bits, preset.act_bits, preset.scaled_binary
+    layer = iter(layers)
+
+    def block(make, in_n, out_n, bn, *args):
+        p = next(layer)
+        return [make(in_n, out_n, *args, weight_bits=p.weight_bits, scaled_binary=p.scaled_binary), bn(out_n),
+                quant_act(p.act_bits)]
 
     features = [input_quant(preset.input_bits)] if preset.input_bits is not None else []
     for item in convs:
@@ -82,8 +118,7 @@ def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool
             features.append(POOLS[pool](2))
             height, width = height // 2, width // 2
             continue
-        features += [quant_conv2d(channels, item, 3, weight_bits=wb, scaled_binary=sb), nn.BatchNorm2d(item),
-                     quant_act(ab)]
+        features += block(quant_conv2d, channels, item, nn.BatchNorm2d, 3)
         channels, height, width = item, height - 2, width - 2
         if height < 1 or width < 1:
             raise ValueError(f"input {tuple(in_shape)} is too small for VGG {variant}")
@@ -91,11 +126,12 @@ def make_vgg(variant, in_shape=(1, 28, 28), num_classes=10, preset="float", pool
     classifier = [nn.Flatten()]
     in_f = channels * height * width
     for out_f in denses:
-        classifier += [quant_linear(in_f, out_f, weight_bits=wb, scaled_binary=sb), nn.BatchNorm1d(out_f),
-                       quant_act(ab)]
+        classifier += block(quant_linear, in_f, out_f, nn.BatchNorm1d)
         in_f = out_f
+    last = next(layer)
     if preset.quantized:
-        classifier += [quant_linear(in_f, num_classes, weight_bits=wb, scaled_binary=sb), nn.BatchNorm1d(num_classes)]
+        classifier += [quant_linear(in_f, num_classes, weight_bits=last.weight_bits, scaled_binary=last.scaled_binary),
+                       nn.BatchNorm1d(num_classes)]
     else:
         classifier.append(nn.Linear(in_f, num_classes))
     return VGG(nn.Sequential(*features), nn.Sequential(*classifier))

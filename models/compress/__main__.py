@@ -7,6 +7,8 @@
     hash            HashedNets weight sharing at a compression rate, then fine-tuning
     decompose       CP or Tucker decomposition of the convolutions at a rank, then fine-tuning
     binarize        BWN, XNOR-Net or binary activations only (Rastegari et al.), then fine-tuning
+    search          hardware-aware search over VGG widths and per-layer presets: top-1 after a
+                    short training against the compiler's LUT estimate at a fixed frames/s
     prune-siamfc    criterion pruning of a SiamFC checkpoint's named layers, then fine-tuning
                     with the siamfc recipe (the layers and fraction the hardware needs)
 
@@ -30,6 +32,7 @@ from models.compress import (
     kd_run,
     neurons_run,
     prune_run,
+    search_run,
     siamfc_prune,
 )
 
@@ -40,6 +43,7 @@ COMMANDS = {
     "hash": (hash_run, "HashedNets weight sharing (Chen et al.)"),
     "decompose": (decompose_run, "CP / Tucker decomposition of convolutions"),
     "binarize": (binarize_run, "BWN, XNOR-Net, binary activations (Rastegari et al.)"),
+    "search": (search_run, "hardware-aware search: VGG widths x per-layer presets"),
     "prune-siamfc": (siamfc_prune, "criterion pruning + fine-tuning of a SiamFC checkpoint"),
 }
 
@@ -62,7 +66,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    args.argv = argv   # the command as given, for the results that record it
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     if getattr(args, "criterion_module", None):
