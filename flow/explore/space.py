@@ -78,6 +78,12 @@ class Space:
         files = [m for m in self.models if m.endswith(".onnx")]
         if files and any(c is not None for c in self.checkpoints):
             raise ValueError(f"checkpoints go with target names; {files[0]} is a QONNX file with its weights")
+        named: dict[str, tuple] = {}
+        for spec in self.points():   # a design's points share one front and one front-end build
+            other = named.setdefault(spec.design, (spec.model, spec.checkpoint))
+            if other != (spec.model, spec.checkpoint):
+                raise ValueError(f"models {other[0]} and {spec.model} (checkpoints {other[1]}, {spec.checkpoint}) "
+                                 f"share the design name {spec.design!r}: rename one file")
         for f in self.fps:
             if f != "max" and not (isinstance(f, (int, float)) and f > 0):
                 raise ValueError(f"fps {f!r}: expected a positive number or 'max'")

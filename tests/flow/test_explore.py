@@ -49,6 +49,14 @@ def test_a_checkpoint_goes_with_a_target_not_a_qonnx_file(tmp_path):
         Space(models=[str(tmp_path / "m.onnx")], checkpoints=[str(tmp_path / "w.pt")]).check()
 
 
+def test_two_files_of_one_name_are_refused_not_merged(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "model.onnx").write_text("")
+    with pytest.raises(ValueError, match="share the design name 'model'"):
+        Space(models=[str(tmp_path / "a" / "model.onnx"), str(tmp_path / "b" / "model.onnx")]).check()
+
+
 def test_a_bound_flag_is_parsed_or_named():
     assert parse_bound("MVAU_*.PE=1:16") == ("MVAU_*", "PE", [1, 16])
     with pytest.raises(ValueError, match="--bound MVAU_0.PE"):
