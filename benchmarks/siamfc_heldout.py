@@ -132,7 +132,8 @@ def markdown(report) -> str:
         "with 95 % percentile bootstrap intervals that resample the target's source image "
         "(clusters), not sequences; differences are paired, per sequence, against "
         f"`{ref}`. With 5-6 clusters the intervals are rough guides (too narrow rather than "
-        "too wide).",
+        "too wide). fps: the Python tracking loop on this shared 2-core CPU while other jobs ran, "
+        "indicative only.",
         "",
         "Trackers:",
         "",
