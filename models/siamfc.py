@@ -45,6 +45,9 @@ TOTAL_STRIDE = 4
 RECEPTIVE_FIELD = 63
 # the trained `binary` preset at the hardware width (models/README_siamfc.md says how it was made)
 BINARY_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "siamfc_binary.pt"
+# the `binary` preset trained on varied scenes and distilled from the FP32 tracker, closer to FP32
+# on the held-out benchmarks (models/README_siamfc.md); not the build's default checkpoint
+BINARY_KD_VARIED_CHECKPOINT = BINARY_CHECKPOINT.with_name("siamfc_binary_kd_varied.pt")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,12 @@ outline) carried through the same transform that renders it, so it is exact up t
 whether the target is occluded or not (as in OTB, the box covers the whole target).
 
 Photographs are split: "train" sequences use one set of photographs, "test" (benchmark) sequences
-another, so the benchmark measures generalisation to unseen objects and backgrounds.
+another, so the benchmark measures generalisation to unseen objects and backgrounds. A third split,
+"heldout", uses images that ship with other packages (models/data/sample_photos.py) for the held-out
+benchmarks (models/data/heldout_tracking.py).
+
+A SceneConfig sets how often each attribute occurs and how hard it is (look-alike distractors,
+occluders, fast motion); the default is the scenes of the project's benchmark and training data.
 
     python -m models.data.synthetic_tracking --out DIR [--sequences 20] [--frames 100] [--seed 0]
 
@@ -32,6 +37,7 @@ from skimage.transform import resize
 from tqdm import tqdm
 
 from models.data.otb import write_groundtruth
+from models.data.sample_photos import SAMPLE_PHOTOS
 
 PHOTOS = {
     "astronaut": skdata.astronaut,
@@ -49,6 +55,7 @@ PHOTOS = {
     "retina": skdata.retina,
     "coins": skdata.coins,
     "clock": skdata.clock,
+    **SAMPLE_PHOTOS,
 }
 SPLITS = {
     "train": (
@@ -64,11 +71,53 @@ SPLITS = {
         "moon",
     ),
     "test": ("chelsea", "motorcycle", "retina", "coins", "clock"),
+    "heldout": tuple(SAMPLE_PHOTOS),
 }
 SHAPES = ("ellipse", "rounded_rect", "rect", "silhouette")
 # OTB attribute tags: scale variation, in-plane rotation, occlusion, illumination variation,
 # motion blur, background clutter (look-alike distractors), fast motion
 ATTRIBUTES = ("SV", "IPR", "OCC", "IV", "MB", "BC", "FM")
+
+
+@dataclass(frozen=True)
+class SceneConfig:
+    """What a sequence's scene may hold. Ranges are (low, high): uniform, or integers low..high-1.
+
+    The default is the project's benchmark and training scenes (each attribute drawn with its
+    probability); other configs make distractors, occlusion or fast motion more frequent or harder.
+    """
+
+    # probability of SV, IPR, OCC, IV, MB, BC, FM
+    probabilities: tuple = (0.7, 0.5, 0.5, 0.5, 0.35, 0.5, 0.3)
+    slow_speed: tuple = (1.5, 4.0)  # the target's top speed, frame pixels per frame
+    fast_speed: tuple = (6.0, 10.0)  # the same with FM
+    distractors: tuple = (1, 3)  # look-alikes with BC
+    occluders: tuple = (1, 3)  # occluders with OCC
+    occluder_size: tuple = (0.6, 1.1)  # occluder side / target size
+    occluder_speed: tuple = (1.5, 3.5)
+    occluder_miss: float = 0.3  # the occluder's path passes within this x target size of it
+
+    def __post_init__(self):
+        if len(self.probabilities) != len(ATTRIBUTES):
+            raise ValueError(
+                f"SceneConfig.probabilities needs one value per attribute {ATTRIBUTES}, "
+                f"got {len(self.probabilities)}"
+            )
+
+
+# The training data's scenes (models/recipes/siamfc.py --scenes): the default ones, and "varied",
+# with look-alike distractors, occluders and fast motion more frequent and harder (up to 14 px per
+# frame, occluders up to 1.6x the target).
+TRAINING_SCENES = {
+    "default": SceneConfig(),
+    "varied": SceneConfig(
+        probabilities=(0.7, 0.5, 0.7, 0.5, 0.35, 0.7, 0.6),
+        fast_speed=(6.0, 14.0),
+        distractors=(1, 4),
+        occluder_size=(0.6, 1.6),
+        occluder_miss=0.2,
+    ),
+}
 
 
 @functools.cache
@@ -181,7 +230,9 @@ class SyntheticSequence:
     """One seeded semi-synthetic sequence; frames are rendered on demand by frame(t).
 
     Attributes: name, length, frame_size (W, H), boxes (length, 4) [x, y, w, h] 0-based float,
-    attributes (OTB-style tags), split.
+    attributes (OTB-style tags), split, target_photo and background_photo (the photographs' names).
+    target_photo, when given, fixes the photograph the target is cut from (the background is then
+    drawn from the split's others).
     """
 
     def __init__(
@@ -191,6 +242,8 @@ class SyntheticSequence:
         length: int = 100,
         frame_size: tuple[int, int] = (320, 240),
         name: str | None = None,
+        scene: SceneConfig = SceneConfig(),
+        target_photo: str | None = None,
     ):
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
@@ -199,27 +252,33 @@ class SyntheticSequence:
         self.seed, self.split, self.length = seed, split, length
         self.frame_size = tuple(frame_size)
         self.name = name or f"syn_{split}_{seed}"
+        self.scene = scene
         rng = np.random.default_rng(np.random.SeedSequence([seed, list(SPLITS).index(split)]))
         self.attributes = [
-            a
-            for a, p in zip(ATTRIBUTES, (0.7, 0.5, 0.5, 0.5, 0.35, 0.5, 0.3), strict=True)
-            if rng.random() < p
+            a for a, p in zip(ATTRIBUTES, scene.probabilities, strict=True) if rng.random() < p
         ]
         photos = list(SPLITS[split])
-        self._background_name = photos[rng.integers(len(photos))]
+        if target_photo is not None and target_photo not in photos:
+            raise ValueError(
+                f"target photograph {target_photo!r} is not in split {split!r}: {', '.join(photos)}"
+            )
+        backgrounds = [p for p in photos if p != target_photo]
+        self._background_name = backgrounds[rng.integers(len(backgrounds))]
         self._camera = self._camera_path(rng)
-        others = [p for p in photos if p != self._background_name]
-        target_photo = others[rng.integers(len(others))]
+        if target_photo is None:
+            others = [p for p in photos if p != self._background_name]
+            target_photo = others[rng.integers(len(others))]
+        self.target_photo, self.background_photo = target_photo, self._background_name
         shape = SHAPES[rng.integers(len(SHAPES))]
         self._target, patch = self._cut_sprite(rng, target_photo, shape)
         self._target_poses = self._trajectory(rng, self._target, "FM" in self.attributes)
         self._behind, self._front = [], []
         if "BC" in self.attributes:
-            for _ in range(rng.integers(1, 3)):
+            for _ in range(rng.integers(*scene.distractors)):
                 sprite = self._look_alike(rng, target_photo, shape, patch)
                 self._behind.append((sprite, self._trajectory(rng, sprite, False)))
         if "OCC" in self.attributes:
-            for _ in range(rng.integers(1, 3)):
+            for _ in range(rng.integers(*scene.occluders)):
                 self._front.append(self._occluder(rng, photos))
         self._gain = 1 + _smooth_wave(
             rng, length, rng.uniform(0.25, 0.45) if "IV" in self.attributes else 0.05
@@ -258,7 +317,7 @@ class SyntheticSequence:
             h = rng.uniform(48, 120)
             w = np.clip(h * np.exp(rng.uniform(-0.6, 0.6)), 32, 160)
             size = (int(min(h, ih - 2)), int(min(w, iw - 2)))
-        h, w = size
+        h, w = min(size[0], ih - 2), min(size[1], iw - 2)  # a large cut from a small image
         for _ in range(tries):
             top, left = rng.integers(0, ih - h + 1), rng.integers(0, iw - w + 1)
             if image[top : top + h, left : left + w].mean(axis=2).std() >= 20:
@@ -289,7 +348,7 @@ class SyntheticSequence:
         angle = _smooth_wave(
             rng, self.length, rng.uniform(0.3, 0.6) if "IPR" in self.attributes else 0.03
         )
-        max_speed = rng.uniform(6, 10) if fast else rng.uniform(1.5, 4)
+        max_speed = rng.uniform(*(self.scene.fast_speed if fast else self.scene.slow_speed))
         poses = np.zeros((self.length, 4))
         poses[:, 2], poses[:, 3] = scale, angle
         position = rng.uniform([0.3 * fw, 0.3 * fh], [0.7 * fw, 0.7 * fh])
@@ -314,7 +373,7 @@ class SyntheticSequence:
     def _occluder(self, rng, photos):
         """A cut-out crossing in front of the target around a random frame."""
         target_size = self._target.box(self._target_poses[0])[2:].mean()
-        side = int(rng.uniform(0.6, 1.1) * target_size)
+        side = int(rng.uniform(*self.scene.occluder_size) * target_size)
         size = (side, int(side * np.exp(rng.uniform(-0.4, 0.4))))
         sprite, _ = self._cut_sprite(
             rng,
@@ -325,8 +384,9 @@ class SyntheticSequence:
         t_cross = rng.integers(int(0.2 * self.length), max(int(0.85 * self.length), 1))
         direction = rng.normal(size=2)
         direction /= np.linalg.norm(direction)
-        speed = rng.uniform(1.5, 3.5)
-        miss = rng.uniform(-0.3, 0.3) * target_size * np.array([-direction[1], direction[0]])
+        speed = rng.uniform(*self.scene.occluder_speed)
+        miss = self.scene.occluder_miss
+        miss = rng.uniform(-miss, miss) * target_size * np.array([-direction[1], direction[0]])
         t = np.arange(self.length)[:, None]
         poses = np.zeros((self.length, 4))
         poses[:, :2] = self._target_poses[t_cross, :2] + miss + (t - t_cross) * speed * direction
@@ -409,11 +469,17 @@ def benchmark(
     split: str = "test",
     length: int = 100,
     frame_size: tuple[int, int] = (320, 240),
+    scene: SceneConfig = SceneConfig(),
 ) -> list[SyntheticSequence]:
     """n sequences; sequence i has seed seed * 100000 + i and the name syn_<split>_<seed>_<i>."""
     return [
         SyntheticSequence(
-            seed * 100000 + i, split, length, frame_size, name=f"syn_{split}_{seed}_{i:03d}"
+            seed * 100000 + i,
+            split,
+            length,
+            frame_size,
+            name=f"syn_{split}_{seed}_{i:03d}",
+            scene=scene,
         )
         for i in range(n)
     ]

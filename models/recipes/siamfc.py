@@ -12,6 +12,14 @@ improved, <out>/best.pt (model only): the model the results in models/README_sia
 Pairs are drawn from (seed, epoch, index) and the RNG state is checkpointed, so a run is
 reproducible and a resumed run continues as an uninterrupted one.
 
+Two options narrow the gap between a quantised tracker and the float one:
+--teacher CHECKPOINT distils a trained (float) tracker into the one being trained, with Hinton et
+al.'s softened-softmax distillation (models/compress/distill.py's kd_loss, as Rassadin and
+Savchenko's "softmax outputs") applied to the score maps: each map is a distribution over its cells
+at temperature --kd-temperature, and the loss is (1 - a) logistic + a T^2 KL(teacher || student),
+a = --kd-weight. --scenes varied trains on scenes with more look-alike distractors, occlusion and
+fast motion (models/data/synthetic_tracking.py's TRAINING_SCENES), cached apart from the default.
+
 --init CHECKPOINT fine-tunes a trained (or pruned) siamfc checkpoint instead of starting from
 random weights: its preset, width and per-layer channel counts define the network
 (models/compress/siamfc_prune.py prunes a checkpoint and fine-tunes it this way).
@@ -29,13 +37,14 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from models.compress.distill import kd_loss
 from models.data import cache_root
 from models.data.otb import load_benchmark
 from models.data.pairs import PairConfig, PairDataset, window_centre
-from models.data.synthetic_tracking import benchmark, write_otb
+from models.data.synthetic_tracking import TRAINING_SCENES, benchmark, write_otb
 from models.quant import images_to_input
 from models.recipes import RECIPES
-from models.siamfc import SEARCH_SIZE, SiamFCNet
+from models.siamfc import SEARCH_SIZE, SiamFCNet, load_siamfc
 from models.siamfc_presets import PRESETS
 from models.training import load_checkpoint, pick_device, progress, save_checkpoint, seed_everything
 
@@ -123,6 +132,24 @@ def add_arguments(parser):
         + ", ".join(f"{k}={v}" for k, v in FULL.items())
         + " (explicit options win)",
     )
+    parser.add_argument(
+        "--scenes",
+        choices=tuple(TRAINING_SCENES),
+        default="default",
+        help="synthetic training scenes (varied: more distractors, occlusion, fast motion)",
+    )
+    parser.add_argument(
+        "--teacher", default=None, help="trained siamfc checkpoint to distil from (score maps)"
+    )
+    parser.add_argument(
+        "--kd-weight",
+        type=float,
+        default=0.5,
+        help="weight a of the distillation loss with --teacher (1 - a for the logistic loss)",
+    )
+    parser.add_argument(
+        "--kd-temperature", type=float, default=4.0, help="softmax temperature T with --teacher"
+    )
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine decay)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -156,6 +183,23 @@ def init_network(path, preset):
     return init["preset"], init["width"], init.get("channels")
 
 
+def distill_config(args):
+    """{"teacher", "weight", "temperature"} with --teacher, else None."""
+    if args.teacher is None:
+        return None
+    if not Path(args.teacher).is_file():
+        raise SystemExit(f"--teacher {args.teacher}: no such checkpoint")
+    if not 0 < args.kd_weight <= 1:
+        raise SystemExit(f"--kd-weight must be in (0, 1], got {args.kd_weight}")
+    if args.kd_temperature <= 0:
+        raise SystemExit(f"--kd-temperature must be > 0, got {args.kd_temperature}")
+    return {
+        "teacher": str(args.teacher),
+        "weight": args.kd_weight,
+        "temperature": args.kd_temperature,
+    }
+
+
 def config_from_args(args) -> dict:
     preset, width, channels = args.preset or "binary", args.width, None
     if args.init is not None:
@@ -171,6 +215,9 @@ def config_from_args(args) -> dict:
         "seed": args.seed,
         "frames": args.frames,
         "train_data": args.train_data,
+        # None for the default scenes and no teacher, so that earlier checkpoints resume
+        "scenes": None if args.scenes == "default" else args.scenes,
+        "distill": distill_config(args),
         "threads": args.threads,
         "device": args.device,
     }
@@ -200,13 +247,15 @@ def config_from_args(args) -> dict:
     return config
 
 
-def synthetic_split(seed: int, count: int, frames: int):
+def synthetic_split(seed: int, count: int, frames: int, scenes: str | None = None):
     """OTB-format synthetic sequences of the training photographs, written once to the cache."""
-    folder = cache_root() / "siamfc_synthetic" / f"train_seed{seed}_n{count}_f{frames}"
+    suffix = "" if scenes is None else f"_{scenes}"
+    folder = cache_root() / "siamfc_synthetic" / f"train_seed{seed}_n{count}_f{frames}{suffix}"
     marker = folder / "complete"
     if not marker.is_file():
+        scene = TRAINING_SCENES[scenes or "default"]
         for sequence in progress(
-            benchmark(count, seed, "train", frames),
+            benchmark(count, seed, "train", frames, scene=scene),
             f"writing {count} synthetic sequences to {folder}",
             unit="seq",
         ):
@@ -226,9 +275,10 @@ def training_sequences(config):
                 f"need more than --val-sequences {n_val}"
             )
         return sequences[:-n_val], sequences[-n_val:]
+    scenes = config.get("scenes")
     return (
-        synthetic_split(TRAIN_DATA_SEED, config["sequences"], config["frames"]),
-        synthetic_split(TRAIN_DATA_SEED + 1, config["val_sequences"], config["frames"]),
+        synthetic_split(TRAIN_DATA_SEED, config["sequences"], config["frames"], scenes),
+        synthetic_split(TRAIN_DATA_SEED + 1, config["val_sequences"], config["frames"], scenes),
     )
 
 
@@ -264,11 +314,25 @@ def centre_errors(scores, targets):
     return np.hypot(x - targets[:, 0].cpu().numpy(), y - targets[:, 1].cpu().numpy())
 
 
-def run_batch(model, batch, device):
+def distillation_loss(scores, teacher_scores, temperature):
+    """T^2 KL(teacher || student) of the score maps, each a softmax over its cells at T."""
+    teacher_probs = F.softmax(teacher_scores.flatten(1) / temperature, dim=1)
+    return kd_loss(temperature)(scores.flatten(1), teacher_probs)
+
+
+def run_batch(model, batch, device, teacher=None, distill=None):
+    """(loss, centre errors); with a teacher, the loss mixes in the score-map distillation."""
     z = images_to_input(batch["exemplar"]).to(device)
     x = images_to_input(batch["search"]).to(device)
     scores = model(z, x)
     loss = logistic_loss(scores, batch["labels"].to(device), batch["weights"].to(device))
+    if teacher is not None:
+        with torch.no_grad():
+            teacher_scores = teacher(z, x)
+        weight = distill["weight"]
+        loss = (1 - weight) * loss + weight * distillation_loss(
+            scores, teacher_scores, distill["temperature"]
+        )
     return loss, centre_errors(scores.detach(), batch["target"])
 
 
@@ -291,6 +355,11 @@ def train(config, out_dir, resume=False, stop_after=None):
     device = pick_device(config["device"])
     seed_everything(config["seed"])
     model = SiamFCNet(config["preset"], config["width"], config.get("channels"))
+    distill = config.get("distill")
+    teacher = None
+    if distill:
+        teacher = load_siamfc(distill["teacher"]).eval()
+        teacher.to(device, memory_format=torch.channels_last)
     state = load_checkpoint(out_dir / "checkpoint.pt", restore_rng=True) if resume else None
     if state is None and config.get("init"):
         load_checkpoint(config["init"], model)
@@ -331,7 +400,7 @@ def train(config, out_dir, resume=False, stop_after=None):
         total_loss, errors = 0.0, []
         bar = batches(train_set, config["batch_size"], f"epoch {epoch + 1}/{config['epochs']}")
         for batch in bar:
-            loss, err = run_batch(model, batch, device)
+            loss, err = run_batch(model, batch, device, teacher, distill)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

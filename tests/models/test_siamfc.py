@@ -6,6 +6,7 @@ import torch
 from models.siamfc import (
     ARCHITECTURE,
     BINARY_CHECKPOINT,
+    BINARY_KD_VARIED_CHECKPOINT,
     EXEMPLAR_SIZE,
     RECEPTIVE_FIELD,
     SEARCH_SIZE,
@@ -176,6 +177,22 @@ def test_conv_parameter_memory_counts_each_layers_bits():
     assert [layer["bits_per_weight"] for layer in memory["int16_int4_int8"]["layers"]] == [16] + [
         4
     ] * 5 + [8]
+
+
+def test_the_distilled_binary_checkpoint_is_the_same_network_and_leaves_the_default_alone():
+    import hashlib
+
+    # pinned: the held-out figures in models/README_siamfc.md are of these bytes
+    digest = hashlib.sha256(BINARY_KD_VARIED_CHECKPOINT.read_bytes()).hexdigest()
+    assert digest.startswith("32a3128762b13ef1")
+    assert hashlib.sha256(BINARY_CHECKPOINT.read_bytes()).hexdigest().startswith("a3f0f7d30ca89373")
+    net, default = load_siamfc(BINARY_KD_VARIED_CHECKPOINT), load_siamfc(BINARY_CHECKPOINT)
+    assert net.preset == default.preset and net.backbone.width == default.backbone.width == 1.0
+    config = torch.load(BINARY_KD_VARIED_CHECKPOINT, weights_only=False)["config"]
+    assert config["scenes"] == "varied" and config["distill"]["weight"] == 0.5
+    state, other = net.state_dict(), default.state_dict()
+    assert state.keys() == other.keys()
+    assert any(not torch.equal(state[k], other[k]) for k in state)
 
 
 def test_shipped_binary_checkpoint_is_the_hardware_network():

@@ -127,3 +127,38 @@ def test_tracking_evaluation_writes_json_markdown_and_plots(trained):
     with pytest.raises(SystemExit, match="with 3 scales, not"):
         evaluate_main(["tracking", "--merge", str(out / "tracking.json"), "--scales", "5",
                        "--out", str(merged)])
+
+
+def test_distillation_loss_is_zero_for_the_teacher_and_positive_otherwise():
+    from models.recipes.siamfc import distillation_loss
+
+    maps = torch.randn(3, 1, 5, 5)
+    assert distillation_loss(maps, maps, 4.0).item() == pytest.approx(0.0, abs=1e-6)
+    # a softmax over cells: a constant offset of a map changes nothing, a shifted peak does
+    assert distillation_loss(maps + 2.5, maps, 4.0).item() == pytest.approx(0.0, abs=1e-6)
+    assert distillation_loss(maps.flip(-1), maps, 4.0).item() > 1e-3
+
+
+def test_distillation_and_varied_scenes_train_a_binary_student(trained, monkeypatch):
+    root, _, _ = trained
+    monkeypatch.setenv("QNNFLOW_CACHE", str(root / "cache"))
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    teacher = root / "straight" / "best.pt"
+    common = TINY + ["--epochs", "1", "--scenes", "varied", "--teacher", str(teacher)]
+    history = train_main(common + ["--out", str(root / "kd"), "--kd-weight", "0.7"])
+    state = torch.load(root / "kd" / "checkpoint.pt", weights_only=False)
+    assert state["config"]["distill"] == {
+        "teacher": str(teacher),
+        "weight": 0.7,
+        "temperature": 4.0,
+    }
+    assert state["config"]["scenes"] == "varied" and len(history) == 1
+    assert (root / "cache" / "siamfc_synthetic" / "train_seed1_n2_f8_varied" / "complete").is_file()
+    # the distillation term changes the training: the same run at another weight differs
+    train_main(common + ["--out", str(root / "kd2"), "--kd-weight", "1.0"])
+    other = torch.load(root / "kd2" / "checkpoint.pt", weights_only=False)
+    assert any(not torch.equal(v, other["model"][k]) for k, v in state["model"].items())
+    with pytest.raises(SystemExit, match="--kd-weight must be in"):
+        train_main(common + ["--out", str(root / "bad"), "--kd-weight", "1.5"])
+    with pytest.raises(SystemExit, match="no such checkpoint"):
+        train_main(TINY + ["--teacher", str(root / "missing.pt"), "--out", str(root / "bad")])
