@@ -80,7 +80,6 @@ module axil_control #
 );
 
 localparam [31:0] ID = 32'h514E4E46;
-localparam [63:0] OUT_WORDS_64 = 64'd1 * OUT_WORDS;
 
 initial begin
     if (IN_WORDS < 1 || OUT_WORDS < 1) begin
@@ -94,8 +93,10 @@ initial begin
 end
 
 reg [31:0] frames = 32'd1;
-reg [63:0] batch_words = OUT_WORDS_64;   // output words of the batch: frames * OUT_WORDS
-reg [63:0] words_out = 64'd0;
+// the batch's output position as (frame, word in frame): counting frames rather than words
+// needs no frames x OUT_WORDS product, so no multiplier
+reg [31:0] frames_out = 32'd0;
+reg [31:0] frame_words_out = 32'd0;
 reg [63:0] cycles = 64'd0;
 reg started = 1'b0;
 reg done = 1'b0;
@@ -109,7 +110,8 @@ assign s_axil_bresp = 2'b00;
 assign s_axil_arready = !s_axil_rvalid;
 assign s_axil_rresp = 2'b00;
 
-assign out_last = words_out == batch_words - 64'd1;
+wire frame_last = frame_words_out == OUT_WORDS - 32'd1;
+assign out_last = frame_last && frames_out == frames - 32'd1;
 wire running = started && !done;
 
 always @(posedge clk) begin
@@ -147,10 +149,9 @@ always @(posedge clk) begin
     if (out_fire) begin
         if (out_last) begin
             done <= 1'b1;
-            words_out <= 64'd0;
-        end else begin
-            words_out <= words_out + 64'd1;
         end
+        frame_words_out <= frame_last ? 32'd0 : frame_words_out + 32'd1;
+        frames_out <= out_last ? 32'd0 : frames_out + {31'd0, frame_last};
     end
 
     // the flag follows CAPTURE between batches and holds during one; a capture batch's end
@@ -167,8 +168,8 @@ always @(posedge clk) begin
 
     if (write && s_axil_awaddr[4:2] == 3'd2) begin
         frames <= s_axil_wdata == 32'd0 ? 32'd1 : s_axil_wdata;
-        batch_words <= (s_axil_wdata == 32'd0 ? 64'd1 : {32'd0, s_axil_wdata}) * OUT_WORDS_64;
-        words_out <= 64'd0;
+        frames_out <= 32'd0;
+        frame_words_out <= 32'd0;
         started <= 1'b0;
         done <= 1'b0;
         cycles <= 64'd0;
@@ -178,8 +179,8 @@ always @(posedge clk) begin
         s_axil_bvalid <= 1'b0;
         s_axil_rvalid <= 1'b0;
         frames <= 32'd1;
-        batch_words <= OUT_WORDS_64;
-        words_out <= 64'd0;
+        frames_out <= 32'd0;
+        frame_words_out <= 32'd0;
         started <= 1'b0;
         done <= 1'b0;
         cycles <= 64'd0;

@@ -28,6 +28,14 @@ def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
     assert counts["BRAM36"] == brams and counts["LUT"] > 0
 
 
+
+def test_axil_control_maps_with_an_output_size_that_is_no_power_of_two(tmp_path):
+    # Yosys 0.23's DSP packer asserted on a frames x OUT_WORDS product register reset to a
+    # non-zero value; the control counts frames instead and needs no multiplier
+    counts = synthesize(tmp_path, rtl_sources("axil_control"), "axil_control",
+                        {"IN_WORDS": 784, "OUT_WORDS": 10, "CAPTURE": 0})
+    assert counts["DSP"] == 0 and counts["LUT"] > 0
+
 # the top-level statistics block as Yosys 0.23 and Yosys 0.70 print it (an earlier block first)
 STAT_0_23 = """   Number of cells:                  2
      LUT2                            2
