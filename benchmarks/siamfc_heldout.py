@@ -14,6 +14,11 @@ so a rerun only tracks what is new. Reported per set and tracker: precision@20, 
 mean IoU with 95 % bootstrap intervals clustered by the target's source image
 (models/tracking/bootstrap.py), and each tracker's paired difference to --reference with its
 interval. Writes <out>.json, <out>.md and <out>.png.
+
+One training run is one draw: trackers trained by the same recipe with other seeds differ by
+several points here. `--recipe NAME=TRACKER,TRACKER,...` averages each sequence's metrics over a
+recipe's seeds, and reports the recipe like a tracker, its differences paired against
+`--recipe-reference` (the recipes' trackers must all run on the set).
 """
 
 import argparse
@@ -119,6 +124,30 @@ def summarise(per_sequence: dict, clusters: dict, reference: dict | None) -> dic
     return out
 
 
+def recipe_sequences(runs: dict, members) -> dict:
+    """Per sequence, each metric averaged over the recipe's trackers (its seeds)."""
+    first = runs[members[0]]["sequences"]
+    return {
+        s: {m: float(np.mean([runs[t]["sequences"][s][m] for t in members])) for m in METRICS}
+        for s in first
+    }
+
+
+def parse_recipes(items, trackers) -> dict:
+    recipes = {}
+    for item in items:
+        name, sep, members = item.partition("=")
+        members = [m for m in members.split(",") if m]
+        unknown = [m for m in members if m not in trackers]
+        if not sep or not members or unknown:
+            raise SystemExit(
+                f"--recipe {item!r}: expected NAME=TRACKER,TRACKER,... of --tracker names"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        recipes[name] = members
+    return recipes
+
+
 def fmt(ci) -> str:
     return f"{ci['mean']:.2f} [{ci['low']:.2f}, {ci['high']:.2f}]"
 
@@ -159,6 +188,26 @@ def markdown(report) -> str:
                 + " | ".join(diffs)
                 + f" | {r['fps']:.1f} |"
             )
+        if s.get("recipes"):
+            rref = report["recipe_reference"]
+            lines += [
+                "",
+                f"Recipes, each sequence's metrics averaged over the recipe's seeds; differences "
+                f"paired against `{rref}`:",
+                "",
+                "| recipe | seeds | precision@20 | success AUC | mean IoU | "
+                f"precision@20 - {rref} | AUC - {rref} | IoU - {rref} |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for name, r in s["recipes"].items():
+                diffs = ["-" if name == rref else fmt(r[f"{m}_minus_reference"]) for m in METRICS]
+                lines.append(
+                    f"| {name} | {', '.join(report['recipes'][name])} | "
+                    + " | ".join(fmt(r[m]) for m in METRICS)
+                    + " | "
+                    + " | ".join(diffs)
+                    + " |"
+                )
     lines += ["", "Command:", "", "```", report["command"], "```", ""]
     return "\n".join(lines)
 
@@ -208,6 +257,14 @@ def main(argv=None):
         default=None,
         help="trackers to run on the project's benchmark (default: all)",
     )
+    parser.add_argument(
+        "--recipe",
+        nargs="*",
+        default=[],
+        metavar="NAME=TRACKER,TRACKER",
+        help="trackers trained by one recipe with different seeds, reported as their mean",
+    )
+    parser.add_argument("--recipe-reference", help="recipe the recipes' differences are against")
     parser.add_argument("--data", default="build/models", help="where the benchmarks are written")
     parser.add_argument("--out", default="benchmarks/results/siamfc_heldout")
     args = parser.parse_args(argv)
@@ -220,12 +277,19 @@ def main(argv=None):
         trackers[name] = path
     if args.reference not in trackers:
         raise SystemExit(f"--reference {args.reference!r} is not one of {', '.join(trackers)}")
+    recipes = parse_recipes(args.recipe, trackers)
+    if recipes and args.recipe_reference not in recipes:
+        raise SystemExit(
+            f"--recipe-reference {args.recipe_reference!r} is not one of {', '.join(recipes)}"
+        )
     data = Path(args.data)
     report = {
         "command": "python benchmarks/siamfc_heldout.py " + " ".join(argv or sys.argv[1:]),
         "reference": args.reference,
         "scales": SCALES,
         "trackers": {n: {"checkpoint": p, "sha256": sha256(p)} for n, p in trackers.items()},
+        "recipes": recipes,
+        "recipe_reference": args.recipe_reference,
         "sets": {},
     }
     for set_name, (folder, clusters) in benchmark_sets(args.sets, data).items():
@@ -248,6 +312,15 @@ def main(argv=None):
             print(
                 f"{set_name} {n}: " + ", ".join(f"{LABELS[m]} {fmt(summary[m])}" for m in METRICS)
             )
+        if recipes and all(t in runs for members in recipes.values() for t in members):
+            means = {n: recipe_sequences(runs, members) for n, members in recipes.items()}
+            ref_means = means[args.recipe_reference]
+            entry["recipes"] = {
+                n: summarise(m, clusters, None if n == args.recipe_reference else ref_means)
+                for n, m in means.items()
+            }
+            for n, r in entry["recipes"].items():
+                print(f"{set_name} recipe {n}: " + ", ".join(f"{LABELS[m]} {fmt(r[m])}" for m in METRICS))
         report["sets"][set_name] = entry
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
