@@ -216,7 +216,7 @@ def markdown(result: dict) -> str:
         images = a["config"]["train_limit"] or "all"
         parts += [f"## {arch} ({a['dataset']}, {images} training images, original "
                   f"({a['config']['epochs']} epochs) test top-1 {100 * a['original_top1']:.2f}%, "
-                  f"{a['finetune_epochs']} fine-tuning epochs)", f"`nice -n 10 {a['command']}`",
+                  f"{a['finetune_epochs']} fine-tuning epochs)", f"`{a['command']}`",
                   table(header, rows)]
     return "\n\n".join(parts) + "\n"
 
