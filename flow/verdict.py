@@ -11,6 +11,8 @@ figures behind it. The rules:
   cycles              measured cycles per frame must not exceed the analytic figure
   completes           a simulation must deliver every output word (a stalled stream, a
                       deadlock, fails after the simulation's cycle limit)
+  fits                a synthesis tool's resource counts must stay within the board's budget
+                      (the folding is chosen by the estimate; this is where a wrong estimate fails)
 
 A comparison over zero inputs fails under every rule: it shows nothing.
 """
@@ -44,6 +46,13 @@ def deadlock(name: str, cycles: int, scope: str = "ladder") -> dict:
     return {"name": name, "scope": scope, "rule": "completes", "passed": False, "cycles_run": int(cycles)}
 
 
+def fits(name: str, counts: dict, budget: dict, scope: str = "synthesis") -> dict:
+    """Resource counts of a synthesis tool (LUT, FF, BRAM36, DSP) against the board's budget."""
+    over = {k: [counts[k], budget[k]] for k in budget if counts[k] > budget[k]}
+    return {"name": name, "scope": scope, "rule": "fits", "passed": not over,
+            "counts": {k: counts[k] for k in budget}, "budget": dict(budget), "over": over}
+
+
 def failures(checks_by_step: dict[str, list[dict]]) -> list[str]:
     """Every failed check, as 'step: scope name (why)'; empty when the build passes."""
     failed = []
@@ -59,6 +68,8 @@ def _why(c: dict) -> str:
         return f"{len(c['findings'])} findings, first: {c['findings'][0]}"
     if c["rule"] == "completes":
         return f"no complete output after {c['cycles_run']:,} cycles (a deadlock)"
+    if c["rule"] == "fits":
+        return ", ".join(f"{k} {n:,.0f} > {b:,.0f}" for k, (n, b) in c["over"].items())
     if c["rule"] == "cycles":
         return f"{c['measured_cycles']:,} measured > {c['analytic_cycles']:,} analytic cycles per frame"
     if c.get("inputs", 0) == 0:

@@ -145,3 +145,20 @@ def test_a_plain_run_says_it_fell_back_to_no_folding_and_shows_no_import_warning
     assert f"note: {note}" in proc.stdout
     assert f"- {note}" in (tmp_path / "b" / "report.md").read_text()
     assert "Warning" not in proc.stderr, proc.stderr
+
+
+def test_yosys_counts_over_the_board_budget_fail_the_build(int4_onnx, tmp_path, capsys, monkeypatch):
+    from flow.board.spec import Board
+
+    args = ["--model", str(int4_onnx), "--out", str(tmp_path / "b"), "--inputs", "2", "--target-fps", "20000",
+            "--backend", "rtl", "--no-op-sim", "--synth"]
+    assert main(args) == 0
+    synth = json.loads((tmp_path / "b" / "synth" / "yosys.json").read_text())
+    assert synth["run"] and synth["LUT"] > 0
+    # the folding fitted by the estimate; a budget below Yosys's LUTs must fail at synth, by name
+    real_budget = Board.budget
+    monkeypatch.setattr(Board, "budget", lambda self: {**real_budget(self), "LUT": synth["LUT"] - 1})
+    assert main(args + ["--from", "synth"]) == 1
+    assert "verdict: FAIL" in capsys.readouterr().out
+    verdict = json.loads((tmp_path / "b" / "report.json").read_text())["verdict"]
+    assert verdict["failures"] == [f"synth: synthesis yosys (LUT {synth['LUT']:,} > {synth['LUT'] - 1:,})"]

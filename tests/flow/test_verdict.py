@@ -39,6 +39,15 @@ def test_tool_findings_and_cycles():
     assert not verdict.cycles("cycles_per_frame", 0, 100)["passed"]   # nothing measured
 
 
+
+def test_synthesis_counts_must_fit_the_board_budget():
+    budget = {"LUT": 45_220, "FF": 106_400, "BRAM36": 140, "DSP": 220}
+    fitting = {"LUT": 45_220, "FF": 6_986, "BRAM36": 105.5, "DSP": 0, "timing_proxy": {}}
+    assert verdict.fits("yosys", fitting, budget)["passed"]
+    over = verdict.fits("yosys", {**fitting, "LUT": 53_749}, budget)
+    assert not over["passed"]
+    assert verdict.failures({"synth": [over]}) == ["synth: synthesis yosys (LUT 53,749 > 45,220)"]
+
 def test_a_step_not_in_this_invocation_is_not_judged():
     failed = verdict.level("L2_L5", {"inputs": 3, "mismatches": 3, "equal": False})
     assert verdict.failures({"rtlsim": []}) == []

@@ -186,11 +186,12 @@ def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:
     return [verdict.level(name, r.pop("comparison"), scope="op RTL vs L3") for name, r in results.items()]
 
 
-def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
+def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict] | None:
     """Yosys synth_xilinx -abc9 of the board top (the stitched design with its AXI-Lite control
     and DMA-width stream adapters, as the bitstream holds it; only with --synth): resources and
-    the timing proxy."""
+    the timing proxy, and a check that Yosys's counts stay within the board's budget."""
     from flow.backends.rtl.synth import synthesize
+    from flow.board.spec import load_board
     from flow.board.top import generate_board_top
 
     out = files.file("synth", "yosys.json")
@@ -205,6 +206,7 @@ def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
     cfg.write_json(out, {"run": True, "tool": f"yosys {result['mapping']}",
                          "scope": f"board top {board.top}: core {board.core}, AXI-Lite control, "
                                   f"DMA-width stream adapters", **result})
+    return [verdict.fits("yosys", result, load_board(cfg.board).budget())]
 
 
 def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
