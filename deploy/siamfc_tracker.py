@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deploy.crop import crop, exemplar_side, fill_colour
+from deploy.crop import Cropper, crop, exemplar_side, fill_colour
 from deploy.peak import PeakFinder
 
 # a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
@@ -77,6 +77,9 @@ class SiamFCTracker:
         self.scale_factors = config.scale_step ** (np.arange(config.scales) - half)
         self.penalties = np.where(np.arange(config.scales) == config.scales // 2, 1.0, config.scale_penalty)
         self.peak = None
+        self.cropper = Cropper(config.search_size)
+        # the search crops, rewritten each frame: scales x X x X x 3, channels last
+        self.crops = np.empty((config.scales, config.search_size, config.search_size, 3), np.uint8)
 
     def init(self, frame: np.ndarray, box) -> None:
         """Start tracking the target box [x, y, w, h] (0-based) of the first frame."""
@@ -98,10 +101,12 @@ class SiamFCTracker:
 
     # update()'s phases, apart so that the host's work can be timed beside the backend's
     def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels."""
+        """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels (a view of
+        the tracker's crop array, valid until the next frame's crops)."""
         sides = self.x_side * self.scale_factors
-        crops = np.stack([crop(frame, self.center, s, self.config.search_size, self.fill) for s in sides])
-        return sides, crops.transpose(0, 3, 1, 2)
+        for side, out in zip(sides, self.crops, strict=True):
+            self.cropper(out, frame, self.center, side, self.fill)
+        return sides, self.crops.transpose(0, 3, 1, 2)
 
     def responses(self, crops: np.ndarray) -> np.ndarray:
         """The backend's score maps of the crops, scales x R x R."""

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from deploy.crop import crop, fill_colour
+from deploy.crop import Cropper, crop, fill_colour
 from deploy.peak import PeakFinder, Upsampler, full_peak
 from models.data.pairs import crop as pillow_crop
 
@@ -29,9 +29,24 @@ def test_crops_are_pillows_bytes(frame):
                                       pillow_crop(frame, center, side, out, fill))
 
 
+def test_a_cropper_writes_pillows_bytes_into_a_view_crop_after_crop(frame):
+    """One Cropper, its working arrays reused, into a view of a bigger array (as the tracker's
+    crops): the bytes of the whole-array crop, nothing written outside the view."""
+    rng = np.random.default_rng(5)
+    fill = fill_colour(frame)
+    cropper, target = Cropper(143), np.zeros((2, 143, 143, 3), np.uint8)
+    for _ in range(40):   # sides from 1/8 to 6 times the output: slices and gathered rows alike
+        center, side = rng.uniform(-150, 470, 2), rng.uniform(16, 900)
+        cropper(target[1], frame, center, side, fill)
+        np.testing.assert_array_equal(target[1], pillow_crop(frame, center, side, 143, frame.reshape(-1, 3).mean(0)))
+        assert not target[0].any()
+
+
 def test_crop_rejects_what_it_cannot_crop(frame):
     with pytest.raises(ValueError, match="uint8 H x W x 3"):
         crop(frame.astype(np.float32), (10, 10), 20, 127)
+    with pytest.raises(ValueError, match="uint8 127 x 127 x 3 array"):
+        Cropper(127)(np.zeros((127, 127, 4), np.uint8), frame, (10, 10), 20, fill_colour(frame))
 
 
 def torch_upsampled(maps, factor=16):
