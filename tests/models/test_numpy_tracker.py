@@ -68,6 +68,22 @@ def test_upsampling_is_torchs():
     assert np.abs(ours - theirs).max() <= 16 * np.spacing(np.abs(theirs).max())
 
 
+def test_blocks_hold_the_full_upsamplings_cells_within_their_bounds():
+    """Every block's cells, computed on their own, are the whole upsampling's bits, and lie
+    within the block's bounds."""
+    rng = np.random.default_rng(6)
+    up = Upsampler(33, 16)
+    maps = rng.integers(-2**24, 2**24, (3, 33, 33)).astype(np.float64)
+    full, rows = up.full(maps), up.along_x_blocks(maps)
+    blocks = np.stack(np.meshgrid(np.arange(3), np.arange(up.blocks), np.arange(up.blocks),
+                                  indexing="ij"), axis=-1).reshape(-1, 3)
+    values, ys, xs = up.block_values(rows, blocks)
+    np.testing.assert_array_equal(values, full[blocks[:, 0, None, None], ys, xs])
+    upper, lower = up.bounds(rows)
+    s, b, c = blocks.T
+    assert (values.max(axis=(1, 2)) <= upper[s, b, c]).all() and (values.min(axis=(1, 2)) >= lower[s, b, c]).all()
+
+
 def peaky_maps(rng, count):
     yy, xx = np.mgrid[:33, :33]
     for _ in range(count):
