@@ -59,12 +59,17 @@ class Cropper:
     def __init__(self, out_size: int):
         self.n = n = out_size
         k = self.CHUNK
-        self.left, self.right = np.empty((k, 3 * n), np.uint8), np.empty((k, 3 * n), np.uint8)
-        self.difference = np.empty((k, 3 * n), np.int16)
-        # the band rows that the samples read, along x; and each one's next row minus it
-        self.along_x, self.step = np.empty((2 * n + 2, 3 * n)), np.empty((2 * n + 2, 3 * n))
-        self.upper, self.lower = np.empty((k, 3 * n)), np.empty((k, 3 * n))
+        self.band_rows = 2 * n + 2   # the most frame rows the samples read, unless they skip rows
+        # flat working arrays: a block of rows is always a contiguous piece of one
+        self.work = {"left": np.empty(k * 3 * n, np.uint8), "right": np.empty(k * 3 * n, np.uint8),
+                     "difference": np.empty(k * 3 * n, np.int16), "upper": np.empty(k * 3 * n),
+                     "lower": np.empty(k * 3 * n),
+                     # the band rows along x, and each one's next row minus it
+                     "along_x": np.empty(self.band_rows * 3 * n), "step": np.empty(self.band_rows * 3 * n)}
         self.channels = np.arange(3)
+
+    def _rows(self, name: str, rows: int, width: int) -> np.ndarray:
+        return self.work[name][: rows * width].reshape(rows, width)
 
     def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
         """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
@@ -72,13 +77,14 @@ class Cropper:
         n, k = self.n, self.CHUNK
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
-        if out.shape != (n, n, 3) or out.dtype != np.uint8:
-            raise ValueError(f"this crop is written into a uint8 {n} x {n} x 3 array, got {out.dtype} {out.shape}")
+        if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+            raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, got "
+                             f"{out.dtype} {out.shape}")
         h, w = frame.shape[:2]
         c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
         r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
-        if (r0, r1, c0, c1) != (0, n, 0, n):
-            out[...] = fill
+        if (r0, r1, c0, c1) != (0, n, 0, n):   # a row of fill colour per output row
+            out.reshape(n, 3 * n)[...] = np.tile(np.asarray(fill, np.uint8), n)
         if r0 == r1 or c0 == c1:
             return
         # only the samples inside the frame are interpolated
@@ -88,7 +94,7 @@ class Cropper:
         # the frame rows the samples read: a slice (a view) unless the crop skips rows
         lo, hi = int(top[0]), int(bottom[-1]) + 1
         band = frame.reshape(h, w * 3)
-        if hi - lo <= len(self.along_x):
+        if hi - lo <= self.band_rows:
             band, upper, lower = band[lo:hi], top - lo, bottom - lo
         else:
             used, index = np.unique(np.concatenate([top, bottom]), return_inverse=True)
@@ -97,11 +103,11 @@ class Cropper:
         m = 3 * (c1 - c0)
         left = (3 * np.clip(x, 0, w - 1)[:, None] + self.channels).ravel()
         right = (3 * np.clip(x + 1, 0, w - 1)[:, None] + self.channels).ravel()
-        along_x = self.along_x[: len(band), :m]
+        along_x = self._rows("along_x", len(band), m)
         for s in range(0, len(band), k):
             rows = band[s: s + k]
-            a, b, t = self.left[: len(rows), :m], self.right[: len(rows), :m], along_x[s: s + k]
-            d, u = self.difference[: len(rows), :m], self.upper[: len(rows), :m]
+            a, b, t = self._rows("left", len(rows), m), self._rows("right", len(rows), m), along_x[s: s + k]
+            d, u = self._rows("difference", len(rows), m), self._rows("upper", len(rows), m)
             np.take(rows, left, axis=1, out=a)
             np.take(rows, right, axis=1, out=b)
             np.subtract(b, a, out=d, dtype=np.int16)
@@ -116,7 +122,7 @@ class Cropper:
         out = out[r0:r1, c0:c1].reshape(r1 - r0, m)
         next_row = lower == upper + 1
         if (next_row | (lower == upper)).all():
-            steps = self.step[: len(band), :m]
+            steps = self._rows("step", len(band), m)
             np.subtract(along_x[1:], along_x[:-1], out=steps[:-1])
             steps[-1] = 0
             dy = np.where(next_row[:, None], dy, 0.0)
@@ -125,7 +131,7 @@ class Cropper:
             rows_of_lower = along_x
         for s in range(0, r1 - r0, k):
             e = min(s + k, r1 - r0)
-            u, v = self.upper[: e - s, :m], self.lower[: e - s, :m]
+            u, v = self._rows("upper", e - s, m), self._rows("lower", e - s, m)
             np.take(along_x, upper[s:e], axis=0, out=u)
             np.take(rows_of_lower, lower[s:e], axis=0, out=v)
             if rows_of_lower is along_x:

@@ -45,7 +45,7 @@ def test_a_cropper_writes_pillows_bytes_into_a_view_crop_after_crop(frame):
 def test_crop_rejects_what_it_cannot_crop(frame):
     with pytest.raises(ValueError, match="uint8 H x W x 3"):
         crop(frame.astype(np.float32), (10, 10), 20, 127)
-    with pytest.raises(ValueError, match="uint8 127 x 127 x 3 array"):
+    with pytest.raises(ValueError, match="C-contiguous uint8 127 x 127 x 3 array"):
         Cropper(127)(np.zeros((127, 127, 4), np.uint8), frame, (10, 10), 20, fill_colour(frame))
 
 
