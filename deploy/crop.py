@@ -50,6 +50,24 @@ def _samples(origin: float, scale: float, out_size: int, limit: int):
     return start, stop, first.astype(np.intp), at
 
 
+def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> None:
+    """The fill colour in out (n, n, 3) outside rows [r0, r1) x columns [c0, c1), a row at a time."""
+    n = len(out)
+    if (r0, r1, c0, c1) == (0, n, 0, n):
+        return
+    rows, colour = out.reshape(n, 3 * n), np.tile(np.asarray(fill, np.uint8), n)
+    rows[:r0], rows[r1:] = colour, colour
+    rows[r0:r1, : 3 * c0], rows[r0:r1, 3 * c1:] = colour[: 3 * c0], colour[3 * c1:]
+
+
+def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int) -> None:
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
+    if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, got "
+                         f"{out.dtype} {out.shape}")
+
+
 class Cropper:
     """crop() into a given array, with working arrays kept from crop to crop: the interpolation
     runs over CHUNK rows at a time, so that what it reads and writes stays in the CPU's cache."""
@@ -75,16 +93,11 @@ class Cropper:
         """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
         view into a bigger array will do); outside the frame, `fill` (uint8 colour)."""
         n, k = self.n, self.CHUNK
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-            raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
-        if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
-            raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, got "
-                             f"{out.dtype} {out.shape}")
+        check_crop_arrays(out, frame, n)
         h, w = frame.shape[:2]
         c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
         r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
-        if (r0, r1, c0, c1) != (0, n, 0, n):   # a row of fill colour per output row
-            out.reshape(n, 3 * n)[...] = np.tile(np.asarray(fill, np.uint8), n)
+        fill_outside(out, r0, r1, c0, c1, fill)
         if r0 == r1 or c0 == c1:
             return
         # only the samples inside the frame are interpolated
@@ -139,6 +152,40 @@ class Cropper:
             v *= dy[s:e]
             v += u
             np.copyto(out[s:e], v, casting="unsafe")
+
+
+class OpenCVCropper:
+    """Cropper's regions cut by OpenCV's warpAffine (bilinear, fixed point: sample positions on a
+    1/32-pixel grid, weights of 15 bits), which the PYNQ-Z2 image ships (OpenCV 4.5): one call
+    per crop in compiled code, but not Pillow's bytes, so only where chosen (TrackerConfig's
+    crops = "opencv"; benchmarks/siamfc_tracker_equivalence.py --crops opencv measures where the
+    boxes differ). The same samples and borders as Pillow's: output pixel c samples frame x =
+    scale (c + 0.5) + x0, the pixel-centre coordinate OpenCV takes is that less 0.5; the frame's
+    edge pixels repeat between the frame's last pixel centre and its border; samples outside the
+    frame take the fill colour."""
+
+    def __init__(self, out_size: int):
+        try:
+            import cv2
+        except ImportError as err:
+            raise ValueError("OpenCV crops need OpenCV (import cv2 failed: the PYNQ-Z2 image ships it; "
+                             "on a host, pip install opencv-python-headless)") from err
+        self.cv2, self.n = cv2, out_size
+
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
+        cv2, n = self.cv2, self.n
+        check_crop_arrays(out, frame, n)
+        h, w = frame.shape[:2]
+        scale, x0, y0 = side / n, center[0] - side / 2, center[1] - side / 2
+        c0, c1 = _samples(x0, scale, n, w)[:2]
+        r0, r1 = _samples(y0, scale, n, h)[:2]
+        to_frame = np.array([[scale, 0.0, scale / 2 + x0 - 0.5], [0.0, scale, scale / 2 + y0 - 0.5]])
+        cv2.warpAffine(frame, to_frame, (n, n), dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_REPLICATE)
+        fill_outside(out, r0, r1, c0, c1, fill)
+
+
+CROPPERS = {"pillow": Cropper, "opencv": OpenCVCropper}
 
 
 def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from deploy.crop import Cropper, crop, fill_colour
+from deploy.crop import Cropper, OpenCVCropper, crop, fill_colour
 from deploy.peak import PeakFinder, Upsampler, full_peak
 from models.data.pairs import crop as pillow_crop
 
@@ -40,6 +40,23 @@ def test_a_cropper_writes_pillows_bytes_into_a_view_crop_after_crop(frame):
         cropper(target[1], frame, center, side, fill)
         np.testing.assert_array_equal(target[1], pillow_crop(frame, center, side, 143, frame.reshape(-1, 3).mean(0)))
         assert not target[0].any()
+
+
+def test_opencv_crops_sample_where_pillows_do():
+    """OpenCV's fixed-point crops: on a smooth frame, within 2 levels of Pillow's bytes (a
+    1/32-pixel sample grid and other rounding), and the fill colour exactly where Pillow's is."""
+    yy, xx = np.mgrid[:240, :320]
+    frame = np.stack([0.5 * xx + 0.4 * yy, 0.2 * xx + 0.6 * yy, 200 - 0.3 * xx], axis=-1).astype(np.uint8)
+    fill = np.array([7, 250, 3], np.uint8)   # no pixel of the frame's
+    rng = np.random.default_rng(7)
+    cropper, out = OpenCVCropper(127), np.empty((127, 127, 3), np.uint8)
+    for _ in range(40):   # inside, across and beyond the border; up- and downsampled
+        center, side = rng.uniform(-60, 380, 2), rng.uniform(30, 500)
+        cropper(out, frame, center, side, fill)
+        pillow = crop(frame, center, side, 127, fill)
+        outside = (pillow == fill).all(axis=-1)
+        np.testing.assert_array_equal((out == fill).all(axis=-1), outside)
+        assert np.abs(out.astype(int) - pillow).max() <= 2
 
 
 def test_crop_rejects_what_it_cannot_crop(frame):
