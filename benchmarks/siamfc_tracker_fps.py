@@ -12,7 +12,8 @@ phase runs FRAMES frames in a process of its own, beside one that loads the same
 the difference over FRAMES is its instructions per frame (Python's start and imports cancel).
 The children import deploy/ with a stand-in for the pynq module (only the driver's numpy methods
 run, no pynq call), and numpy runs with its AVX/AVX2/AVX-512 kernels off
-(NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline.
+(NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline; OpenCV's (the opt-in OpenCV
+crops, counted apart) likewise without AVX (OPENCV_CPU_DISABLE), 128-bit SSE4 as the A9's NEON.
 
 Cortex-A9 time, an ESTIMATE at the pessimistic end: x86 instructions x ARM_PER_X86 (the A9's
 NEON has no float64 lanes, so a 2-lane SSE2 double op becomes 2 VFP instructions) / (A9_IPC x
@@ -57,9 +58,12 @@ PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in 
 # CYCLES_LO and CYCLES_HI reads; BoardScores adds nothing
 DRIVER_CALLS = 7
 PHASES = ("crop", "peak", "driver")
+OPENCV_PHASE = "crop_opencv"   # the crops by OpenCV (TrackerConfig crops="opencv"), where deploy/ has them
 BEFORE = "11321be"      # before the host work was cut
 NONE = "none"           # the children's common start: imports and data, no frame
 NO_AVX = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX2 FMA3 AVX F16C"
+# OpenCV's own dispatch likewise down to 128-bit SIMD, the width of the A9's NEON (integer lanes)
+OPENCV_NO_AVX = "AVX,AVX2,FMA3,FP16,AVX_512F,AVX512_COMMON,AVX512_SKX,AVX512_CNL,AVX512_CLX"
 
 
 def record_inputs(build: Path, cache: Path, frames: int, out: Path) -> None:
@@ -100,7 +104,7 @@ def child(inputs: Path, phase: str, frames: int) -> None:
 
     from deploy.driver import QNNOverlay
     from deploy.peak import PeakFinder
-    from deploy.siamfc_tracker import SiamFCTracker
+    from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
     from deploy.tracker import BoardScores
 
     if hasattr(QNNOverlay, "input_frames"):
@@ -108,7 +112,14 @@ def child(inputs: Path, phase: str, frames: int) -> None:
 
     data = dict(np.load(inputs))   # read once: an npz reads (and checks) an array at each access
     design = json.loads(str(data["design"]))
-    tracker = SiamFCTracker(SimpleNamespace(set_exemplar=print, responses=print))   # never called
+    unused = SimpleNamespace(set_exemplar=print, responses=print)   # never called
+    if phase == OPENCV_PHASE:
+        import cv2
+
+        cv2.setNumThreads(1)
+        tracker = SiamFCTracker(unused, TrackerConfig(crops="opencv"))
+    else:
+        tracker = SiamFCTracker(unused)
     tracker.fill, tracker.x_side_limits, tracker.size, tracker.z_side = data["fill"], (0, np.inf), np.ones(2), 1.0
     # made once per sequence (its window, its taps): in every child, so that it cancels
     tracker.peak = PeakFinder(data["maps"].shape[-1], tracker.config.response_up, tracker.penalties,
@@ -122,7 +133,7 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     board = SimpleNamespace(offset=design["tracker"]["pixel_offset"])
     for t in range(frames if phase != NONE else 0):
         tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
-        if phase == "crop":
+        if phase in ("crop", OPENCV_PHASE):
             tracker.search_crops(data["frames"][t])
         elif phase == "peak":
             tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
@@ -139,7 +150,8 @@ def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT
     """x86 instructions of a child running `phase`, with deploy/ imported from deploy_root."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
-        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": NO_AVX, "PYTHONPATH": f"{deploy_root}{os.pathsep}{ROOT}"}
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": NO_AVX, "OPENCV_CPU_DISABLE": OPENCV_NO_AVX,
+               "PYTHONPATH": f"{deploy_root}{os.pathsep}{ROOT}"}
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                         sys.executable, __file__, "--child", str(inputs), phase, str(frames)],
                        check=True, env=env, capture_output=True)
@@ -147,12 +159,12 @@ def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT
         return int(summary.group(1))
 
 
-def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = ROOT) -> dict:
+def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = ROOT, phases=PHASES) -> dict:
     """x86 instructions per frame of each phase: its child's less the child that runs none."""
     with ThreadPoolExecutor(jobs) as pool:
-        totals = dict(zip((NONE, *PHASES), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
-                                                     (NONE, *PHASES)), strict=True))
-    return {phase: (totals[phase] - totals[NONE]) / frames for phase in PHASES}
+        totals = dict(zip((NONE, *phases), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
+                                                     (NONE, *phases)), strict=True))
+    return {phase: (totals[phase] - totals[NONE]) / frames for phase in phases}
 
 
 def deploy_at(commit: str, into: Path) -> Path:
@@ -205,12 +217,13 @@ def main(argv=None):
     inputs = args.cache / "host_work.npz"
     if not inputs.exists():
         record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
-    counts = counts_per_frame(inputs, args.frames, args.jobs)
+    counts = counts_per_frame(inputs, args.frames, args.jobs, phases=(*PHASES, OPENCV_PHASE))
     with tempfile.TemporaryDirectory() as tmp:
         old_counts = counts_per_frame(inputs, args.frames, args.jobs, deploy_at(BEFORE, Path(tmp)))
     for phase in PHASES:
         print(f"{phase}: {counts[phase] / 1e6:.1f} M x86 instructions per frame "
               f"({old_counts[phase] / 1e6:.1f} M at {BEFORE})", flush=True)
+    print(f"{OPENCV_PHASE}: {counts[OPENCV_PHASE] / 1e6:.1f} M x86 instructions per frame", flush=True)
     design = json.loads((args.build / "tracker" / "deploy" / "design.json").read_text())
     host = {phase: a9_ms(n) for phase, n in counts.items()}
     old_host = {phase: a9_ms(n) for phase, n in old_counts.items()}
@@ -219,6 +232,7 @@ def main(argv=None):
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
                               "driver_calls": DRIVER_CALLS},
               "model": fps_model(design, host),
+              "model_opencv_crops": fps_model(design, {**host, "crop": host[OPENCV_PHASE]}),
               "before": {"commit": BEFORE, "x86_instructions_per_frame": old_counts, "a9_ms_estimate": old_host,
                          "model": fps_model(design, old_host)}}
     RESULTS.mkdir(exist_ok=True)
@@ -228,27 +242,35 @@ def main(argv=None):
 
 
 def markdown(r) -> str:
-    m, a, old = r["model"], r["assumptions"], r["before"]
+    m, cv, a, old = r["model"], r["model_opencv_crops"], r["assumptions"], r["before"]
     was = old["model"]
+    count, old_count = r["x86_instructions_per_frame"], old["x86_instructions_per_frame"]
     names = {"host_crop": "crop", "host_peak": "peak", "driver_numpy": "driver"}
     lines = ["# The SiamFC tracker's frame rate on a PYNQ-Z2 (model; host terms are ESTIMATES)", "",
              "`python benchmarks/siamfc_tracker_fps.py` (siamfc_binary, 3 scales). Host terms: callgrind "
-             f"instruction counts on x86 (numpy without AVX) x {a['arm_per_x86']:g} / (IPC {a['a9_ipc']:g} x "
-             f"{a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the non-cacheable DMA buffer "
-             f"at {a['copy_mb_s']:g} MB/s; {a['driver_calls']} pynq calls per batch at {a['pynq_call_us']:g} us. "
-             f"Before: deploy/ at commit {old['commit']}, counted by the same children in the same run.", "",
-             "| term | x86 instructions / frame, before | now | ms per tracker frame, before | now |",
-             "|---|---|---|---|---|"]
+             f"instruction counts on x86 (numpy without AVX, OpenCV without AVX) x {a['arm_per_x86']:g} / "
+             f"(IPC {a['a9_ipc']:g} x {a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the "
+             f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; {a['driver_calls']} pynq calls per batch at "
+             f"{a['pynq_call_us']:g} us. Before: deploy/ at commit {old['commit']}, counted by the same children "
+             "in the same run. Now: the default tracker (Pillow's crops in numpy, the boxes of the recorded "
+             "tracker); OpenCV crops: TrackerConfig(crops=\"opencv\"), whose boxes differ "
+             "(siamfc_tracker_equivalence_opencv.md).", "",
+             "| term | x86 instr./frame before | now | OpenCV crops | ms/frame before | now | OpenCV crops |",
+             "|---|---|---|---|---|---|---|"]
     for term, ms in m["terms_ms"].items():
         phase = names.get(term)
-        count = (f"{old['x86_instructions_per_frame'][phase] / 1e6:.1f} M | "
-                 f"{r['x86_instructions_per_frame'][phase] / 1e6:.1f} M") if phase else "- | -"
-        lines.append(f"| {term} | {count} | {was['terms_ms'][term]:.2f} | {ms:.2f} |")
+        if phase:
+            opencv = count[OPENCV_PHASE] if phase == "crop" else count[phase]
+            counted = f"{old_count[phase] / 1e6:.1f} M | {count[phase] / 1e6:.1f} M | {opencv / 1e6:.1f} M"
+        else:
+            counted = "- | - | -"
+        lines.append(f"| {term} | {counted} | {was['terms_ms'][term]:.2f} | {ms:.2f} | {cv['terms_ms'][term]:.2f} |")
     for key, label in (("series", "**in series** (every term)"),
                        ("as_driven", "**as the driver runs** (the DMA inside the fabric's cycles)"),
                        ("pipelined", "pipelined scales (crop k+1 while the fabric scores crop k; NOT what the driver does)")):
-        lines.append(f"| {label} | | | {was[key + '_ms']:.2f} ms = {was[key + '_fps']:.1f} fps | "
-                     f"**{m[key + '_ms']:.2f} ms = {m[key + '_fps']:.1f} fps** |")
+        lines.append(f"| {label} | | | | {was[key + '_ms']:.2f} ms = {was[key + '_fps']:.1f} fps | "
+                     f"**{m[key + '_ms']:.2f} ms = {m[key + '_fps']:.1f} fps** | "
+                     f"{cv[key + '_ms']:.2f} ms = {cv[key + '_fps']:.1f} fps |")
     lines += ["", f"DMA: {m['dma_bytes']['in']:,} bytes in, {m['dma_bytes']['out']:,} out per frame (design.json); "
               f"fabric: latency {m['fabric_latency_ms']:.2f} ms + 2 intervals of {m['fabric_interval_ms']:.2f} ms "
               f"= {m['fabric_fps']:.1f} fps alone; at 60 fps it leaves {m['left_at_60fps_ms']:.2f} ms per frame "

@@ -14,7 +14,9 @@ with process_time (torch on one thread); their crops must be the current tracker
 their boxes its boxes (both counted). "words" is the current tracker's crops written as the
 accelerator's DMA words (deploy/packing.py pack_pixel_codes, what deploy/tracker.py does on the
 board), into an array standing for the DMA buffer; the earlier trackers did that work in the
-driver (its instructions: benchmarks/siamfc_tracker_fps.py).
+driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
+tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv", one OpenCV thread) from the
+same state; their words and peak search cost what the current tracker's do.
 
     python benchmarks/siamfc_tracker_host.py [--cache build/tracker_scores] [--sequences 16]
 """
@@ -29,12 +31,13 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from deploy.crop import fill_colour
 from deploy.packing import pack_pixel_codes
-from deploy.siamfc_tracker import SiamFCTracker
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 
@@ -46,7 +49,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 TORCH_BEFORE = "ac253e8"   # the last commit with the torch tracker
 NUMPY_BEFORE = "11321be"   # the numpy tracker before its host work was cut
 PHASES = {"torch": ("crop", "upsample", "locate"), "numpy_before": ("crop", "peak"),
-          "numpy": ("crop", "words", "peak")}
+          "numpy": ("crop", "words", "peak"), "numpy_opencv": ("crop",)}
 
 
 def module_from_git(commit: str, path: str, name: str):
@@ -85,6 +88,8 @@ def track_sequence(sequence, scores, old_module, before_modules, seconds, counts
     torch_tracker.response_size = None
     torch_tracker.fill = sequence.frame(0).reshape(-1, 3).mean(axis=0)   # its own fill (Pillow rounds it)
     before = None
+    opencv = SiamFCTracker(UNUSED, TrackerConfig(crops="opencv"))
+    opencv.fill = now.fill
     words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)   # the DMA buffer's stand-in
     clock = time.process_time
     for t in range(1, len(sequence)):
@@ -128,6 +133,12 @@ def track_sequence(sequence, scores, old_module, before_modules, seconds, counts
         t3 = clock()
         for phase, dt in zip(PHASES["numpy"], (t1 - t0, t2 - t1, t3 - t2), strict=True):
             seconds["numpy"][phase] += dt
+        # the same crops by OpenCV
+        for k, v in state.items():
+            setattr(opencv, k, v)
+        t0 = clock()
+        opencv.search_crops(frame)
+        seconds["numpy_opencv"]["crop"] += clock() - t0
         counts["frames"] += 1
         counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops))
         counts["torch_same_box"] += int(np.array_equal(torch_box, box))
@@ -140,6 +151,7 @@ def main(argv=None):
     ap.add_argument("--sequences", type=int, default=BENCHMARK_SEQUENCES)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    cv2.setNumThreads(1)
     old_module = module_from_git(TORCH_BEFORE, "models/tracking/tracker.py", "torch_tracker")
     before_modules = (module_from_git(NUMPY_BEFORE, "deploy/crop.py", "crop_before"),
                       module_from_git(NUMPY_BEFORE, "deploy/peak.py", "peak_before"))
@@ -157,6 +169,8 @@ def main(argv=None):
     ms = {name: {k: 1000 * v / n for k, v in s.items()} for name, s in seconds.items()}
     for m in ms.values():
         m["host"] = sum(m.values())
+    ms["numpy_opencv"].update(words=ms["numpy"]["words"], peak=ms["numpy"]["peak"])
+    ms["numpy_opencv"]["host"] = sum(ms["numpy_opencv"][k] for k in ("crop", "words", "peak"))
     result = {"sequences": len(sequences), "frames": n, "torch_before": TORCH_BEFORE,
               "numpy_before": NUMPY_BEFORE, "counts": counts, "ms_per_frame": ms}
     RESULTS.mkdir(exist_ok=True)
@@ -168,7 +182,7 @@ def main(argv=None):
 def markdown(r) -> str:
     columns = ("crop", "words", "upsample", "locate", "peak", "host")
     names = {"torch": f"torch tracker ({r['torch_before']})", "numpy_before": f"numpy tracker before ({r['numpy_before']})",
-             "numpy": "numpy tracker now"}
+             "numpy": "numpy tracker now", "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
     c = r["counts"]
     lines = ["# Host CPU time per tracked frame over the whole benchmark", "",
              f"`python benchmarks/siamfc_tracker_host.py`: {r['frames']} tracked frames ({r['sequences']} sequences), "
