@@ -119,15 +119,15 @@ class Upsampler:
 
     def block_values(self, rows_x: np.ndarray, blocks: np.ndarray):
         """The cells of the given blocks (k x 3: scale, block row, block column) in torch's
-        order, 4 row taps of along_x_blocks' values: (values (k, width, width), ys (k, width,
-        1), xs (k, 1, width))."""
+        order, 4 row taps of along_x_blocks' values: (values (width, width, k), ys (width, 1, k),
+        xs (1, width, k)); the blocks innermost, so that each step runs over all of them."""
         scale, row, column = blocks.T
-        taps = rows_x[scale[:, None], :, self.block_rows[row], column[:, None]]   # (k, 4, width)
-        w = self.block_weights[row][:, :, :, None]                                # (k, 4, width, 1)
-        out = taps[:, 0, None, :] * w[:, 0]
+        taps = rows_x[scale, :, self.block_rows[row].T, column].transpose(0, 2, 1)   # (4, width x, k)
+        w = self.block_weights[row].transpose(1, 2, 0)                              # (4, width y, k)
+        out = taps[0][None] * w[0][:, None]
         for k in range(1, 4):
-            out = out + taps[:, k, None, :] * w[:, k]
-        return out, self.block_cells[row][:, :, None], self.block_cells[column][:, None, :]
+            out = out + taps[k][None] * w[k][:, None]
+        return out, self.block_cells[row].T[:, None], self.block_cells[column].T[None]
 
     def extreme(self, rows_x: np.ndarray, bound: np.ndarray, largest: bool) -> np.ndarray:
         """The exact maximum (or minimum) of each scale's upsampled map where `bound` (S,
@@ -137,9 +137,9 @@ class Upsampler:
         flat = (sign * bound).reshape(len(bound), -1)
         first = np.argmax(flat, axis=1)
         seeds = np.stack([np.arange(len(bound)), *np.unravel_index(first, bound.shape[1:])], axis=1)
-        found = (sign * self.block_values(rows_x, seeds)[0]).reshape(len(bound), -1).max(axis=1)
+        found = (sign * self.block_values(rows_x, seeds)[0]).reshape(-1, len(bound)).max(axis=0)
         candidates = np.argwhere(sign * bound >= found[:, None, None])
-        values = (sign * self.block_values(rows_x, candidates)[0]).reshape(len(candidates), -1).max(axis=1)
+        values = (sign * self.block_values(rows_x, candidates)[0]).reshape(-1, len(candidates)).max(axis=0)
         best = np.full(len(bound), -np.inf)
         np.maximum.at(best, candidates[:, 0], values)
         return sign * best
@@ -201,7 +201,7 @@ class PeakFinder:
         penalised maximum is at least this."""
         first = np.argmax(upper.reshape(len(upper), -1), axis=1)
         seeds = np.stack([np.arange(len(upper)), *np.unravel_index(first, upper.shape[1:])], axis=1)
-        values = self.up.block_values(rows_x, seeds)[0].reshape(len(upper), -1).max(axis=1)
+        values = self.up.block_values(rows_x, seeds)[0].reshape(-1, len(upper)).max(axis=0)
         return float((values * self.penalties).max())
 
     def _blend(self, rows_x, blocks, p, low, total):
