@@ -13,7 +13,8 @@ The region is axis-aligned, so the x and y interpolations are separable: each ne
 interpolated along x once per output column, then each output row blends two of those rows. Only
 the samples inside the frame are interpolated. Cropper keeps its working arrays from crop to crop
 and writes into the caller's array (the tracker's search crops, each frame), a block of rows at a
-time so that the arrays stay in the CPU's cache.
+time so that the arrays stay in the CPU's cache. OpenCVCropper cuts the same regions with OpenCV's
+fixed-point warpAffine: faster, not Pillow's bytes, only where chosen (CROPPERS names both).
 """
 
 from __future__ import annotations
