@@ -16,13 +16,18 @@ build/tracker_scores/ keyed by the sha256 of the exemplar and of the crops it sc
 crops are byte-identical to the recorded run's reads the recorded maps, any other crop is scored
 by the backend. `--shard i/n` tracks every n-th sequence only (parallel recording).
 
-    python benchmarks/siamfc_tracker_equivalence.py [--record] [--build build/siamfc_binary]
+`--crops opencv` tracks with OpenCV's crops (deploy/crop.py OpenCVCropper: not Pillow's bytes,
+so their maps are scored anew, minutes here) and writes siamfc_tracker_equivalence_opencv.*:
+which boxes differ from the baseline, and precision@20 and AUC both ways.
+
+    python benchmarks/siamfc_tracker_equivalence.py [--record] [--build build/siamfc_binary] [--crops opencv]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+from dataclasses import replace
 import json
 import subprocess
 import time
@@ -107,13 +112,13 @@ class CachedScores:
         np.savez_compressed(self.path, **self.maps)
 
 
-def track_sequence(backend, sequence) -> tuple[np.ndarray, dict, dict]:
-    tracker = SiamFCTracker(backend, TrackerConfig.for_scales(3))
+def track_sequence(backend, sequence, crops: str = "pillow") -> tuple[np.ndarray, dict, dict]:
+    tracker = SiamFCTracker(backend, replace(TrackerConfig.for_scales(3), crops=crops))
     boxes, seconds = tracker.track_phases(sequence, clock=time.process_time)
     return boxes, seconds, {"full_map_decisions": tracker.peak.full_decisions}
 
 
-def run_sequences(build: Path, sequences, cache_dir: Path, parts: Path) -> None:
+def run_sequences(build: Path, sequences, cache_dir: Path, parts: Path, crops: str = "pillow") -> None:
     """Track each sequence whose part file is missing; write its boxes and phase seconds."""
     fast, reference = IntegerCorrelationScores(build), ReferenceScores(build)
     parts.mkdir(parents=True, exist_ok=True)
@@ -123,7 +128,7 @@ def run_sequences(build: Path, sequences, cache_dir: Path, parts: Path) -> None:
             continue
         scores = CachedScores(fast, cache_dir / f"{sequence.name}.npz", check=reference)
         started = time.time()
-        boxes, seconds, peak = track_sequence(scores, sequence)
+        boxes, seconds, peak = track_sequence(scores, sequence, crops)
         scores.save()
         part.write_text(json.dumps({"boxes": boxes.tolist(), "seconds": seconds, "peak": peak,
                                     "frames": len(sequence) - 1,
@@ -157,18 +162,25 @@ def main(argv=None):
     ap.add_argument("--shard", default="0/1", help="i/n: track every n-th sequence from the i-th")
     ap.add_argument("--cache", type=Path, default=Path("build/tracker_scores"))
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--crops", choices=("pillow", "opencv"), default="pillow",
+                    help="the tracker's crops (TrackerConfig.crops); the baseline's are Pillow's")
     ap.add_argument("--partial", action="store_true",
                     help="with --record: write the baseline of the sequences recorded so far")
     args = ap.parse_args(argv)
     i, n = (int(v) for v in args.shard.split("/"))
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)
-    parts = args.cache / ("baseline" if args.record else "current")
+    if args.crops == "opencv":
+        import cv2
+        cv2.setNumThreads(1)   # one core, as the host's work is timed
+    if args.record and args.crops != "pillow":
+        raise SystemExit("the baseline is the recorded tracker's, whose crops are Pillow's: --record takes no --crops")
+    parts = args.cache / ("baseline" if args.record else "current" if args.crops == "pillow" else f"current_{args.crops}")
     if args.record and args.partial:
         sequences = [s for s in sequences if (parts / f"{s.name}.json").exists()]
     elif not args.record:   # the sequences the baseline holds
         recorded = json.loads(BASELINE.read_text())["boxes"]
         sequences = [s for s in sequences if s.name in recorded]
-    run_sequences(args.build, sequences[i::n], args.cache, parts)
+    run_sequences(args.build, sequences[i::n], args.cache, parts, args.crops)
     if any(not (parts / f"{s.name}.json").exists() for s in sequences):
         print("other shards still running: results are written by the run that finishes last")
         return
@@ -191,9 +203,10 @@ def main(argv=None):
         if now[key] != baseline[key]:
             raise SystemExit(f"{key}: {now[key]} differs from the baseline's {baseline[key]}: "
                              "compare with the build and checkpoint the baseline was recorded with")
-    result = compare(sequences, baseline, runs, ms, now)
-    (args.results / "siamfc_tracker_equivalence.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.results / "siamfc_tracker_equivalence.md").write_text(markdown(result))
+    result = {**compare(sequences, baseline, runs, ms, now), "crops": args.crops}
+    name = "siamfc_tracker_equivalence" + ("" if args.crops == "pillow" else f"_{args.crops}")
+    (args.results / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.results / f"{name}.md").write_text(markdown(result))
     print(markdown(result))
 
 
@@ -219,8 +232,10 @@ def compare(sequences, baseline, runs, ms, now) -> dict:
 
 def markdown(r) -> str:
     b, c = r["summary"]["baseline"], r["summary"]["current"]
-    lines = ["# The numpy SiamFC tracker against the recorded tracker", "",
-             "`python benchmarks/siamfc_tracker_equivalence.py` (reference scores of build/siamfc_binary; "
+    crops = r.get("crops", "pillow")
+    option = "" if crops == "pillow" else f" --crops {crops}"
+    lines = ["# The numpy SiamFC tracker against the recorded tracker" + ("" if crops == "pillow" else f", {crops} crops"), "",
+             f"`python benchmarks/siamfc_tracker_equivalence.py{option}` (reference scores of build/siamfc_binary; "
              f"checkpoint {r['baseline']['checkpoint']} sha256 {r['baseline']['checkpoint_sha256'][:16]}..., "
              f"reference.onnx {r['baseline']['reference_onnx_sha256'][:16]}...; baseline recorded by commit "
              f"{r['baseline']['commit'][:10]}, compared at {r['current']['commit'][:10]}).", "",
@@ -235,10 +250,11 @@ def markdown(r) -> str:
               *(f"- {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in m.items() if k != "backend")
                 + f", host {sum(v for k, v in m.items() if k != 'backend'):.2f}"
                 for name, m in (("recorded tracker", mb), ("numpy tracker", mc))), "",
-              "| sequence | identical | first different frame | full-map decisions |", "|---|---|---|---|"]
+              "| sequence | identical | first different frame | largest difference (px) | full-map decisions |",
+              "|---|---|---|---|---|"]
     for n, p in r["sequences"].items():
         lines.append(f"| {n} | {p['identical']}/{p['frames']} | {p['first_different_frame'] or '-'} | "
-                     f"{p['full_map_decisions']} |")
+                     f"{p['max_abs_difference']:.3g} | {p['full_map_decisions']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,16 +1,24 @@
-"""Host CPU time per tracked frame, phase by phase: the numpy tracker (deploy/siamfc_tracker.py)
-beside the torch tracker it replaced, side by side in one process on the same frames, so that the
-machine's load weighs on both alike.
+"""Host CPU time per tracked frame, phase by phase, over the whole benchmark: the numpy tracker as
+it stands (deploy/) beside the numpy tracker of commit NUMPY_BEFORE and the torch tracker of
+commit TORCH_BEFORE, interleaved frame by frame in one process, so that the machine's load weighs
+on all three alike.
 
-The replaced tracker is models/tracking/tracker.py as it stood at commit BEFORE, read from git
-(it crops with Pillow, upsamples all 3 maps with torch's F.interpolate, searches the peak in
-numpy). Both run on the recorded frames, tracker states and reference score maps of
-benchmarks/siamfc_tracker_fps.py (build/tracker_scores/host_work.npz), each phase timed with
-process_time over --repeats rounds, interleaved. torch runs on one thread. The whole benchmark's
-per-phase figures, from the runs that record and compare the boxes, are in
-siamfc_tracker_equivalence.md.
+The earlier trackers are read from git: models/tracking/tracker.py at TORCH_BEFORE (crops with
+Pillow, upsamples all 3 maps with torch's F.interpolate, searches the peak in numpy) and
+deploy/crop.py, deploy/peak.py at NUMPY_BEFORE (their crop() and PeakFinder in today's tracking
+loop, which is theirs otherwise). The benchmark is models/README_siamfc.md's (16 test sequences of
+80 frames, 3 scales); the score maps are the reference backend's kept by
+benchmarks/siamfc_tracker_equivalence.py in build/tracker_scores/, looked up by the crops' bytes.
+Each frame, the current tracker's state is given to the other two; each crops and locates, timed
+with process_time (torch on one thread); their crops must be the current tracker's bytes and
+their boxes its boxes (both counted). "words" is the current tracker's crops written as the
+accelerator's DMA words (deploy/packing.py pack_pixel_codes, what deploy/tracker.py does on the
+board), into an array standing for the DMA buffer; the earlier trackers did that work in the
+driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
+tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv", one OpenCV thread) from the
+same state; their words and peak search cost what the current tracker's do.
 
-    python benchmarks/siamfc_tracker_host.py [--repeats 5]
+    python benchmarks/siamfc_tracker_host.py [--cache build/tracker_scores] [--sequences 16]
 """
 
 from __future__ import annotations
@@ -23,86 +31,171 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
-from deploy.siamfc_tracker import SiamFCTracker
+from deploy.crop import fill_colour
+from deploy.packing import pack_pixel_codes
+from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
+from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
+from models.data.synthetic_tracking import benchmark
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from siamfc_tracker_equivalence import CachedScores  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-BEFORE = "ac253e8"   # the last commit with the torch tracker
+TORCH_BEFORE = "ac253e8"   # the last commit with the torch tracker
+NUMPY_BEFORE = "11321be"   # the numpy tracker before its host work was cut
+PHASES = {"torch": ("crop", "upsample", "locate"), "numpy_before": ("crop", "peak"),
+          "numpy": ("crop", "words", "peak"), "numpy_opencv": ("crop",)}
 
 
-def torch_tracker_module():
-    source = subprocess.run(["git", "show", f"{BEFORE}:models/tracking/tracker.py"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout
-    spec = importlib.util.spec_from_loader("torch_tracker", loader=None)
+def module_from_git(commit: str, path: str, name: str):
+    source = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module   # dataclasses look their module up
-    exec(compile(source, f"{BEFORE}:models/tracking/tracker.py", "exec"), module.__dict__)
+    sys.modules[name] = module   # dataclasses look their module up
+    exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)
     return module
 
 
-def place(tracker, state, fill):
-    tracker.center, tracker.x_side = np.array(state[:2]), float(state[2])
-    tracker.size, tracker.z_side, tracker.x_side_limits = np.ones(2), 1.0, (0.0, np.inf)
-    tracker.fill = fill
+class NumpyBefore(SiamFCTracker):
+    """Today's tracking loop with NUMPY_BEFORE's crop() and PeakFinder."""
+
+    def __init__(self, crop_module, peak_module, map_size: int):
+        super().__init__(UNUSED)
+        self.old_crop = crop_module.crop
+        c = self.config
+        self.peak = peak_module.PeakFinder(map_size, c.response_up, self.penalties, c.window_influence)
+
+    def search_crops(self, frame):   # NUMPY_BEFORE's: a crop array per scale, stacked
+        sides = self.x_side * self.scale_factors
+        crops = np.stack([self.old_crop(frame, self.center, s, self.config.search_size, self.fill) for s in sides])
+        return sides, crops.transpose(0, 3, 1, 2)
+
+
+UNUSED = type("Unused", (), {"set_exemplar": print, "responses": print})()
+STATE = ("center", "size", "z_side", "x_side", "x_side_limits")
+
+
+def track_sequence(sequence, scores, old_module, before_modules, seconds, counts):
+    now = SiamFCTracker(scores)
+    now.init(sequence.frame(0), sequence.boxes[0])
+    torch_tracker = old_module.SiamFCTracker(backbone=None)
+    torch_tracker.response_size = None
+    torch_tracker.fill = sequence.frame(0).reshape(-1, 3).mean(axis=0)   # its own fill (Pillow rounds it)
+    before = None
+    opencv = SiamFCTracker(UNUSED, TrackerConfig(crops="opencv"))
+    opencv.fill = now.fill
+    words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)   # the DMA buffer's stand-in
+    clock = time.process_time
+    for t in range(1, len(sequence)):
+        frame = sequence.frame(t)
+        state = {k: getattr(now, k) for k in STATE}
+        # the torch tracker
+        for k, v in state.items():
+            setattr(torch_tracker, k, v)
+        t0 = clock()
+        sides, crops = torch_tracker.search_crops(frame)
+        t1 = clock()
+        maps = scores.responses(crops)   # not timed: a cache lookup by the crops' bytes
+        t2 = clock()
+        up = torch_tracker.upsample(torch.from_numpy(maps))
+        t3 = clock()
+        torch_box = torch_tracker.locate(up, sides, frame.shape)
+        t4 = clock()
+        for phase, dt in zip(PHASES["torch"], (t1 - t0, t3 - t2, t4 - t3), strict=True):
+            seconds["torch"][phase] += dt
+        maps = maps.reshape(len(maps), *maps.shape[-2:])
+        # the numpy tracker before
+        if before is None:
+            before = NumpyBefore(*before_modules, maps.shape[-1])
+            before.fill = fill_colour(sequence.frame(0))
+        for k, v in state.items():
+            setattr(before, k, v)
+        t0 = clock()
+        _, before_crops = before.search_crops(frame)
+        t1 = clock()
+        before_box = before.locate(maps, sides, frame.shape)
+        t2 = clock()
+        seconds["numpy_before"]["crop"] += t1 - t0
+        seconds["numpy_before"]["peak"] += t2 - t1
+        # the numpy tracker as it stands
+        t0 = clock()
+        _, now_crops = now.search_crops(frame)
+        t1 = clock()
+        pack_pixel_codes(now.crops, words)
+        t2 = clock()
+        box = now.locate(maps, sides, frame.shape)
+        t3 = clock()
+        for phase, dt in zip(PHASES["numpy"], (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            seconds["numpy"][phase] += dt
+        # the same crops by OpenCV
+        for k, v in state.items():
+            setattr(opencv, k, v)
+        t0 = clock()
+        opencv.search_crops(frame)
+        seconds["numpy_opencv"]["crop"] += clock() - t0
+        counts["frames"] += 1
+        counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops))
+        counts["torch_same_box"] += int(np.array_equal(torch_box, box))
+        counts["before_same_box"] += int(np.array_equal(before_box, box))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--inputs", type=Path, default=ROOT / "build" / "tracker_scores" / "host_work.npz")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--cache", type=Path, default=ROOT / "build" / "tracker_scores")
+    ap.add_argument("--sequences", type=int, default=BENCHMARK_SEQUENCES)
     args = ap.parse_args(argv)
-    if not args.inputs.exists():
-        raise SystemExit(f"{args.inputs} missing: run benchmarks/siamfc_tracker_fps.py first")
     torch.set_num_threads(1)
-    data = np.load(args.inputs)
-    frames, states, maps = data["frames"], data["states"], data["maps"]
-    old = torch_tracker_module().SiamFCTracker(backbone=None)
-    old.response_size = None
-    new = SiamFCTracker(type("Unused", (), {"set_exemplar": print, "responses": print})())
-    old_fill = frames[0].reshape(-1, 3).mean(axis=0)
-    seconds = {"torch": dict.fromkeys(("crop", "upsample", "locate"), 0.0),
-               "numpy": dict.fromkeys(("crop", "peak"), 0.0)}
-    clock = time.process_time
-    for _ in range(args.repeats):
-        for frame, state, m in zip(frames, states, maps, strict=True):
-            place(old, state, old_fill)
-            t0 = clock()
-            sides, _ = old.search_crops(frame)
-            t1 = clock()
-            up = old.upsample(torch.from_numpy(m[:, None]))
-            t2 = clock()
-            old.locate(up, sides, frame.shape)
-            t3 = clock()
-            place(new, state, data["fill"])
-            new.search_crops(frame)
-            t4 = clock()
-            new.locate(m, sides, frame.shape)
-            t5 = clock()
-            for phase, dt in (("crop", t1 - t0), ("upsample", t2 - t1), ("locate", t3 - t2)):
-                seconds["torch"][phase] += dt
-            seconds["numpy"]["crop"] += t4 - t3
-            seconds["numpy"]["peak"] += t5 - t4
-    n = args.repeats * len(frames)
+    cv2.setNumThreads(1)
+    old_module = module_from_git(TORCH_BEFORE, "models/tracking/tracker.py", "torch_tracker")
+    before_modules = (module_from_git(NUMPY_BEFORE, "deploy/crop.py", "crop_before"),
+                      module_from_git(NUMPY_BEFORE, "deploy/peak.py", "peak_before"))
+    seconds = {name: dict.fromkeys(phases, 0.0) for name, phases in PHASES.items()}
+    counts = dict.fromkeys(("frames", "same_crops", "torch_same_box", "before_same_box"), 0)
+    sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)[: args.sequences]
+    for sequence in sequences:
+        path = args.cache / f"{sequence.name}.npz"
+        if not path.exists():
+            raise SystemExit(f"{path} missing: run benchmarks/siamfc_tracker_equivalence.py first")
+        started = time.time()
+        track_sequence(sequence, CachedScores(None, path), old_module, before_modules, seconds, counts)
+        print(f"{sequence.name}: {time.time() - started:.0f} s", flush=True)
+    n = counts["frames"]
     ms = {name: {k: 1000 * v / n for k, v in s.items()} for name, s in seconds.items()}
     for m in ms.values():
         m["host"] = sum(m.values())
-    result = {"frames": len(frames), "repeats": args.repeats, "before_commit": BEFORE, "ms_per_frame": ms}
+    ms["numpy_opencv"].update(words=ms["numpy"]["words"], peak=ms["numpy"]["peak"])
+    ms["numpy_opencv"]["host"] = sum(ms["numpy_opencv"][k] for k in ("crop", "words", "peak"))
+    result = {"sequences": len(sequences), "frames": n, "torch_before": TORCH_BEFORE,
+              "numpy_before": NUMPY_BEFORE, "counts": counts, "ms_per_frame": ms}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "siamfc_tracker_host.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = ("# Host CPU time per tracked frame, torch tracker vs numpy tracker\n\n"
-            f"`python benchmarks/siamfc_tracker_host.py --repeats {args.repeats}`: {len(frames)} recorded frames "
-            "of syn_test_0_000, interleaved, process time on this machine's CPU (shared and loaded: the two "
-            "columns are comparable with each other, not with other runs).\n\n"
-            "| tracker | " + " | ".join(f"{k} (ms)" for k in ("crop", "upsample", "locate", "peak", "host")) + " |\n"
-            "|---|---|---|---|---|---|\n")
-    for name, m in ms.items():
-        text += f"| {name} | " + " | ".join(f"{m[k]:.2f}" if k in m else "-"
-                                            for k in ("crop", "upsample", "locate", "peak", "host")) + " |\n"
-    (RESULTS / "siamfc_tracker_host.md").write_text(text)
-    print(text)
+    (RESULTS / "siamfc_tracker_host.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def markdown(r) -> str:
+    columns = ("crop", "words", "upsample", "locate", "peak", "host")
+    names = {"torch": f"torch tracker ({r['torch_before']})", "numpy_before": f"numpy tracker before ({r['numpy_before']})",
+             "numpy": "numpy tracker now", "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
+    c = r["counts"]
+    lines = ["# Host CPU time per tracked frame over the whole benchmark", "",
+             f"`python benchmarks/siamfc_tracker_host.py`: {r['frames']} tracked frames ({r['sequences']} sequences), "
+             "the three trackers interleaved frame by frame, process time on one core of this machine (shared: "
+             "the columns are comparable with each other, not with other runs). words: the crops as the "
+             "accelerator's DMA words (the earlier trackers left that to the driver).", "",
+             f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; boxes "
+             f"identical: torch tracker {c['torch_same_box']}, numpy tracker before {c['before_same_box']} of {c['frames']}.", "",
+             "| tracker | " + " | ".join(f"{k} (ms)" for k in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    for name, m in r["ms_per_frame"].items():
+        lines.append(f"| {names[name]} | " + " | ".join(f"{m[k]:.2f}" if k in m else "-" for k in columns) + " |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

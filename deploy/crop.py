@@ -10,7 +10,11 @@ two rows around y - 0.5 are interpolated along x (columns clamped to the frame),
 along y (the second row dropped below the frame's last), and the result truncated to uint8.
 
 The region is axis-aligned, so the x and y interpolations are separable: each needed frame row is
-interpolated along x once per output column, then each output row blends two of those rows.
+interpolated along x once per output column, then each output row blends two of those rows. Only
+the samples inside the frame are interpolated. Cropper keeps its working arrays from crop to crop
+and writes into the caller's array (the tracker's search crops, each frame), a block of rows at a
+time so that the arrays stay in the CPU's cache. OpenCVCropper cuts the same regions with OpenCV's
+fixed-point warpAffine: faster, not Pillow's bytes, only where chosen (CROPPERS names both).
 """
 
 from __future__ import annotations
@@ -33,14 +37,156 @@ def fill_colour(frame: np.ndarray) -> np.ndarray:
 
 
 def _samples(origin: float, scale: float, out_size: int, limit: int):
-    """Per output index along one axis: inside the frame, first/second source index, weight."""
-    at = scale * (np.arange(out_size) + 0.5) + origin
-    inside = (at >= 0) & (at < limit)
-    at = at - 0.5
+    """Along one axis: the output indices [start, stop) whose samples fall inside the frame (a
+    range: the samples are monotonic), and per output index the first source index and weight
+    (Pillow's float64 arithmetic)."""
+    at = np.arange(out_size) + 0.5
+    at *= scale
+    at += origin
+    inside = np.flatnonzero((at >= 0) & (at < limit))
+    at -= 0.5
     first = np.floor(at)
-    weight = at - first
-    first = first.astype(np.intp)
-    return inside, first, weight
+    at -= first                          # the weight
+    start, stop = (int(inside[0]), int(inside[-1]) + 1) if inside.size else (0, 0)
+    return start, stop, first.astype(np.intp), at
+
+
+def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> None:
+    """The fill colour in out (n, n, 3) outside rows [r0, r1) x columns [c0, c1), a row at a time."""
+    n = len(out)
+    if (r0, r1, c0, c1) == (0, n, 0, n):
+        return
+    rows, colour = out.reshape(n, 3 * n), np.tile(np.asarray(fill, np.uint8), n)
+    rows[:r0], rows[r1:] = colour, colour
+    rows[r0:r1, : 3 * c0], rows[r0:r1, 3 * c1:] = colour[: 3 * c0], colour[3 * c1:]
+
+
+def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int) -> None:
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
+    if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, got "
+                         f"{out.dtype} {out.shape}")
+
+
+class Cropper:
+    """crop() into a given array, with working arrays kept from crop to crop: the interpolation
+    runs over CHUNK rows at a time, so that what it reads and writes stays in the CPU's cache."""
+
+    CHUNK = 32
+
+    def __init__(self, out_size: int):
+        self.n = n = out_size
+        k = self.CHUNK
+        self.band_rows = 2 * n + 2   # the most frame rows the samples read, unless they skip rows
+        # flat working arrays: a block of rows is always a contiguous piece of one
+        self.work = {"left": np.empty(k * 3 * n, np.uint8), "right": np.empty(k * 3 * n, np.uint8),
+                     "difference": np.empty(k * 3 * n, np.int16), "upper": np.empty(k * 3 * n),
+                     "lower": np.empty(k * 3 * n),
+                     # the band rows along x, and each one's next row minus it
+                     "along_x": np.empty(self.band_rows * 3 * n), "step": np.empty(self.band_rows * 3 * n)}
+        self.channels = np.arange(3)
+
+    def _rows(self, name: str, rows: int, width: int) -> np.ndarray:
+        return self.work[name][: rows * width].reshape(rows, width)
+
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
+        """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
+        view into a bigger array will do); outside the frame, `fill` (uint8 colour)."""
+        n, k = self.n, self.CHUNK
+        check_crop_arrays(out, frame, n)
+        h, w = frame.shape[:2]
+        c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
+        r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
+        fill_outside(out, r0, r1, c0, c1, fill)
+        if r0 == r1 or c0 == c1:
+            return
+        # only the samples inside the frame are interpolated
+        x, dx, y, dy = x[c0:c1], np.repeat(dx[c0:c1], 3), y[r0:r1], dy[r0:r1, None]
+        top = np.clip(y, 0, h - 1)
+        bottom = np.where(y + 1 < h, y + 1, top)   # Pillow: the first row's value below the last
+        # the frame rows the samples read: a slice (a view) unless the crop skips rows
+        lo, hi = int(top[0]), int(bottom[-1]) + 1
+        band = frame.reshape(h, w * 3)
+        if hi - lo <= self.band_rows:
+            band, upper, lower = band[lo:hi], top - lo, bottom - lo
+        else:
+            used, index = np.unique(np.concatenate([top, bottom]), return_inverse=True)
+            band, upper, lower = band[used], index[: len(top)], index[len(top):]
+        # along x, band row by band row: left + (right - left) * dx, in float64
+        m = 3 * (c1 - c0)
+        left = (3 * np.clip(x, 0, w - 1)[:, None] + self.channels).ravel()
+        right = (3 * np.clip(x + 1, 0, w - 1)[:, None] + self.channels).ravel()
+        along_x = self._rows("along_x", len(band), m)
+        for s in range(0, len(band), k):
+            rows = band[s: s + k]
+            a, b, t = self._rows("left", len(rows), m), self._rows("right", len(rows), m), along_x[s: s + k]
+            d, u = self._rows("difference", len(rows), m), self._rows("upper", len(rows), m)
+            a[...] = rows[:, left]       # fancy indexing: fewer instructions per byte than take
+            b[...] = rows[:, right]
+            np.subtract(b, a, out=d, dtype=np.int16)
+            np.copyto(t, d)                              # the integer difference, exactly
+            t *= dx
+            np.copyto(u, a)
+            t += u
+        # along y, output row by output row: upper + (lower - upper) * dy, truncated to uint8 as
+        # Pillow's (UINT8) cast. Where lower is the band row after upper, (lower - upper) is that
+        # row's step, the same subtraction done once per band row; where lower is upper (the
+        # frame's edges), dy no longer counts: upper + 0 * dy is upper.
+        out = out[r0:r1, c0:c1].reshape(r1 - r0, m)
+        next_row = lower == upper + 1
+        if (next_row | (lower == upper)).all():
+            steps = self._rows("step", len(band), m)
+            np.subtract(along_x[1:], along_x[:-1], out=steps[:-1])
+            steps[-1] = 0
+            dy = np.where(next_row[:, None], dy, 0.0)
+            lower, rows_of_lower = upper, steps
+        else:
+            rows_of_lower = along_x
+        for s in range(0, r1 - r0, k):
+            e = min(s + k, r1 - r0)
+            u, v = self._rows("upper", e - s, m), self._rows("lower", e - s, m)
+            np.take(along_x, upper[s:e], axis=0, out=u, mode="clip")   # in range: "raise" would copy out
+            np.take(rows_of_lower, lower[s:e], axis=0, out=v, mode="clip")
+            if rows_of_lower is along_x:
+                v -= u
+            v *= dy[s:e]
+            v += u
+            np.copyto(out[s:e], v, casting="unsafe")
+
+
+class OpenCVCropper:
+    """Cropper's regions cut by OpenCV's warpAffine (bilinear, fixed point: sample positions on a
+    1/32-pixel grid, weights of 15 bits), which the PYNQ-Z2 image ships (OpenCV 4.5): one call
+    per crop in compiled code, but not Pillow's bytes, so only where chosen (TrackerConfig's
+    crops = "opencv"; benchmarks/siamfc_tracker_equivalence.py --crops opencv measures where the
+    boxes differ). The same samples and borders as Pillow's: output pixel c samples frame x =
+    scale (c + 0.5) + x0, the pixel-centre coordinate OpenCV takes is that less 0.5; the frame's
+    edge pixels repeat between the frame's last pixel centre and its border; samples outside the
+    frame take the fill colour."""
+
+    def __init__(self, out_size: int):
+        try:
+            import cv2
+        except ImportError as err:
+            raise ValueError("OpenCV crops need OpenCV (import cv2 failed: the PYNQ-Z2 image ships it; "
+                             "on a host, pip install opencv-python-headless)") from err
+        self.cv2, self.n = cv2, out_size
+
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
+        cv2, n = self.cv2, self.n
+        check_crop_arrays(out, frame, n)
+        h, w = frame.shape[:2]
+        scale, x0, y0 = side / n, center[0] - side / 2, center[1] - side / 2
+        c0, c1 = _samples(x0, scale, n, w)[:2]
+        r0, r1 = _samples(y0, scale, n, h)[:2]
+        to_frame = np.array([[scale, 0.0, scale / 2 + x0 - 0.5], [0.0, scale, scale / 2 + y0 - 0.5]])
+        cv2.warpAffine(frame, to_frame, (n, n), dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_REPLICATE)
+        fill_outside(out, r0, r1, c0, c1, fill)
+
+
+CROPPERS = {"pillow": Cropper, "opencv": OpenCVCropper}
 
 
 def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None) -> np.ndarray:
@@ -49,30 +195,7 @@ def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None) -> np
     frame: uint8 (H, W, 3); coordinates are continuous (pixel (r, c) covers [c, c+1) x [r, r+1));
     pixels outside the frame take `fill` (uint8 colour; default: fill_colour(frame)).
     -> uint8 (out_size, out_size, 3)."""
-    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-        raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
-    h, w = frame.shape[:2]
+    out = np.empty((out_size, out_size, 3), np.uint8)
     fill = fill_colour(frame) if fill is None else np.asarray(fill, np.uint8)
-    scale = side / out_size
-    in_x, x, dx = _samples(center[0] - side / 2, scale, out_size, w)
-    in_y, y, dy = _samples(center[1] - side / 2, scale, out_size, h)
-    x0, x1 = np.clip(x, 0, w - 1), np.clip(x + 1, 0, w - 1)
-    top = np.clip(y, 0, h - 1)
-    bottom = np.where((y + 1 >= 0) & (y + 1 < h), y + 1, top)   # Pillow: the first row's value
-    rows, index = np.unique(np.concatenate([top, bottom]), return_inverse=True)
-    # the frame's rows as (W * 3) columns: a column index per output column and channel
-    band = frame.reshape(h, w * 3)[rows]
-    channels = np.arange(3)
-    left = band[:, (3 * x0[:, None] + channels).ravel()].astype(np.float64)
-    along_x = band[:, (3 * x1[:, None] + channels).ravel()].astype(np.float64)
-    along_x -= left                      # the integer difference, exactly
-    along_x *= np.repeat(dx, 3)
-    along_x += left                      # (rows, out * 3)
-    upper, lower = along_x[index[:out_size]], along_x[index[out_size:]]
-    lower -= upper
-    lower *= dy[:, None]
-    lower += upper
-    out = lower.astype(np.uint8).reshape(out_size, out_size, 3)   # truncation, as (UINT8)
-    if not (in_x.all() and in_y.all()):
-        out[~(in_y[:, None] & in_x[None, :])] = fill
+    Cropper(out_size)(out, frame, center, side, fill)
     return out

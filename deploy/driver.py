@@ -6,8 +6,10 @@
     accel.last_batch_cycles                        # the on-chip cycle counter of that batch
 
 A batch goes through the AXI DMA in simple mode: the inputs are packed with the one stream
-packing (deploy/packing.py) into DMA-wide words, MM2S streams them into the accelerator, S2MM
-writes its output (up to TLAST) back, and the words are unpacked. Before each batch the driver
+packing (deploy/packing.py) into DMA-wide words in the DMA buffer, MM2S streams them into the
+accelerator, S2MM writes its output (up to TLAST) back, and the words are unpacked. A caller that
+packs by itself writes into input_frames(n) and calls run_buffered(n): no copy in between (the
+tracker's crops, deploy/tracker.py). Before each batch the driver
 writes the batch size into the accelerator's FRAMES register (which places TLAST and restarts
 the cycle counter); after it, CYCLES_LO/HI hold the cycles from the first input word to the last
 output word, counted by the accelerator itself.
@@ -136,15 +138,23 @@ class QNNOverlay(Overlay):
             raise DeployError("input holds 0, which is not a BIPOLAR value (-1 or +1)")
         return x if x.dtype.kind in "iu" else x.astype(np.int64)
 
-    def _pack(self, x: np.ndarray) -> np.ndarray:
-        """(N, frame) -> (N * in_frame_bytes,) uint8 in the stream's order (channels-last)."""
+    def input_frames(self, n: int) -> np.ndarray:
+        """The DMA input buffer's first n frames as (n, words, dma_bytes) uint8, a view: words
+        written there in the stream's order are what run_buffered(n) sends, with no copy."""
+        if n > self.max_batch:
+            raise DeployError(f"a batch of {n} frames does not fit the DMA buffers of {self.max_batch} "
+                              "frames: use execute() to split it, or QNNOverlay(max_batch=...)")
+        return self.in_buffer[: n * self.in_frame_bytes].reshape(n, self.input["words"], self.input["dma_bytes"])
+
+    def _pack(self, x: np.ndarray) -> None:
+        """(N, frame) -> the input buffer, in the stream's order (channels-last)."""
         if x.ndim == 4:
             x = x.transpose(0, 2, 3, 1)
         elems = self.input["elems"]
         words = pack_words(x.reshape(len(x), -1, elems), self.input["dtype"])
-        dma = np.zeros(words.shape[:-1] + (self.input["dma_bytes"],), np.uint8)
-        dma[..., : words.shape[-1]] = words
-        return dma.reshape(-1)
+        frames = self.input_frames(len(x))
+        frames[..., : words.shape[-1]] = words
+        frames[..., words.shape[-1]:] = 0
 
     def _unpack(self, raw: np.ndarray, n: int) -> np.ndarray:
         out = self.output
@@ -162,17 +172,19 @@ class QNNOverlay(Overlay):
         """One batch (at most max_batch frames) through the accelerator; integer outputs.
         capture: a capture batch (designs with exemplar_capture): its frames set the exemplar."""
         x = self.check_input(x)
-        n = len(x)
-        if n > self.max_batch:
-            raise DeployError(f"a batch of {n} frames does not fit the DMA buffers of {self.max_batch} "
-                              "frames: use execute() to split it, or QNNOverlay(max_batch=...)")
+        started = time.perf_counter()
+        self._pack(x)
+        return self.run_buffered(len(x), capture, started)
+
+    def run_buffered(self, n: int, capture: bool = False, started: float | None = None) -> np.ndarray:
+        """run() of the n frames already in input_frames(n); integer outputs."""
+        self.input_frames(n)   # n fits the buffers
         if capture:
             self._require_capture("a capture batch")
         elif "exemplar_capture" in self.controls and not self.exemplar_set:
             raise DeployError("no exemplar was captured since the overlay was loaded, so its scores "
                               "would be against an empty exemplar memory: call set_exemplar() first")
-        started = time.perf_counter()
-        self.in_buffer[: n * self.in_frame_bytes] = self._pack(x)
+        started = time.perf_counter() if started is None else started
         if capture:
             self.control.write(self.registers["CAPTURE"], 1)
         self.control.write(self.registers["FRAMES"], n)
@@ -180,7 +192,8 @@ class QNNOverlay(Overlay):
         self.dma.sendchannel.transfer(self.in_buffer, nbytes=n * self.in_frame_bytes)
         self.dma.sendchannel.wait()
         self.dma.recvchannel.wait()
-        y = self._unpack(np.array(self.out_buffer[: n * self.out_frame_bytes]), n)
+        # unpacking makes new arrays: the outputs never alias the buffer
+        y = self._unpack(np.asarray(self.out_buffer[: n * self.out_frame_bytes]), n)
         self.last_batch_seconds = time.perf_counter() - started
         self.last_batch_cycles = self._cycles()
         if capture:

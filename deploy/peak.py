@@ -10,15 +10,16 @@ the target to the blended map's peak. Done in full, that is 3 maps of (16 R)^2 c
 Here a cell's value is torch's arithmetic in float64, term by term in torch's order (4 column taps
 along x into a row value, then 4 row taps along y), so any cell computed is the cell torch
 computes (tests/models compare them). The cells sharing their 4 x 4 source cells form a block
-(16 x 16 cells inside the map, half blocks at its border); bounds per block, from the weights'
-range over the block, pick the blocks that can hold a maximum, a minimum or the blended peak,
-and only those are computed (bounds per column of a block row: exact along x, the weights'
-range along y):
+(16 x 16 cells inside the map, half blocks at its border). The values along x are computed for
+every source row, block column by block column; bounds per block (each row tap's weight range
+times the range of its row's values over the block's columns) pick the blocks that can hold a
+maximum, a minimum or the blended peak, and only those blocks' cells are computed, all of them in
+one vectorised step per choice:
 
 - each scale's maximum and the best scale's minimum are exact (max(round(u * p)) = round(max(u) * p):
   rounding is monotonic, so the penalty can come after the maximum);
 - the normalising sum is the only figure not summed cell by cell in torch's/numpy's order: it is
-  summed over the source cells with the weights' column and row totals. It moves the blended
+  the source cells weighted by the weights' row and column totals. It moves the blended
   values by rounding alone (a relative 1e-15 or so); when the two best blended cells are closer
   than 1e-9 (relative), the whole map is computed and summed as a full upsampling does
   (`full_peak`), so the chosen cell is the full computation's in every case.
@@ -54,7 +55,7 @@ def cubic_taps(size: int, factor: int):
 
 
 class Upsampler:
-    """Bicubic upsampling of S x R x R score maps by `factor`, cell by cell on demand."""
+    """Bicubic upsampling of S x R x R score maps by `factor`, block by block on demand."""
 
     def __init__(self, size: int, factor: int):
         self.size, self.factor, self.cells = size, factor, size * factor
@@ -66,9 +67,14 @@ class Upsampler:
         ends = np.append(self.starts[1:], self.cells) - 1
         offsets = np.arange(self.block_width)
         self.block_cells = np.minimum(self.starts[:, None] + offsets[None, :], ends[:, None])
-        self.w_max = np.maximum.reduceat(self.weights, self.starts, axis=1)   # (4, blocks)
-        self.w_min = np.minimum.reduceat(self.weights, self.starts, axis=1)
-        self.block_rows = self.index[:, self.starts]                        # (4, blocks)
+        self.w_max = np.maximum.reduceat(self.weights, self.starts, axis=1)[:, :, None]   # (4, blocks, 1)
+        self.w_min = np.minimum.reduceat(self.weights, self.starts, axis=1)[:, :, None]
+        self.block_rows = self.index[:, self.starts].T                   # (blocks, 4) source rows
+        self.block_weights = self.weights[:, self.block_cells].transpose(1, 0, 2)   # (blocks, 4, width)
+        # along x, tap k's weight of each block column's cells, repeated over the R source rows
+        # (width, R, blocks), so that each product runs over contiguous rows
+        self.x_weights = [np.ascontiguousarray(np.broadcast_to(
+            self.block_weights[:, k].T[:, None, :], (self.block_width, size, self.blocks))) for k in range(4)]
         # each source row's total weight over all cells (for the sum of a whole map)
         self.row_totals = np.zeros(size)
         np.add.at(self.row_totals, self.index.ravel(), self.weights.ravel())
@@ -81,14 +87,6 @@ class Upsampler:
             t = t + maps[..., i[k]] * w[k]
         return t
 
-    def cells_of(self, rows_x: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        """Upsampled values at rows ys (broadcast against) columns xs, from along_x's (R, cells)."""
-        i, w = self.index, self.weights
-        out = rows_x[i[0][ys], xs] * w[0][ys]
-        for k in range(1, 4):
-            out = out + rows_x[i[k][ys], xs] * w[k][ys]
-        return out
-
     def full(self, maps: np.ndarray) -> np.ndarray:
         """(S, R, R) -> (S, cells, cells): the whole upsampling, as F.interpolate computes it."""
         rows_x = self.along_x(maps)
@@ -98,42 +96,58 @@ class Upsampler:
             out = out + rows_x[:, i[k], :] * w[k][:, None]
         return out
 
+    def along_x_blocks(self, maps: np.ndarray) -> np.ndarray:
+        """(S, R, R) -> (S, width, R, blocks): along_x's values, block column by block column
+        (a block's cells padded as block_cells), the same products and sums per cell; the cell
+        within the block outermost, so that each step runs over whole rows of blocks."""
+        out = None
+        for k, w in enumerate(self.x_weights):
+            term = np.take(maps, self.block_rows[:, k], axis=2)[:, None] * w
+            out = term if out is None else out + term
+        return out
+
     def bounds(self, rows_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Upper and lower bounds of the upsampled values in each column of each block row,
-        (blocks, cells) each, from one map's along_x rows (R, cells): exact along x, the row
-        weights' range over the block along y."""
-        t = rows_x[self.block_rows]                                   # (4, blocks, cells)
-        high, low = self.w_max[:, :, None] * t, self.w_min[:, :, None] * t
-        slack = SLACK * (np.abs(rows_x).max() + 1)
-        return (np.maximum(high, low).sum(axis=0) + slack,
-                np.minimum(high, low).sum(axis=0) - slack)
+        """Upper and lower bounds of the upsampled values in each block, (S, blocks, blocks)
+        each, from along_x_blocks' rows: each of a block's 4 row taps adds a weight (in the
+        block's range of that tap's weights) times a value (in the range of that row's values
+        over the block's columns)."""
+        high = rows_x.max(axis=1)[:, self.block_rows.T]     # (S, 4 taps, blocks, blocks)
+        low = rows_x.min(axis=1)[:, self.block_rows.T]
+        products = np.stack([self.w_max * high, self.w_max * low, self.w_min * high, self.w_min * low])
+        slack = SLACK * (np.abs(high).max() + np.abs(low).max() + 1)
+        return products.max(axis=0).sum(axis=1) + slack, products.min(axis=0).sum(axis=1) - slack
 
-    def block_values(self, rows_x: np.ndarray, columns: np.ndarray):
-        """The cells of the given block-row columns (k x 2: block row, column): (values, ys,
-        xs), each (k, block width)."""
-        ys = self.block_cells[columns[:, 0]]
-        xs = np.broadcast_to(columns[:, 1:], ys.shape)
-        return self.cells_of(rows_x, ys, xs), ys, xs
+    def block_values(self, rows_x: np.ndarray, blocks: np.ndarray):
+        """The cells of the given blocks (k x 3: scale, block row, block column) in torch's
+        order, 4 row taps of along_x_blocks' values: (values (width, width, k), ys (width, 1, k),
+        xs (1, width, k)); the blocks innermost, so that each step runs over all of them."""
+        scale, row, column = blocks.T
+        taps = rows_x[scale, :, self.block_rows[row].T, column].transpose(0, 2, 1)   # (4, width x, k)
+        w = self.block_weights[row].transpose(1, 2, 0)                              # (4, width y, k)
+        out = taps[0][None] * w[0][:, None]
+        for k in range(1, 4):
+            out = out + taps[k][None] * w[k][:, None]
+        return out, self.block_cells[row].T[:, None], self.block_cells[column].T[None]
 
-    def seed(self, rows_x: np.ndarray, upper: np.ndarray, lower: np.ndarray, largest: bool) -> float:
-        """The exact maximum (or minimum) of the block-row column with the best bound."""
-        bound = upper if largest else -lower
-        first = np.array([np.unravel_index(int(np.argmax(bound)), bound.shape)])
-        values = self.block_values(rows_x, first)[0]
-        return float(values.max() if largest else values.min())
+    def extreme(self, rows_x: np.ndarray, bound: np.ndarray, largest: bool) -> np.ndarray:
+        """The exact maximum (or minimum) of each scale's upsampled map where `bound` (S,
+        blocks, blocks: upper bounds for the maximum, lower for the minimum) can reach what the
+        block of the best bound holds; -inf (+inf) where it cannot."""
+        sign = 1.0 if largest else -1.0
+        flat = (sign * bound).reshape(len(bound), -1)
+        first = np.argmax(flat, axis=1)
+        seeds = np.stack([np.arange(len(bound)), *np.unravel_index(first, bound.shape[1:])], axis=1)
+        found = (sign * self.block_values(rows_x, seeds)[0]).reshape(-1, len(bound)).max(axis=0)
+        candidates = np.argwhere(sign * bound >= found[:, None, None])
+        values = (sign * self.block_values(rows_x, candidates)[0]).reshape(-1, len(candidates)).max(axis=0)
+        best = np.full(len(bound), -np.inf)
+        np.maximum.at(best, candidates[:, 0], values)
+        return sign * best
 
-    def extreme(self, rows_x: np.ndarray, upper: np.ndarray, lower: np.ndarray, largest: bool,
-                seed: float | None = None) -> float:
-        """The exact maximum (or minimum) of one upsampled map: every column whose bound can
-        beat what the seed column holds."""
-        pick = np.max if largest else np.min
-        found = self.seed(rows_x, upper, lower, largest) if seed is None else seed
-        keep = upper >= found if largest else lower <= found
-        return float(pick(self.block_values(rows_x, np.argwhere(keep))[0]))
-
-    def total(self, rows_x: np.ndarray) -> float:
-        """Sum of one whole upsampled map, from the source rows' total weights (not cell by cell)."""
-        return float(self.row_totals @ rows_x.sum(axis=1))
+    def total(self, source: np.ndarray) -> float:
+        """Sum of one whole upsampled map (R, R), from the source rows' and columns' total
+        weights (not cell by cell)."""
+        return float(self.row_totals @ source @ self.row_totals)
 
 
 class PeakFinder:
@@ -146,42 +160,49 @@ class PeakFinder:
         hann = np.hanning(self.up.cells)
         window = np.outer(hann, hann)
         self.window = window / window.sum()
-        self.window_max = np.outer(np.maximum.reduceat(hann, self.up.starts), hann) / window.sum()
+        block_max = np.maximum.reduceat(hann, self.up.starts)
+        self.window_max = np.outer(block_max, block_max) / window.sum()
         self.full_decisions = 0   # frames where the two best cells were too close to call
 
     def __call__(self, maps: np.ndarray) -> tuple[int, int, int]:
         """(S, R, R) score maps -> (best scale, row, column) of the upsampled, blended peak."""
         maps = np.asarray(maps, np.float64)
-        rows_x = self.up.along_x(maps)
-        bounds = [self.up.bounds(r) for r in rows_x]
-        # each scale's exact maximum, where its bound can reach what another scale surely holds
-        seeds = [self.up.seed(r, u, lo, True) for r, (u, lo) in zip(rows_x, bounds, strict=True)]
-        floor = max(seed * p for seed, p in zip(seeds, self.penalties, strict=True))
-        peaks = np.full(len(maps), -np.inf)
-        for s, (r, (u, lo), p) in enumerate(zip(rows_x, bounds, self.penalties, strict=True)):
-            if u.max() * p >= floor:
-                peaks[s] = self.up.extreme(r, u, lo, True, seeds[s])
-        best = int(np.argmax(peaks * self.penalties))
-        p, (upper, lower) = self.penalties[best], bounds[best]
-        rows = rows_x[best]
-        low = self.up.extreme(rows, upper, lower, False) * p     # p = 1.0 leaves it as it is
-        total = p * self.up.total(rows) - low * self.up.cells ** 2 + 1e-16
+        up, p = self.up, self.penalties
+        rows_x = up.along_x_blocks(maps)
+        upper, lower = up.bounds(rows_x)
+        # the best scale: each scale's exact maximum where a block's bound, penalised, can reach
+        # the best penalised maximum of a seed block
+        peaks = up.extreme(rows_x, np.where(upper * p[:, None, None] >= self._floor(rows_x, upper),
+                                            upper, -np.inf), True)
+        best = int(np.argmax(peaks * p))
+        rows = rows_x[best:best + 1]
+        low = up.extreme(rows, lower[best:best + 1], False)[0] * p[best]  # p = 1 leaves it as it is
+        total = p[best] * up.total(maps[best]) - low * up.cells ** 2 + 1e-16
         # upper bounds of the blended value per block, then the blocks that can hold its peak
         w = self.influence
-        blend_upper = (1 - w) * ((upper * p - low) / total) + w * self.window_max
+        blend_upper = (1 - w) * ((upper[best] * p[best] - low) / total) + w * self.window_max
         blend_upper += SLACK * np.abs(blend_upper).max()
-        first = np.array([np.unravel_index(int(np.argmax(blend_upper)), blend_upper.shape)])
-        seen = self._blend(rows, first, p, low, total)[0].max()
-        values, ys, xs = self._blend(rows, np.argwhere(blend_upper >= seen), p, low, total)
-        values, flat = values.ravel(), (ys * self.up.cells + xs).ravel()
+        first = np.array([[0, *np.unravel_index(int(np.argmax(blend_upper)), blend_upper.shape)]])
+        seen = self._blend(rows, first, p[best], low, total)[0].max()
+        candidates = np.argwhere(blend_upper[None] >= seen)
+        values, ys, xs = self._blend(rows, candidates, p[best], low, total)
+        values, flat = values.ravel(), (ys * up.cells + xs).ravel()
         top = values.max()
         at = flat[values == top]
-        runner_up = values[~np.isin(flat, at)]
+        runner_up = values[flat != at.min()]
         if (at != at.min()).any() or (runner_up.size and top - runner_up.max() <= NEAR_TIE * abs(top)):
             self.full_decisions += 1
             return full_peak(self, maps)
-        row, col = divmod(int(at.min()), self.up.cells)
+        row, col = divmod(int(at.min()), up.cells)
         return best, row, col
+
+    def _floor(self, rows_x, upper) -> float:
+        """The best penalised maximum of each scale's block of the highest bound: the global
+        penalised maximum is at least this."""
+        first = np.argmax(upper.reshape(len(upper), -1), axis=1)
+        seeds = np.stack([np.arange(len(upper)), *np.unravel_index(first, upper.shape[1:])], axis=1)
+        values = self.up.block_values(rows_x, seeds)[0].reshape(-1, len(upper)).max(axis=0)
+        return float((values * self.penalties).max())
 
     def _blend(self, rows_x, blocks, p, low, total):
         values, ys, xs = self.up.block_values(rows_x, blocks)

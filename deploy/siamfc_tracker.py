@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deploy.crop import crop, exemplar_side, fill_colour
+from deploy.crop import CROPPERS, exemplar_side, fill_colour
 from deploy.peak import PeakFinder
 
 # a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
@@ -52,6 +52,9 @@ class TrackerConfig:
     exemplar_size: int = 127
     total_stride: int = 4
     search_size: int = 255
+    # "pillow": Pillow's bytes, in numpy (the default, the boxes of the recorded tracker);
+    # "opencv": OpenCV's warpAffine, fixed point, faster, other bytes (deploy/crop.py)
+    crops: str = "pillow"
 
     @classmethod
     def for_scales(cls, scales: int) -> TrackerConfig:
@@ -69,6 +72,8 @@ class SiamFCTracker:
     def __init__(self, backend, config: TrackerConfig = TrackerConfig()):
         if config.scales < 1 or config.scales % 2 == 0:
             raise ValueError(f"the number of scales must be odd, got {config.scales}")
+        if config.crops not in CROPPERS:
+            raise ValueError(f"crops {config.crops!r}: choose one of {', '.join(CROPPERS)}")
         for method in ("set_exemplar", "responses"):
             if not callable(getattr(backend, method, None)):
                 raise TypeError(f"{type(backend).__name__} is no tracker backend: it has no {method}()")
@@ -77,6 +82,9 @@ class SiamFCTracker:
         self.scale_factors = config.scale_step ** (np.arange(config.scales) - half)
         self.penalties = np.where(np.arange(config.scales) == config.scales // 2, 1.0, config.scale_penalty)
         self.peak = None
+        self.cropper = CROPPERS[config.crops](config.search_size)
+        # the search crops, rewritten each frame: scales x X x X x 3, channels last
+        self.crops = np.empty((config.scales, config.search_size, config.search_size, 3), np.uint8)
 
     def init(self, frame: np.ndarray, box) -> None:
         """Start tracking the target box [x, y, w, h] (0-based) of the first frame."""
@@ -88,8 +96,9 @@ class SiamFCTracker:
         self.z_side = exemplar_side(w, h, c.context)
         self.x_side = self.z_side * c.search_size / c.exemplar_size
         self.x_side_limits = (c.min_scale * self.x_side, c.max_scale * self.x_side)
-        exemplar = crop(frame, self.center, self.z_side, c.exemplar_size, self.fill)
-        self.backend.set_exemplar(exemplar[None].transpose(0, 3, 1, 2))
+        exemplar = np.empty((1, c.exemplar_size, c.exemplar_size, 3), np.uint8)
+        CROPPERS[c.crops](c.exemplar_size)(exemplar[0], frame, self.center, self.z_side, self.fill)
+        self.backend.set_exemplar(exemplar.transpose(0, 3, 1, 2))
 
     def update(self, frame: np.ndarray) -> np.ndarray:
         """Track into the next frame; returns the box [x, y, w, h]."""
@@ -98,10 +107,12 @@ class SiamFCTracker:
 
     # update()'s phases, apart so that the host's work can be timed beside the backend's
     def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels."""
+        """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels (a view of
+        the tracker's crop array, valid until the next frame's crops)."""
         sides = self.x_side * self.scale_factors
-        crops = np.stack([crop(frame, self.center, s, self.config.search_size, self.fill) for s in sides])
-        return sides, crops.transpose(0, 3, 1, 2)
+        for side, out in zip(sides, self.crops, strict=True):
+            self.cropper(out, frame, self.center, side, self.fill)
+        return sides, self.crops.transpose(0, 3, 1, 2)
 
     def responses(self, crops: np.ndarray) -> np.ndarray:
         """The backend's score maps of the crops, scales x R x R."""

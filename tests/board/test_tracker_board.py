@@ -36,6 +36,13 @@ out["own"] = accel.set_exemplar(x[0]).tolist() == y[:1].tolist()
 out["capture_after"] = accel.read_register("CAPTURE")
 # the exemplar stays in the fabric across batches until the next capture
 out["search"] = [accel.scores(x[1]).tolist() == y[1:2].tolist() for _ in range(2)]
+# the backend's pixels: channels last in memory (the tracker's crops) go straight into the DMA
+# buffer, channels first through codes and packing
+board = BoardScores(accel)
+pixels = (x[1:2].astype(np.int64) + board.offset).astype(np.uint8)
+channels_last = np.ascontiguousarray(pixels.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+out["direct"] = [board.direct, board.responses(channels_last).tolist() == y[1:2].tolist(),
+                 board.responses(pixels).tolist() == y[1:2].tolist()]
 accel.set_exemplar(x[2])
 out["second_pair"] = accel.scores(x[3]).tolist() == y[3:4].tolist()
 out["old_pair_now"] = accel.scores(x[1]).tolist() == y[1:2].tolist()
@@ -150,6 +157,7 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert "give one per frame (2)" in result["flags"]
     assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
     assert result["own"] and result["search"] == [True, True] and result["second_pair"]
+    assert result["direct"] == [True, True, True]
     assert not result["old_pair_now"]   # pair 1's search frame against pair 2's exemplar
     assert result["l6"]["equal"] and result["l6"]["inputs"] == 4
 

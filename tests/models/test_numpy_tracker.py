@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from deploy.crop import crop, fill_colour
+from deploy.crop import Cropper, OpenCVCropper, crop, fill_colour
 from deploy.peak import PeakFinder, Upsampler, full_peak
 from models.data.pairs import crop as pillow_crop
 
@@ -29,9 +29,41 @@ def test_crops_are_pillows_bytes(frame):
                                       pillow_crop(frame, center, side, out, fill))
 
 
+def test_a_cropper_writes_pillows_bytes_into_a_view_crop_after_crop(frame):
+    """One Cropper, its working arrays reused, into a view of a bigger array (as the tracker's
+    crops): the bytes of the whole-array crop, nothing written outside the view."""
+    rng = np.random.default_rng(5)
+    fill = fill_colour(frame)
+    cropper, target = Cropper(143), np.zeros((2, 143, 143, 3), np.uint8)
+    for _ in range(40):   # sides from 1/8 to 6 times the output: slices and gathered rows alike
+        center, side = rng.uniform(-150, 470, 2), rng.uniform(16, 900)
+        cropper(target[1], frame, center, side, fill)
+        np.testing.assert_array_equal(target[1], pillow_crop(frame, center, side, 143, frame.reshape(-1, 3).mean(0)))
+        assert not target[0].any()
+
+
+def test_opencv_crops_sample_where_pillows_do():
+    """OpenCV's fixed-point crops: on a smooth frame, within 2 levels of Pillow's bytes (a
+    1/32-pixel sample grid and other rounding), and the fill colour exactly where Pillow's is."""
+    yy, xx = np.mgrid[:240, :320]
+    frame = np.stack([0.5 * xx + 0.4 * yy, 0.2 * xx + 0.6 * yy, 200 - 0.3 * xx], axis=-1).astype(np.uint8)
+    fill = np.array([7, 250, 3], np.uint8)   # no pixel of the frame's
+    rng = np.random.default_rng(7)
+    cropper, out = OpenCVCropper(127), np.empty((127, 127, 3), np.uint8)
+    for _ in range(40):   # inside, across and beyond the border; up- and downsampled
+        center, side = rng.uniform(-60, 380, 2), rng.uniform(30, 500)
+        cropper(out, frame, center, side, fill)
+        pillow = crop(frame, center, side, 127, fill)
+        outside = (pillow == fill).all(axis=-1)
+        np.testing.assert_array_equal((out == fill).all(axis=-1), outside)
+        assert np.abs(out.astype(int) - pillow).max() <= 2
+
+
 def test_crop_rejects_what_it_cannot_crop(frame):
     with pytest.raises(ValueError, match="uint8 H x W x 3"):
         crop(frame.astype(np.float32), (10, 10), 20, 127)
+    with pytest.raises(ValueError, match="C-contiguous uint8 127 x 127 x 3 array"):
+        Cropper(127)(np.zeros((127, 127, 4), np.uint8), frame, (10, 10), 20, fill_colour(frame))
 
 
 def torch_upsampled(maps, factor=16):
@@ -51,6 +83,22 @@ def test_upsampling_is_torchs():
     large = rng.integers(-2**25, 2**25, (3, 33, 33)).astype(np.float64)
     ours, theirs = up.full(large), torch_upsampled(large)
     assert np.abs(ours - theirs).max() <= 16 * np.spacing(np.abs(theirs).max())
+
+
+def test_blocks_hold_the_full_upsamplings_cells_within_their_bounds():
+    """Every block's cells, computed on their own, are the whole upsampling's bits, and lie
+    within the block's bounds."""
+    rng = np.random.default_rng(6)
+    up = Upsampler(33, 16)
+    maps = rng.integers(-2**24, 2**24, (3, 33, 33)).astype(np.float64)
+    full, rows = up.full(maps), up.along_x_blocks(maps)
+    blocks = np.stack(np.meshgrid(np.arange(3), np.arange(up.blocks), np.arange(up.blocks),
+                                  indexing="ij"), axis=-1).reshape(-1, 3)
+    values, ys, xs = up.block_values(rows, blocks)
+    np.testing.assert_array_equal(values, full[blocks[:, 0], ys, xs])
+    upper, lower = up.bounds(rows)
+    s, b, c = blocks.T
+    assert (values.max(axis=(0, 1)) <= upper[s, b, c]).all() and (values.min(axis=(0, 1)) >= lower[s, b, c]).all()
 
 
 def peaky_maps(rng, count):

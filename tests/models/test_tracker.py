@@ -1,5 +1,7 @@
 """The SiamFC tracking loop: geometry with a hand-made backbone; torch and ONNX backbones agree."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -43,10 +45,11 @@ class MovingPatch:
         return image
 
 
-@pytest.mark.parametrize("scales", [3, 5])
-def test_tracker_follows_a_moving_patch(scales):
+@pytest.mark.parametrize("scales,crops", [(3, "pillow"), (5, "pillow"), (3, "opencv")])
+def test_tracker_follows_a_moving_patch(scales, crops):
     sequence = MovingPatch()
-    tracker = SiamFCTracker(CorrelatingBackbone(PixelBackbone()), TrackerConfig.for_scales(scales))
+    config = replace(TrackerConfig.for_scales(scales), crops=crops)
+    tracker = SiamFCTracker(CorrelatingBackbone(PixelBackbone()), config)
     boxes, fps = tracker.track(sequence)
     assert boxes.shape == (12, 4) and fps > 0
     np.testing.assert_array_equal(boxes[0], sequence.boxes[0])
@@ -61,6 +64,8 @@ def test_tracker_configuration_is_checked():
         SiamFCTracker(PixelBackbone())
     with pytest.raises(ValueError, match="3 or 5 scales"):
         TrackerConfig.for_scales(4)
+    with pytest.raises(ValueError, match="crops 'skimage': choose one of pillow, opencv"):
+        SiamFCTracker(CorrelatingBackbone(PixelBackbone()), TrackerConfig(crops="skimage"))
     assert TrackerConfig.for_scales(5).scale_step == 1.0255
 
 
