@@ -47,8 +47,9 @@ def run_notebook_on_emulated_board(notebook: nbformat.NotebookNode, build_dirs: 
         _kernel_spec(Path(root) / "kernels", python, pynq)
         manager = KernelManager(kernel_name=KERNEL,
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(Path(root) / "kernels")]))
-        # a board's kernel: no PYTHONPATH of the host's (the notebook puts deploy/ on its path)
-        kernel_env = {k: v for k, v in linux.env(python).items() if k != "PYTHONPATH"} | env
+        # a board's kernel: no PYTHONPATH of the host's, only the board's XRT binding (the
+        # notebook puts deploy/ on its path)
+        kernel_env = linux.env(python) | env
         client = NotebookClient(notebook, km=manager, timeout=timeout_s, kernel_name=KERNEL,
                                 resources={"metadata": {"path": str(cwd)}})
         try:
