@@ -2,7 +2,8 @@
 // Copyright (c) 2026 the qnnflow authors
 //
 // The PYNQ-Z2's Linux below an unmodified pynq 3, in the driver's process (LD_PRELOAD), and XRT's
-// libxrt_core.so (pynq loads $XILINX_XRT/lib/libxrt_core.so with ctypes): the one library serves
+// libxrt_core.so (pynq 3.0.1 loads $XILINX_XRT/lib/libxrt_core.so with ctypes; pynq 3.1 calls
+// pyxrt, which the emulated board's pyxrt.py serves over this library): the one library serves
 // both. Everything it does is answered by the emulated board (flow/board/emulator/zynq_linux.py)
 // over a Unix socket:
 //   /dev/mem      mmap of a PL or PS register window gives pages with no access; each load or
