@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from flow import verdict
-from flow.board.emulator.zynq_linux import ZynqLinux
+from flow.board.emulator.zynq_linux import ZynqLinux, leaving_no_xclbin
 from flow.board.facts import read_facts
 from flow.board.package import step_package
 from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
@@ -24,8 +24,6 @@ from flow.step import Step
 BOARD_PYTHON = Path(__file__).with_name("board_python.py")   # Python with only an image's packages
 MAX_BATCH = 128   # the driver's DMA buffers, in frames: the largest throughput batch
 L6_OUTPUTS = "l6_outputs.npy"
-# pynq 3.1 writes the xclbin it loads into its working directory (XrtDevice._xrt_download)
-PYNQ_LOADED_XCLBIN = "loaded.xclbin"
 
 
 def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "pynq_z2",
@@ -36,16 +34,12 @@ def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "p
     board's device tree is a real board's (ZynqLinux)."""
     deploy = Path(build_dir).resolve() / "deploy"
     python = pynq_python(pynq)
-    leftover = deploy / PYNQ_LOADED_XCLBIN
-    had_xclbin = leftover.exists()
-    with tempfile.TemporaryDirectory(prefix="board-") as root, \
+    with tempfile.TemporaryDirectory(prefix="board-") as root, leaving_no_xclbin(deploy), \
             ZynqLinux(load_board(board_name), [Path(build_dir)], Path(root), says_emulated) as linux:
         env = linux.env(python)
         env["PYTHONPATH"] = f"{deploy}:{env['PYTHONPATH']}"
         proc = subprocess.run([str(python), str(BOARD_PYTHON), *args], cwd=deploy, env=env,
                               capture_output=True, text=True, timeout=timeout_s, check=False)
-    if not had_xclbin:   # keep deploy/ as the package step wrote it
-        leftover.unlink(missing_ok=True)
     return proc, linux
 
 

@@ -18,7 +18,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from flow.board.emulator.zynq_linux import ZynqLinux
+from flow.board.emulator.zynq_linux import ZynqLinux, leaving_no_xclbin
 from flow.board.l6 import BOARD_PYTHON
 from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
 from flow.board.spec import load_board
@@ -42,7 +42,7 @@ def run_notebook_on_emulated_board(notebook: nbformat.NotebookNode, build_dirs: 
     emulated board that runs build_dirs; a failing cell raises nbclient's CellExecutionError, with
     what the board refused added to its message."""
     python = pynq_python(pynq)
-    with tempfile.TemporaryDirectory(prefix="board-") as root, \
+    with tempfile.TemporaryDirectory(prefix="board-") as root, leaving_no_xclbin(cwd), \
             ZynqLinux(load_board(board_name), list(map(Path, build_dirs)), Path(root) / "board") as linux:
         _kernel_spec(Path(root) / "kernels", python, pynq)
         manager = KernelManager(kernel_name=KERNEL,

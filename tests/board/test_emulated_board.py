@@ -10,7 +10,8 @@ import pytest
 from flow.board.bitstream import emulated_bit
 from flow.board.emulator import dma
 from flow.board.emulator.memory import DDR
-from flow.board.l6 import PYNQ_LOADED_XCLBIN, run_driver_on_emulated_board, run_on_emulated_board
+from flow.board.emulator.zynq_linux import LOADED_XCLBIN
+from flow.board.l6 import run_driver_on_emulated_board, run_on_emulated_board
 from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, env_dir
 
 DRIVER_ERRORS = """
@@ -70,7 +71,7 @@ def test_l6_under_the_other_pynq(small_build, tmp_path, pynq):
     assert result["pynq"] == pynq and result["L2_L6"]["equal"] and result["L2_L6"]["inputs"] == 6
     default = json.loads((small_build / "report.json").read_text())["board_run"]["throughput"]
     assert [r["cycles"] for r in result["throughput"]] == [r["cycles"] for r in default]
-    assert not (small_build / "deploy" / PYNQ_LOADED_XCLBIN).exists()   # pynq 3.1 wrote it there
+    assert not (small_build / "deploy" / LOADED_XCLBIN).exists()   # pynq 3.1 wrote it there
 
 
 def test_driver_names_what_is_wrong(small_build):

@@ -26,6 +26,7 @@ import struct
 import subprocess
 import threading
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
 from flow.board.emulator.board_state import FIRMWARE, FPGA, BoardError, EmulatedBoard
@@ -39,6 +40,23 @@ XRT_VERSION = "2.13.0"   # the XRT of Vitis 2022.1, which PYNQ v3.0.1's images c
 REQUEST, REPLY = struct.Struct("<IIQQ"), struct.Struct("<qQ")
 OP_MAP, OP_READ, OP_WRITE, OP_PROGRAM, OP_ALLOC, OP_FREE = range(1, 7)
 KIND_DDR, KIND_DEVICE = 1, 2
+
+
+# pynq 3.1 writes the xclbin it loads into its working directory (XrtDevice._xrt_download)
+LOADED_XCLBIN = "loaded.xclbin"
+
+
+@contextmanager
+def leaving_no_xclbin(folder: Path):
+    """For a process of the board that runs in the host's `folder`: removes the LOADED_XCLBIN
+    pynq leaves there (unless one was there before), so that a build's deploy/ stays as packaged."""
+    leftover = Path(folder) / LOADED_XCLBIN
+    had = leftover.exists()
+    try:
+        yield
+    finally:
+        if not had:
+            leftover.unlink(missing_ok=True)
 
 
 def shim_library() -> Path:
