@@ -1,9 +1,10 @@
-"""python -m flow.board pynq-env [--pynq 3.0.1]      the board's Python for L6 (flow/board/pynq_env.py)
+"""python -m flow.board pynq-env [--pynq 3.0.1|3.1.2]  the board's Python for L6 (flow/board/pynq_env.py)
 python -m flow.board ingest FILE                  a board's validate JSON into benchmarks/results/silicon/
 
 The emulated PYNQ-Z2 runs in a build's board step (L6 into report.json: python -m flow.build ...
 --from board) and under the board notebooks (benchmarks/board_notebook.py BUILD_DIR), each time
-below an unmodified pynq 3.0.1 in the board's Python.
+below an unmodified pynq 3.0.1 in the board's Python; benchmarks/board_l6.py --pynq 3.1.2 runs L6
+below pynq 3.1.2, the v3.1 images' line.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """L6 through the emulated board: the build's shipped driver (deploy/deploy/) in a process of its
-own, with an unmodified pynq 3.0.1 (the last pynq a PYNQ-Z2 image runs) in the board's Python
-environment (flow/board/pynq_env.py), over the board's emulated Linux and XRT
-(flow/board/emulator/zynq_linux.py); and the host-only packages blocked (board_python.py)."""
+own, with an unmodified pynq of a PYNQ-Z2 image (3.0.1 by default; 3.1.2, the v3.1 line's, on
+request) in the board's Python environment (flow/board/pynq_env.py), over the board's emulated
+Linux and XRT (flow/board/emulator/zynq_linux.py); and the host-only packages blocked
+(board_python.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 from flow import verdict
-from flow.board.emulator.zynq_linux import ZynqLinux
+from flow.board.emulator.zynq_linux import ZynqLinux, leaving_no_xclbin
 from flow.board.facts import read_facts
 from flow.board.package import step_package
 from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
@@ -33,9 +34,10 @@ def run_on_emulated_board(build_dir: Path, args: list[str], board_name: str = "p
     board's device tree is a real board's (ZynqLinux)."""
     deploy = Path(build_dir).resolve() / "deploy"
     python = pynq_python(pynq)
-    with tempfile.TemporaryDirectory(prefix="board-") as root, \
+    with tempfile.TemporaryDirectory(prefix="board-") as root, leaving_no_xclbin(deploy), \
             ZynqLinux(load_board(board_name), [Path(build_dir)], Path(root), says_emulated) as linux:
-        env = {**linux.env(python), "PYTHONPATH": str(deploy)}
+        env = linux.env(python)
+        env["PYTHONPATH"] = f"{deploy}:{env['PYTHONPATH']}"
         proc = subprocess.run([str(python), str(BOARD_PYTHON), *args], cwd=deploy, env=env,
                               capture_output=True, text=True, timeout=timeout_s, check=False)
     return proc, linux
@@ -65,9 +67,10 @@ def run_driver_on_emulated_board(build_dir: Path, board_name: str = "pynq_z2", t
     return result
 
 
-def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATCH) -> list[dict]:
+def step_board(cfg, files: DesignFiles = BUILD_DESIGN, max_batch: int = MAX_BATCH,
+               pynq: str = DEFAULT_PYNQ) -> list[dict]:
     """The deploy/ driver on the emulated board: L6 against L2, cycles from the on-chip counter."""
-    result = run_driver_on_emulated_board(files.path(cfg), cfg.board, max_batch=max_batch)
+    result = run_driver_on_emulated_board(files.path(cfg), cfg.board, max_batch=max_batch, pynq=pynq)
     result["rtlsim_cycles_per_frame"] = read_facts(files.path(cfg))["rtlsim"]["cycles_per_frame"]
     cfg.write_json(files.file("board", "board.json"), result)
     return [verdict.level("L2_L6", result["L2_L6"], scope=files.scope)]

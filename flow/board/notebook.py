@@ -18,7 +18,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from flow.board.emulator.zynq_linux import ZynqLinux
+from flow.board.emulator.zynq_linux import ZynqLinux, leaving_no_xclbin
 from flow.board.l6 import BOARD_PYTHON
 from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
 from flow.board.spec import load_board
@@ -42,13 +42,14 @@ def run_notebook_on_emulated_board(notebook: nbformat.NotebookNode, build_dirs: 
     emulated board that runs build_dirs; a failing cell raises nbclient's CellExecutionError, with
     what the board refused added to its message."""
     python = pynq_python(pynq)
-    with tempfile.TemporaryDirectory(prefix="board-") as root, \
+    with tempfile.TemporaryDirectory(prefix="board-") as root, leaving_no_xclbin(cwd), \
             ZynqLinux(load_board(board_name), list(map(Path, build_dirs)), Path(root) / "board") as linux:
         _kernel_spec(Path(root) / "kernels", python, pynq)
         manager = KernelManager(kernel_name=KERNEL,
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(Path(root) / "kernels")]))
-        # a board's kernel: no PYTHONPATH of the host's (the notebook puts deploy/ on its path)
-        kernel_env = {k: v for k, v in linux.env(python).items() if k != "PYTHONPATH"} | env
+        # a board's kernel: no PYTHONPATH of the host's, only the board's XRT binding (the
+        # notebook puts deploy/ on its path)
+        kernel_env = linux.env(python) | env
         client = NotebookClient(notebook, km=manager, timeout=timeout_s, kernel_name=KERNEL,
                                 resources={"metadata": {"path": str(cwd)}})
         try:

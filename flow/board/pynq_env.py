@@ -1,5 +1,5 @@
 """The board's Python for L6: one virtual environment per pynq version a PYNQ-Z2 runs
-(.venv-pynq3.0.1 at the repository root, or in $QNNFLOW_PYNQ_ENVS), from the lock beside this
+(.venv-pynq3.0.1, .venv-pynq3.1.2 at the repository root, or in $QNNFLOW_PYNQ_ENVS), from the lock beside this
 file (flow/board/requirements-pynq<version>.lock), with pynq
 installed from its PyPI sdist: the sdist checked against the lock's sha256, and every file pynq
 installs checked byte for byte against the sdist's member. Built once per content of the lock and
@@ -20,10 +20,11 @@ from pathlib import Path
 
 from flow.paths import SOURCE_ROOT
 
-PYNQ_VERSIONS = ("3.0.1",)          # what L6 runs the driver with (hw/boards/images/)
+PYNQ_VERSIONS = ("3.0.1", "3.1.2")   # what L6 can run the driver with (hw/boards/images/)
 DEFAULT_PYNQ = PYNQ_VERSIONS[0]
-# files pynq writes into its own folder when it runs (the loaded bitstream's state)
-RUNTIME_STATE = {"pl_server/global_pl_state.json", "pl_server/_current_metadata.pkl"}
+# files pynq writes into its own folder when it runs (the loaded bitstream's state): 3.0.1's
+# global_pl_state.json, 3.1's global_pl_state_<device tag>.json, and the parsed metadata
+RUNTIME_STATE = re.compile(r"pl_server/(global_pl_state(_[^/]*)?\.json|_current_metadata\.pkl)")
 
 
 class PynqEnvError(RuntimeError):
@@ -71,7 +72,7 @@ def compare_with_sdist(package: Path, sdist: Path) -> dict:
     {"checked": n, "different": [...], "not_in_sdist": [...]} (bytecode and RUNTIME_STATE aside)."""
     installed = {p.relative_to(package).as_posix(): p for p in package.rglob("*")
                  if p.is_file() and "__pycache__" not in p.parts}
-    installed = {rel: p for rel, p in installed.items() if rel not in RUNTIME_STATE}
+    installed = {rel: p for rel, p in installed.items() if not RUNTIME_STATE.fullmatch(rel)}
     checked, different = 0, []
     with tarfile.open(sdist) as tar:   # one pass: a gzip stream does not seek
         for member in tar:

@@ -1,4 +1,5 @@
-"""The deploy/ driver, run by an unmodified pynq 3.0.1 on the emulated board, and the board's parts."""
+"""The deploy/ driver, run by an unmodified pynq 3.0.1 on the emulated board (and pynq 3.1.2 where
+its board environment has been built), and the board's parts."""
 
 import json
 import shutil
@@ -9,7 +10,9 @@ import pytest
 from flow.board.bitstream import emulated_bit
 from flow.board.emulator import dma
 from flow.board.emulator.memory import DDR
-from flow.board.l6 import run_on_emulated_board
+from flow.board.emulator.zynq_linux import LOADED_XCLBIN
+from flow.board.l6 import run_driver_on_emulated_board, run_on_emulated_board
+from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, env_dir
 
 DRIVER_ERRORS = """
 import json, sys
@@ -56,6 +59,19 @@ def test_l6_equals_l2_and_the_counter_is_the_rtls(small_build):
     assert runs[0]["cycles"] <= rtlsim["latency_cycles"] + rtlsim["cycles_per_frame"]
     assert runs[-1]["cycles_per_frame"] <= rtlsim["cycles_per_frame"]
     assert report["vivado"]["checks"]["tcl"]["passed"] and not report["vivado"]["run"]
+
+
+@pytest.mark.parametrize("pynq", [v for v in PYNQ_VERSIONS if v != DEFAULT_PYNQ])
+def test_l6_under_the_other_pynq(small_build, tmp_path, pynq):
+    """L6 under pynq 3.1.2 (pyxrt's buffers, its state file names): equal, with the same cycles."""
+    if not (env_dir(pynq) / ".installed").is_file():
+        pytest.skip(f"no pynq {pynq} board environment (python -m flow.board pynq-env --pynq {pynq})")
+    result = run_driver_on_emulated_board(small_build, pynq=pynq, max_batch=4, outputs=tmp_path / "out.npy",
+                                          timeout_s=300)
+    assert result["pynq"] == pynq and result["L2_L6"]["equal"] and result["L2_L6"]["inputs"] == 6
+    default = json.loads((small_build / "report.json").read_text())["board_run"]["throughput"]
+    assert [r["cycles"] for r in result["throughput"]] == [r["cycles"] for r in default]
+    assert not (small_build / "deploy" / LOADED_XCLBIN).exists()   # pynq 3.1 wrote it there
 
 
 def test_driver_names_what_is_wrong(small_build):

@@ -2,7 +2,8 @@
 // Copyright (c) 2026 the qnnflow authors
 //
 // The PYNQ-Z2's Linux below an unmodified pynq 3, in the driver's process (LD_PRELOAD), and XRT's
-// libxrt_core.so (pynq loads $XILINX_XRT/lib/libxrt_core.so with ctypes): the one library serves
+// libxrt_core.so (pynq 3.0.1 loads $XILINX_XRT/lib/libxrt_core.so with ctypes; pynq 3.1 calls
+// pyxrt, which the emulated board's pyxrt.py serves over this library): the one library serves
 // both. Everything it does is answered by the emulated board (flow/board/emulator/zynq_linux.py)
 // over a Unix socket:
 //   /dev/mem      mmap of a PL or PS register window gives pages with no access; each load or
@@ -74,8 +75,15 @@ static const char *const BOARD_PATHS[] = {"/sys/class/fpga_manager/", "/lib/firm
                                          "/proc/device-tree/", NULL};
 static const char FIRMWARE[] = "/sys/class/fpga_manager/fpga0/firmware";
 
-static const char *const PL_STATE[] = {"/pynq/pl_server/global_pl_state.json",
-                                       "/pynq/pl_server/_current_metadata.pkl", NULL};
+// pynq's state files in its pl_server/ folder: global_pl_state.json (3.0.1),
+// global_pl_state_<device tag>.json (3.1) and _current_metadata.pkl
+static const char PL_SERVER[] = "/pynq/pl_server/";
+
+static bool is_pl_state(const char *name) {
+    size_t n = strlen(name);
+    return strcmp(name, "_current_metadata.pkl") == 0 ||
+           (strncmp(name, "global_pl_state", 15) == 0 && n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
 
 static const char *board_path(const char *path, char *buf) {
     const char *root = getenv("PYNQ_BOARD_ROOT");
@@ -85,12 +93,12 @@ static const char *board_path(const char *path, char *buf) {
             snprintf(buf, PATH_MAX, "%s%s", root, path);
             return buf;
         }
-    size_t n = strlen(path);
-    for (const char *const *p = PL_STATE; *p; p++)
-        if (n > strlen(*p) && strcmp(path + n - strlen(*p), *p) == 0) {
-            snprintf(buf, PATH_MAX, "%s/pynq_state%s", root, strrchr(*p, '/'));
-            return buf;
-        }
+    const char *name = strrchr(path, '/');
+    if (name && name - path >= (long)strlen(PL_SERVER) - 1 &&
+        strncmp(name - strlen(PL_SERVER) + 1, PL_SERVER, strlen(PL_SERVER)) == 0 && is_pl_state(name + 1)) {
+        snprintf(buf, PATH_MAX, "%s/pynq_state%s", root, name);
+        return buf;
+    }
     return path;
 }
 

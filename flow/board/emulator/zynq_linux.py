@@ -5,14 +5,16 @@ EmulatedBoard over a Unix socket.
     with ZynqLinux(load_board(), [build_dir], workdir) as linux:
         subprocess.run([pynq3_python, ...], env=linux.env(pynq3_python))
 
-What pynq 3.0.1 reaches on a board, and what stands for it here:
+What pynq 3 (3.0.1, 3.1.x) reaches on a board, and what stands for it here:
 - /dev/mem: pynq's MMIO and Clocks map register windows; every load or store is one transaction
   on the board's devices (SLCR, AXI DMA, the accelerator's AXI-Lite through its RTL);
 - fpga_manager: /sys/class/fpga_manager/fpga0/{firmware,flags,state} and /lib/firmware/ are files
   under the board's root; writing the firmware name programs the PL with that .bin;
 - XRT: $XILINX_XRT/lib/libxrt_core.so (buffer objects from the board's CMA window, mapped from
-  the board's DDR file), xbutil --version, and xclbinutil (xclbinutil.py), which pynq runs to
-  describe the memories of a design that has only a .hwh.
+  the board's DDR file), which pynq 3.0.1 calls with ctypes; pyxrt (pyxrt.py, on PYTHONPATH),
+  XRT's Python binding, through which pynq 3.1 calls the same library; xbutil --version; and
+  xclbinutil (xclbinutil.py), which pynq runs to describe the memories of a design that has
+  only a .hwh.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import struct
 import subprocess
 import threading
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
 from flow.board.emulator.board_state import FIRMWARE, FPGA, BoardError, EmulatedBoard
@@ -32,10 +35,28 @@ from flow.board.spec import Board
 
 SHIM_SOURCE = Path(__file__).with_name("zynq_linux.c")
 XCLBINUTIL = Path(__file__).with_name("xclbinutil.py")
-XRT_VERSION = "2.13.0"   # the XRT of Vitis 2022.1, which PYNQ v3.0.1's images carry
+PYXRT = Path(__file__).with_name("pyxrt.py")   # imports xclbinutil: both go to $XILINX_XRT/python
+XRT_VERSION = "2.13.0"   # the XRT of Vitis 2022.1, which PYNQ v3.0.1's images carry (3.1 does not ask)
 REQUEST, REPLY = struct.Struct("<IIQQ"), struct.Struct("<qQ")
 OP_MAP, OP_READ, OP_WRITE, OP_PROGRAM, OP_ALLOC, OP_FREE = range(1, 7)
 KIND_DDR, KIND_DEVICE = 1, 2
+
+
+# pynq 3.1 writes the xclbin it loads into its working directory (XrtDevice._xrt_download)
+LOADED_XCLBIN = "loaded.xclbin"
+
+
+@contextmanager
+def leaving_no_xclbin(folder: Path):
+    """For a process of the board that runs in the host's `folder`: removes the LOADED_XCLBIN
+    pynq leaves there (unless one was there before), so that a build's deploy/ stays as packaged."""
+    leftover = Path(folder) / LOADED_XCLBIN
+    had = leftover.exists()
+    try:
+        yield
+    finally:
+        if not had:
+            leftover.unlink(missing_ok=True)
 
 
 def shim_library() -> Path:
@@ -79,19 +100,23 @@ class ZynqLinux:
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
     def env(self, python: Path) -> dict:
-        """The driver process' environment: the shim preloaded, XRT's tools on PATH."""
+        """The driver process' environment: the shim preloaded, XRT's tools on PATH, its Python
+        binding on PYTHONPATH (the only entry: a board has no host paths; callers add theirs)."""
         xrt = self.root / "xrt"
-        (xrt / "lib").mkdir(parents=True, exist_ok=True)
-        (xrt / "bin").mkdir(exist_ok=True)
+        for folder in ("lib", "bin", "python"):
+            (xrt / folder).mkdir(parents=True, exist_ok=True)
+        links = {xrt / "lib" / "libxrt_core.so": shim_library(),
+                 xrt / "python" / PYXRT.name: PYXRT, xrt / "python" / XCLBINUTIL.name: XCLBINUTIL}
+        for link, target in links.items():
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
         lib = xrt / "lib" / "libxrt_core.so"
-        lib.unlink(missing_ok=True)
-        lib.symlink_to(shim_library())
         tools = {"xbutil": f'echo "Version              : {XRT_VERSION}"',
                  "xclbinutil": f'exec "{python}" "{XCLBINUTIL}" "$@"'}
         for name, body in tools.items():
             (xrt / "bin" / name).write_text(f"#!/bin/sh\n{body}\n")
             (xrt / "bin" / name).chmod(0o755)
-        return {**os.environ, "LD_PRELOAD": str(lib), "XILINX_XRT": str(xrt),
+        return {**os.environ, "LD_PRELOAD": str(lib), "XILINX_XRT": str(xrt), "PYTHONPATH": str(xrt / "python"),
                 "PATH": f"{xrt / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
                 "PYNQ_BOARD_ROOT": str(self.root), "PYNQ_BOARD_SOCKET": str(self.socket_path),
                 "PYNQ_BOARD_DDR": str(self.ddr_file), "PYNQ_BOARD_DDR_BASE": hex(self.state.ddr.base)}
