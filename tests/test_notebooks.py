@@ -42,6 +42,13 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
         NotebookClient(notebook, timeout=1200, kernel_name="python3",
                        resources={"metadata": {"path": str(ROOT)}}).execute()
     assert not errors(notebook)
+    if path.stem != "host_flow":   # the board notebooks draw what they ran
+        assert images(notebook), "no figure came out as an image"
+
+
+def images(notebook) -> list:
+    return [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if "image/png" in o.get("data", {})]
 
 
 BOARD_KERNEL = """

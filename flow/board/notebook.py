@@ -30,7 +30,10 @@ def _kernel_spec(folder: Path, python: Path, pynq: str) -> None:
     spec = folder / KERNEL
     spec.mkdir(parents=True)
     argv = [str(python), str(BOARD_PYTHON), "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            "--HistoryManager.hist_file=:memory:"]   # no shared IPython history between kernels
+            "--HistoryManager.hist_file=:memory:",   # no shared IPython history between kernels
+            # figures inline, as the image's Jupyter draws them: this environment's ipykernel 7
+            # with the image's matplotlib 3.6 would print a figure's repr instead of its image
+            "--matplotlib=inline"]
     (spec / "kernel.json").write_text(json.dumps(
         {"argv": argv, "display_name": f"PYNQ-Z2 (pynq {pynq}, emulated)", "language": "python"}))
 
