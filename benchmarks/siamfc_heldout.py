@@ -152,6 +152,16 @@ def fmt(ci) -> str:
     return f"{ci['mean']:.2f} [{ci['low']:.2f}, {ci['high']:.2f}]"
 
 
+def metric_header(ref) -> str:
+    """The metric columns of a table row: the metrics, then their differences to `ref`."""
+    return " | ".join([LABELS[m] for m in METRICS] + [f"{LABELS[m]} - {ref}" for m in METRICS])
+
+
+def metric_cells(name, summary, ref) -> str:
+    diffs = ["-" if name == ref else fmt(summary[f"{m}_minus_reference"]) for m in METRICS]
+    return " | ".join([fmt(summary[m]) for m in METRICS] + diffs)
+
+
 def markdown(report) -> str:
     ref = report["reference"]
     lines = [
@@ -175,19 +185,11 @@ def markdown(report) -> str:
             f"## {set_name}: {s['sequences']} sequences, {s['frames']} frames, "
             f"{s['clusters']} source images",
             "",
-            "| tracker | precision@20 | success AUC | mean IoU | "
-            f"precision@20 - {ref} | AUC - {ref} | IoU - {ref} | fps |",
+            f"| tracker | {metric_header(ref)} | fps |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for name, r in s["trackers"].items():
-            diffs = ["-" if name == ref else fmt(r[f"{m}_minus_reference"]) for m in METRICS]
-            lines.append(
-                f"| {name} | "
-                + " | ".join(fmt(r[m]) for m in METRICS)
-                + " | "
-                + " | ".join(diffs)
-                + f" | {r['fps']:.1f} |"
-            )
+            lines.append(f"| {name} | {metric_cells(name, r, ref)} | {r['fps']:.1f} |")
         if s.get("recipes"):
             rref = report["recipe_reference"]
             lines += [
@@ -195,19 +197,12 @@ def markdown(report) -> str:
                 f"Recipes, each sequence's metrics averaged over the recipe's seeds; differences "
                 f"paired against `{rref}`:",
                 "",
-                "| recipe | seeds | precision@20 | success AUC | mean IoU | "
-                f"precision@20 - {rref} | AUC - {rref} | IoU - {rref} |",
+                f"| recipe | seeds | {metric_header(rref)} |",
                 "|---|---|---|---|---|---|---|---|",
             ]
             for name, r in s["recipes"].items():
-                diffs = ["-" if name == rref else fmt(r[f"{m}_minus_reference"]) for m in METRICS]
-                lines.append(
-                    f"| {name} | {', '.join(report['recipes'][name])} | "
-                    + " | ".join(fmt(r[m]) for m in METRICS)
-                    + " | "
-                    + " | ".join(diffs)
-                    + " |"
-                )
+                seeds = ", ".join(report["recipes"][name])
+                lines.append(f"| {name} | {seeds} | {metric_cells(name, r, rref)} |")
     lines += ["", "Command:", "", "```", report["command"], "```", ""]
     return "\n".join(lines)
 
