@@ -5,8 +5,8 @@ its logic, with constants fitted to Yosys synth_xilinx on every op of the BNN-PY
 (benchmarks/calibrate_estimates.py; its table in benchmarks/results/), plus its memories
 (op.memories(), with the RAM style its RTL is given). This file holds what they share: memories
 as primitives (block RAM by the RAMB36/RAMB18 aspect ratios; distributed RAM by the LUTRAM
-primitive its depth needs; distributed ROM as LUT logic, one LUT6 per output bit and 64 words),
-comparators, adder trees, and the sum over a graph.
+primitive its depth needs; distributed ROM as LUT logic, see rom_luts), comparators, adder
+trees, and the sum over a graph.
 """
 
 from __future__ import annotations
@@ -43,13 +43,23 @@ def lutram_luts(width: int, depth: int) -> int:
     return width * depth_luts + width * math.ceil(depth / 128)  # plus the read multiplexers
 
 
+def rom_luts(width: int, depth: int) -> int:
+    """LUTs of a width x depth ROM mapped to logic, as Yosys 0.23's synth_xilinx -abc9 maps random
+    contents (benchmarks/rom_luts.py measures it): per output bit a LUT6 per 64 words, MUXF7/MUXF8
+    joining up to four of them (no LUT, a partial group filled up), and above 256 words about
+    3/8 of a LUT more per 64 words for the joins (fitted; plain abc needs about 10 % fewer)."""
+    leaves = math.ceil(depth / 64)
+    if leaves <= 4:
+        return width * (1 << (leaves - 1).bit_length())
+    return width * math.ceil(leaves * 11 / 8)
+
+
 def memory_resources(mem: Memory) -> dict:
     if mem.style == "block":
         return {"LUT": 0, "FF": 0, "BRAM36": bram36_count(mem.width, mem.depth), "DSP": 0}
     if mem.writable:
         return {"LUT": lutram_luts(mem.width, mem.depth), "FF": 0, "BRAM36": 0, "DSP": 0}
-    # a ROM is logic: a LUT6 per output bit per 64 words (MUXF7/F8 join up to 256)
-    return {"LUT": mem.width * math.ceil(mem.depth / 64), "FF": 0, "BRAM36": 0, "DSP": 0}
+    return {"LUT": rom_luts(mem.width, mem.depth), "FF": 0, "BRAM36": 0, "DSP": 0}
 
 
 def memories_resources(op) -> dict:
