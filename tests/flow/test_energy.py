@@ -43,8 +43,12 @@ def test_every_board_figure_names_its_source():
     assert "ESTIMATE" in figures.sources["what"]
 
 
-COUNTER = """module counter (input wire clk, input wire rst, output reg [3:0] count);
-  always @(posedge clk) count <= rst ? 4'd0 : count + 4'd1;
+# wide: the count 40 times over, a signal wider than 64 bits (Verilator keeps it in 32-bit words)
+COUNTER = """module counter (input wire clk, input wire rst, output reg [3:0] count, output reg [159:0] wide);
+  always @(posedge clk) begin
+    count <= rst ? 4'd0 : count + 4'd1;
+    wide <= rst ? 160'd0 : {40{count + 4'd1}};
+  end
 endmodule
 """
 MAIN = """#include "Vcounter.h"
@@ -74,8 +78,10 @@ def test_toggle_counts_of_a_counter_are_read_exactly(tmp_path):
     counts = read_toggles(tmp_path / "coverage.dat")
     # 40 increments from 0: bit i changes 40 / 2^i times
     assert [counts[("TOP.counter", f"count[{i}]")] for i in range(4)] == [40, 20, 10, 5]
+    # every bit of the wide copy as often as its count bit, in every 32-bit word
+    assert [counts[("TOP.counter", f"wide[{i}]")] for i in range(160)] == [40, 20, 10, 5] * 40
     # the clock is left out of the signals' toggles (its power is the clock term)
-    assert toggles_by_instance(counts, depth=1) == {"counter": 40 + 20 + 10 + 5 + counts[("TOP.counter", "rst")]}
+    assert toggles_by_instance(counts, depth=1) == {"counter": 41 * (40 + 20 + 10 + 5) + counts[("TOP.counter", "rst")]}
 
 
 def test_activity_comes_from_the_run(tmp_path):

@@ -44,11 +44,14 @@ class Activity:
 
 
 _DIRECTION = re.compile(r":[01]->[01]$")
+_BIT = re.compile(r"^(.*)\[(\d+)\]$")
+WORD_BITS = 32          # Verilator's EData: a signal wider than 64 bits is an array of these words
+WIDE_BITS = 64
 
 
 def read_toggles(path: Path) -> dict[tuple[str, str], int]:
     """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only."""
-    counts = {}
+    counts, split = {}, False
     for line in Path(path).read_text().splitlines():
         match = _POINT.match(line)
         if not match:
@@ -56,9 +59,38 @@ def read_toggles(path: Path) -> dict[tuple[str, str], int]:
         fields = dict(f.split("\x02", 1) for f in match.group(1).split("\x01") if "\x02" in f)
         if fields.get("page", "").startswith("v_toggle"):
             # Verilator 5.048 counts each bit's rises and falls apart ("count[0]:0->1"), 5.006 together
-            key = (fields["h"], _DIRECTION.sub("", fields["o"]))
+            name = _DIRECTION.sub("", fields["o"])
+            split |= name != fields["o"]
+            key = (fields["h"], name)
             counts[key] = counts.get(key, 0) + int(match.group(2))
-    return counts
+    return unfold_wide_signals(counts) if split else counts
+
+
+def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """The true toggles of signals wider than 64 bits, from what Verilator's split counters hold.
+
+    The releases that count rises and falls apart (5.048 here) update a wide signal's counters in
+    VL_COV_TOGGLE_CHG_ST_W (verilated_cov.h) with an inner loop that runs past its 32-bit word:
+    bit p's counter also takes the toggles of bits p - 32, p - 64, ... down to p mod 32 (the shift
+    wraps). So bit p's count minus bit p - 32's is bit p's own (tests/flow/test_energy.py checks it
+    on a register whose toggles are known); a negative result means the counts are not of that form."""
+    bits = {}
+    for (hierarchy, name), n in counts.items():
+        match = _BIT.match(name)
+        if match:
+            bits.setdefault((hierarchy, match.group(1)), {})[int(match.group(2))] = n
+    fixed = dict(counts)
+    for (hierarchy, base), by_index in bits.items():
+        low, high = min(by_index), max(by_index)
+        if high - low + 1 <= WIDE_BITS:
+            continue
+        for index, n in by_index.items():
+            below = by_index.get(index - WORD_BITS, 0) if index - low >= WORD_BITS else 0
+            if n < below:
+                raise ValueError(f"toggle counts of {hierarchy}.{base} are not Verilator's cumulative wide-signal "
+                                 f"counts: bit {index} has {n}, bit {index - WORD_BITS} {below}")
+            fixed[(hierarchy, f"{base}[{index}]")] = n - below
+    return fixed
 
 
 def toggles_by_instance(counts: dict[tuple[str, str], int], depth: int = 2) -> dict[str, int]:
