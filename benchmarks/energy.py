@@ -54,6 +54,24 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _uj(joules: float) -> str:
+    return f"{joules * 1e6:.3g} uJ" if joules else "0"
+
+
+def readme_table(rows: list[dict]) -> str:
+    """The README's table (benchmarks/readme_tables.py renders it from energy.json)."""
+    lines = ["| target | images/s (rtlsim, 100 MHz) | signals | clock | BRAM | DSP | static | energy per image "
+             "| images per joule | PL dynamic power |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        e = r["energy"]
+        t = e["terms_joules_per_image"]
+        lines.append(f"| {r['target']} ({r['weights'].split(' (')[0]}) | {r['fps']:,.0f} | "
+                     + " | ".join(_uj(t[k]) for k in TERMS)
+                     + f" | {_uj(e['joules_per_image'])} | {e['images_per_joule']:,.0f} | "
+                     f"{e['dynamic_watts'] * 1e3:.0f} mW |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--inputs", type=int, default=20)
