@@ -276,9 +276,10 @@ def energy_markdown(e: dict) -> list[str]:
     terms = e["terms_joules_per_image"]
     lines = ["", "## Energy per image (ESTIMATE)", "",
              "An estimate, not a measurement: toggle activity of the design on the test inputs "
-             f"(Verilator toggle coverage, {e['activity']['frames']} images back to back) times assumed "
-             "7-series per-resource figures, plus the part's static power (flow/energy.py; the figures "
-             "and their sources: hw/boards/, energy/energy.json).", "",
+             f"(Verilator toggle coverage, {e['activity']['frames']} images back to back) times 7-series "
+             "per-resource figures derived from public sources (one input, the toggle rate behind the "
+             "per-toggle figure, assumed), plus the part's static power (flow/energy.py; the figures and "
+             "their sources: hw/boards/, energy/energy.json).", "",
              "| term | uJ per image (estimate) |", "|---|---|"]
     lines += [f"| {name} | {terms[name] * 1e6:,.4f} |" for name in terms]
     lines += [f"| **total** | **{e['joules_per_image'] * 1e6:,.4f}** |", "",
