@@ -31,6 +31,8 @@ module adder_tree #
     parameter TAG_BITS = 1
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                      clk,
     input  wire                      rst,
 
@@ -41,6 +43,7 @@ module adder_tree #
     // lane l at [l*OUT_BITS +: OUT_BITS]
     output wire [LANES*OUT_BITS-1:0]  out_data,
     output wire [TAG_BITS-1:0]        out_tag
+    /* verilator coverage_on */
 );
 
 // adder levels; a single addend still passes one (registered) level
@@ -89,19 +92,26 @@ for (l = 0; l <= LEVELS; l = l + 1) begin : lvl
         localparam NL = (N + (1 << l) - 1) >> l;
         localparam WL = IN_BITS + l;
         for (k = 0; k < NL; k = k + 1) begin : node
-            // the node (after its register, if it has one)
+            // the node (after its register, if it has one): another name of in_data's field, of the
+            // sum or of its register, so toggle activity counts it there
+            /* verilator coverage_off */
             wire [WL-1:0] v;
+            /* verilator coverage_on */
             if (l == 0) begin : g_in
                 assign v = in_data[(ln*N + k)*IN_BITS +: IN_BITS];
             end else begin : g_add
                 // nodes of the level below, NP per lane
                 localparam NP = (N + (1 << (l - 1)) - 1) >> (l - 1);
+                /* verilator coverage_off */
                 wire [WL-2:0] a = lvl[l-1].lane[ln].node[2*k].v;
                 wire a_ext = SIGNED != 0 && a[WL-2];
+                /* verilator coverage_on */
                 wire [WL-1:0] sum;
                 if (2*k + 1 < NP) begin : g_pair
+                    /* verilator coverage_off */
                     wire [WL-2:0] b = lvl[l-1].lane[ln].node[2*k + 1].v;
                     wire b_ext = SIGNED != 0 && b[WL-2];
+                    /* verilator coverage_on */
                     assign sum = {a_ext, a} + {b_ext, b};
                 end else begin : g_single
                     assign sum = {a_ext, a};
@@ -122,7 +132,9 @@ end
 
 for (ln = 0; ln < LANES; ln = ln + 1) begin : out_lane
     // bits above OUT_BITS are dropped when the sum wraps
+    /* verilator coverage_off */
     wire [SUM_BITS-1:0] s = lvl[LEVELS].lane[ln].node[0].v;
+    /* verilator coverage_on */
     if (OUT_BITS > SUM_BITS) begin : g_extend
         assign out_data[ln*OUT_BITS +: OUT_BITS] =
             {{(OUT_BITS - SUM_BITS){SIGNED != 0 && s[SUM_BITS-1]}}, s};

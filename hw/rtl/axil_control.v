@@ -42,6 +42,8 @@ module axil_control #
     parameter CAPTURE = 0
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire        clk,
     input  wire        rst,
 
@@ -77,6 +79,7 @@ module axil_control #
      * Control inputs of the data path
      */
     output reg         exemplar_capture = 1'b0
+    /* verilator coverage_on */
 );
 
 localparam [31:0] ID = 32'h514E4E46;

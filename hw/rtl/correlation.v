@@ -36,6 +36,8 @@ module correlation #
     parameter RAM_STYLE = "auto"
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                     clk,
     input  wire                     rst,
 
@@ -57,6 +59,7 @@ module correlation #
     output wire [ACC_BITS-1:0]      m_axis_tdata,
     output wire                     m_axis_tvalid,
     input  wire                     m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam SF = MW / SIMD;

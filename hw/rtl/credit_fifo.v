@@ -21,6 +21,8 @@ module credit_fifo #
     parameter CREDITS = 2
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire             clk,
     input  wire             rst,
 
@@ -35,6 +37,7 @@ module credit_fifo #
     output wire [WIDTH-1:0] m_axis_tdata,
     output wire             m_axis_tvalid,
     input  wire             m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam FIFO_DEPTH = CREDITS > 2 ? 1 << $clog2(CREDITS) : 2;

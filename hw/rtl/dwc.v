@@ -30,6 +30,8 @@ module dwc #
     parameter BITS = 8
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                      clk,
     input  wire                      rst,
 
@@ -46,6 +48,7 @@ module dwc #
     output wire [OUT_ELEMS*BITS-1:0] m_axis_tdata,
     output wire                      m_axis_tvalid,
     input  wire                      m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam IN_W = IN_ELEMS * BITS;

@@ -20,6 +20,8 @@ module fifo #
     parameter RAM_STYLE = "auto"
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire             clk,
     input  wire             rst,
 
@@ -36,6 +38,7 @@ module fifo #
     output wire [WIDTH-1:0] m_axis_tdata,
     output wire             m_axis_tvalid,
     input  wire             m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam ADDR_BITS = DEPTH > 1 ? $clog2(DEPTH) : 1;

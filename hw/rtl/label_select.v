@@ -33,6 +33,8 @@ module label_select #
     parameter OUT_BITS = 4
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                  clk,
     input  wire                  rst,
 
@@ -49,6 +51,7 @@ module label_select #
     output wire [OUT_BITS-1:0]   m_axis_tdata,
     output wire                  m_axis_tvalid,
     input  wire                  m_axis_tready
+    /* verilator coverage_on */
 );
 
 // bits of the position counter inside an input word

@@ -40,6 +40,8 @@ module maxpool #
     parameter RAM_STYLE = "auto"
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire               clk,
     input  wire               rst,
 
@@ -56,6 +58,7 @@ module maxpool #
     output wire [PE*BITS-1:0] m_axis_tdata,
     output wire               m_axis_tvalid,
     input  wire               m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam WIDTH = PE * BITS;

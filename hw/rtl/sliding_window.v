@@ -55,6 +55,8 @@ module sliding_window #
     parameter RAM_STYLE = "auto"
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                 clk,
     input  wire                 rst,
 
@@ -71,6 +73,7 @@ module sliding_window #
     output wire [SIMD*BITS-1:0] m_axis_tdata,
     output wire                 m_axis_tvalid,
     input  wire                 m_axis_tready
+    /* verilator coverage_on */
 );
 
 localparam WIDTH = SIMD * BITS;

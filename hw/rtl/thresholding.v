@@ -38,6 +38,8 @@ module thresholding #
     parameter THRES_FILE = ""
 )
 (
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
     input  wire                    clk,
     input  wire                    rst,
 
@@ -54,6 +56,7 @@ module thresholding #
     output wire [PE*OUT_BITS-1:0]  m_axis_tdata,
     output wire                    m_axis_tvalid,
     input  wire                    m_axis_tready
+    /* verilator coverage_on */
 );
 
 // channel folds

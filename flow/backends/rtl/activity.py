@@ -3,9 +3,12 @@
 A separate Verilator build of the same RTL with `--coverage-toggle` counts, for every bit of
 every signal of every module instance, how often it changed during a run; the harness writes
 the counts to coverage.dat (hw/sim/axis_harness.cpp). The build for the bit-exact runs (L4) is
-not touched, so its speed is not either. The counts are RTL signal bits, not netlist nets: a port
-is counted in the module and again in its parent where both keep the signal, which flow/energy.py's
-figures are taken per RTL signal-bit toggle to match.
+not touched, so its speed is not either. The counts are RTL signal bits, which stand for netlist
+nets: the RTL turns toggle coverage off (`/* verilator coverage_off */`) for a module's ports,
+which are its parent's nets, and for wires that only rename, slice or pad other signals (the
+adder tree's node and operand names, the MVAU's padded words), so most nets count once. A net
+still counts twice where a module drives an output port from a register of its own (the register
+inside, the wire in the parent).
 """
 
 from __future__ import annotations
