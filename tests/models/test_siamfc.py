@@ -6,6 +6,7 @@ import torch
 from models.siamfc import (
     ARCHITECTURE,
     BINARY_CHECKPOINT,
+    BINARY_KD_FP32VARIED_CHECKPOINT,
     BINARY_KD_VARIED_CHECKPOINT,
     EXEMPLAR_SIZE,
     RECEPTIVE_FIELD,
@@ -179,17 +180,20 @@ def test_conv_parameter_memory_counts_each_layers_bits():
     ] * 5 + [8]
 
 
-def test_the_distilled_binary_checkpoint_is_the_same_network_and_leaves_the_default_alone():
+@pytest.mark.parametrize("path,digest,teacher", [
+    (BINARY_KD_VARIED_CHECKPOINT, "32a3128762b13ef1", "build/models/siamfc-fp32/best.pt"),
+    (BINARY_KD_FP32VARIED_CHECKPOINT, "ef98bb5be048b527", "build/models/siamfc-fp32-varied/best.pt"),
+])
+def test_the_distilled_binary_checkpoints_are_the_same_network_and_leave_the_default_alone(path, digest, teacher):
     import hashlib
 
     # pinned: the held-out figures in models/README_siamfc.md are of these bytes
-    digest = hashlib.sha256(BINARY_KD_VARIED_CHECKPOINT.read_bytes()).hexdigest()
-    assert digest.startswith("32a3128762b13ef1")
+    assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest)
     assert hashlib.sha256(BINARY_CHECKPOINT.read_bytes()).hexdigest().startswith("a3f0f7d30ca89373")
-    net, default = load_siamfc(BINARY_KD_VARIED_CHECKPOINT), load_siamfc(BINARY_CHECKPOINT)
+    net, default = load_siamfc(path), load_siamfc(BINARY_CHECKPOINT)
     assert net.preset == default.preset and net.backbone.width == default.backbone.width == 1.0
-    config = torch.load(BINARY_KD_VARIED_CHECKPOINT, weights_only=False)["config"]
-    assert config["scenes"] == "varied" and config["distill"]["weight"] == 0.5
+    config = torch.load(path, weights_only=False)["config"]
+    assert config["scenes"] == "varied" and config["distill"] == {"teacher": teacher, "weight": 0.5, "temperature": 4.0}
     state, other = net.state_dict(), default.state_dict()
     assert state.keys() == other.keys()
     assert any(not torch.equal(state[k], other[k]) for k in state)
