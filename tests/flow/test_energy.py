@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from flow.backends import tools
-from flow.backends.rtl.activity import measure_activity, read_toggles, toggles_by_instance
+from flow.backends.rtl.activity import measure_activity, read_toggles, toggles_by_instance, wide_signals_cumulative
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.verilator import MAKE_FLAGS
 from flow.board.spec import load_board
@@ -75,7 +75,7 @@ def test_toggle_counts_of_a_counter_are_read_exactly(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     subprocess.run([str(tmp_path / "obj_dir" / "sim")], cwd=tmp_path, check=True)
-    counts = read_toggles(tmp_path / "coverage.dat")
+    counts = read_toggles(tmp_path / "coverage.dat", wide_signals_cumulative())
     # 40 increments from 0: bit i changes 40 / 2^i times
     assert [counts[("TOP.counter", f"count[{i}]")] for i in range(4)] == [40, 20, 10, 5]
     # every bit of the wide copy as often as its count bit, in every 32-bit word

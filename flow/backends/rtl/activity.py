@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from flow.backends.design import Design
 from flow.backends.rtl.op_sim import run_streams
-from flow.backends.rtl.verilator import build
+from flow.backends.rtl.verilator import build, verilator
 
 # signals wider than this are not covered by Verilator (its default is 256): covers the MVAUs'
 # PE x SIMD words of the folding's widest ops
@@ -50,11 +51,26 @@ _DIRECTION = re.compile(r":[01]->[01]$")
 _BIT = re.compile(r"^(.*)\[(\d+)\]$")
 WORD_BITS = 32          # Verilator's EData: a signal wider than 64 bits is an array of these words
 WIDE_BITS = 64
+# verilated_cov.h's wide-signal update whose inner loop runs past its 32-bit word (see unfold_wide_signals)
+_CUMULATIVE_LOOP = re.compile(r"for \(int j = 0; j < width - i \* VL_EDATASIZE; \+\+j\)")
 
 
-def read_toggles(path: Path) -> dict[tuple[str, str], int]:
-    """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only."""
-    counts, split = {}, False
+@cache
+def wide_signals_cumulative() -> bool:
+    """Whether the Verilator that builds the toggle-coverage simulator counts wide signals
+    cumulatively: read from its own runtime header, so a release that fixes it is read right."""
+    tool = verilator()
+    proc = tool.run(["--getenv", "VERILATOR_ROOT"], capture_output=True, text=True)
+    header = Path(proc.stdout.strip()) / "include" / "verilated_cov.h"
+    if proc.returncode != 0 or not header.is_file():
+        raise RuntimeError(f"cannot read Verilator's verilated_cov.h ({header}): {proc.stderr.strip()[-300:]}")
+    return bool(_CUMULATIVE_LOOP.search(header.read_text()))
+
+
+def read_toggles(path: Path, wide_cumulative: bool) -> dict[tuple[str, str], int]:
+    """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only;
+    wide_cumulative: the counts of signals wider than 64 bits are Verilator's cumulative ones."""
+    counts = {}
     for line in Path(path).read_text().splitlines():
         match = _POINT.match(line)
         if not match:
@@ -62,18 +78,17 @@ def read_toggles(path: Path) -> dict[tuple[str, str], int]:
         fields = dict(f.split("\x02", 1) for f in match.group(1).split("\x01") if "\x02" in f)
         if fields.get("page", "").startswith("v_toggle"):
             # Verilator 5.048 counts each bit's rises and falls apart ("count[0]:0->1"), 5.006 together
-            name = _DIRECTION.sub("", fields["o"])
-            split |= name != fields["o"]
-            key = (fields["h"], name)
+            key = (fields["h"], _DIRECTION.sub("", fields["o"]))
             counts[key] = counts.get(key, 0) + int(match.group(2))
-    return unfold_wide_signals(counts) if split else counts
+    return unfold_wide_signals(counts) if wide_cumulative else counts
 
 
 def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
     """The true toggles of signals wider than 64 bits, from what Verilator's split counters hold.
 
-    The releases that count rises and falls apart (5.048 here) update a wide signal's counters in
-    VL_COV_TOGGLE_CHG_ST_W (verilated_cov.h) with an inner loop that runs past its 32-bit word:
+    Verilator 5.048 (and the releases whose verilated_cov.h has the same loop, which
+    wide_signals_cumulative looks for) updates a wide signal's counters in
+    VL_COV_TOGGLE_CHG_ST_W with an inner loop that runs past its 32-bit word:
     bit p's counter also takes the toggles of bits p - 32, p - 64, ... down to p mod 32 (the shift
     wraps). So bit p's count minus bit p - 32's is bit p's own (tests/flow/test_energy.py checks it
     on a register whose toggles are known); a negative result means the counts are not of that form."""
@@ -128,5 +143,5 @@ def measure_activity(design: Design, model, x: np.ndarray, workdir: Path) -> Act
     _, stats = run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
                            run_dir, slowest, progress="toggle activity")
     (run_dir / COVERAGE_FILE).replace(workdir / COVERAGE_FILE)
-    counts = read_toggles(workdir / COVERAGE_FILE)
+    counts = read_toggles(workdir / COVERAGE_FILE, wide_signals_cumulative())
     return Activity(toggles_by_instance(counts), int(stats["cycles"]), int(x.shape[0]))
