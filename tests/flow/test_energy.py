@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from flow.backends import tools
-from flow.backends.rtl.activity import measure_activity, read_toggles, toggles_by_instance, wide_signals_cumulative
+from flow.backends.rtl.activity import (
+    measure_activity,
+    read_toggles,
+    toggles_by_instance,
+    wide_signals_cumulative,
+)
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.verilator import MAKE_FLAGS
 from flow.board.spec import load_board

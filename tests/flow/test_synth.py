@@ -3,9 +3,9 @@
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
+from benchmarks.rom_luts import measure as measure_rom
 from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
-from benchmarks.rom_luts import measure as measure_rom
 from flow.backends.rtl.synth import parse_cells, synthesize
 from tests.rtl.test_mvau import CASES, make_case
 
