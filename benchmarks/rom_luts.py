@@ -2,7 +2,7 @@
 # Copyright (c) 2026 the qnnflow authors
 """LUTs of a ROM mapped to logic by Yosys, against the estimate's rom_luts (flow/estimate.py).
 
-mvau.v's weights in a distributed ROM become LUT logic (Yosys 0.23 maps no ROM to LUTRAM). This
+mvau.v's weights in a distributed ROM become LUT logic (Yosys maps no ROM to LUTRAM). This
 synthesizes a bare ROM of random contents, read by a registered address as mvau.v reads it, at a
 range of depths, with the flow's own synthesize() (synth_xilinx -abc9, plain abc where abc9
 fails), and tables LUTs per output bit beside the estimate and the estimate before it (a LUT6 per

