@@ -92,7 +92,7 @@ def table(data: dict) -> str:
     for r in data["rows"]:
         later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
         energy = r["energy_estimate_joules_per_image"]
-        lines.append(f"| `{r['build']}` ({r['folding']}) | {r['yosys']} {_mapping(r)}, board top | {r['fps']:,.0f} | "
+        lines.append(f"| `{r['build']}` ({r['folding']}) | {' '.join(r['yosys'].split()[:2])} {_mapping(r)}, board top | {r['fps']:,.0f} | "
                      f"{r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | {r['DSP']} | {r['fps_per_klut']:.0f} | "
                      f"{_timing(r['timing_proxy'])} | "
                      f"{r['reloadable_weights']} | {'-' if energy is None else f'{energy * 1e6:,.1f} uJ'} | "
