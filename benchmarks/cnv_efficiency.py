@@ -1,14 +1,17 @@
 """cnv_w1a1 LUT efficiency by Yosys on the board top: images/s per 1,000 LUT of finished builds,
 against the goals (>= 9,150 images/s at >= 700 per 1,000 LUT; a max build >= 20,000 images/s
 within the xc7z020: LUT <= 85 %, BRAM36 <= 100 %, FF and DSP within the part), with the timing
-proxy and whether the weights can be reloaded without a new bitstream.
+proxy, whether the weights can be reloaded without a new bitstream and the energy per image (an
+estimate, with --energy), beside the published context rows of benchmarks/cnv_figures.py.
 
-    ./dev build cnv_w1a1 --out build/cnv_default --inputs 100 --synth
-    ./dev build cnv_w1a1 --out build/cnv_9150 --target-fps 9150 --inputs 100 --synth
-    ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150
+    ./dev build cnv_w1a1 --out build/cnv_default --inputs 100 --synth --energy
+    ./dev build cnv_w1a1 --out build/cnv_9150 --target-fps 9150 --inputs 100 --synth --energy
+    ./dev build cnv_w1a1 --out build/cnv_max --target-fps max --inputs 100 --synth --energy
+    ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150 build/cnv_max
 
-Writes benchmarks/results/cnv_efficiency.{json,md}. Resources are Yosys 0.23 synth_xilinx -abc9
-counts of the board top (the accelerator with its AXI-Lite control and DMA-width stream
+Writes benchmarks/results/cnv_efficiency.{json,md}; README.md's table renders from the JSON
+(benchmarks/readme_tables.py). Resources are Yosys 0.23 synth_xilinx counts (-abc9, or plain abc
+where abc9 failed: the row names the mapping) of the board top (the accelerator with its AXI-Lite control and DMA-width stream
 adapters, flow/board/top.py); fps are measured cycles per frame in rtlsim at the 100 MHz
 clock, which Vivado has not confirmed (the timing figure is a proxy, see flow/backends/rtl/synth.py).
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+
+from benchmarks.cnv_figures import CONTEXT, fps_per_klut
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PART = {"LUT": 53200, "FF": 106400, "BRAM36": 140, "DSP": 220}   # xc7z020
@@ -41,6 +46,7 @@ def row(build: Path) -> dict:
     fits = (syn["LUT"] <= 0.85 * PART["LUT"] and syn["BRAM36"] <= PART["BRAM36"]
             and syn["FF"] <= PART["FF"] and syn["DSP"] <= PART["DSP"])
     levels = r["verification"]
+    energy = r.get("energy_estimate", {})
     return {
         "build": build.name, "folding": r["build"]["folding"], "inputs": r["build"]["inputs"],
         "fps": fps, "cycles_per_frame": perf["measured_cycles_per_frame"],
@@ -53,30 +59,59 @@ def row(build: Path) -> dict:
         "verdict_passed": r["verdict"]["passed"],
         "meets_9150_goal": fps >= GOAL_FPS and 1000 * fps / syn["LUT"] >= GOAL_PER_KLUT,
         "meets_max_goal": fps >= GOAL_MAX_FPS and fits,
+        "verified_inputs": {k: v["inputs"] for k, v in levels.items()},
+        "yosys": syn.get("yosys"), "yosys_mapping": syn.get("mapping"),
+        "yosys_mapping_failures": syn.get("mapping_failures", []),
         "yosys_scope": syn.get("scope"), "yosys_seconds": syn.get("seconds"),
+        "energy_estimate_joules_per_image": energy.get("joules_per_image"),
+        "energy_estimate_images_per_joule": energy.get("images_per_joule"),
     }
+
+
+def _mapping(r: dict) -> str:
+    return "abc9" if r["yosys_mapping"].endswith("-abc9") else "plain abc (abc9 failed)"
+
+
+def _timing(t: dict | None) -> str:
+    return f"{t['critical_path_ps']:,} ps, {t['logic_levels']} levels (proxy)" if t else "-"
+
+
+def table(data: dict) -> str:
+    """The rows as one markdown table (cnv_efficiency.md, and README.md's through
+    benchmarks/readme_tables.py): the published context rows first."""
+    lines = [f"| build (`{data['command']}`) | tool, scope | fps @100 MHz | LUT | FF | BRAM36 | DSP | "
+             "images/s per 1,000 LUT | timing proxy (cell delay, logic levels) | reloadable weights | "
+             "energy per image (estimate) | L2 = L4..L6 | goal met |",
+             "|" + "---|" * 13]
+    for c in data["context"]:
+        fps = f"{c['fps']:,.0f}" + (f" (folding bound {c['folding_bound_fps']:,})" if c.get("folding_bound_fps") else "")
+        per = fps_per_klut(c["fps"], c["LUT"])
+        lines.append(f"| context: {c['build']} (published) | {c['tool']}, {c['scope']} | {fps} | "
+                     + " | ".join("-" if c[k] is None else f"{c[k]:,}" for k in ("LUT", "FF", "BRAM36", "DSP"))
+                     + f" | {'-' if per is None else f'{per:.0f}'} | - | - | - | - | - |")
+    for r in data["rows"]:
+        later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
+        energy = r["energy_estimate_joules_per_image"]
+        lines.append(f"| `{r['build']}` ({r['folding']}) | {' '.join(r['yosys'].split()[:2])} {_mapping(r)}, board top | {r['fps']:,.0f} | "
+                     f"{r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | {r['DSP']} | {r['fps_per_klut']:.0f} | "
+                     f"{_timing(r['timing_proxy'])} | "
+                     f"{r['reloadable_weights']} | {'-' if energy is None else f'{energy * 1e6:,.1f} uJ'} | "
+                     f"{'yes' if later else 'NO'} ({r['inputs']} inputs) | "
+                     f"{'yes' if r['meets_9150_goal'] or r['meets_max_goal'] else 'no'} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("builds", nargs="+", type=Path)
     args = ap.parse_args(argv)
-    rows = [row(b) for b in args.builds]
+    data = {"command": "./dev python benchmarks/cnv_efficiency.py " + " ".join(str(b) for b in args.builds),
+            "part": PART, "context": CONTEXT, "rows": [row(b) for b in args.builds]}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cnv_efficiency.json").write_text(json.dumps({"part": PART, "rows": rows}, indent=2) + "\n")
-    lines = ["| build | fps @100 MHz (measured cycles) | LUT | FF | BRAM36 | DSP | images/s per 1,000 LUT | "
-             "timing proxy (cell delay, logic levels) | reloadable weights | L2 = L4..L6 | goal met |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        t = r["timing_proxy"] or {}
-        later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
-        lines.append(f"| {r['build']} ({r['folding']}) | {r['fps']:,.0f} | {r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | "
-                     f"{r['DSP']} | {r['fps_per_klut']:.0f} | {t.get('critical_path_ps', '-'):,} ps, "
-                     f"{t.get('logic_levels', '-')} levels | {r['reloadable_weights']} | "
-                     f"{'yes' if later else 'NO'} ({r['inputs']} inputs) | "
-                     f"{'yes' if r['meets_9150_goal'] or r['meets_max_goal'] else 'no'} |")
-    (RESULTS / "cnv_efficiency.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    (RESULTS / "cnv_efficiency.json").write_text(json.dumps(data, indent=2) + "\n")
+    text = table(data)
+    (RESULTS / "cnv_efficiency.md").write_text(text)
+    print(text, end="")
 
 
 if __name__ == "__main__":

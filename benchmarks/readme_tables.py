@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import cnv_figures, energy
+from benchmarks import cnv_efficiency, cnv_figures, energy
 from flow.faults.report import kinds_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,7 @@ def recorded(name: str) -> str:
 
 TABLES: dict[str, Callable[[], str]] = {
     "cnv": lambda: cnv_figures.table(load("cnv_figures")),
+    "cnv_efficiency": lambda: cnv_efficiency.table(load("cnv_efficiency")),
     "energy": lambda: energy.readme_table(load("energy")),
     "faults_tfc_w1a1": lambda: faults("faults_tfc_w1a1"),
     "siamfc_binary": lambda: recorded("siamfc_binary_build"),
