@@ -189,13 +189,13 @@ class OpenCVCropper:
 CROPPERS = {"pillow": Cropper, "opencv": OpenCVCropper}
 
 
-def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None) -> np.ndarray:
+def crop(frame: np.ndarray, center, side: float, out_size: int, fill=None, kind: str = "pillow") -> np.ndarray:
     """The square of `side` frame pixels centred at (cx, cy), bilinearly resized to out_size.
 
     frame: uint8 (H, W, 3); coordinates are continuous (pixel (r, c) covers [c, c+1) x [r, r+1));
-    pixels outside the frame take `fill` (uint8 colour; default: fill_colour(frame)).
-    -> uint8 (out_size, out_size, 3)."""
+    pixels outside the frame take `fill` (uint8 colour; default: fill_colour(frame)); kind: a
+    name of CROPPERS. -> uint8 (out_size, out_size, 3)."""
     out = np.empty((out_size, out_size, 3), np.uint8)
     fill = fill_colour(frame) if fill is None else np.asarray(fill, np.uint8)
-    Cropper(out_size)(out, frame, center, side, fill)
+    CROPPERS[kind](out_size)(out, frame, center, side, fill)
     return out

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deploy.crop import CROPPERS, exemplar_side, fill_colour
+from deploy.crop import CROPPERS, crop, exemplar_side, fill_colour
 from deploy.peak import PeakFinder
 
 # a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
@@ -96,9 +96,8 @@ class SiamFCTracker:
         self.z_side = exemplar_side(w, h, c.context)
         self.x_side = self.z_side * c.search_size / c.exemplar_size
         self.x_side_limits = (c.min_scale * self.x_side, c.max_scale * self.x_side)
-        exemplar = np.empty((1, c.exemplar_size, c.exemplar_size, 3), np.uint8)
-        CROPPERS[c.crops](c.exemplar_size)(exemplar[0], frame, self.center, self.z_side, self.fill)
-        self.backend.set_exemplar(exemplar.transpose(0, 3, 1, 2))
+        exemplar = crop(frame, self.center, self.z_side, c.exemplar_size, self.fill, c.crops)
+        self.backend.set_exemplar(exemplar[None].transpose(0, 3, 1, 2))
 
     def update(self, frame: np.ndarray) -> np.ndarray:
         """Track into the next frame; returns the box [x, y, w, h]."""
