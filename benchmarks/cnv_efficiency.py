@@ -23,9 +23,14 @@ import json
 from pathlib import Path
 
 from benchmarks.cnv_figures import CONTEXT, fps_per_klut
+from flow import verdict
+from flow.backends.rtl.synth import mapping_used, timing_text
+from flow.board.spec import load_board
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PART = {"LUT": 53200, "FF": 106400, "BRAM36": 140, "DSP": 220}   # xc7z020
+PART = load_board("pynq_z2").resources   # the xc7z020's totals
+# the goal's "fits": LUT <= 85 %, BRAM36, FF and DSP within the part
+GOAL_BUDGET = {k: n * (0.85 if k == "LUT" else 1.0) for k, n in PART.items()}
 GOAL_FPS, GOAL_PER_KLUT, GOAL_MAX_FPS = 9150, 700, 20000
 
 
@@ -43,8 +48,7 @@ def row(build: Path) -> dict:
     if not syn.get("run", True) or "LUT" not in syn:
         raise SystemExit(f"{build}: no Yosys synthesis in its report (build it with --synth)")
     fps = perf["measured_fps"]
-    fits = (syn["LUT"] <= 0.85 * PART["LUT"] and syn["BRAM36"] <= PART["BRAM36"]
-            and syn["FF"] <= PART["FF"] and syn["DSP"] <= PART["DSP"])
+    fits = verdict.fits("yosys", syn, GOAL_BUDGET)["passed"]
     levels = r["verification"]
     energy = r.get("energy_estimate", {})
     return {
@@ -68,14 +72,6 @@ def row(build: Path) -> dict:
     }
 
 
-def _mapping(r: dict) -> str:
-    return "abc9" if r["yosys_mapping"].endswith("-abc9") else "plain abc (abc9 failed)"
-
-
-def _timing(t: dict | None) -> str:
-    return f"{t['critical_path_ps']:,} ps, {t['logic_levels']} levels (proxy)" if t else "-"
-
-
 def table(data: dict) -> str:
     """The rows as one markdown table (cnv_efficiency.md, and README.md's through
     benchmarks/readme_tables.py): the published context rows first."""
@@ -92,9 +88,9 @@ def table(data: dict) -> str:
     for r in data["rows"]:
         later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
         energy = r["energy_estimate_joules_per_image"]
-        lines.append(f"| `{r['build']}` ({r['folding']}) | {' '.join(r['yosys'].split()[:2])} {_mapping(r)}, board top | {r['fps']:,.0f} | "
+        lines.append(f"| `{r['build']}` ({r['folding']}) | {' '.join(r['yosys'].split()[:2])} {mapping_used(r['yosys_mapping'])}, board top | {r['fps']:,.0f} | "
                      f"{r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | {r['DSP']} | {r['fps_per_klut']:.0f} | "
-                     f"{_timing(r['timing_proxy'])} | "
+                     f"{timing_text(r['timing_proxy'])} | "
                      f"{r['reloadable_weights']} | {'-' if energy is None else f'{energy * 1e6:,.1f} uJ'} | "
                      f"{'yes' if later else 'NO'} ({r['inputs']} inputs) | "
                      f"{'yes' if r['meets_9150_goal'] or r['meets_max_goal'] else 'no'} |")

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from flow.backends import tools
-from flow.backends.rtl.synth import synthesize
+from flow.backends.rtl.synth import mapping_used, synthesize, timing_text
 from flow.board.top import BOARD_TOP
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -80,19 +80,10 @@ def save(rows: list[dict]) -> None:
     (RESULTS / "yosys_versions.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
     lines = ["| build | Yosys | mapping | LUT | FF | BRAM36 | DSP | critical path (proxy) | CPU s | wall s |",
              "|---|---|---|---:|---:|---:|---:|---|---:|---:|"]
-    lines += [f"| {r['build']} | {r['yosys'].split(' (')[0]} | {mapping(r)} | {r['LUT']} | {r['FF']} | {r['BRAM36']} | "
-              f"{r['DSP']} | {proxy(r['timing_proxy'])} | {r['cpu_seconds']} | {r['wall_seconds']} |" for r in rows]
+    lines += [f"| {r['build']} | {r['yosys'].split(' (')[0]} | {mapping_used(r['mapping'])} | {r['LUT']} | {r['FF']} | {r['BRAM36']} | "
+              f"{r['DSP']} | {timing_text(r['timing_proxy'])} | {r['cpu_seconds']} | {r['wall_seconds']} |" for r in rows]
     lines += ["", "Yosys versions in full: " + "; ".join(sorted({r["yosys"] for r in rows})) + "."]
     (RESULTS / "yosys_versions.md").write_text("\n".join(lines) + "\n")
-
-
-def mapping(row: dict) -> str:
-    used = "abc9" if row["mapping"].endswith("-abc9") else "abc"
-    return f"{used} (abc9 failed)" if row["mapping_failures"] else used
-
-
-def proxy(timing: dict) -> str:
-    return f"{timing['critical_path_ps']:,} ps, {timing['logic_levels']} levels" if timing.get("critical_path_ps") else "-"
 
 
 if __name__ == "__main__":

@@ -115,6 +115,18 @@ def parse_timing(log_text: str) -> dict:
             "path_cells": {c: path_cells.count(c) for c in sorted(set(path_cells))}, "note": TIMING_NOTE}
 
 
+def mapping_used(mapping: str) -> str:
+    """Which of MAPPINGS a synthesize() result's "mapping" is: 'abc9', or 'plain abc (abc9 failed)'."""
+    return "abc9" if mapping.endswith("-abc9") else "plain abc (abc9 failed)"
+
+
+def timing_text(proxy: dict | None) -> str:
+    """A timing proxy in a table cell: '8,381 ps, 19 levels (proxy)', '-' without one."""
+    if not proxy or proxy.get("critical_path_ps") is None:
+        return "-"
+    return f"{proxy['critical_path_ps']:,} ps, {proxy['logic_levels']} levels (proxy)"
+
+
 def summarize(cells: dict) -> dict:
     luts = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
     luts += sum(cells.get(c, 0) * k for c, k in LUT_MEMORY_CELLS.items())

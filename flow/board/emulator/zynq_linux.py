@@ -103,14 +103,13 @@ class ZynqLinux:
         """The driver process' environment: the shim preloaded, XRT's tools on PATH, its Python
         binding on PYTHONPATH (the only entry: a board has no host paths; callers add theirs)."""
         xrt = self.root / "xrt"
+        lib = xrt / "lib" / "libxrt_core.so"
         for folder in ("lib", "bin", "python"):
             (xrt / folder).mkdir(parents=True, exist_ok=True)
-        links = {xrt / "lib" / "libxrt_core.so": shim_library(),
-                 xrt / "python" / PYXRT.name: PYXRT, xrt / "python" / XCLBINUTIL.name: XCLBINUTIL}
+        links = {lib: shim_library(), xrt / "python" / PYXRT.name: PYXRT, xrt / "python" / XCLBINUTIL.name: XCLBINUTIL}
         for link, target in links.items():
             link.unlink(missing_ok=True)
             link.symlink_to(target)
-        lib = xrt / "lib" / "libxrt_core.so"
         tools = {"xbutil": f'echo "Version              : {XRT_VERSION}"',
                  "xclbinutil": f'exec "{python}" "{XCLBINUTIL}" "$@"'}
         for name, body in tools.items():
