@@ -207,8 +207,8 @@ end
 /*
  * Stage 1: weight word and input word (registered reads)
  */
-// The weights are a ROM: Vivado takes its style as rom_style. Yosys 0.23 maps no ROM to
-// LUTRAM, so there a distributed ROM is what it is in the fabric, LUT logic.
+// The weights are a ROM: Vivado takes its style as rom_style. Yosys (0.70 as 0.23) maps no ROM
+// to LUTRAM, so there a distributed ROM is what it is in the fabric, LUT logic.
 `ifdef YOSYS
 localparam WEIGHT_YOSYS_STYLE = WEIGHT_RAM_STYLE == "distributed" ? "logic" : WEIGHT_RAM_STYLE;
 (* ram_style = WEIGHT_YOSYS_STYLE *)
