@@ -176,6 +176,11 @@ class HWOp(CustomOp):
     def rtl_params(self, model, memdir: Path) -> dict:
         """Parameters of the RTL module; writes the op's memory files into memdir."""
 
+    def hls_params(self, model, memdir: Path) -> dict:
+        """Parameters of the HLS function (hw/hls/, the RTL module's name): rtl_params unless the
+        RTL has a structure the HLS function leaves to its synthesis."""
+        return self.rtl_params(model, memdir)
+
     def memories(self) -> list[Memory]:
         """The RTL's memories at the current folding (none by default: registers only)."""
         return []

@@ -40,6 +40,12 @@ from flow.ops.base import (
     write_memh,
 )
 from flow.ops.sliding_window import SlidingWindow
+from flow.ops.threshold_search import (
+    read_effective_thresholds,
+    search_resources,
+    uses_search,
+    write_stage_files,
+)
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
 from flow.packing import from_codes
 
@@ -135,7 +141,9 @@ class MVAU(HWOp):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
         depth, width = self.weight_memory_shape()
         mems = [Memory("weights", width, depth, self.weight_ram_style(), writable=False)]
-        if self.has_thresholds:
+        if self.threshold_search():
+            mems += self.search_resources()[1]
+        elif self.has_thresholds:
             mems.append(Memory("thresholds", pe * self.threshold_count() * self.threshold_width(), mh // pe,
                                "distributed", writable=False))
         if mh > pe:  # the vector replayed for the other neuron folds
@@ -211,6 +219,8 @@ class MVAU(HWOp):
         ff += pe * terms * term_bits
         ff += pe * tree_register_bits(terms, term_bits, 4 if self.attr("mode") == "xnor" else 3)
         ff += pe * self.accumulator_bits()
+        if self.threshold_search():
+            return ff + self.search_resources()[0]["FF"]
         if self.has_thresholds:
             ff += pe * self.threshold_count() * self.threshold_width()  # the fold's thresholds
         return ff + pe * self.out_dtype().bitwidth()
@@ -228,11 +238,32 @@ class MVAU(HWOp):
         pe = self.attr("PE")
         terms, term_bits = self.terms()
         per_pe_luts = self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits()
-        if self.has_thresholds:
+        search_luts = self.search_resources()[0]["LUT"] if self.threshold_search() else 0
+        if self.has_thresholds and not search_luts:
             out_bits = self.out_dtype().bitwidth()
             per_pe_luts += self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits
-        logic = {"LUT": 60 + pe * per_pe_luts, "FF": self.registers()}
+        logic = {"LUT": 60 + pe * per_pe_luts + search_luts, "FF": self.registers()}
         return add_resources(logic, memories_resources(self))
+
+    # --- many thresholds: a binary search (flow/ops/threshold_search.py) ---------------------
+    def threshold_search(self) -> bool:
+        return self.has_thresholds and uses_search(self.threshold_count())
+
+    def threshold_range(self) -> tuple[int, int]:
+        """The range of the thresholded value in the datapath: the popcount in xnor, else the
+        accumulator."""
+        if self.attr("mode") == "xnor":
+            return 0, self.attr("MW")
+        acc = dtype_attr(self, "acc_dtype")
+        return int(acc.min()), int(acc.max())
+
+    def search_bits(self) -> int:
+        """Width of a stored threshold of the search: the range and the padding above it."""
+        return signed_bits(self.threshold_range()[0], self.threshold_range()[1] + 1)
+
+    def search_resources(self):
+        return search_resources(self.attr("PE"), self.attr("MH") // self.attr("PE"), self.threshold_count(),
+                                self.accumulator_bits(), self.search_bits(), self.out_dtype().bitwidth())
 
     def threshold_count(self) -> int:
         """Thresholds per channel: one per output level above the lowest."""
@@ -260,7 +291,12 @@ class MVAU(HWOp):
         acc = dtype_attr(self, "acc_dtype")
         return clamp_thresholds(t, int(acc.min()), int(acc.max())), self.threshold_width()
 
-    def rtl_params(self, model, memdir: Path):
+    def hls_params(self, model, memdir: Path):
+        # the HLS MVAU compares all thresholds at once: its synthesis chooses the structure
+        return self.rtl_params(model, memdir, search=False)
+
+    def rtl_params(self, model, memdir: Path, search: bool | None = None):
+        """search: thresholds by binary search (default: where they are many)."""
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
         in_dt, w_dt = dtype_attr(self, "in_dtype"), dtype_attr(self, "w_dtype")
         acc_dt, out_dt = dtype_attr(self, "acc_dtype"), self.out_dtype()
@@ -283,7 +319,14 @@ class MVAU(HWOp):
             "WEIGHT_FILE": weight_file, "THRES_FILE": "",
             "WEIGHT_RAM_STYLE": self.weight_ram_style(),
         }
-        if self.has_thresholds:
+        if self.has_thresholds and (self.threshold_search() if search is None else search):
+            t, _ = self.hw_thresholds(model.get_initializer(self.onnx_node.input[2]))
+            stem, bits = f"{self.name}_thresholds", self.search_bits()
+            write_stage_files(memdir, stem, t, pe, self.threshold_range()[1] + 1, bits)
+            params.update(N_THRES=t.shape[1], THRES_SEARCH=1, THRES_BITS=bits, OUT_BITS=out_dt.bitwidth(),
+                          ACT_BIAS=0 if out_dt == DataType["BIPOLAR"] else self.attr("act_bias"),
+                          THRES_FILE=stem)
+        elif self.has_thresholds:
             t, t_bits = self.hw_thresholds(model.get_initializer(self.onnx_node.input[2]))
             n_thres = t.shape[1]
             # memory word nf: field pe*N_THRES + k holds threshold k of channel nf*PE + pe
@@ -303,6 +346,10 @@ class MVAU(HWOp):
         weights = from_codes(codes, w_dt).reshape(nf, sf, pe, simd).transpose(1, 3, 0, 2).reshape(mw, mh)
         if not self.has_thresholds:
             return [weights]
+        if self.threshold_search():
+            t = read_effective_thresholds(memdir, f"{self.name}_thresholds", mh, pe, self.threshold_count(),
+                                          self.search_bits())
+            return [weights, 2 * t - mw if self.attr("mode") == "xnor" else t]
         n_thres, t_bits = self.threshold_count(), self.threshold_width()
         codes = read_memh_fields(memdir / f"{self.name}_thresholds.mem", pe * n_thres, t_bits).reshape(mh, n_thres)
         if self.attr("mode") == "xnor":  # popcount P >= p  <=>  acc = 2P - MW >= 2p - MW

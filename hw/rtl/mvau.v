@@ -57,7 +57,10 @@ module mvau #
     parameter ACT_BIAS = 0,
     // $readmemh file of the weights: word nf*(MW/SIMD) + sf, field pe*SIMD + s
     parameter WEIGHT_FILE = "",
-    // $readmemh file of the thresholds: word nf, field pe*N_THRES + k
+    // thresholds by binary search (threshold_search: THRES_FILE is the stem of its files,
+    // THRES_BITS their width) rather than compared all at once (threshold_unit)
+    parameter THRES_SEARCH = 0,
+    // $readmemh file of the thresholds: word nf, field pe*N_THRES + k (or the stem above)
     parameter THRES_FILE = "",
     // "auto", "block" or "distributed"; read by synthesis only
     parameter WEIGHT_RAM_STYLE = "auto"
@@ -125,7 +128,8 @@ localparam TREE_LEVELS_PER_REG = MODE == MODE_XNOR ? 4 : 3;
 localparam TREE_LEVELS = TERMS > 1 ? $clog2(TERMS) : 1;
 localparam TREE_LATENCY = (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
 localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
-localparam THRES_LATENCY = N_THRES > 0 ? 2 + (COUNT_LEVELS + 3) / 4 : 0;
+localparam THRES_LATENCY = N_THRES == 0 ? 0 :
+                           THRES_SEARCH != 0 ? 2 * $clog2(N_THRES + 1) + 1 : 2 + (COUNT_LEVELS + 3) / 4;
 localparam LATENCY = 3 + TREE_LATENCY + THRES_LATENCY;
 // a credit returns LATENCY + 3 cycles after its step issued (FIFO write, FIFO read,
 // handshake); with one output word per SF steps this many keep the issue stage busy
@@ -464,7 +468,34 @@ wire [PE*OUT_BITS-1:0] out5;
 wire valid5;
 
 generate
-if (N_THRES > 0) begin : g_thres
+if (N_THRES > 0 && THRES_SEARCH != 0) begin : g_thres_search
+    // the fold's threshold set, beside its result
+    reg [NF_BITS-1:0] nf4 = 0;
+    always @(posedge clk) begin
+        nf4 <= nf3;
+    end
+
+    threshold_search #(
+        .PE(PE),
+        .NF(NF),
+        .IN_BITS(ACC_W),
+        .IN_SIGNED(MODE == MODE_XNOR ? 0 : 1),
+        .N_THRES(N_THRES),
+        .THRES_BITS(THRES_BITS),
+        .OUT_BITS(OUT_BITS),
+        .ACT_BIAS(ACT_BIAS),
+        .THRES_FILE(THRES_FILE)
+    )
+    activation (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(valid4),
+        .in_fold(nf4),
+        .in_data(acc4),
+        .out_valid(valid5),
+        .out_data(out5)
+    );
+end else if (N_THRES > 0) begin : g_thres
     reg [PE*N_THRES*THRES_BITS-1:0] thresholds [0:NF-1];
     reg [PE*N_THRES*THRES_BITS-1:0] thres4 = 0;
 

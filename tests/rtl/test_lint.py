@@ -13,7 +13,7 @@ from flow.backends.rtl.verilator import LINT_WAIVERS, lint
 from flow.board.top import generate_board_top
 from flow.paths import SOURCE_ROOT
 from tests.rtl import test_correlation, test_mvau
-from tests.rtl.test_reset_state import IDS, MODULES
+from tests.rtl.test_reset_state import MODULES, RESETLESS
 
 TEMPLATES = sorted((SOURCE_ROOT / "flow").rglob("templates/*.j2"))  # generated files' templates
 
@@ -39,11 +39,14 @@ def test_no_waiver_hides_in_the_sources():
         assert "lint_off" not in path.read_text(), f"{path.name}: waivers belong in {LINT_WAIVERS.name}"
 
 
+LINTED = MODULES + RESETLESS
+
+
 def test_every_module_is_listed():
-    assert {m for m, _ in MODULES} == {p.stem for p in RTL_DIR.glob("*.v")}
+    assert {m for m, _ in LINTED} == {p.stem for p in RTL_DIR.glob("*.v")}
 
 
-@pytest.mark.parametrize(("module", "params"), MODULES, ids=IDS)
+@pytest.mark.parametrize(("module", "params"), LINTED, ids=[f"{m}-{i}" for i, (m, _) in enumerate(LINTED)])
 def test_module_is_lint_clean(tmp_path, module, params):
     if callable(params):
         params = params(tmp_path)

@@ -43,6 +43,13 @@ CASES = [
     (24, 6, 4, 3, "BIPOLAR", "INT4", None, 0, [2]),
     # binary_input: odd weight width, 4-bit signed activation
     (10, 4, 5, 2, "BIPOLAR", "INT3", "INT4", -8, [3]),
+    # many thresholds, a binary search (threshold_search.v): binary_input, 8-bit signed
+    # activation (a binary tracker's last layer), 3 neuron folds
+    (24, 6, 8, 2, "BIPOLAR", "INT4", "INT8", -128, [3]),
+    # the search in xnor (unsigned popcount), 5-bit unsigned activation, one fold
+    (40, 3, 20, 3, "BIPOLAR", "BIPOLAR", "UINT5", 0, [4]),
+    # the search in int, 6-bit signed activation (63 thresholds: the last stage half padding)
+    (12, 4, 6, 1, "INT4", "INT4", "INT6", -32, [3]),
 ]
 IDS = [f"{c[4]}x{c[5]}-{c[0]}x{c[1]}-s{c[2]}p{c[3]}-{c[6]}" for c in CASES]
 

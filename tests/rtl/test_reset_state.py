@@ -8,11 +8,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.codegen import verilog_value
 from flow.backends.rtl.sources import RTL_DIR, rtl_sources
+from flow.ops.threshold_search import write_stage_files
 from tests.rtl import test_correlation, test_mvau, test_thresholding
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed (./dev env)")
@@ -26,6 +28,20 @@ def op_params(test_module, case, **make_args):
         model, node, _ = test_module.make_case(case, **make_args)
         return getCustomOp(node).rtl_params(model, workdir)
     return params
+
+
+def search_params(workdir: Path) -> dict:
+    """threshold_search with 20 random thresholds per channel, 2 lanes x 4 folds (every value of
+    the random fold input a fold)."""
+    thresholds = np.random.default_rng(0).integers(-40, 41, size=(8, 20))
+    write_stage_files(workdir, "search", thresholds, pe=2, never=64, bits=8)
+    return {"PE": 2, "NF": 4, "IN_BITS": 7, "IN_SIGNED": 1, "N_THRES": 20, "THRES_BITS": 8, "OUT_BITS": 5,
+            "ACT_BIAS": -16, "THRES_FILE": "search"}
+
+
+def rom_params(workdir: Path) -> dict:
+    (workdir / "rom.mem").write_text("".join(f"{v:02x}\n" for v in range(40)))
+    return {"WIDTH": 8, "DEPTH": 40, "FILE": "rom.mem"}
 
 
 # (module, its parameters: a dict, or a function of the run directory for ops with memory files)
@@ -42,12 +58,17 @@ MODULES = [
     ("mvau", op_params(test_mvau, test_mvau.CASES[0], frames=1)),     # xnor with thresholds
     ("mvau", op_params(test_mvau, test_mvau.CASES[9], frames=1)),     # int with thresholds
     ("mvau", op_params(test_mvau, test_mvau.CASES[5], frames=1)),     # accumulators out
+    ("mvau", op_params(test_mvau, test_mvau.CASES[13], frames=1)),    # thresholds by binary search
     ("sliding_window", {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1,
                         "PAD_B": 1, "PAD_R": 1}),
+    ("threshold_search", search_params),
     ("threshold_unit", {"PE": 2, "IN_BITS": 6, "N_THRES": 3, "THRES_BITS": 6, "OUT_BITS": 2}),
     ("thresholding", op_params(test_thresholding, test_thresholding.CASES[0], frames=1)),
 ]
 IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
+# modules with no reset and no handshake, which this test leaves out (a memory: its contents are
+# its state, and what reads it qualifies the data; their parents above are tested)
+RESETLESS = [("rom", rom_params)]
 
 
 def ports(source: Path) -> list[tuple[str, str]]:

@@ -23,6 +23,10 @@ CASES = [
     (12, 4, "UINT8", "UINT4", 0, []),
     # wide signed input, 2-bit signed activation
     (4, 2, "INT12", "INT2", -2, [6]),
+    # many thresholds, a binary search (threshold_search.v): 8-bit requantisation, 3 folds
+    (6, 2, "INT12", "UINT8", 0, [5]),
+    # the search on an unsigned input, one fold
+    (3, 3, "UINT8", "INT5", -16, [4]),
 ]
 IDS = [f"{c[2]}-c{c[0]}p{c[1]}-{c[3]}" for c in CASES]
 

@@ -1,8 +1,9 @@
 """HLS code generation (hls/): the dataflow top, memory headers, test bench and Vitis HLS Tcl.
 
 The backend shares everything but the templates with the RTL one: each op's parameters and
-memory images come from the op's one parameter table (`rtl_params`, the same values
-rtl/accelerator.v gets), its C++ template in hw/hls/ has the RTL module's name, and the
+memory images come from the op's one parameter table (`hls_params`: the values
+rtl/accelerator.v gets, unless the RTL takes a structure of its own, as an MVAU's binary search
+of many thresholds), its C++ template in hw/hls/ has the RTL module's name, and the
 streams use the one packing. FIFO nodes become the depths of the hls::streams they sit on.
 """
 
@@ -99,7 +100,7 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
             except ValueError as err:
                 raise ValueError(f"{node.op_type} node '{node.name}': {err}") from err
             name = _identifier(node.name)
-            params = op.rtl_params(model, Path(tmp))
+            params = op.hls_params(model, Path(tmp))
             memories = []
             for key, value in params.items():
                 if not key.endswith("_FILE"):
