@@ -107,3 +107,15 @@ def test_plain_abc_maps_where_the_delay_aware_mapping_fails(tmp_path, monkeypatc
     assert counts["mapping"] == synth.SYNTH and counts["LUT"] > 0
     assert len(counts["mapping_failures"]) == 1 and "-no_such_option" in counts["mapping_failures"][0]
     assert counts["timing_proxy"]["critical_path_ps"] > 0
+
+
+def test_threshold_search_memories_map_as_the_estimate_counts_them(tmp_path):
+    # 255 thresholds, 2 lanes x 4 folds: the last stage's 512 words per lane are block RAM,
+    # the shallower stages LUT logic (threshold_search.v); the estimate counts the same
+    model, node, _ = make_case((48, 8, 8, 2, "BIPOLAR", "INT4", "INT8", -128, [2]), frames=1)
+    op = getCustomOp(node)
+    assert op.threshold_search()
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
+    estimate = op.resources()
+    assert counts["BRAM36"] == estimate["BRAM36"] == 1.0
+    assert abs(counts["LUT"] - estimate["LUT"]) <= 0.15 * counts["LUT"], (counts["LUT"], estimate["LUT"])
