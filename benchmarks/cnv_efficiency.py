@@ -10,8 +10,8 @@ estimate, with --energy), beside the published context rows of benchmarks/cnv_fi
     ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150 build/cnv_max
 
 Writes benchmarks/results/cnv_efficiency.{json,md}; README.md's table renders from the JSON
-(benchmarks/readme_tables.py). Resources are Yosys 0.23 synth_xilinx counts (-abc9, or plain abc
-where abc9 failed: the row names the mapping) of the board top (the accelerator with its AXI-Lite control and DMA-width stream
+(benchmarks/readme_tables.py). Resources are the builds' Yosys synth_xilinx counts (-abc9, or plain
+abc where abc9 failed: the row names the Yosys and the mapping) of the board top (the accelerator with its AXI-Lite control and DMA-width stream
 adapters, flow/board/top.py); fps are measured cycles per frame in rtlsim at the 100 MHz
 clock, which Vivado has not confirmed (the timing figure is a proxy, see flow/backends/rtl/synth.py).
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.cnv_figures import CONTEXT, fps_per_klut
 from flow import verdict
-from flow.backends.rtl.synth import mapping_used, timing_text
+from flow.backends.rtl.synth import mapping_used, timing_text, yosys_release
 from flow.board.spec import load_board
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -88,7 +88,7 @@ def table(data: dict) -> str:
     for r in data["rows"]:
         later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
         energy = r["energy_estimate_joules_per_image"]
-        lines.append(f"| `{r['build']}` ({r['folding']}) | {' '.join(r['yosys'].split()[:2])} {mapping_used(r['yosys_mapping'])}, board top | {r['fps']:,.0f} | "
+        lines.append(f"| `{r['build']}` ({r['folding']}) | {yosys_release(r['yosys'])} {mapping_used(r['yosys_mapping'])}, board top | {r['fps']:,.0f} | "
                      f"{r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | {r['DSP']} | {r['fps_per_klut']:.0f} | "
                      f"{timing_text(r['timing_proxy'])} | "
                      f"{r['reloadable_weights']} | {'-' if energy is None else f'{energy * 1e6:,.1f} uJ'} | "

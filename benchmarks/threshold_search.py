@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
-from flow.backends.rtl.synth import synthesize
+from flow.backends.rtl.synth import synthesize, yosys_release
 from flow.ops.threshold_search import SEARCH_FROM
 from tests.rtl.test_mvau import make_case
 
@@ -52,7 +51,7 @@ def main(argv=None) -> None:
         print(json.dumps(rows[-1]), flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "threshold_search.json").write_text(json.dumps({"search_from": SEARCH_FROM, "rows": rows}, indent=1) + "\n")
-    yosys = re.search(r"Yosys [\d.]+", rows[0]["yosys"]).group(0)
+    yosys = yosys_release(rows[0]["yosys"])
     lines = [f"MVAU 288 x 32, SIMD 32, PE 8, UINT4 x INT4, by {yosys} (`synth_xilinx -abc9`, xc7, the MVAU alone); "
              f"the flow searches from {SEARCH_FROM} thresholds.", "",
              "| activation | thresholds | LUT compare | LUT search | FF compare | FF search | BRAM36 compare | BRAM36 search |",

@@ -115,6 +115,12 @@ def parse_timing(log_text: str) -> dict:
             "path_cells": {c: path_cells.count(c) for c in sorted(set(path_cells))}, "note": TIMING_NOTE}
 
 
+def yosys_release(version: str) -> str:
+    """'Yosys 0.70' from a synthesize() result's "yosys" (Debian's or the PyPI wheel's long text)."""
+    found = re.search(r"Yosys [\d.]+\d", version)
+    return found.group(0) if found else version
+
+
 def mapping_used(mapping: str) -> str:
     """Which of MAPPINGS a synthesize() result's "mapping" is: 'abc9', or 'plain abc (abc9 failed)'."""
     return "abc9" if mapping.endswith("-abc9") else "plain abc (abc9 failed)"
