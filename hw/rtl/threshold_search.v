@@ -192,8 +192,14 @@ for (s = 0; s < STAGES; s = s + 1) begin : stage
             .data(t)
         );
 
+        // the value at the thresholds' (signed) width; a signed value may have it already
         wire [IN_BITS-1:0] x = r_data[l*IN_BITS +: IN_BITS];
-        wire [THRES_BITS-1:0] xe = {{(THRES_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+        wire [THRES_BITS-1:0] xe;
+        if (THRES_BITS > IN_BITS) begin : g_extend
+            assign xe = {{(THRES_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+        end else begin : g_same
+            assign xe = x;
+        end
         wire ge = $signed(xe) >= $signed(t);
         if (s > 0) begin : g_append
             always @(posedge clk) begin

@@ -30,13 +30,16 @@ def op_params(test_module, case, **make_args):
     return params
 
 
-def search_params(workdir: Path) -> dict:
-    """threshold_search with 20 random thresholds per channel, 2 lanes x 4 folds (every value of
-    the random fold input a fold)."""
-    thresholds = np.random.default_rng(0).integers(-40, 41, size=(8, 20))
-    write_stage_files(workdir, "search", thresholds, pe=2, never=64, bits=8)
-    return {"PE": 2, "NF": 4, "IN_BITS": 7, "IN_SIGNED": 1, "N_THRES": 20, "THRES_BITS": 8, "OUT_BITS": 5,
-            "ACT_BIAS": -16, "THRES_FILE": "search"}
+def search_params(in_bits: int):
+    """threshold_search with 20 random thresholds per channel in 8 bits, 2 lanes x 4 folds (every
+    value of the random fold input a fold), on a signed input of in_bits (8: as wide as the
+    thresholds, no extension)."""
+    def params(workdir: Path) -> dict:
+        thresholds = np.random.default_rng(0).integers(-40, 41, size=(8, 20))
+        write_stage_files(workdir, "search", thresholds, pe=2, never=64, bits=8)
+        return {"PE": 2, "NF": 4, "IN_BITS": in_bits, "IN_SIGNED": 1, "N_THRES": 20, "THRES_BITS": 8,
+                "OUT_BITS": 5, "ACT_BIAS": -16, "THRES_FILE": "search"}
+    return params
 
 
 def rom_params(workdir: Path) -> dict:
@@ -61,7 +64,8 @@ MODULES = [
     ("mvau", op_params(test_mvau, test_mvau.CASES[13], frames=1)),    # thresholds by binary search
     ("sliding_window", {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1,
                         "PAD_B": 1, "PAD_R": 1}),
-    ("threshold_search", search_params),
+    ("threshold_search", search_params(7)),
+    ("threshold_search", search_params(8)),
     ("threshold_unit", {"PE": 2, "IN_BITS": 6, "N_THRES": 3, "THRES_BITS": 6, "OUT_BITS": 2}),
     ("thresholding", op_params(test_thresholding, test_thresholding.CASES[0], frames=1)),
 ]
