@@ -41,6 +41,7 @@ from flow.ops.base import (
 )
 from flow.ops.sliding_window import SlidingWindow
 from flow.ops.threshold_search import (
+    ComparedInHLS,
     read_effective_thresholds,
     search_resources,
     uses_search,
@@ -69,7 +70,7 @@ def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
     return "binary_input" if in_dtype == bipolar else "int"
 
 
-class MVAU(HWOp):
+class MVAU(ComparedInHLS, HWOp):
     rtl_module = "mvau"
     folding_attrs = ("PE", "SIMD")
     ram_style_attrs = ("weight_ram_style",)
@@ -238,11 +239,13 @@ class MVAU(HWOp):
         pe = self.attr("PE")
         terms, term_bits = self.terms()
         per_pe_luts = self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits()
-        search_luts = self.search_resources()[0]["LUT"] if self.threshold_search() else 0
-        if self.has_thresholds and not search_luts:
+        luts = 60 + pe * per_pe_luts
+        if self.threshold_search():
+            luts += self.search_resources()[0]["LUT"]
+        elif self.has_thresholds:
             out_bits = self.out_dtype().bitwidth()
-            per_pe_luts += self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits
-        logic = {"LUT": 60 + pe * per_pe_luts + search_luts, "FF": self.registers()}
+            luts += pe * (self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits)
+        logic = {"LUT": luts, "FF": self.registers()}
         return add_resources(logic, memories_resources(self))
 
     # --- many thresholds: a binary search (flow/ops/threshold_search.py) ---------------------
@@ -290,10 +293,6 @@ class MVAU(HWOp):
             return clamp_thresholds(-((-(t + mw)) // 2), 0, mw), self.threshold_width()
         acc = dtype_attr(self, "acc_dtype")
         return clamp_thresholds(t, int(acc.min()), int(acc.max())), self.threshold_width()
-
-    def hls_params(self, model, memdir: Path):
-        # the HLS MVAU compares all thresholds at once: its synthesis chooses the structure
-        return self.rtl_params(model, memdir, search=False)
 
     def rtl_params(self, model, memdir: Path, search: bool | None = None):
         """search: thresholds by binary search (default: where they are many)."""

@@ -24,6 +24,15 @@ SEARCH_FROM = 16
 BLOCK_DEPTH = 512
 
 
+class ComparedInHLS:
+    """For an op whose rtl_params(model, memdir, search) may choose the search: the HLS function
+    compares all thresholds at once (hw/hls/threshold_unit.hpp), whose structure its synthesis
+    chooses, so it gets the one-word-per-fold image."""
+
+    def hls_params(self, model, memdir: Path) -> dict:
+        return self.rtl_params(model, memdir, search=False)
+
+
 def uses_search(n_thres: int) -> bool:
     return n_thres >= SEARCH_FROM
 
@@ -62,25 +71,30 @@ def write_stage_files(memdir: Path, stem: str, thresholds: np.ndarray, pe: int, 
                        list(twos_complement(folds[:, lane].ravel(), bits)), bits)
 
 
+def read_trees(memdir: Path, stem: str, channels: int, pe: int, n_thres: int, bits: int) -> list[np.ndarray]:
+    """The stage files read back: per stage s, (C, 2^s) tree elements (write_stage_files' inverse)."""
+    sign, trees = 1 << (bits - 1), []
+    for s in range(stages(n_thres)):
+        lanes = [read_memh_fields(Path(memdir) / stage_file(stem, s, lane), 1, bits)[:, 0]
+                 for lane in range(pe)]
+        codes = np.stack(lanes, axis=1).reshape(channels // pe, 1 << s, pe)   # (NF, 2^s, PE)
+        trees.append(((codes ^ sign) - sign).transpose(0, 2, 1).reshape(channels, 1 << s))
+    return trees
+
+
 def read_effective_thresholds(memdir: Path, stem: str, channels: int, pe: int, n_thres: int,
                               bits: int) -> np.ndarray:
     """The thresholds the stage files act as, (C, 2^S - 1): the search counts monotonically in
     its input even when the files are out of order (a fault), so threshold k is the least stored
     value whose count exceeds k; a count never reached gets a value above the stored range."""
-    s_count, sign = stages(n_thres), 1 << (bits - 1)
-    trees = []
-    for s in range(s_count):
-        lanes = [read_memh_fields(Path(memdir) / stage_file(stem, s, lane), 1, bits)[:, 0]
-                 for lane in range(pe)]
-        codes = np.stack(lanes, axis=1).reshape(channels // pe, 1 << s, pe)   # (NF, 2^s, PE)
-        trees.append(((codes ^ sign) - sign).transpose(0, 2, 1).reshape(channels, 1 << s))
+    trees = read_trees(memdir, stem, channels, pe, n_thres, bits)
     candidates = np.sort(np.concatenate(trees, axis=1), axis=1)               # (C, 2^S - 1)
     counts = search_counts(trees, candidates)
-    levels = np.arange(1, 1 << s_count)
+    levels = np.arange(1, 1 << stages(n_thres))
     reached = counts[:, :, None] >= levels[None, None, :]                     # (C, candidate, k)
     first = np.where(reached.any(axis=1), reached.argmax(axis=1), -1)
     effective = np.take_along_axis(candidates, np.maximum(first, 0), axis=1)
-    return np.where(first >= 0, effective, sign)
+    return np.where(first >= 0, effective, 1 << (bits - 1))
 
 
 def search_counts(trees: list[np.ndarray], x: np.ndarray) -> np.ndarray:

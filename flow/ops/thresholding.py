@@ -25,6 +25,7 @@ from flow.ops.base import (
     write_memh,
 )
 from flow.ops.threshold_search import (
+    ComparedInHLS,
     read_effective_thresholds,
     search_resources,
     uses_search,
@@ -34,7 +35,7 @@ from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bi
 from flow.packing import from_codes
 
 
-class Thresholding(HWOp):
+class Thresholding(ComparedInHLS, HWOp):
     rtl_module = "thresholding"
     folding_attrs = ("PE",)
 
@@ -113,10 +114,6 @@ class Thresholding(HWOp):
 
     def auto_fold(self, model, target_cycles, folding):
         return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}
-
-    def hls_params(self, model, memdir: Path):
-        # the HLS function compares all thresholds at once: its synthesis chooses the structure
-        return self.rtl_params(model, memdir, search=False)
 
     def rtl_params(self, model, memdir: Path, search: bool | None = None):
         """search: thresholds by binary search (default: where they are many)."""

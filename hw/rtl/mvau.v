@@ -19,7 +19,7 @@
  *
  * Pipeline (free running, no stall): issue (counters, weight and buffer read) -> terms
  * (products; in xnor, the matches of each three bit pairs) -> adder_tree -> accumulators
- * (+ threshold read) -> threshold_unit -> output FIFO.
+ * (+ threshold read) -> activation -> output FIFO.
  * The issue stage takes a credit per output word and stalls when the FIFO could fill, so
  * nothing in flight ever waits; s_axis_tready and m_axis_tvalid come from registers only.
  */
@@ -57,8 +57,8 @@ module mvau #
     parameter ACT_BIAS = 0,
     // $readmemh file of the weights: word nf*(MW/SIMD) + sf, field pe*SIMD + s
     parameter WEIGHT_FILE = "",
-    // thresholds by binary search (threshold_search: THRES_FILE is the stem of its files,
-    // THRES_BITS their width) rather than compared all at once (threshold_unit)
+    // thresholds by binary search (activation.v: THRES_FILE is the stem of its files,
+    // THRES_BITS their width) rather than compared all at once
     parameter THRES_SEARCH = 0,
     // $readmemh file of the thresholds: word nf, field pe*N_THRES + k (or the stem above)
     parameter THRES_FILE = "",
@@ -124,7 +124,7 @@ localparam ACC_W = MODE == MODE_XNOR ? $clog2(MW + 1) : ACC_BITS;
 localparam TREE_LEVELS_PER_REG = MODE == MODE_XNOR ? 4 : 3;
 
 // cycles from issue to the output FIFO's input (only sizes the FIFO; see adder_tree and
-// threshold_unit for their latencies)
+// activation for their latencies)
 localparam TREE_LEVELS = TERMS > 1 ? $clog2(TERMS) : 1;
 localparam TREE_LATENCY = (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
 localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
@@ -468,64 +468,27 @@ wire [PE*OUT_BITS-1:0] out5;
 wire valid5;
 
 generate
-if (N_THRES > 0 && THRES_SEARCH != 0) begin : g_thres_search
-    // the fold's threshold set, beside its result
-    reg [NF_BITS-1:0] nf4 = 0;
-    always @(posedge clk) begin
-        nf4 <= nf3;
-    end
-
-    threshold_search #(
+if (N_THRES > 0) begin : g_thres
+    // the fold's thresholds are read while its last step accumulates (nf3), ready beside its result
+    activation #(
         .PE(PE),
         .NF(NF),
         .IN_BITS(ACC_W),
         .IN_SIGNED(MODE == MODE_XNOR ? 0 : 1),
         .N_THRES(N_THRES),
         .THRES_BITS(THRES_BITS),
-        .OUT_BITS(OUT_BITS),
-        .ACT_BIAS(ACT_BIAS),
-        .THRES_FILE(THRES_FILE)
-    )
-    activation (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(valid4),
-        .in_fold(nf4),
-        .in_data(acc4),
-        .out_valid(valid5),
-        .out_data(out5)
-    );
-end else if (N_THRES > 0) begin : g_thres
-    reg [PE*N_THRES*THRES_BITS-1:0] thresholds [0:NF-1];
-    reg [PE*N_THRES*THRES_BITS-1:0] thres4 = 0;
-
-    if (THRES_FILE != "") begin : g_thres_init
-        initial begin
-            $readmemh(THRES_FILE, thresholds);
-        end
-    end
-
-    // read while the last step of the fold accumulates, ready beside its result
-    always @(posedge clk) begin
-        thres4 <= thresholds[nf3];
-    end
-
-    threshold_unit #(
-        .PE(PE),
-        .IN_BITS(ACC_W),
-        .IN_SIGNED(MODE == MODE_XNOR ? 0 : 1),
-        .N_THRES(N_THRES),
-        .THRES_BITS(THRES_BITS),
         .THRES_SIGNED(MODE == MODE_XNOR ? 0 : 1),
         .OUT_BITS(OUT_BITS),
-        .ACT_BIAS(ACT_BIAS)
+        .ACT_BIAS(ACT_BIAS),
+        .THRES_SEARCH(THRES_SEARCH),
+        .THRES_FILE(THRES_FILE)
     )
-    activation (
+    act (
         .clk(clk),
         .rst(rst),
+        .fold(nf3),
         .in_valid(valid4),
         .in_data(acc4),
-        .in_thres(thres4),
         .out_valid(valid5),
         .out_data(out5)
     );

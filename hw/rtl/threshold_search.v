@@ -6,9 +6,9 @@
 `default_nettype none
 
 /*
- * threshold_search: multi-threshold activation by binary search, for many thresholds per
- * channel. Output of a channel = ACT_BIAS + the number of its thresholds that the input
- * reaches (value >= threshold), as threshold_unit computes it, with STAGES = clog2(N_THRES + 1)
+ * threshold_search: per channel, the number of its thresholds that the input reaches
+ * (value >= threshold) by binary search, for many thresholds per channel: the count
+ * threshold_unit computes, with STAGES = clog2(N_THRES + 1)
  * comparators per channel where threshold_unit has N_THRES, and the thresholds in memories
  * where threshold_unit takes them all at once from a word of N_THRES fields.
  *
@@ -22,7 +22,7 @@
  * takes a smaller branch); flow/ops/thresholds.py reads back the thresholds it acts as.
  *
  * Pipeline: per stage, a registered threshold read, then the compare into the next stage's
- * registers; then the bias register. Latency 2 STAGES + 1 cycles. No handshake: it advances
+ * registers. Latency 2 STAGES cycles (activation.v adds the bias). No handshake: it advances
  * every cycle, in_valid travels with the data.
  */
 module threshold_search #
@@ -40,10 +40,6 @@ module threshold_search #
     // width of a stored (two's complement) threshold: it holds the input range and one
     // value above it, the padding
     parameter THRES_BITS = 10,
-    // width of an output value
-    parameter OUT_BITS = 8,
-    // added to the count: the lowest output level
-    parameter ACT_BIAS = 0,
     // stem of the memory files (THRES_FILE_sSS_pLLL.mem); "" = no contents (elaboration alone)
     parameter THRES_FILE = "",
     // stage memories this deep or deeper are block RAM, the others LUTs (synthesis only)
@@ -60,30 +56,23 @@ module threshold_search #
     input  wire [FOLD_BITS-1:0]  in_fold,
     input  wire [PE*IN_BITS-1:0] in_data,
 
-    // channel p at [p*OUT_BITS +: OUT_BITS]
+    // channel p's count at [p*STAGES +: STAGES]
     output wire                  out_valid,
-    output wire [PE*OUT_BITS-1:0] out_data
+    output wire [PE*STAGES-1:0]  out_data
     /* verilator coverage_on */
 );
 
 localparam FOLD_BITS = NF > 1 ? $clog2(NF) : 1;
 localparam STAGES = $clog2(N_THRES + 1);
-// the bias as an OUT_BITS two's complement constant
-localparam [OUT_BITS-1:0] BIAS = ACT_BIAS[OUT_BITS-1:0];
 
 initial begin
-    if (PE < 1 || NF < 1 || IN_BITS < 1 || N_THRES < 1 || OUT_BITS < 1) begin
-        $error("threshold_search: PE, NF, IN_BITS, N_THRES, OUT_BITS must be >= 1");
+    if (PE < 1 || NF < 1 || IN_BITS < 1 || N_THRES < 1) begin
+        $error("threshold_search: PE, NF, IN_BITS, N_THRES must be >= 1");
         $finish;
     end
     if (THRES_BITS < IN_BITS + 1 - IN_SIGNED) begin
         $error("threshold_search: THRES_BITS=%0d cannot hold a %0d-bit %0s input", THRES_BITS, IN_BITS,
                IN_SIGNED != 0 ? "signed" : "unsigned");
-        $finish;
-    end
-    if (OUT_BITS < 31 && N_THRES >= (1 << OUT_BITS)) begin
-        $error("threshold_search: %0d thresholds give %0d levels, more than OUT_BITS=%0d hold",
-               N_THRES, N_THRES + 1, OUT_BITS);
         $finish;
     end
 end
@@ -214,36 +203,9 @@ for (s = 0; s < STAGES; s = s + 1) begin : stage
 end
 endgenerate
 
-// the count is the last prefix; add the bias
-reg [PE*OUT_BITS-1:0] level = 0;
-reg level_valid = 1'b0;
-wire [PE*STAGES-1:0] count = stage[STAGES-1].next_prefix;
-
-genvar o;
-generate
-for (o = 0; o < PE; o = o + 1) begin : out_lane
-    wire [OUT_BITS-1:0] count_ext;
-    if (OUT_BITS > STAGES) begin : g_extend
-        assign count_ext = {{(OUT_BITS - STAGES){1'b0}}, count[o*STAGES +: STAGES]};
-    end else begin : g_same
-        assign count_ext = count[o*STAGES +: STAGES];
-    end
-    always @(posedge clk) begin
-        level[o*OUT_BITS +: OUT_BITS] <= count_ext + BIAS;
-    end
-end
-endgenerate
-
-always @(posedge clk) begin
-    if (rst) begin
-        level_valid <= 1'b0;
-    end else begin
-        level_valid <= stage[STAGES-1].next_valid;
-    end
-end
-
-assign out_valid = level_valid;
-assign out_data = level;
+// the count is the last stage's prefix
+assign out_valid = stage[STAGES-1].next_valid;
+assign out_data = stage[STAGES-1].next_prefix;
 
 endmodule
 

@@ -6,15 +6,12 @@
 `default_nettype none
 
 /*
- * threshold_unit: multi-threshold activation of PE channels side by side. Output of a
- * channel = ACT_BIAS + the number of its N_THRES thresholds that the input reaches
- * (value >= threshold), in OUT_BITS two's complement; a bipolar output (OUT_BITS = 1,
- * ACT_BIAS = 0, N_THRES = 1) is the count itself. The count is the sum of the compare bits,
- * so it is exact for any thresholds, ascending or not. No handshake: it advances every
- * cycle, in_valid travels with the data.
- * Pipeline: compare register, adder_tree (LEVELS_PER_REG = 4), bias register; latency
- * 2 + max(1, ceil(clog2(N_THRES) / 4)) cycles.
- * Shared by mvau (absorbed activations) and thresholding (standalone).
+ * threshold_unit: per channel of PE side by side, the number of its N_THRES thresholds that
+ * the input reaches (value >= threshold), every threshold compared at once: the sum of the
+ * compare bits, so it is exact for any thresholds, ascending or not; OUT_BITS wide (wrapped).
+ * No handshake: it advances every cycle, in_valid travels with the data.
+ * Pipeline: compare register, adder_tree (LEVELS_PER_REG = 4); latency
+ * 1 + max(1, ceil(clog2(N_THRES) / 4)) cycles. activation.v adds the bias.
  */
 module threshold_unit #
 (
@@ -30,10 +27,8 @@ module threshold_unit #
     parameter THRES_BITS = 8,
     // thresholds are two's complement (1) or unsigned (0)
     parameter THRES_SIGNED = 1,
-    // width of an output value
-    parameter OUT_BITS = 1,
-    // added to the count: the lowest output level
-    parameter ACT_BIAS = 0
+    // width of a count
+    parameter OUT_BITS = 1
 )
 (
     // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
@@ -55,8 +50,6 @@ module threshold_unit #
 
 // both sides extended to a common signed width, so one signed compare serves all cases
 localparam CMP_BITS = (IN_BITS > THRES_BITS ? IN_BITS : THRES_BITS) + 1;
-// the bias as an OUT_BITS two's complement constant
-localparam [OUT_BITS-1:0] BIAS = ACT_BIAS[OUT_BITS-1:0];
 
 initial begin
     if (PE < 1 || IN_BITS < 1 || N_THRES < 1 || THRES_BITS < 1 || OUT_BITS < 1) begin
@@ -98,8 +91,6 @@ always @(posedge clk) begin
 end
 
 // stage 2: count the compare bits of each channel
-wire [PE*OUT_BITS-1:0] count;
-wire count_valid;
 
 adder_tree #(
     .LANES(PE),
@@ -115,28 +106,10 @@ count_tree (
     .rst(rst),
     .in_data(ge),
     .in_tag(ge_valid),
-    .out_data(count),
-    .out_tag(count_valid)
+    .out_data(out_data),
+    .out_tag(out_valid)
 );
 
-// stage 3: add the bias
-reg [PE*OUT_BITS-1:0] level = 0;
-reg level_valid = 1'b0;
-
-integer i;
-always @(posedge clk) begin
-    for (i = 0; i < PE; i = i + 1) begin
-        level[i*OUT_BITS +: OUT_BITS] <= count[i*OUT_BITS +: OUT_BITS] + BIAS;
-    end
-    if (rst) begin
-        level_valid <= 1'b0;
-    end else begin
-        level_valid <= count_valid;
-    end
-end
-
-assign out_valid = level_valid;
-assign out_data = level;
 
 endmodule
 

@@ -9,11 +9,11 @@
  * thresholding: standalone multi-threshold activation on a channels-last stream. A word
  * carries PE channels; words cycle through the C/PE channel folds, and fold cf reads word
  * cf of the threshold ROM (field pe*N_THRES + k: threshold k of channel cf*PE + pe).
- * Output of a channel = ACT_BIAS + number of thresholds reached (threshold_unit; with
- * THRES_SEARCH, threshold_search finds it by binary search in memories of its own).
+ * Output of a channel = ACT_BIAS + number of thresholds reached (activation.v: compared
+ * at once, or with THRES_SEARCH by binary search in memories of its own).
  * Semantics: flow/ops/thresholding.py. One word per cycle.
  *
- * Pipeline (free running, no stall): issue (fold counter, threshold read) -> threshold_unit
+ * Pipeline (free running, no stall): issue (fold counter, threshold read) -> activation
  * -> output FIFO. The issue stage takes a credit per word and stalls when the FIFO could
  * fill, so s_axis_tready and m_axis_tvalid come from registers only.
  */
@@ -35,8 +35,8 @@ module thresholding #
     parameter OUT_BITS = 2,
     // added to the threshold count: the lowest output level
     parameter ACT_BIAS = 0,
-    // thresholds by binary search (threshold_search: THRES_FILE is the stem of its files,
-    // THRES_BITS their width) rather than compared all at once (threshold_unit)
+    // thresholds by binary search (activation.v: THRES_FILE is the stem of its files,
+    // THRES_BITS their width) rather than compared all at once
     parameter THRES_SEARCH = 0,
     // $readmemh file of the thresholds: word cf, field pe*N_THRES + k (or the stem above)
     parameter THRES_FILE = ""
@@ -69,7 +69,7 @@ localparam CF_BITS = CF > 1 ? $clog2(CF) : 1;
 localparam CF_LAST_I = CF - 1;
 localparam [CF_BITS-1:0] CF_LAST = CF_LAST_I[CF_BITS-1:0];
 
-// cycles from issue to the output FIFO's input (only sizes the FIFO; see threshold_unit)
+// cycles from issue to the output FIFO's input (only sizes the FIFO; see activation)
 localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
 localparam LATENCY = THRES_SEARCH != 0 ? 1 + 2 * $clog2(N_THRES + 1) + 1 : 1 + 2 + (COUNT_LEVELS + 3) / 4;
 // a credit returns LATENCY + 3 cycles after its word issued (FIFO write, FIFO read,
@@ -105,8 +105,7 @@ always @(posedge clk) begin
 end
 
 /*
- * Stage 1: the word and its fold (and, compared all at once, the fold's thresholds: a
- * registered read)
+ * Stage 1: the word (its fold's thresholds are read beside it)
  */
 reg [PE*IN_BITS-1:0] x1 = 0;
 reg valid1 = 1'b0;
@@ -126,69 +125,28 @@ end
 wire [PE*OUT_BITS-1:0] out2;
 wire valid2;
 
-generate
-if (THRES_SEARCH != 0) begin : g_search
-    reg [CF_BITS-1:0] cf1 = 0;
-    always @(posedge clk) begin
-        cf1 <= cf;
-    end
-
-    threshold_search #(
-        .PE(PE),
-        .NF(CF),
-        .IN_BITS(IN_BITS),
-        .IN_SIGNED(IN_SIGNED),
-        .N_THRES(N_THRES),
-        .THRES_BITS(THRES_BITS),
-        .OUT_BITS(OUT_BITS),
-        .ACT_BIAS(ACT_BIAS),
-        .THRES_FILE(THRES_FILE)
-    )
-    activation (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(valid1),
-        .in_fold(cf1),
-        .in_data(x1),
-        .out_valid(valid2),
-        .out_data(out2)
-    );
-end else begin : g_compare
-    reg [PE*N_THRES*THRES_BITS-1:0] thresholds [0:CF-1];
-    reg [PE*N_THRES*THRES_BITS-1:0] thres1 = 0;
-
-    // no file (elaboration with the default parameters): no contents
-    if (THRES_FILE != "") begin : g_thres_init
-        initial begin
-            $readmemh(THRES_FILE, thresholds);
-        end
-    end
-
-    always @(posedge clk) begin
-        thres1 <= thresholds[cf];
-    end
-
-    threshold_unit #(
-        .PE(PE),
-        .IN_BITS(IN_BITS),
-        .IN_SIGNED(IN_SIGNED),
-        .N_THRES(N_THRES),
-        .THRES_BITS(THRES_BITS),
-        .THRES_SIGNED(1),
-        .OUT_BITS(OUT_BITS),
-        .ACT_BIAS(ACT_BIAS)
-    )
-    activation (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(valid1),
-        .in_data(x1),
-        .in_thres(thres1),
-        .out_valid(valid2),
-        .out_data(out2)
-    );
-end
-endgenerate
+activation #(
+    .PE(PE),
+    .NF(CF),
+    .IN_BITS(IN_BITS),
+    .IN_SIGNED(IN_SIGNED),
+    .N_THRES(N_THRES),
+    .THRES_BITS(THRES_BITS),
+    .THRES_SIGNED(1),
+    .OUT_BITS(OUT_BITS),
+    .ACT_BIAS(ACT_BIAS),
+    .THRES_SEARCH(THRES_SEARCH),
+    .THRES_FILE(THRES_FILE)
+)
+act (
+    .clk(clk),
+    .rst(rst),
+    .fold(cf),
+    .in_valid(valid1),
+    .in_data(x1),
+    .out_valid(valid2),
+    .out_data(out2)
+);
 
 credit_fifo #(
     .WIDTH(PE*OUT_BITS),

@@ -14,6 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.codegen import verilog_value
 from flow.backends.rtl.sources import RTL_DIR, rtl_sources
+from flow.ops.base import pack_fields, write_memh
 from flow.ops.threshold_search import write_stage_files
 from tests.rtl import test_correlation, test_mvau, test_thresholding
 
@@ -38,7 +39,7 @@ def search_params(in_bits: int):
         thresholds = np.random.default_rng(0).integers(-40, 41, size=(8, 20))
         write_stage_files(workdir, "search", thresholds, pe=2, never=64, bits=8)
         return {"PE": 2, "NF": 4, "IN_BITS": in_bits, "IN_SIGNED": 1, "N_THRES": 20, "THRES_BITS": 8,
-                "OUT_BITS": 5, "ACT_BIAS": -16, "THRES_FILE": "search"}
+                "THRES_FILE": "search"}
     return params
 
 
@@ -47,8 +48,24 @@ def rom_params(workdir: Path) -> dict:
     return {"WIDTH": 8, "DEPTH": 40, "FILE": "rom.mem"}
 
 
+def activation_params(search: bool):
+    """activation with 20 random thresholds per channel (8-bit), 2 lanes x 4 folds, compared at
+    once (a word of all of a fold's thresholds) or searched (search_params' files)."""
+    def params(workdir: Path) -> dict:
+        if search:
+            search_params(7)(workdir)
+        else:
+            thresholds = np.random.default_rng(0).integers(-40, 41, size=(4, 2 * 20))
+            write_memh(workdir / "thresholds.mem", pack_fields(thresholds & 0xFF, 8), 2 * 20 * 8)
+        return {"PE": 2, "NF": 4, "IN_BITS": 7, "IN_SIGNED": 1, "N_THRES": 20, "THRES_BITS": 8, "OUT_BITS": 5,
+                "ACT_BIAS": -16, "THRES_SEARCH": int(search), "THRES_FILE": "search" if search else "thresholds.mem"}
+    return params
+
+
 # (module, its parameters: a dict, or a function of the run directory for ops with memory files)
 MODULES = [
+    ("activation", activation_params(search=False)),
+    ("activation", activation_params(search=True)),
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
     ("correlation", op_params(test_correlation, test_correlation.CASES[1])),

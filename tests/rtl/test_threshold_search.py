@@ -12,6 +12,7 @@ from flow.backends.rtl.verilator import build
 from flow.faults.kinds import flip_memh
 from flow.ops.threshold_search import (
     read_effective_thresholds,
+    read_trees,
     search_counts,
     search_trees,
     stage_file,
@@ -60,6 +61,10 @@ def test_read_back_acts_as_the_search(tmp_path):
     write_stage_files(tmp_path, "t", thresholds, pe, 101, bits)
     x = np.arange(-128, 101)   # inputs stay below the padding, 101
     int8 = DataType["INT8"]
+    # the files read back are the trees written
+    written = search_trees(thresholds, 101)
+    read = read_trees(tmp_path, "t", channels, pe, n, bits)
+    assert all(np.array_equal(a, b) for a, b in zip(read, written, strict=True))
     # in order: the sorted thresholds, then the padding
     effective = read_effective_thresholds(tmp_path, "t", channels, pe, n, bits)
     assert effective.shape == (channels, (1 << stages(n)) - 1)
@@ -73,13 +78,8 @@ def test_read_back_acts_as_the_search(tmp_path):
             words = path.read_text().split()
             path.write_text("\n".join(rng.permutation(words)) + "\n")
     effective = read_effective_thresholds(tmp_path, "t", channels, pe, n, bits)
-    trees = []
-    for s in range(stages(n)):
-        codes = np.stack([[int(w, 16) for w in (tmp_path / stage_file("t", s, lane)).read_text().split()]
-                          for lane in range(pe)], axis=1).reshape(channels // pe, 1 << s, pe)
-        signed = (codes ^ (1 << (bits - 1))) - (1 << (bits - 1))
-        trees.append(signed.transpose(0, 2, 1).reshape(channels, 1 << s))
+    trees = read_trees(tmp_path, "t", channels, pe, n, bits)
     searched = search_counts(trees, np.broadcast_to(x, (channels, len(x))))
     assert np.array_equal(apply_thresholds(x[:, None], effective, int8, 0).T, searched)
-    in_order = search_counts(search_trees(thresholds, 101), np.broadcast_to(x, (channels, len(x))))
+    in_order = search_counts(written, np.broadcast_to(x, (channels, len(x))))
     assert not np.array_equal(searched, in_order)
