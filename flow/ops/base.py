@@ -84,6 +84,8 @@ class HWOp(CustomOp):
 
     # name of the module (and file) in hw/rtl/
     rtl_module: str = ""
+    # every module an op whose folding picks among several may use (rtl_module then a property)
+    rtl_modules: tuple[str, ...] = ()
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
     # RAM styles a folding JSON may also set (after folding_attrs; not part of the folding summary)

@@ -158,16 +158,31 @@ class MVAU(ComparedInHLS, HWOp):
 
     def auto_fold(self, model, target_cycles, folding):
         """SIMD before PE: one wide dot product per output channel costs fewer LUTs than many
-        narrow ones. Behind a SlidingWindow, SIMD divides its channels (the window streams them)."""
+        narrow ones. Behind a SlidingWindow, SIMD divides its channels (the window streams them
+        word by word); only where none of those reaches the target and the window can stream
+        whole (no padding), SIMD may be any divisor of MW above the channels: more than one
+        kernel position a cycle, cut from whole windows by a width converter."""
         mw, mh = self.attr("MW"), self.attr("MH")
         producer = model.find_producer(self.onnx_node.input[0])
-        simd_limit = mw
+        choices = [divisors(mw)]
         if producer is not None and isinstance(window := getCustomOp(producer), SlidingWindow):
-            simd_limit = window.attr("channels")
-        simds = [d for d in divisors(mw) if simd_limit % d == 0]
+            channels = window.attr("channels")
+            choices = [[d for d in divisors(mw) if channels % d == 0]]
+            if window.can_stream_whole_windows():
+                choices.append([d for d in divisors(mw) if d > channels])
+        for simds in choices:
+            best = self._least_parallelism(simds, target_cycles)
+            if best is not None:
+                return best
+        # the target is out of reach: the most this op can do
+        return {"PE": mh, "SIMD": max(choices[-1] or choices[0])}
+
+    def _least_parallelism(self, simds: list[int], target_cycles: float) -> dict | None:
+        """The (PE, SIMD), SIMD from simds, of the fewest lanes x SIMD (then the fewest lanes)
+        whose cycles reach target_cycles; None if none does. The op's attributes are restored."""
         best = None
         for simd in simds:
-            for pe in divisors(mh):
+            for pe in divisors(self.attr("MH")):
                 self.set_nodeattr("SIMD", simd)
                 self.set_nodeattr("PE", pe)
                 if self.cycles() <= target_cycles:
@@ -175,13 +190,9 @@ class MVAU(ComparedInHLS, HWOp):
                     if best is None or key < best[0]:
                         best = (key, pe, simd)
                     break
-        if best is None:  # the target is out of reach: the most this op can do
-            pe, simd = mh, max(simds)
-        else:
-            _, pe, simd = best
         self.set_nodeattr("SIMD", 1)
         self.set_nodeattr("PE", 1)
-        return {"PE": pe, "SIMD": simd}
+        return None if best is None else {"PE": best[1], "SIMD": best[2]}
 
     def workload(self):
         mw, mh = self.attr("MW"), self.attr("MH")

@@ -3,16 +3,20 @@
 For each output pixel (oy, ox) it emits the KH x KW window, kernel row by kernel row,
 kernel column by kernel column, channels fastest: element (kh, kw, c) of the window sits at
 index (kh * KW + kw) * C + c, matching the MVAU's weight-row order. Positions outside the
-image (padding) carry 0. Folding: SIMD channels per word.
+image (padding) carry 0. Folding: SIMD channels per word (hw/rtl/sliding_window.v), or the whole
+window per word, SIMD = KH * KW * C (hw/rtl/parallel_window.v, without padding): one window a
+cycle, for an MVAU that takes more than one kernel position a cycle.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.estimate import add_resources, memories_resources
-from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
+from flow.ops.base import HWOp, Memory, Stream, divisors, ram_style_for
 
 
 def output_dims(ifm: tuple[int, int], kernel, stride, pads) -> tuple[int, int]:
@@ -52,8 +56,12 @@ def line_buffer_rows(ifm, kernel, stride, pads) -> int:
 
 
 class SlidingWindow(HWOp):
-    rtl_module = "sliding_window"
     folding_attrs = ("SIMD",)
+    rtl_modules = ("sliding_window", "parallel_window")
+
+    @property
+    def rtl_module(self) -> str:
+        return "parallel_window" if self.whole_window() else "sliding_window"
 
     def op_attrs(self):
         return {
@@ -69,6 +77,19 @@ class SlidingWindow(HWOp):
     def geometry(self):
         return (tuple(self.attr("ifm_dims")), tuple(self.attr("kernel")),
                 tuple(self.attr("stride")), tuple(self.attr("pads")))
+
+    def window_size(self) -> int:
+        """Elements of one window: KH * KW * channels."""
+        kh, kw = self.attr("kernel")
+        return kh * kw * self.attr("channels")
+
+    def whole_window(self) -> bool:
+        """A word per window (SIMD = the window's size, more than one kernel position)."""
+        return self.attr("SIMD") == self.window_size() > self.attr("channels")
+
+    def can_stream_whole_windows(self) -> bool:
+        """parallel_window.v takes no padding."""
+        return not any(self.attr("pads"))
 
     def ofm_dims(self) -> tuple[int, int]:
         return output_dims(*self.geometry())
@@ -86,7 +107,7 @@ class SlidingWindow(HWOp):
 
     def in_stream(self):
         h, w = self.attr("ifm_dims")
-        simd = self.attr("SIMD")
+        simd = self.attr("channels") if self.whole_window() else self.attr("SIMD")
         return Stream(simd, self.out_dtype(), h * w * self.attr("channels") // simd)
 
     def out_stream(self):
@@ -96,11 +117,26 @@ class SlidingWindow(HWOp):
         return Stream(simd, self.out_dtype(), oh * ow * kh * kw * self.attr("channels") // simd)
 
     def check_folding(self):
-        require_divisible(self, self.attr("channels"), "channels", self.attr("SIMD"), "SIMD")
+        if self.whole_window():
+            if not self.can_stream_whole_windows():
+                raise self.fold_error(f"SIMD={self.attr('SIMD')} (a whole window per word) needs no "
+                                      f"padding, got pads {list(self.attr('pads'))}; SIMD dividing "
+                                      f"channels={self.attr('channels')} streams padded windows")
+            return
+        if self.attr("channels") % self.attr("SIMD") != 0:
+            legal = ", ".join(str(d) for d in divisors(self.attr("channels")))
+            raise self.fold_error(f"SIMD={self.attr('SIMD')} must divide channels={self.attr('channels')} "
+                                  f"(legal: {legal}, or {self.window_size()}: a whole window per word)")
 
     def cycles(self):
         # reading and writing overlap; the busier side sets the pace
         return max(self.in_stream().words, self.out_stream().words)
+
+    def shift_register_luts(self) -> int:
+        """parallel_window.v's shift register between the taps: per kernel row but the last,
+        IFM_W - KW pixels in SRL32s (32 bits deep per LUT)."""
+        (_, w), (kh, kw), *_ = self.geometry()
+        return (kh - 1) * self.attr("channels") * self.out_dtype().bitwidth() * math.ceil((w - kw) / 32)
 
     def line_buffer(self) -> Memory:
         (_, w), *_ = self.geometry()
@@ -110,23 +146,38 @@ class SlidingWindow(HWOp):
         return Memory("line_buffer", width, depth, ram_style_for(width * depth))
 
     def memories(self):
-        return [self.line_buffer()]
+        return [] if self.whole_window() else [self.line_buffer()]
 
     def resources(self):
+        if self.whole_window():
+            # the runs between the taps are shift-register LUTs, which also take the last tap of
+            # each kernel row but the newest; the other taps are flip-flops; counters (Yosys
+            # 0.70 on 12x12x16 INT4 to 32x32x3 UINT8 windows: within 11 %)
+            pixel = self.out_dtype().bitwidth() * self.attr("channels")
+            (kh, kw) = self.attr("kernel")
+            return {"LUT": 20 + self.shift_register_luts(), "FF": 15 + (kh * kw - (kh - 1)) * pixel,
+                    "BRAM36": 0, "DSP": 0}
         # address counters and control, plus a register and a read multiplexer per output bit
         bits = self.out_dtype().bitwidth() * self.attr("SIMD")
         return add_resources(memories_resources(self), {"LUT": 160 + bits, "FF": 105 + bits})
 
     def fold_unlisted(self, model):
-        """Streams its MVAU's SIMD: the two match without a width converter between them."""
+        """Streams its MVAU's SIMD: the two match without a width converter between them. An
+        MVAU SIMD that does not divide the channels takes whole windows (a width converter cuts
+        them)."""
         consumer = model.find_consumer(self.onnx_node.output[0])
         if consumer is not None and consumer.op_type == "MVAU":
             simd = getCustomOp(consumer).attr("SIMD")
             if self.attr("channels") % simd == 0:
                 self.set_nodeattr("SIMD", simd)
+            elif self.can_stream_whole_windows():
+                self.set_nodeattr("SIMD", self.window_size())
 
     def rtl_params(self, model, memdir):
         (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()
+        if self.whole_window():
+            return {"IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
+                    "STRIDE_H": sh, "STRIDE_W": sw, "BITS": self.out_dtype().bitwidth()}
         return {
             "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
             "STRIDE_H": sh, "STRIDE_W": sw, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,

@@ -8,6 +8,7 @@ from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.synth import parse_cells, synthesize
 from tests.rtl.test_mvau import CASES, make_case
+from tests.rtl.test_sliding_window import make_case as make_window_case
 
 
 def test_synthesize_counts_a_fifo_in_a_relative_directory(tmp_path, monkeypatch):
@@ -119,3 +120,14 @@ def test_threshold_search_memories_map_as_the_estimate_counts_them(tmp_path):
     estimate = op.resources()
     assert counts["BRAM36"] == estimate["BRAM36"] == 1.0
     assert abs(counts["LUT"] - estimate["LUT"]) <= 0.15 * counts["LUT"], (counts["LUT"], estimate["LUT"])
+
+
+def test_whole_windows_shift_through_lut_shift_registers_as_estimated(tmp_path):
+    # 12x12x16 INT4, 3x3: two runs of 9 pixels between the taps, 64 bits each, in 16-deep SRLs
+    model, node, _ = make_window_case((12, 12), 16, (3, 3), (1, 1), (0, 0, 0, 0), 144, "INT4", frames=1)
+    op = getCustomOp(node)
+    counts = synthesize(tmp_path, rtl_sources(op.rtl_module), op.rtl_module, op.rtl_params(model, tmp_path))
+    assert counts["cells"].get("SRL16E", 0) + counts["cells"].get("SRLC32E", 0) == op.shift_register_luts() == 128
+    estimate = op.resources()
+    for kind in ("LUT", "FF"):
+        assert abs(counts[kind] - estimate[kind]) <= 0.15 * counts[kind], (kind, counts[kind], estimate[kind])

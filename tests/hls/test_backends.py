@@ -19,9 +19,10 @@ def hardware_ops() -> list[type[HWOp]]:
 
 @pytest.mark.parametrize("op", hardware_ops(), ids=lambda op: op.__name__)
 def test_every_op_has_an_rtl_module_and_an_hls_template(op):
-    assert (RTL_DIR / f"{op.rtl_module}.v").is_file()
-    if op.__name__ != "FIFO":
-        assert (HLS_DIR / f"{op.rtl_module}.hpp").is_file()
+    for module in op.rtl_modules or (op.rtl_module,):
+        assert (RTL_DIR / f"{module}.v").is_file()
+        if op.__name__ != "FIFO":
+            assert (HLS_DIR / f"{module}.hpp").is_file()
 
 
 def test_a_control_port_is_an_s_axilite_scalar_of_the_top(tmp_path):

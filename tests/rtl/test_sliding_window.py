@@ -1,11 +1,14 @@
-"""sliding_window: the RTL emits exactly the numpy model's windows, at max(input, output) words a frame."""
+"""sliding_window and parallel_window (whole windows): the RTL emits exactly the numpy model's
+windows, at max(input, output) words a frame."""
 
 import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
+from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.verilator import lint
+from flow.ops import FoldingError
 from tests.helpers import random_values, single_op_model
 from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model
 
@@ -33,6 +36,14 @@ CASES = [
     ((8, 6), 4, (3, 3), (2, 2), (0, 0, 1, 1), 2, "INT8"),
     # stride larger than the kernel: rows between windows are never stored
     ((11, 10), 2, (2, 2), (3, 3), (1, 0, 0, 1), 2, "UINT4"),
+    # whole windows (parallel_window.v): SIMD = KH * KW * channels
+    ((8, 8), 4, (3, 3), (1, 1), (0, 0, 0, 0), 36, "BIPOLAR"),
+    # whole windows, non-square kernel and stride: unused bottom rows and right columns
+    ((13, 11), 3, (3, 2), (2, 3), (0, 0, 0, 0), 18, "INT4"),
+    # whole windows, kernel = image: one window per frame
+    ((3, 3), 16, (3, 3), (1, 1), (0, 0, 0, 0), 144, "BIPOLAR"),
+    # whole windows, a single kernel row
+    ((5, 7), 2, (1, 3), (1, 1), (0, 0, 0, 0), 6, "UINT8"),
 ]
 IDS = [f"{h}x{w}x{c}-k{kh}x{kw}-s{sh}x{sw}-p{''.join(map(str, p))}-simd{simd}-{dt}"
        for (h, w), c, (kh, kw), (sh, sw), p, simd, dt in CASES]
@@ -68,3 +79,19 @@ def test_sliding_window_steady_state_cycles(tmp_path, case):
 ])
 def test_sliding_window_lint_clean(params):
     assert lint("sliding_window", rtl_sources("sliding_window"), params) == ""
+
+
+@pytest.mark.parametrize("params", [
+    {"IFM_H": 8, "IFM_W": 8, "C": 4, "BITS": 1},
+    {"IFM_H": 13, "IFM_W": 11, "C": 3, "BITS": 4, "K_H": 3, "K_W": 2, "STRIDE_H": 2, "STRIDE_W": 3},
+    {"IFM_H": 3, "IFM_W": 3, "C": 2, "BITS": 8},
+    {"IFM_H": 1, "IFM_W": 4, "K_H": 1, "K_W": 2},
+])
+def test_parallel_window_lint_clean(params):
+    assert lint("parallel_window", rtl_sources("parallel_window"), params) == ""
+
+
+def test_whole_windows_need_no_padding():
+    model, node, _ = make_case((7, 9), 6, (3, 3), (1, 1), (1, 1, 1, 1), 54, "INT4")
+    with pytest.raises(FoldingError, match=r"SIMD=54 \(a whole window per word\) needs no padding"):
+        getCustomOp(node).check_folding()
