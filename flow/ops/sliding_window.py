@@ -18,6 +18,9 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, divisors, ram_style_for
 
+# Vitis HLS's widest ap_uint (AP_INT_MAX_W, set in hw/hls/stream_word.hpp)
+WIDEST_WORD = 4096
+
 
 def output_dims(ifm: tuple[int, int], kernel, stride, pads) -> tuple[int, int]:
     """pads = (top, left, bottom, right), as in ONNX order for 2-D (begin..., end...)."""
@@ -88,8 +91,9 @@ class SlidingWindow(HWOp):
         return self.attr("SIMD") == self.window_size() > self.attr("channels")
 
     def can_stream_whole_windows(self) -> bool:
-        """parallel_window.v takes no padding."""
-        return not any(self.attr("pads"))
+        """parallel_window.v takes no padding, and the HLS twin's word is an ap_uint of at most
+        WIDEST_WORD bits."""
+        return not any(self.attr("pads")) and self.window_size() * self.out_dtype().bitwidth() <= WIDEST_WORD
 
     def ofm_dims(self) -> tuple[int, int]:
         return output_dims(*self.geometry())
@@ -118,10 +122,14 @@ class SlidingWindow(HWOp):
 
     def check_folding(self):
         if self.whole_window():
-            if not self.can_stream_whole_windows():
+            if any(self.attr("pads")):
                 raise self.fold_error(f"SIMD={self.attr('SIMD')} (a whole window per word) needs no "
                                       f"padding, got pads {list(self.attr('pads'))}; SIMD dividing "
                                       f"channels={self.attr('channels')} streams padded windows")
+            bits = self.window_size() * self.out_dtype().bitwidth()
+            if bits > WIDEST_WORD:
+                raise self.fold_error(f"SIMD={self.attr('SIMD')} (a whole window per word) makes "
+                                      f"{bits}-bit words; the HLS backend takes at most {WIDEST_WORD}")
             return
         if self.attr("channels") % self.attr("SIMD") != 0:
             legal = ", ".join(str(d) for d in divisors(self.attr("channels")))

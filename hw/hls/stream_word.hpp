@@ -13,6 +13,10 @@
 
 // g++ -O1 and above flag bits that ap_private reads before it masks them, inside Xilinx's
 // headers but reported where they are inlined; silenced for those headers only.
+// words up to 4,096 bits (Vitis HLS's largest AP_INT_MAX_W; the default is 1,024): a whole
+// convolution window (parallel_window.hpp) is one word
+#define AP_INT_MAX_W 4096
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

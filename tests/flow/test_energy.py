@@ -103,3 +103,21 @@ def test_activity_comes_from_the_run(tmp_path):
 
     assert joules(idle) < joules(busy)
     assert set(busy.toggles) >= {"MVAU_0"}, busy.toggles
+
+
+def test_instances_of_different_widths_under_one_wildcard_are_unfolded_apart(tmp_path):
+    """Verilator names points of several instances FIFO_*, once per module variant (page): a
+    40-bit FIFO's plain counts and an 80-bit one's cumulative counts are unfolded apart, then
+    summed per signal bit."""
+    def point(page, bit, n):
+        return (f"C '\x01f\x02fifo.v\x01page\x02v_toggle/{page}\x01o\x02mem[0][{bit}]\x01"
+                f"h\x02TOP.top.FIFO_*' {n}\n")
+    narrow = {0: 900, 32: 10}                  # 40 bits: each bit's own count
+    wide = {0: 7, 32: 7 + 5, 64: 7 + 5 + 3}    # 80 bits: bit p also holds bits p - 32, p - 64
+    lines = [point("fifo__W40", b, n) for b, n in narrow.items()]
+    lines += [point("fifo__W80", b, n) for b, n in wide.items()]
+    lines += [point("fifo__W40", b, 0) for b in range(40) if b not in narrow]
+    lines += [point("fifo__W80", b, 0) for b in range(80) if b not in wide]
+    (tmp_path / "coverage.dat").write_text("".join(lines))
+    counts = read_toggles(tmp_path / "coverage.dat", wide_cumulative=True)
+    assert [counts[("TOP.top.FIFO_*", f"mem[0][{b}]")] for b in (0, 32, 64)] == [900 + 7, 10 + 5, 3]

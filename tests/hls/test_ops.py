@@ -42,6 +42,7 @@ SLIDING_WINDOW_CASES = [
     # whole windows (parallel_window.hpp)
     ((13, 11), 3, (3, 2), (2, 3), (0, 0, 0, 0), 18, "INT4"),
     ((3, 3), 16, (3, 3), (1, 1), (0, 0, 0, 0), 144, "BIPOLAR"),
+    ((5, 4), 130, (3, 3), (1, 1), (0, 0, 0, 0), 1170, "BIPOLAR"),   # above ap_uint's default 1,024 bits
     ((11, 10), 2, (2, 2), (3, 3), (1, 0, 0, 1), 2, "UINT4"),
 ]
 # (ifm, channels, kernel = stride, PE, dtype)

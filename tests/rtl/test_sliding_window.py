@@ -44,6 +44,8 @@ CASES = [
     ((3, 3), 16, (3, 3), (1, 1), (0, 0, 0, 0), 144, "BIPOLAR"),
     # whole windows, a single kernel row
     ((5, 7), 2, (1, 3), (1, 1), (0, 0, 0, 0), 6, "UINT8"),
+    # whole windows wider than ap_uint's default 1,024 bits
+    ((5, 4), 130, (3, 3), (1, 1), (0, 0, 0, 0), 1170, "BIPOLAR"),
 ]
 IDS = [f"{h}x{w}x{c}-k{kh}x{kw}-s{sh}x{sw}-p{''.join(map(str, p))}-simd{simd}-{dt}"
        for (h, w), c, (kh, kw), (sh, sw), p, simd, dt in CASES]
@@ -95,3 +97,11 @@ def test_whole_windows_need_no_padding():
     model, node, _ = make_case((7, 9), 6, (3, 3), (1, 1), (1, 1, 1, 1), 54, "INT4")
     with pytest.raises(FoldingError, match=r"SIMD=54 \(a whole window per word\) needs no padding"):
         getCustomOp(node).check_folding()
+
+
+def test_whole_windows_fit_the_widest_hls_word():
+    model, node, _ = make_case((5, 5), 72, (3, 3), (1, 1), (0, 0, 0, 0), 648, "INT8")
+    op = getCustomOp(node)
+    assert not op.can_stream_whole_windows()
+    with pytest.raises(FoldingError, match=r"makes 5184-bit words; the HLS backend takes at most 4096"):
+        op.check_folding()

@@ -70,7 +70,9 @@ def wide_signals_cumulative() -> bool:
 def read_toggles(path: Path, wide_cumulative: bool) -> dict[tuple[str, str], int]:
     """{(instance hierarchy, signal bit name): toggles} of a coverage.dat, toggle points only;
     wide_cumulative: the counts of signals wider than 64 bits are Verilator's cumulative ones."""
-    counts = {}
+    # per point first: instances of different parameters (pages v_toggle/fifo__W80 and
+    # v_toggle/fifo) may share one wildcard hierarchy (FIFO_*), and each has its own counters
+    points = {}
     for line in Path(path).read_text().splitlines():
         match = _POINT.match(line)
         if not match:
@@ -78,9 +80,14 @@ def read_toggles(path: Path, wide_cumulative: bool) -> dict[tuple[str, str], int
         fields = dict(f.split("\x02", 1) for f in match.group(1).split("\x01") if "\x02" in f)
         if fields.get("page", "").startswith("v_toggle"):
             # Verilator 5.048 counts each bit's rises and falls apart ("count[0]:0->1"), 5.006 together
-            key = (fields["h"], _DIRECTION.sub("", fields["o"]))
-            counts[key] = counts.get(key, 0) + int(match.group(2))
-    return unfold_wide_signals(counts) if wide_cumulative else counts
+            key = ((fields["h"], fields["page"]), _DIRECTION.sub("", fields["o"]))
+            points[key] = points.get(key, 0) + int(match.group(2))
+    if wide_cumulative:
+        points = unfold_wide_signals(points)
+    counts = {}
+    for ((hierarchy, _), name), n in points.items():
+        counts[(hierarchy, name)] = counts.get((hierarchy, name), 0) + n
+    return counts
 
 
 def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
@@ -105,10 +112,15 @@ def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, s
         for index, n in by_index.items():
             below = by_index.get(index - WORD_BITS, 0) if index - low >= WORD_BITS else 0
             if n < below:
-                raise ValueError(f"toggle counts of {hierarchy}.{base} are not Verilator's cumulative wide-signal "
+                raise ValueError(f"toggle counts of {_name(hierarchy)}.{base} are not Verilator's cumulative wide-signal "
                                  f"counts: bit {index} has {n}, bit {index - WORD_BITS} {below}")
             fixed[(hierarchy, f"{base}[{index}]")] = n - below
     return fixed
+
+
+def _name(hierarchy) -> str:
+    """A point's hierarchy, without the page that read_toggles keeps beside it."""
+    return hierarchy[0] if isinstance(hierarchy, tuple) else hierarchy
 
 
 def toggles_by_instance(counts: dict[tuple[str, str], int], depth: int = 2) -> dict[str, int]:
