@@ -86,6 +86,9 @@ class SlidingWindow(HWOp):
         kh, kw = self.attr("kernel")
         return kh * kw * self.attr("channels")
 
+    def window_bits(self) -> int:
+        return self.window_size() * self.out_dtype().bitwidth()
+
     def whole_window(self) -> bool:
         """A word per window (SIMD = the window's size, more than one kernel position)."""
         return self.attr("SIMD") == self.window_size() > self.attr("channels")
@@ -93,7 +96,7 @@ class SlidingWindow(HWOp):
     def can_stream_whole_windows(self) -> bool:
         """parallel_window.v takes no padding, and the HLS twin's word is an ap_uint of at most
         WIDEST_WORD bits."""
-        return not any(self.attr("pads")) and self.window_size() * self.out_dtype().bitwidth() <= WIDEST_WORD
+        return not any(self.attr("pads")) and self.window_bits() <= WIDEST_WORD
 
     def ofm_dims(self) -> tuple[int, int]:
         return output_dims(*self.geometry())
@@ -102,8 +105,7 @@ class SlidingWindow(HWOp):
         return (batch, *self.attr("ifm_dims"), self.attr("channels"))
 
     def out_shape(self, batch):
-        kh, kw = self.attr("kernel")
-        return (batch, *self.ofm_dims(), kh * kw * self.attr("channels"))
+        return (batch, *self.ofm_dims(), self.window_size())
 
     def compute(self, x):
         _, kernel, stride, pads = self.geometry()
@@ -116,9 +118,8 @@ class SlidingWindow(HWOp):
 
     def out_stream(self):
         oh, ow = self.ofm_dims()
-        kh, kw = self.attr("kernel")
         simd = self.attr("SIMD")
-        return Stream(simd, self.out_dtype(), oh * ow * kh * kw * self.attr("channels") // simd)
+        return Stream(simd, self.out_dtype(), oh * ow * self.window_size() // simd)
 
     def check_folding(self):
         if self.whole_window():
@@ -126,10 +127,10 @@ class SlidingWindow(HWOp):
                 raise self.fold_error(f"SIMD={self.attr('SIMD')} (a whole window per word) needs no "
                                       f"padding, got pads {list(self.attr('pads'))}; SIMD dividing "
                                       f"channels={self.attr('channels')} streams padded windows")
-            bits = self.window_size() * self.out_dtype().bitwidth()
-            if bits > WIDEST_WORD:
+            if self.window_bits() > WIDEST_WORD:
                 raise self.fold_error(f"SIMD={self.attr('SIMD')} (a whole window per word) makes "
-                                      f"{bits}-bit words; the HLS backend takes at most {WIDEST_WORD}")
+                                      f"{self.window_bits()}-bit words; the HLS backend takes at most "
+                                      f"{WIDEST_WORD}")
             return
         if self.attr("channels") % self.attr("SIMD") != 0:
             legal = ", ".join(str(d) for d in divisors(self.attr("channels")))
@@ -183,12 +184,9 @@ class SlidingWindow(HWOp):
 
     def rtl_params(self, model, memdir):
         (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.geometry()
-        if self.whole_window():
-            return {"IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
-                    "STRIDE_H": sh, "STRIDE_W": sw, "BITS": self.out_dtype().bitwidth()}
-        return {
-            "IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
-            "STRIDE_H": sh, "STRIDE_W": sw, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,
-            "SIMD": self.attr("SIMD"), "BITS": self.out_dtype().bitwidth(),
-            "RAM_STYLE": self.line_buffer().style,
-        }
+        params = {"IFM_H": h, "IFM_W": w, "C": self.attr("channels"), "K_H": kh, "K_W": kw,
+                  "STRIDE_H": sh, "STRIDE_W": sw, "BITS": self.out_dtype().bitwidth()}
+        if self.whole_window():   # parallel_window.v: no padding, no folding, no line buffer
+            return params
+        return {**params, "PAD_T": pt, "PAD_L": pl, "PAD_B": pb, "PAD_R": pr,
+                "SIMD": self.attr("SIMD"), "RAM_STYLE": self.line_buffer().style}

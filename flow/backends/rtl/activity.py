@@ -90,8 +90,9 @@ def read_toggles(path: Path, wide_cumulative: bool) -> dict[tuple[str, str], int
     return counts
 
 
-def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
-    """The true toggles of signals wider than 64 bits, from what Verilator's split counters hold.
+def unfold_wide_signals(counts: dict[tuple[tuple[str, str], str], int]) -> dict[tuple[tuple[str, str], str], int]:
+    """The true toggles of signals wider than 64 bits, from what Verilator's split counters hold;
+    counts keyed by ((instance hierarchy, coverage page), signal bit name), one point each.
 
     Verilator 5.048 (and the releases whose verilated_cov.h has the same loop, which
     wide_signals_cumulative looks for) updates a wide signal's counters in
@@ -100,27 +101,22 @@ def unfold_wide_signals(counts: dict[tuple[str, str], int]) -> dict[tuple[str, s
     wraps). So bit p's count minus bit p - 32's is bit p's own (tests/flow/test_energy.py checks it
     on a register whose toggles are known); a negative result means the counts are not of that form."""
     bits = {}
-    for (hierarchy, name), n in counts.items():
+    for (point, name), n in counts.items():
         match = _BIT.match(name)
         if match:
-            bits.setdefault((hierarchy, match.group(1)), {})[int(match.group(2))] = n
+            bits.setdefault((point, match.group(1)), {})[int(match.group(2))] = n
     fixed = dict(counts)
-    for (hierarchy, base), by_index in bits.items():
+    for (point, base), by_index in bits.items():
         low, high = min(by_index), max(by_index)
         if high - low + 1 <= WIDE_BITS:
             continue
         for index, n in by_index.items():
             below = by_index.get(index - WORD_BITS, 0) if index - low >= WORD_BITS else 0
             if n < below:
-                raise ValueError(f"toggle counts of {_name(hierarchy)}.{base} are not Verilator's cumulative wide-signal "
+                raise ValueError(f"toggle counts of {point[0]}.{base} are not Verilator's cumulative wide-signal "
                                  f"counts: bit {index} has {n}, bit {index - WORD_BITS} {below}")
-            fixed[(hierarchy, f"{base}[{index}]")] = n - below
+            fixed[(point, f"{base}[{index}]")] = n - below
     return fixed
-
-
-def _name(hierarchy) -> str:
-    """A point's hierarchy, without the page that read_toggles keeps beside it."""
-    return hierarchy[0] if isinstance(hierarchy, tuple) else hierarchy
 
 
 def toggles_by_instance(counts: dict[tuple[str, str], int], depth: int = 2) -> dict[str, int]:

@@ -86,29 +86,23 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
                     f"has at most 4 GiB of memory)")
         return f"{synth} {mapping}: {proc.stderr.strip()[-2000:]}"
 
-    synth, flattened = SYNTH, True
-    for mapping in MAPPINGS:
-        proc = run(SYNTH, mapping, timing=True)
+    attempts = [(SYNTH, mapping) for mapping in MAPPINGS]
+    while attempts:
+        synth, mapping = attempts.pop(0)
+        flattened = synth == SYNTH
+        proc = run(synth, mapping, timing=flattened)
         if proc.returncode == 0:
             break
-        errors.append(failure(SYNTH, mapping, proc))
-        if WASM_TRAP in proc.stderr:
-            break   # the other mapping needs the same flattened netlist
+        errors.append(failure(synth, mapping, proc))
+        trapped = WASM_TRAP in proc.stderr
+        if trapped:
+            # the other mapping needs as much memory; past 4 GiB flattened, each module is mapped
+            # on its own and the top counted over the hierarchy (no cross-module optimisation, and
+            # no `sta`, which wants one netlist)
+            attempts = [(SYNTH_HIERARCHICAL, m) for m in MAPPINGS] if flattened else []
     else:
-        raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}")
-    if proc.returncode != 0:
-        # past 4 GiB flattened: each module is mapped on its own and the board top counted over
-        # the hierarchy (no cross-module optimisation, and no `sta`, which wants one netlist)
-        synth, flattened = SYNTH_HIERARCHICAL, False
-        for mapping in MAPPINGS:
-            proc = run(synth, mapping, timing=False)
-            if proc.returncode == 0:
-                break
-            errors.append(failure(synth, mapping, proc))
-        else:
-            raise SynthesisError(
-                f"yosys failed on {top}: {errors[-1]}; flattened or module by module, the design needs "
-                f"more; name a native Yosys in QNNFLOW_YOSYS to synthesize it (log: {log})")
+        way_out = "; name a native Yosys in QNNFLOW_YOSYS to synthesize it" if trapped else ""
+        raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}{way_out}")
     text = log.read_text()
     cells = parse_cells(text)
     return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text) if flattened else None,
