@@ -1,7 +1,8 @@
 """Analytic estimates against Yosys, op by op: synthesizes every op instance of some builds
-alone (synth_xilinx, xc7) and writes benchmarks/results/estimates_vs_yosys.{json,md}.
+alone (synth_xilinx, xc7) and writes benchmarks/results/<name>.{json,md} (default name
+estimates_vs_yosys).
 
-    ./dev python benchmarks/calibrate_estimates.py build/cnv_w1a1 [more build dirs]
+    ./dev python benchmarks/calibrate_estimates.py build/cnv_w1a1 [more build dirs] [--name NAME]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("builds", nargs="+", type=Path)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--name", default="estimates_vs_yosys", help="results file name, without suffix")
     args = ap.parse_args(argv)
     jobs, seen = [], set()
     for build in args.builds:
@@ -56,7 +58,7 @@ def main(argv=None) -> None:
             rows.append(row)
             print(f"{row['build']:>12} {row['op']:<22} yosys {row['yosys']}  estimate {row['estimate']}", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "estimates_vs_yosys.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     by_type = {}
     for r in rows:
         t = by_type.setdefault(r["op_type"], {"yosys": {"LUT": 0, "FF": 0, "BRAM36": 0}, "estimate": {"LUT": 0, "FF": 0, "BRAM36": 0}})
@@ -70,7 +72,7 @@ def main(argv=None) -> None:
         ratio = e["LUT"] / y["LUT"] if y["LUT"] else float("nan")
         lines.append(f"| {name} | {y['LUT']:,.0f} | {e['LUT']:,.0f} | {ratio:.2f} | {y['FF']:,.0f} | {e['FF']:,.0f} | "
                      f"{y['BRAM36']:g} | {e['BRAM36']:g} |")
-    (RESULTS / "estimates_vs_yosys.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

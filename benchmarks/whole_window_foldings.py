@@ -1,12 +1,13 @@
 """Foldings by the fewest lanes x SIMD with whole windows allowed behind every unpadded window (the
-automatic folding takes them only where a folded window cannot reach the target), written as
-folding files for `--folding`: the hand foldings the README's whole-window experiments built.
+automatic folding takes them only where a folded window cannot reach the target or they save a
+third of the lanes x SIMD), written as folding files for `--folding`: the hand foldings the
+README's whole-window experiments built.
 
     ./dev python benchmarks/whole_window_foldings.py build/cnv_9150 --fps 9150
     ./dev python benchmarks/whole_window_foldings.py build/cnv_9150 --fps 20000 --distributed MVAU_1
 
-Writes benchmarks/results/folding_<build>_whole_<fps>.json. A fold past the board's estimate
-budget (the 20,000 one) is written all the same; `./dev build --folding` refuses it.
+Writes benchmarks/results/folding_<build>_whole_<fps>.json. A folding past the board's estimate
+budget is written all the same; `./dev build --folding` refuses it.
 """
 
 from __future__ import annotations

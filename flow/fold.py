@@ -63,9 +63,10 @@ def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = Fal
 
 
 def fit_memories(model: ModelWrapper, board) -> None:
-    """Move the ops' movable memories (MVAU weights left on "auto") from block RAM to LUTs while
-    the design is over its BRAM budget and under its LUT budget, the least BRAM-efficient (fewest
-    bits per block) first: wide, shallow words fill a block poorly."""
+    """Move the ops' movable memories (MVAU weights and FIFOs left on "auto") from block RAM to
+    LUTs while the design is over its BRAM budget, the least BRAM-efficient (fewest bits per
+    block) first: wide, shallow words fill a block poorly. A move that would take the design over
+    its LUT budget is not made."""
     budget = board.budget()
     movable = []
     for node in model.graph.node:
@@ -80,7 +81,6 @@ def fit_memories(model: ModelWrapper, board) -> None:
         op.set_nodeattr(op.movable_memory_attr, "distributed")
         if total_resources(model)["LUT"] > budget["LUT"]:
             op.set_nodeattr(op.movable_memory_attr, "auto")
-            return
 
 
 def check_folding(model: ModelWrapper) -> None:

@@ -193,9 +193,12 @@ class HWOp(CustomOp):
         (shared primitives in flow/estimate.py)."""
 
     def movable_memory(self) -> Memory | None:
-        """A memory in block RAM only by its size (movable_memory_attr left on "auto"), which
-        flow/fold.py's fit_memories may move to LUTs; none by default."""
-        return None
+        """The first of memories(), where it is in block RAM only by its size (an op with a
+        movable_memory_attr left on "auto"), which flow/fold.py's fit_memories may move to LUTs."""
+        if not self.movable_memory_attr:
+            return None
+        memory = self.memories()[0]
+        return memory if self.attr(self.movable_memory_attr) == "auto" and memory.style == "block" else None
 
     # --- folding --------------------------------------------------------------------------------
     def folding(self) -> dict:

@@ -23,6 +23,7 @@ from flow.estimate import (
     add_resources,
     comparator_luts,
     memories_resources,
+    memory_resources,
     tree_adder_luts,
     tree_register_bits,
 )
@@ -49,6 +50,15 @@ from flow.ops.threshold_search import (
 )
 from flow.ops.thresholds import apply_thresholds, clamp_thresholds, signed_bits, threshold_bits
 from flow.packing import from_codes
+
+# whole windows cost a shift register and a width converter: worth it where they need at most
+# this share of the lanes x SIMD of a channel-sized SIMD
+WHOLE_WINDOW_LANE_SHARE = 2 / 3
+
+
+def lanes(fold: dict) -> int:
+    return fold["PE"] * fold["SIMD"]
+
 
 MODES = ("xnor", "binary_weight", "int", "binary_input")
 MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
@@ -136,7 +146,19 @@ class MVAU(ComparedInHLS, HWOp):
 
     def weight_ram_style(self) -> str:
         depth, width = self.weight_memory_shape()
+        if self.attr("weight_ram_style") == "auto" and self.weights_in_terms():
+            return "distributed"
         return ram_style_for(depth * width, self.attr("weight_ram_style"))
+
+    def weights_in_terms(self, style: str = "distributed") -> bool:
+        """Whether a weight ROM in logic merges into the terms stage's LUTs, costing none of its
+        own: in xnor each match-count LUT6 reads three input bits and their three weight bits, and
+        a ROM of at most 8 words makes those a function of its 3 address bits. Only with NF = 1:
+        a replayed vector reaches the terms through the replay multiplexer, which leaves no room
+        (benchmarks/mvau_synth_cases.py, the rom_merge label)."""
+        depth = self.weight_memory_shape()[0]
+        return (style == "distributed" and self.attr("mode") == "xnor" and self.attr("MH") == self.attr("PE")
+                and depth <= 8)
 
     def memories(self):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
@@ -152,16 +174,13 @@ class MVAU(ComparedInHLS, HWOp):
                                "distributed"))
         return mems
 
-    def movable_memory(self):
-        weights = self.memories()[0]
-        return weights if self.attr("weight_ram_style") == "auto" and weights.style == "block" else None
-
     def auto_fold(self, model, target_cycles, folding):
         """SIMD before PE: one wide dot product per output channel costs fewer LUTs than many
         narrow ones. Behind a SlidingWindow, SIMD divides its channels (the window streams them
-        word by word); only where none of those reaches the target and the window can stream
-        whole (no padding), SIMD may be any divisor of MW above the channels: more than one
-        kernel position a cycle, cut from whole windows by a width converter."""
+        word by word). Where the window can stream whole (no padding), SIMD may also be any
+        divisor of MW above the channels: more than one kernel position a cycle, cut from whole
+        windows by a width converter. That is taken where no channel-sized SIMD reaches the
+        target, or where it needs at most WHOLE_WINDOW_LANE_SHARE of their lanes x SIMD."""
         mw, mh = self.attr("MW"), self.attr("MH")
         producer = model.find_producer(self.onnx_node.input[0])
         choices = [divisors(mw)]
@@ -170,23 +189,26 @@ class MVAU(ComparedInHLS, HWOp):
             choices = [[d for d in divisors(mw) if channels % d == 0]]
             if window.can_stream_whole_windows():
                 choices.append([d for d in divisors(mw) if d > channels])
-        for simds in choices:
-            best = self._least_parallelism(simds, target_cycles)
-            if best is not None:
-                return best
+        folds = [self._least_parallelism(simds, target_cycles) for simds in choices]
+        reach = [fold for fold in folds if fold is not None]
+        if len(reach) == 2:   # whole windows only if their lanes save more than their window costs
+            return reach[1] if lanes(reach[1]) <= WHOLE_WINDOW_LANE_SHARE * lanes(reach[0]) else reach[0]
+        if reach:
+            return reach[0]
         # the target is out of reach: the most this op can do
         return {"PE": mh, "SIMD": max(choices[-1] or choices[0])}
 
     def _least_parallelism(self, simds: list[int], target_cycles: float) -> dict | None:
-        """The (PE, SIMD), SIMD from simds, of the fewest lanes x SIMD (then the fewest lanes)
-        whose cycles reach target_cycles; None if none does. The op's attributes are restored."""
+        """The (PE, SIMD), SIMD from simds, of the fewest lanes x SIMD whose cycles reach
+        target_cycles, then one whose weight ROM merges into its terms (free: weights_in_terms),
+        then of the fewest lanes; None if none does. The op's attributes are restored."""
         best = None
         for simd in simds:
             for pe in divisors(self.attr("MH")):
                 self.set_nodeattr("SIMD", simd)
                 self.set_nodeattr("PE", pe)
                 if self.cycles() <= target_cycles:
-                    key = (pe * simd, pe)
+                    key = (pe * simd, not self.weights_in_terms(), pe)
                     if best is None or key < best[0]:
                         best = (key, pe, simd)
                     break
@@ -238,13 +260,15 @@ class MVAU(ComparedInHLS, HWOp):
         return ff + pe * self.out_dtype().bitwidth()
 
     def term_luts(self) -> float:
-        """LUTs of one lane's terms: a LUT per term bit (a LUT6 per match-count bit in xnor, a
-        negation in the binary modes), radix-4 partial products in int."""
+        """LUTs of one lane's terms: a LUT per term bit in xnor (a LUT6 per match-count bit),
+        radix-4 partial products in int. A binary mode's negations merge about half into the
+        first adder level's LUTs (fitted on seven MVAUs, CNV's first layers among them: within
+        -10 % to +7 % of Yosys, benchmarks/results/estimates_vs_yosys.json)."""
         if self.attr("mode") == "int":
             in_bits = dtype_attr(self, "in_dtype").bitwidth()
             return self.attr("SIMD") * in_bits * dtype_attr(self, "w_dtype").bitwidth() * 1.1
         terms, term_bits = self.terms()
-        return terms * term_bits
+        return terms * term_bits * (1 if self.attr("mode") == "xnor" else 0.5)
 
     def resources(self):
         pe = self.attr("PE")
@@ -257,7 +281,10 @@ class MVAU(ComparedInHLS, HWOp):
             out_bits = self.out_dtype().bitwidth()
             luts += pe * (self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits)
         logic = {"LUT": luts, "FF": self.registers()}
-        return add_resources(logic, memories_resources(self))
+        memories = memories_resources(self)
+        if self.weights_in_terms(self.weight_ram_style()):
+            memories["LUT"] -= memory_resources(self.memories()[0])["LUT"]
+        return add_resources(logic, memories)
 
     # --- many thresholds: a binary search (flow/ops/threshold_search.py) ---------------------
     def threshold_search(self) -> bool:

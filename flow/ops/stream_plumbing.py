@@ -59,9 +59,9 @@ class DataWidthConverter(_PassThrough):
     def resources(self):
         bits = self.out_dtype().bitwidth()
         i, o = self.attr("in_elems"), self.attr("out_elems")
-        # a word register as wide as the wider side; narrowing selects a slice of it (a multiplexer
-        # per input bit), widening only enables registers
-        luts = 6 + (i * bits if i > o else 0) + (o * bits if i % o and o % i else 0)
+        # a word register as wide as the wider side; narrowing shifts it by a word (a load-or-shift
+        # multiplexer per bit below the top output word), widening only enables registers
+        luts = 6 + ((i - o) * bits if i > o else 0) + (o * bits if i % o and o % i else 0)
         return {"LUT": luts, "FF": max(i, o) * bits + 2 * int(max(i, o)).bit_length() + 4,
                 "BRAM36": 0, "DSP": 0}
 
@@ -76,6 +76,7 @@ class FIFO(_PassThrough):
     rtl_module = "fifo"
     folding_attrs = ("depth",)
     ram_style_attrs = ("ram_style",)
+    movable_memory_attr = "ram_style"
 
     def op_attrs(self):
         return {**self.common_attrs(), "elems": ("i", True, 1), "depth": ("i", False, 2),

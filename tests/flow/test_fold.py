@@ -107,3 +107,30 @@ def test_weights_move_to_luts_when_block_ram_runs_out():
     fit_memories(model, board)
     assert op.weight_ram_style() == "distributed"
     assert total_resources(model)["BRAM36"] == 0
+
+
+def test_a_wide_shallow_fifo_leaves_block_ram_first_and_no_move_goes_over_the_luts():
+    from qonnx.core.datatype import DataType
+
+    from flow.estimate import total_resources
+    from flow.fold import fit_memories
+    from tests.helpers import random_values, single_op_model
+
+    rng = np.random.default_rng(0)
+    model = single_op_model("MVAU", (1, 256), {"W": random_values(rng, DataType["INT4"], (256, 64))},
+                            MW=256, MH=64, SIMD=16, PE=4, mode="int", in_dtype="INT4", w_dtype="INT4",
+                            acc_dtype="INT16", out_dtype="INT16")
+    model = insert_plumbing(model)
+    weights = getCustomOp(next(n for n in model.graph.node if n.op_type == "MVAU"))
+    fifo = getCustomOp(next(n for n in model.graph.node if n.op_type == "FIFO"))
+    fifo.set_nodeattr("depth", 128)   # 128 words of 64 bits: 8 Kbit in a block of 36
+    assert fifo.memory().style == weights.weight_ram_style() == "block"
+    board = load_board()
+    total = total_resources(model)
+    # 1.5 blocks too many, room for the FIFO's 256 LUTs but not the weights' thousands
+    board.budget_fraction.update({"BRAM36": 1.0, "LUT": 1.0})
+    board.resources.update({"BRAM36": total["BRAM36"] - 1.5, "LUT": total["LUT"] + 300})
+    fit_memories(model, board)
+    # the FIFO moves (fewest bits per block); the weights would take the LUTs over: they stay
+    assert fifo.memory().style == "distributed" and weights.weight_ram_style() == "block"
+    assert total_resources(model)["LUT"] <= board.budget()["LUT"]

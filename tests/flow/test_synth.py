@@ -11,6 +11,7 @@ from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.synth import parse_cells, synthesize
 from tests.rtl.test_mvau import CASES, make_case
+from tests.helpers import single_op_model
 from tests.rtl.test_sliding_window import make_case as make_window_case
 
 
@@ -123,6 +124,36 @@ def test_threshold_search_memories_map_as_the_estimate_counts_them(tmp_path):
     estimate = op.resources()
     assert counts["BRAM36"] == estimate["BRAM36"] == 1.0
     assert abs(counts["LUT"] - estimate["LUT"]) <= 0.15 * counts["LUT"], (counts["LUT"], estimate["LUT"])
+
+
+@pytest.mark.parametrize("pe,simd,merged", [(16, 48, True), (8, 96, False)])
+def test_a_rom_of_eight_words_merges_into_the_xnor_terms_only_without_replay(tmp_path, pe, simd, merged):
+    # 6 weight words in logic: with one neuron fold each match-count LUT6 takes the ROM's 3 address
+    # bits beside its 3 input bits, and the estimate counts no ROM (within 15 %); with two folds
+    # the replay multiplexer sits in the way, and the estimate counts a LUT per ROM bit, which
+    # errs high (Yosys merges part of it), by at most 25 %
+    model, node, _ = make_case((288, 16, simd, pe, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [2]), frames=1)
+    op = getCustomOp(node)
+    op.set_nodeattr("weight_ram_style", "distributed")
+    assert op.weight_memory_shape()[0] == 6 and op.weights_in_terms() == merged
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path))
+    estimate = op.resources()["LUT"]
+    if merged:
+        assert abs(counts["LUT"] - estimate) <= 0.15 * counts["LUT"], (counts["LUT"], estimate)
+    else:
+        assert counts["LUT"] <= estimate <= 1.25 * counts["LUT"], (counts["LUT"], estimate)
+
+
+@pytest.mark.parametrize("in_elems,out_elems", [(576, 192), (1152, 576), (16, 2)])
+def test_a_narrowing_converter_costs_a_lut_per_bit_below_its_top_output_word(tmp_path, in_elems, out_elems):
+    # dwc.v shifts its word down by an output word: a load-or-shift multiplexer per bit, except
+    # the top output word's, which only loads
+    model = single_op_model("DataWidthConverter", (1, 1152), {}, shape=[1152], out_dtype="BIPOLAR",
+                            in_elems=in_elems, out_elems=out_elems)
+    op = getCustomOp(model.graph.node[0])
+    counts = synthesize(tmp_path, rtl_sources("dwc"), "dwc", op.rtl_params(model, tmp_path))
+    estimate = op.resources()["LUT"]
+    assert abs(counts["LUT"] - estimate) <= 0.15 * counts["LUT"], (counts["LUT"], estimate)
 
 
 def test_whole_windows_shift_through_lut_shift_registers_as_estimated(tmp_path):

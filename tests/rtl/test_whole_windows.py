@@ -23,8 +23,12 @@ TARGET_FPS = 500_000   # 200 cycles a frame: beyond binary_convnet's windows str
 
 
 @pytest.fixture(scope="module")
-def folded(tmp_path_factory):
-    net = compile_net("binary_convnet", tmp_path_factory.mktemp("whole"), inputs=3)
+def net(tmp_path_factory):
+    return compile_net("binary_convnet", tmp_path_factory.mktemp("whole"), inputs=3)
+
+
+@pytest.fixture(scope="module")
+def folded(net):
     hw = ModelWrapper(net.hardware.model.__deepcopy__())
     folding = auto_folding(hw, TARGET_FPS, 100)
     return insert_plumbing(apply_folding(hw, folding)), folding, reference_outputs(net)
@@ -34,9 +38,11 @@ def test_windows_stream_whole_only_beyond_the_folded_window(folded):
     model, folding, _ = folded
     nodes = {n.name: getCustomOp(n) for n in model.graph.node}
     # conv 3 -> 16 (27 per window) and 16 -> 16 (144): SIMD above the channels, windows whole,
-    # the first cut into thirds, the second taken as it is
+    # the first cut into thirds, the second into quarters: of the 576 lanes x SIMD it needs,
+    # 16 x 36 (one neuron fold, 4 weight words) merges its weights into the terms, 4 x 144 not
     assert folding["MVAU_0"] == {"PE": 16, "SIMD": 9}
-    assert folding["MVAU_1"] == {"PE": 4, "SIMD": 144}
+    assert folding["MVAU_1"] == {"PE": 16, "SIMD": 36}
+    assert nodes["MVAU_1"].weight_ram_style() == "distributed" and nodes["MVAU_1"].weights_in_terms()
     for window, size in (("SlidingWindow_0", 27), ("SlidingWindow_1", 144)):
         assert nodes[window].rtl_module == "parallel_window"
         assert nodes[window].attr("SIMD") == size
@@ -44,7 +50,18 @@ def test_windows_stream_whole_only_beyond_the_folded_window(folded):
         assert nodes[name].cycles() <= 100e6 / TARGET_FPS
     converters = [(op.attr("in_elems"), op.attr("out_elems")) for op in nodes.values()
                   if op.onnx_node.op_type == "DataWidthConverter"]
-    assert (27, 9) in converters and not any(elems == 144 for elems, _ in converters)
+    assert (27, 9) in converters and (144, 36) in converters
+
+
+def test_whole_windows_also_where_they_need_two_thirds_of_the_lanes_or_fewer(net):
+    hw = ModelWrapper(net.hardware.model.__deepcopy__())
+    mvau = getCustomOp(next(n for n in hw.graph.node if n.name == "MVAU_1"))
+    vectors = mvau.num_vectors()
+    # 144 x 16 weights behind a 16-channel window: channel-sized SIMD and PE (divisors of 16)
+    # give lanes x SIMD in powers of two. At 17.5 cycles a vector they need 256, whole windows
+    # 144 (56 %); at 9, 256 against 288
+    assert mvau.auto_fold(hw, 17.5 * vectors, {}) == {"PE": 1, "SIMD": 144}
+    assert mvau.auto_fold(hw, 9 * vectors, {}) == {"PE": 16, "SIMD": 16}
 
 
 def test_stitched_rtl_with_whole_windows_equals_the_reference(folded, tmp_path):
