@@ -31,6 +31,10 @@ CASES = {
     "xnor_pe4_simd64": (576, 16, 64, 4, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [2]),
     # CNV's first layer kind: 8-bit pixels times binary weights, 18 x 24-bit ROM
     "binary_weight_pe8_simd3": (27, 16, 3, 8, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
+    # more of CNV's first layer kind, for the estimate of the binary modes' negations (the
+    # binary_weight label): SIMD 9 and 27 take several kernel positions of whole windows
+    "binary_weight_pe16_simd9": (27, 64, 9, 16, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
+    "binary_weight_pe16_simd27": (27, 64, 27, 16, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
     # a 6-word ROM: with one neuron fold it merges into the terms, with two it does not
     # (MVAU.weights_in_terms): the rom_merge label
     "xnor_nf1_rom6x768": (288, 16, 48, 16, "BIPOLAR", "BIPOLAR", "BIPOLAR", 0, [2]),

@@ -22,7 +22,6 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.estimate import (
     add_resources,
     comparator_luts,
-    memories_resources,
     memory_resources,
     tree_adder_luts,
     tree_register_bits,
@@ -150,15 +149,14 @@ class MVAU(ComparedInHLS, HWOp):
             return "distributed"
         return ram_style_for(depth * width, self.attr("weight_ram_style"))
 
-    def weights_in_terms(self, style: str = "distributed") -> bool:
-        """Whether a weight ROM in logic merges into the terms stage's LUTs, costing none of its
-        own: in xnor each match-count LUT6 reads three input bits and their three weight bits, and
-        a ROM of at most 8 words makes those a function of its 3 address bits. Only with NF = 1:
-        a replayed vector reaches the terms through the replay multiplexer, which leaves no room
-        (benchmarks/mvau_synth_cases.py, the rom_merge label)."""
-        depth = self.weight_memory_shape()[0]
-        return (style == "distributed" and self.attr("mode") == "xnor" and self.attr("MH") == self.attr("PE")
-                and depth <= 8)
+    def weights_in_terms(self) -> bool:
+        """Whether the weights, as a ROM in logic, merge into the terms stage's LUTs, costing none
+        of their own: in xnor each match-count LUT6 reads three input bits and their three weight
+        bits, and a ROM of at most 8 words makes those a function of its 3 address bits. Only
+        with NF = 1: a replayed vector reaches the terms through the replay multiplexer, which
+        leaves no room (benchmarks/mvau_synth_cases.py, the rom_merge label)."""
+        return (self.attr("mode") == "xnor" and self.attr("MH") == self.attr("PE")
+                and self.weight_memory_shape()[0] <= 8)
 
     def memories(self):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
@@ -262,8 +260,9 @@ class MVAU(ComparedInHLS, HWOp):
     def term_luts(self) -> float:
         """LUTs of one lane's terms: a LUT per term bit in xnor (a LUT6 per match-count bit),
         radix-4 partial products in int. A binary mode's negations merge about half into the
-        first adder level's LUTs (fitted on seven MVAUs, CNV's first layers among them: within
-        -10 % to +7 % of Yosys, benchmarks/results/estimates_vs_yosys.json)."""
+        first adder level's LUTs (fitted on CNV's first layer kind, 8-bit pixels times binary
+        weights: within 7 % of Yosys on four MVAUs, benchmarks/mvau_synth_cases.py's
+        binary_weight label and the max cnv build's MVAU_0; other binary modes not measured)."""
         if self.attr("mode") == "int":
             in_bits = dtype_attr(self, "in_dtype").bitwidth()
             return self.attr("SIMD") * in_bits * dtype_attr(self, "w_dtype").bitwidth() * 1.1
@@ -281,10 +280,10 @@ class MVAU(ComparedInHLS, HWOp):
             out_bits = self.out_dtype().bitwidth()
             luts += pe * (self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits)
         logic = {"LUT": luts, "FF": self.registers()}
-        memories = memories_resources(self)
-        if self.weights_in_terms(self.weight_ram_style()):
-            memories["LUT"] -= memory_resources(self.memories()[0])["LUT"]
-        return add_resources(logic, memories)
+        memories = self.memories()
+        if memories[0].style == "distributed" and self.weights_in_terms():
+            memories = memories[1:]   # the weight ROM is part of the terms' LUTs
+        return add_resources(logic, *(memory_resources(m) for m in memories))
 
     # --- many thresholds: a binary search (flow/ops/threshold_search.py) ---------------------
     def threshold_search(self) -> bool:
