@@ -1,7 +1,7 @@
 """Host CPU time per tracked frame, phase by phase, over the whole benchmark: the numpy tracker as
 it stands (deploy/) beside the numpy tracker of commit NUMPY_BEFORE and the torch tracker of
 commit TORCH_BEFORE, interleaved frame by frame in one process, so that the machine's load weighs
-on all three alike.
+on all alike.
 
 The earlier trackers are read from git: models/tracking/tracker.py at TORCH_BEFORE (crops with
 Pillow, upsamples all 3 maps with torch's F.interpolate, searches the peak in numpy) and
@@ -16,7 +16,9 @@ accelerator's DMA words (deploy/packing.py pack_pixel_codes, what deploy/tracker
 board), into an array standing for the DMA buffer; the earlier trackers did that work in the
 driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
 tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv", one OpenCV thread) from the
-same state; their words and peak search cost what the current tracker's do.
+same state; their words and peak search cost what the current tracker's do. "Pillow's crops in
+numpy": deploy/crop.py's Cropper at NUMPY_CROPS (numpy, before its interpolation moved into
+deploy/pillow_crop.c), from the same state; its bytes are counted with the others.
 
     python benchmarks/siamfc_tracker_host.py [--cache build/tracker_scores] [--sequences 16]
 """
@@ -48,8 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 TORCH_BEFORE = "ac253e8"   # the last commit with the torch tracker
 NUMPY_BEFORE = "11321be"   # the numpy tracker before its host work was cut
+NUMPY_CROPS = "deb5c69"    # the last commit whose Pillow crops were numpy's (now deploy/pillow_crop.c)
 PHASES = {"torch": ("crop", "upsample", "locate"), "numpy_before": ("crop", "peak"),
-          "numpy": ("crop", "words", "peak"), "numpy_opencv": ("crop",)}
+          "numpy_crops": ("crop",), "numpy": ("crop", "words", "peak"), "numpy_opencv": ("crop",)}
 
 
 def module_from_git(commit: str, path: str, name: str):
@@ -81,7 +84,7 @@ UNUSED = type("Unused", (), {"set_exemplar": print, "responses": print})()
 STATE = ("center", "size", "z_side", "x_side", "x_side_limits")
 
 
-def track_sequence(sequence, scores, old_module, before_modules, seconds, counts):
+def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, seconds, counts):
     now = SiamFCTracker(scores)
     now.init(sequence.frame(0), sequence.boxes[0])
     torch_tracker = old_module.SiamFCTracker(backbone=None)
@@ -91,6 +94,7 @@ def track_sequence(sequence, scores, old_module, before_modules, seconds, counts
     opencv = SiamFCTracker(UNUSED, TrackerConfig(crops="opencv"))
     opencv.fill = now.fill
     words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)   # the DMA buffer's stand-in
+    numpy_crops = np.empty_like(now.crops)
     clock = time.process_time
     for t in range(1, len(sequence)):
         frame = sequence.frame(t)
@@ -124,6 +128,11 @@ def track_sequence(sequence, scores, old_module, before_modules, seconds, counts
         seconds["numpy_before"]["crop"] += t1 - t0
         seconds["numpy_before"]["peak"] += t2 - t1
         # the numpy tracker as it stands
+        # NUMPY_CROPS' crops (numpy), from the same state
+        t0 = clock()
+        for side, out in zip(now.x_side * now.scale_factors, numpy_crops, strict=True):
+            numpy_cropper(out, frame, now.center, side, now.fill)
+        seconds["numpy_crops"]["crop"] += clock() - t0
         t0 = clock()
         _, now_crops = now.search_crops(frame)
         t1 = clock()
@@ -140,7 +149,8 @@ def track_sequence(sequence, scores, old_module, before_modules, seconds, counts
         opencv.search_crops(frame)
         seconds["numpy_opencv"]["crop"] += clock() - t0
         counts["frames"] += 1
-        counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops))
+        counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops)
+                                    and np.array_equal(numpy_crops, now.crops))
         counts["torch_same_box"] += int(np.array_equal(torch_box, box))
         counts["before_same_box"] += int(np.array_equal(before_box, box))
 
@@ -155,6 +165,7 @@ def main(argv=None):
     old_module = module_from_git(TORCH_BEFORE, "models/tracking/tracker.py", "torch_tracker")
     before_modules = (module_from_git(NUMPY_BEFORE, "deploy/crop.py", "crop_before"),
                       module_from_git(NUMPY_BEFORE, "deploy/peak.py", "peak_before"))
+    numpy_cropper = module_from_git(NUMPY_CROPS, "deploy/crop.py", "crop_numpy").Cropper(TrackerConfig().search_size)
     seconds = {name: dict.fromkeys(phases, 0.0) for name, phases in PHASES.items()}
     counts = dict.fromkeys(("frames", "same_crops", "torch_same_box", "before_same_box"), 0)
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)[: args.sequences]
@@ -163,7 +174,7 @@ def main(argv=None):
         if not path.exists():
             raise SystemExit(f"{path} missing: run benchmarks/siamfc_tracker_equivalence.py first")
         started = time.time()
-        track_sequence(sequence, CachedScores(None, path), old_module, before_modules, seconds, counts)
+        track_sequence(sequence, CachedScores(None, path), old_module, before_modules, numpy_cropper, seconds, counts)
         print(f"{sequence.name}: {time.time() - started:.0f} s", flush=True)
     n = counts["frames"]
     ms = {name: {k: 1000 * v / n for k, v in s.items()} for name, s in seconds.items()}
@@ -172,7 +183,7 @@ def main(argv=None):
     ms["numpy_opencv"].update(words=ms["numpy"]["words"], peak=ms["numpy"]["peak"])
     ms["numpy_opencv"]["host"] = sum(ms["numpy_opencv"][k] for k in ("crop", "words", "peak"))
     result = {"sequences": len(sequences), "frames": n, "torch_before": TORCH_BEFORE,
-              "numpy_before": NUMPY_BEFORE, "counts": counts, "ms_per_frame": ms}
+              "numpy_before": NUMPY_BEFORE, "numpy_crops": NUMPY_CROPS, "counts": counts, "ms_per_frame": ms}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "siamfc_tracker_host.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "siamfc_tracker_host.md").write_text(markdown(result))
@@ -182,11 +193,13 @@ def main(argv=None):
 def markdown(r) -> str:
     columns = ("crop", "words", "upsample", "locate", "peak", "host")
     names = {"torch": f"torch tracker ({r['torch_before']})", "numpy_before": f"numpy tracker before ({r['numpy_before']})",
-             "numpy": "numpy tracker now", "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
+             "numpy_crops": f"Pillow's crops in numpy ({r['numpy_crops']})",
+             "numpy": "numpy tracker now (crops by deploy/pillow_crop.c)",
+             "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
     c = r["counts"]
     lines = ["# Host CPU time per tracked frame over the whole benchmark", "",
              f"`python benchmarks/siamfc_tracker_host.py`: {r['frames']} tracked frames ({r['sequences']} sequences), "
-             "the three trackers interleaved frame by frame, process time on one core of this machine (shared: "
+             "the trackers interleaved frame by frame, process time on one core of this machine (shared: "
              "the columns are comparable with each other, not with other runs). words: the crops as the "
              "accelerator's DMA words (the earlier trackers left that to the driver).", "",
              f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; boxes "

@@ -1,5 +1,5 @@
-"""SiamFC's crops in numpy: a square region of a frame, bilinearly resized (numpy only: it runs on
-the board).
+"""SiamFC's crops: a square region of a frame, bilinearly resized (numpy and a C kernel built on
+the machine, deploy/native.py: it runs on the board).
 
 The arithmetic is Pillow's `Image.transform(..., AFFINE, BILINEAR)` (libImaging/Geometry.c,
 affine_transform and bilinear_filter32RGB) step for step in float64, so the crops are the bytes
@@ -9,17 +9,23 @@ y = scale * (r + 0.5) + y0; a sample outside [0, W) x [0, H) takes the fill colo
 two rows around y - 0.5 are interpolated along x (columns clamped to the frame), then the pair
 along y (the second row dropped below the frame's last), and the result truncated to uint8.
 
-The region is axis-aligned, so the x and y interpolations are separable: each needed frame row is
-interpolated along x once per output column, then each output row blends two of those rows. Only
-the samples inside the frame are interpolated. Cropper keeps its working arrays from crop to crop
-and writes into the caller's array (the tracker's search crops, each frame), a block of rows at a
-time so that the arrays stay in the CPU's cache. OpenCVCropper cuts the same regions with OpenCV's
-fixed-point warpAffine: faster, not Pillow's bytes, only where chosen (CROPPERS names both).
+The region is axis-aligned, so the x and y interpolations are separable. Cropper computes each
+axis' samples here (numpy, a few hundred values) and leaves the interpolation of the samples
+inside the frame to deploy/pillow_crop.c: in numpy it took a dozen passes over arrays larger than
+the cache, about 1 ms a crop on this project's x86 host; compiled, each frame row is
+interpolated along x once and each output pixel is written once. It writes into the caller's
+array (the tracker's search crops, each frame). OpenCVCropper cuts the same regions with
+OpenCV's fixed-point warpAffine: not Pillow's bytes, only where chosen (CROPPERS names both).
 """
 
 from __future__ import annotations
 
+import ctypes
+from pathlib import Path
+
 import numpy as np
+
+from deploy import native
 
 
 def exemplar_side(width: float, height: float, context: float = 0.5) -> float:
@@ -70,89 +76,31 @@ def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int) -> None:
 
 
 class Cropper:
-    """crop() into a given array, with working arrays kept from crop to crop: the interpolation
-    runs over CHUNK rows at a time, so that what it reads and writes stays in the CPU's cache."""
-
-    CHUNK = 32
+    """crop() into a given array, by deploy/pillow_crop.c: the samples' indices and weights are
+    computed here, the interpolation there (two frame rows along x at a time, then along y)."""
 
     def __init__(self, out_size: int):
-        self.n = n = out_size
-        k = self.CHUNK
-        self.band_rows = 2 * n + 2   # the most frame rows the samples read, unless they skip rows
-        # flat working arrays: a block of rows is always a contiguous piece of one
-        self.work = {"left": np.empty(k * 3 * n, np.uint8), "right": np.empty(k * 3 * n, np.uint8),
-                     "difference": np.empty(k * 3 * n, np.int16), "upper": np.empty(k * 3 * n),
-                     "lower": np.empty(k * 3 * n),
-                     # the band rows along x, and each one's next row minus it
-                     "along_x": np.empty(self.band_rows * 3 * n), "step": np.empty(self.band_rows * 3 * n)}
-        self.channels = np.arange(3)
-
-    def _rows(self, name: str, rows: int, width: int) -> np.ndarray:
-        return self.work[name][: rows * width].reshape(rows, width)
+        self.n = out_size
+        self.rows = np.empty(2 * 3 * out_size)   # the kernel's two rows along x
+        size, pointer = ctypes.c_ssize_t, ctypes.c_void_p
+        # frame, h, w, out, n, r0, r1, c0, c1, x, dx, y, dy, rows
+        self.interpolate = native.kernel(Path(__file__).with_name("pillow_crop.c"), "pillow_crop",
+                                         [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5])
 
     def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
         """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
         view into a bigger array will do); outside the frame, `fill` (uint8 colour)."""
-        n, k = self.n, self.CHUNK
+        n = self.n
         check_crop_arrays(out, frame, n)
+        frame = np.ascontiguousarray(frame)
         h, w = frame.shape[:2]
         c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
         r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
         fill_outside(out, r0, r1, c0, c1, fill)
         if r0 == r1 or c0 == c1:
             return
-        # only the samples inside the frame are interpolated
-        x, dx, y, dy = x[c0:c1], np.repeat(dx[c0:c1], 3), y[r0:r1], dy[r0:r1, None]
-        top = np.clip(y, 0, h - 1)
-        bottom = np.where(y + 1 < h, y + 1, top)   # Pillow: the first row's value below the last
-        # the frame rows the samples read: a slice (a view) unless the crop skips rows
-        lo, hi = int(top[0]), int(bottom[-1]) + 1
-        band = frame.reshape(h, w * 3)
-        if hi - lo <= self.band_rows:
-            band, upper, lower = band[lo:hi], top - lo, bottom - lo
-        else:
-            used, index = np.unique(np.concatenate([top, bottom]), return_inverse=True)
-            band, upper, lower = band[used], index[: len(top)], index[len(top):]
-        # along x, band row by band row: left + (right - left) * dx, in float64
-        m = 3 * (c1 - c0)
-        left = (3 * np.clip(x, 0, w - 1)[:, None] + self.channels).ravel()
-        right = (3 * np.clip(x + 1, 0, w - 1)[:, None] + self.channels).ravel()
-        along_x = self._rows("along_x", len(band), m)
-        for s in range(0, len(band), k):
-            rows = band[s: s + k]
-            a, b, t = self._rows("left", len(rows), m), self._rows("right", len(rows), m), along_x[s: s + k]
-            d, u = self._rows("difference", len(rows), m), self._rows("upper", len(rows), m)
-            a[...] = rows[:, left]       # fancy indexing: fewer instructions per byte than take
-            b[...] = rows[:, right]
-            np.subtract(b, a, out=d, dtype=np.int16)
-            np.copyto(t, d)                              # the integer difference, exactly
-            t *= dx
-            np.copyto(u, a)
-            t += u
-        # along y, output row by output row: upper + (lower - upper) * dy, truncated to uint8 as
-        # Pillow's (UINT8) cast. Where lower is the band row after upper, (lower - upper) is that
-        # row's step, the same subtraction done once per band row; where lower is upper (the
-        # frame's edges), dy no longer counts: upper + 0 * dy is upper.
-        out = out[r0:r1, c0:c1].reshape(r1 - r0, m)
-        next_row = lower == upper + 1
-        if (next_row | (lower == upper)).all():
-            steps = self._rows("step", len(band), m)
-            np.subtract(along_x[1:], along_x[:-1], out=steps[:-1])
-            steps[-1] = 0
-            dy = np.where(next_row[:, None], dy, 0.0)
-            lower, rows_of_lower = upper, steps
-        else:
-            rows_of_lower = along_x
-        for s in range(0, r1 - r0, k):
-            e = min(s + k, r1 - r0)
-            u, v = self._rows("upper", e - s, m), self._rows("lower", e - s, m)
-            np.take(along_x, upper[s:e], axis=0, out=u, mode="clip")   # in range: "raise" would copy out
-            np.take(rows_of_lower, lower[s:e], axis=0, out=v, mode="clip")
-            if rows_of_lower is along_x:
-                v -= u
-            v *= dy[s:e]
-            v += u
-            np.copyto(out[s:e], v, casting="unsafe")
+        self.interpolate(frame.ctypes.data, h, w, out.ctypes.data, n, r0, r1, c0, c1, x.ctypes.data,
+                         dx.ctypes.data, y.ctypes.data, dy.ctypes.data, self.rows.ctypes.data)
 
 
 class OpenCVCropper:

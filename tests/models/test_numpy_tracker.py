@@ -85,20 +85,32 @@ def test_upsampling_is_torchs():
     assert np.abs(ours - theirs).max() <= 16 * np.spacing(np.abs(theirs).max())
 
 
-def test_blocks_hold_the_full_upsamplings_cells_within_their_bounds():
-    """Every block's cells, computed on their own, are the whole upsampling's bits, and lie
-    within the block's bounds."""
+def test_the_kernels_peak_is_the_whole_maps_on_hard_maps():
+    """deploy/siamfc_peak.c's choice against the whole upsampling's on maps that stress its
+    bounds: flat and noisy, negative, up to 2^24, one scale far ahead or all alike; where it
+    cannot decide (equal or near-equal best cells) the whole maps decide."""
     rng = np.random.default_rng(6)
-    up = Upsampler(33, 16)
-    maps = rng.integers(-2**24, 2**24, (3, 33, 33)).astype(np.float64)
-    full, rows = up.full(maps), up.along_x_blocks(maps)
-    blocks = np.stack(np.meshgrid(np.arange(3), np.arange(up.blocks), np.arange(up.blocks),
-                                  indexing="ij"), axis=-1).reshape(-1, 3)
-    values, ys, xs = up.block_values(rows, blocks)
-    np.testing.assert_array_equal(values, full[blocks[:, 0], ys, xs])
-    upper, lower = up.bounds(rows)
-    s, b, c = blocks.T
-    assert (values.max(axis=(0, 1)) <= upper[s, b, c]).all() and (values.min(axis=(0, 1)) >= lower[s, b, c]).all()
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    yy, xx = np.mgrid[:33, :33]
+    for _ in range(60):
+        c, amplitude = rng.uniform(0, 32, 2), 10 ** rng.uniform(0, 7.2)
+        bump = amplitude * np.exp(-((yy - c[0]) ** 2 + (xx - c[1]) ** 2) / rng.uniform(1, 80))
+        noise = rng.normal(0, amplitude * rng.uniform(0, 1), (3, 33, 33))
+        maps = np.round(bump * rng.uniform(0.5, 1.5, (3, 1, 1)) + noise) * rng.choice([-1, 1])
+        assert finder(maps) == full_peak(finder, maps)
+    assert finder.full_decisions <= 3   # maps of a few levels tie: the kernel decides the rest
+    undecided = finder.full_decisions
+    twins = np.zeros((3, 33, 33))
+    twins[1, 10, 10] = twins[1, 10, 22] = 1e6   # mirror images about the window's centre column
+    assert finder(twins) == full_peak(finder, twins) and finder.full_decisions == undecided + 1
+
+
+def test_the_peak_search_says_what_it_cannot_take():
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    with pytest.raises(ValueError, match=r"score maps of shape \(3, 33, 33\) expected, got \(3, 17, 17\)"):
+        finder(np.zeros((3, 17, 17)))
+    with pytest.raises(ValueError, match="upsamples by at most 64, not 128"):
+        PeakFinder(17, 128, np.ones(3), 0.176)
 
 
 def peaky_maps(rng, count):
