@@ -102,6 +102,8 @@ class PeakFinder:
         if np.diff(np.append(up.starts, up.cells)).max() > MAX_BLOCK:
             raise ValueError(f"the peak search upsamples by at most {MAX_BLOCK}, not {factor}")
         self.penalties = np.ascontiguousarray(penalties, np.float64)
+        if self.penalties.ndim != 1 or not len(self.penalties):
+            raise ValueError(f"one penalty per scale, at least one scale: got {self.penalties.shape}")
         self.influence = window_influence
         hann = np.hanning(up.cells)
         window = np.outer(hann, hann)
