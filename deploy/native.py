@@ -21,7 +21,8 @@ from pathlib import Path
 
 # -O3: vectorised loops (IEEE per lane: no reassociation without -ffast-math), a quarter fewer
 # instructions than -O2 for the crops; -ffp-contract=off: no fused multiply-adds, whose single
-# rounding would change the kernels' float64 results on a CPU that has them
+# rounding would change the kernels' float64 results on a CPU that has them (the Cortex-A9's
+# VFPv3 VMLA, which gcc still emits, rounds the product and the sum apart: the same results)
 FLAGS = ("-O3", "-ffp-contract=off", "-fno-fast-math", "-shared", "-fPIC")
 
 
