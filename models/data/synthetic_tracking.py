@@ -184,7 +184,11 @@ class Sprite:
 
     def box(self, pose) -> np.ndarray:
         """[x, y, w, h] (0-based, continuous pixel coordinates) of the silhouette at a pose."""
-        points = self.outline @ _linear(pose).T + pose[:2]
+        # element-wise products and sums, not a matrix product: that goes through OpenBLAS,
+        # whose kernel is chosen by the CPU (with fused multiply-adds on some), so the boxes
+        # would differ in the last bits from machine to machine
+        m, x, y = _linear(pose), self.outline[:, 0], self.outline[:, 1]
+        points = np.stack([x * m[0, 0] + y * m[0, 1], x * m[1, 0] + y * m[1, 1]], axis=1) + pose[:2]
         lo, hi = points.min(axis=0), points.max(axis=0)
         return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]])
 

@@ -1,17 +1,25 @@
-"""Semi-synthetic sequences: seeded determinism, exact ground truth, OTB output."""
+"""Semi-synthetic sequences: seeded determinism, exact ground truth (the same bits on any CPU),
+OTB output."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.otb import load_sequence
 from models.data.synthetic_tracking import (
     SHAPES,
     SPLITS,
     Sprite,
     SyntheticSequence,
+    benchmark,
     main,
     shape_alpha,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_same_seed_same_sequence_other_seed_other_sequence():
@@ -87,3 +95,12 @@ def test_cli_writes_an_otb_benchmark(tmp_path):
     assert (tmp_path / folders[1] / "attributes.txt").read_text().strip() == ",".join(
         original.attributes
     )
+
+
+def test_the_benchmarks_first_boxes_are_the_recorded_ones_on_this_cpu():
+    """The test benchmark's given first boxes, to the last bit, as recorded with the tracker's
+    baseline on another machine: the boxes use no matrix product (OpenBLAS picks a kernel per
+    CPU, with fused multiply-adds on some), so any CPU gives these bits."""
+    recorded = json.loads((ROOT / "benchmarks" / "results" / "siamfc_tracker_baseline.json").read_text())["boxes"]
+    for sequence in benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES):
+        np.testing.assert_array_equal(np.asarray(sequence.boxes[0], np.float64), recorded[sequence.name][0])
