@@ -262,8 +262,7 @@ def markdown(r) -> str:
     if moved:
         lines += ["", f"Frame 0 is the sequence's given first box, which the benchmark's generator computes on the "
                   f"machine that runs it: on {', '.join(moved)} it differs from the recorded run's by up to "
-                  f"{max(p['first_box_difference'] for p in moved.values()):.3g} px (the generator's float "
-                  "results on this machine differ in the last bits; the tracker only starts from it), and their boxes differ by at most "
+                  f"{max(p['first_box_difference'] for p in moved.values()):.3g} px, and their boxes by at most "
                   f"{max(p['max_abs_difference'] for p in moved.values()):.3g} px."]
     return "\n".join(lines) + "\n"
 

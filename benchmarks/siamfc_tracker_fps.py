@@ -220,10 +220,10 @@ def main(argv=None):
     inputs = args.cache / "host_work.npz"
     # deploy/'s C kernels built here, before the children load them (the children of deploy/ at
     # BEFORE import that deploy/, so this module imports today's only in the parent)
-    from deploy.crop import Cropper
-    from deploy.peak import PeakFinder
+    from deploy import native
 
-    Cropper(1), PeakFinder(2, 2, np.ones(1), 0.0)
+    for source in sorted((ROOT / "deploy").glob("*.c")):
+        native.load(source)
     if not inputs.exists():
         record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
     counts = counts_per_frame(inputs, args.frames, args.jobs, phases=(*PHASES, OPENCV_PHASE))

@@ -46,10 +46,16 @@ def cache_dir() -> Path:
     return Path(base) / "qnnflow" / "native"
 
 
+@functools.cache
+def _version(cc: str) -> str:
+    """The compiler's --version text (part of the cache key), asked once per process."""
+    return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+
+
 def load(source: Path) -> ctypes.CDLL:
     """The library of the C file `source`, built first if this machine has no current one."""
     source, cc = Path(source), compiler()
-    version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    version = _version(cc)
     key = hashlib.sha256(source.read_bytes() + version.encode() + " ".join(FLAGS).encode()).hexdigest()[:16]
     library = cache_dir() / f"{source.stem}-{key}.so"
     if not library.exists():

@@ -91,28 +91,25 @@ static void bounds(const struct geometry *g, const double *rows_x, double *high,
         }
 }
 
-static ptrdiff_t argmax(const double *v, ptrdiff_t count)
+/* The first index of the largest sign * v[i]. */
+static ptrdiff_t argmax(const double *v, ptrdiff_t count, double sign)
 {
     ptrdiff_t best = 0;
     for (ptrdiff_t i = 1; i < count; i++)
-        if (v[i] > v[best])
+        if (sign * v[i] > sign * v[best])
             best = i;
     return best;
 }
 
 /* The exact extreme (sign 1: maximum, -1: minimum, times sign) of one scale's cells, over the
- * blocks whose bound (times sign, times `scale`) reaches `floor`; -inf where none does. */
+ * blocks whose bound (times sign, times `scale`) reaches `floor`; -inf where none does. seed: the
+ * block of the best bound (argmax), found: its extreme (block_extreme), which prunes the rest. */
 static double extreme(const struct geometry *g, const double *rows_x, const double *bound, double sign,
-                      double scale, double floor)
+                      double scale, double floor, ptrdiff_t seed, double found)
 {
     const ptrdiff_t b = g->blocks, count = b * b;
-    ptrdiff_t seed = 0;
-    for (ptrdiff_t i = 1; i < count; i++)
-        if (sign * bound[i] > sign * bound[seed])
-            seed = i;
     if (sign * bound[seed] * scale < floor)
         return -INFINITY;
-    double found = block_extreme(g, rows_x, seed / b, seed % b, sign);
     for (ptrdiff_t i = 0; i < count; i++)
         if (i != seed && sign * bound[i] > found && sign * bound[i] * scale >= floor) {
             const double v = block_extreme(g, rows_x, i / b, i % b, sign);
@@ -153,21 +150,24 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
         bounds(&g, rows_x + s * per_map, high, low, slack, upper + s * per_scale, lower + s * per_scale);
     /* the best scale: each scale's exact maximum where its bound, penalised, reaches the best
      * penalised maximum of a seed block (rounding is monotonic: max(round(u p)) = round(max(u) p)) */
-    double floor = -INFINITY, peaks[scales];
+    double floor = -INFINITY, peaks[scales], seed_max[scales];
+    ptrdiff_t seeds[scales];
     for (ptrdiff_t s = 0; s < scales; s++) {
-        const double *bound = upper + s * per_scale;
-        const ptrdiff_t seed = argmax(bound, per_scale);
-        const double v = block_extreme(&g, rows_x + s * per_map, seed / b, seed % b, 1.0) * penalties[s];
-        floor = v > floor ? v : floor;
+        seeds[s] = argmax(upper + s * per_scale, per_scale, 1.0);
+        seed_max[s] = block_extreme(&g, rows_x + s * per_map, seeds[s] / b, seeds[s] % b, 1.0);
+        floor = larger(floor, seed_max[s] * penalties[s]);
     }
     ptrdiff_t best = 0;
     for (ptrdiff_t s = 0; s < scales; s++) {
-        peaks[s] = extreme(&g, rows_x + s * per_map, upper + s * per_scale, 1.0, penalties[s], floor);
+        peaks[s] = extreme(&g, rows_x + s * per_map, upper + s * per_scale, 1.0, penalties[s], floor, seeds[s],
+                           seed_max[s]);
         if (peaks[s] * penalties[s] > peaks[best] * penalties[best])
             best = s;
     }
-    const double p = penalties[best], *rows = rows_x + best * per_map;
-    const double low_cell = -extreme(&g, rows, lower + best * per_scale, -1.0, 1.0, -INFINITY) * p;
+    const double p = penalties[best], *rows = rows_x + best * per_map, *down = lower + best * per_scale;
+    const ptrdiff_t low_seed = argmax(down, per_scale, -1.0);
+    const double low_found = block_extreme(&g, rows, low_seed / b, low_seed % b, -1.0);
+    const double low_cell = -extreme(&g, rows, down, -1.0, 1.0, -INFINITY, low_seed, low_found) * p;
     double source = 0;   /* the whole map's sum from the rows' and columns' total weights */
     for (ptrdiff_t r = 0; r < size; r++) {
         double row = 0;
@@ -189,7 +189,7 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
         blend[i] += slack * largest;
     double top = -INFINITY, second = -INFINITY, seen = -INFINITY;
     ptrdiff_t top_cell = -1;
-    const ptrdiff_t first = argmax(blend, per_scale);
+    const ptrdiff_t first = argmax(blend, per_scale, 1.0);
     for (int pass = 0; pass < 2; pass++)   /* the first block, then every block that can beat it */
         for (ptrdiff_t i = 0; i < per_scale; i++) {
             if (pass == 0 ? i != first : (i == first || blend[i] < seen))

@@ -1,7 +1,8 @@
 """The SiamFC tracking loop (Bertinetto et al. 2016; Przewlocka et al., section 3.2) in numpy, with
 the scoring in a backend: the board's accelerator (deploy/tracker.py), or on a host the torch and
 onnxruntime backbones (models/tracking/backbones.py), a build's reference or rtlsim
-(flow/targets/siamfc/backend.py). numpy only: it runs on the board as on the host.
+(flow/targets/siamfc/backend.py). numpy and deploy/'s C kernels (the crops and the peak search,
+deploy/native.py), no torch: it runs on the board as on the host.
 
 First frame: the exemplar (context margin, 127x127, deploy/crop.py) goes to the backend once.
 Each next frame: search regions about 4x the target (search_size/127 times the exemplar region) at

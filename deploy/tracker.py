@@ -1,5 +1,5 @@
 """A SiamFC tracker backend on the board: the tracker accelerator of a build (its tracker/deploy
-overlay) scores the tracker's crops (numpy and pynq only, like the rest of deploy/).
+overlay) scores the tracker's crops (numpy and pynq only).
 
 deploy/siamfc_tracker.py's SiamFCTracker asks its backend for
 set_exemplar(1 x 3 x 127 x 127 pixels) once per sequence and responses(S x 3 x H x H pixels)

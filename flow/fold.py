@@ -74,13 +74,16 @@ def fit_memories(model: ModelWrapper, board) -> None:
         mem = op.movable_memory()
         if mem is not None:
             movable.append((mem.bits / bram36_count(mem.width, mem.depth), op))
+    total = total_resources(model)
     for _, op in sorted(movable, key=lambda item: item[0]):
-        total = total_resources(model)
         if total["BRAM36"] <= budget["BRAM36"]:
             return
         op.set_nodeattr(op.movable_memory_attr, "distributed")
-        if total_resources(model)["LUT"] > budget["LUT"]:
-            op.set_nodeattr(op.movable_memory_attr, "auto")
+        moved = total_resources(model)
+        if moved["LUT"] > budget["LUT"]:
+            op.set_nodeattr(op.movable_memory_attr, "auto")   # back: the total stands as it was
+        else:
+            total = moved
 
 
 def check_folding(model: ModelWrapper) -> None:
