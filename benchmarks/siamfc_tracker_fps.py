@@ -1,17 +1,17 @@
 """The whole SiamFC tracker's frame rate on a PYNQ-Z2, by a model: host work (a Cortex-A9
 estimate from instruction counts), fabric, DMA, writes into the DMA buffer and driver calls, in
-series, as the driver runs, and as it would run with the scales pipelined.
+series and as the driver runs.
 
 Host work per tracked frame, phase by phase, is counted on this machine by callgrind (valgrind)
 running deploy/'s own code on recorded frames of the benchmark (syn_test_0_000, the reference
-scores kept by benchmarks/siamfc_tracker_equivalence.py): the crops, the peak search, and the
-driver's numpy work per batch (what BoardScores.responses runs on the tracker's crops: the DMA
-words written into the input buffer, deploy/packing.py pack_pixel_codes; the outputs unpacked,
-QNNOverlay._unpack). Each
-phase runs FRAMES frames in a process of its own, beside one that loads the same and runs none;
+scores kept by benchmarks/siamfc_tracker_equivalence.py): the crops (written as the DMA words),
+the peak search, and the driver's numpy work per batch (what BoardScores.responses runs beside
+the pynq calls: the outputs unpacked, QNNOverlay._unpack; at BEFORE also the crops' codes,
+checks and packing). Each phase runs FRAMES frames in a process of its own, beside one that loads the same and runs none;
 the difference over FRAMES is its instructions per frame (Python's start and imports cancel).
 The children import deploy/ with a stand-in for the pynq module (only the driver's numpy methods
-run, no pynq call), and numpy runs with its AVX/AVX2/AVX-512 kernels off
+run, no pynq call) and a stand-in for the board's backend (its DMA buffer a numpy array; the
+tracker crops into it as on the board), and numpy runs with its AVX/AVX2/AVX-512 kernels off
 (NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline; OpenCV's (the opt-in OpenCV
 crops, counted apart) likewise without AVX (OPENCV_CPU_DISABLE), 128-bit SSE4 as the A9's NEON.
 deploy/'s C kernels (deploy/pillow_crop.c, deploy/siamfc_peak.c) are built for x86-64's baseline
@@ -26,12 +26,17 @@ counter reads the same on the emulated board). DMA: design.json's bytes per fram
 which it allocates non-cacheable, at A9_COPY_MB_S. Driver calls: the pynq MMIO/DMA calls of
 QNNOverlay.run_buffered, at PYNQ_CALL_US each (Python on the A9).
 
-In series adds every term. As the driver runs: the 3 crops are cut and written, then sent in one
-batch, and the peak is searched when the maps are back; the DMA streams while the fabric
-computes (the fabric's counted cycles run from the first input word to the last output word), so
-its time is inside the fabric's. Pipelined (NOT what the driver does): scale k + 1 cropped while
-the fabric scores scale k, what per-scale DMA sends would give. The figures at commit BEFORE (the
-same method, from git) stand beside today's.
+The crops run on two threads (the A9's two cores, TrackerConfig.crop_threads), each a band of
+output rows: callgrind counts each thread apart, and the busiest one's count (the main thread less
+the none child's) is the crops' time on two cores; the total is their time on one.
+
+In series adds every term, on one core. As the driver runs: each scale's crop is written into
+the DMA buffer and sent at once (deploy/tracker.py stream()), so that the fabric scores scale k
+while the cores cut scale k + 1: scale k enters the fabric when it is cut and the fabric takes a
+new frame (one interval after the last), the last scale's maps come a latency later, then the
+peak search; the DMA streams inside the fabric's counted cycles (first input word to last output
+word). The figures at commit BEFORE (one thread, one batch of 3 crops; the same method, from git)
+stand beside today's.
 
     python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 4] [--jobs 1]
 """
@@ -60,6 +65,8 @@ PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in 
 # QNNOverlay.run per batch: FRAMES write, recv transfer, send transfer, send wait, recv wait,
 # CYCLES_LO and CYCLES_HI reads; BoardScores adds nothing
 DRIVER_CALLS = 7
+# the same, the 3 scales streamed one by one: 2 more sends, each after a wait for the last
+STREAMED_CALLS = DRIVER_CALLS + 2 * 2
 PHASES = ("crop", "peak", "driver")
 OPENCV_PHASE = "crop_opencv"   # the crops by OpenCV (TrackerConfig crops="opencv"), where deploy/ has them
 BEFORE = "11321be"      # before the host work was cut
@@ -110,9 +117,6 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
     from deploy.tracker import BoardScores
 
-    if hasattr(QNNOverlay, "input_frames"):
-        from deploy.packing import pack_pixel_codes
-
     try:   # in every child, so that its import cancels
         import cv2
 
@@ -121,8 +125,11 @@ def child(inputs: Path, phase: str, frames: int) -> None:
         pass
     data = dict(np.load(inputs))   # read once: an npz reads (and checks) an array at each access
     design = json.loads(str(data["design"]))
-    unused = SimpleNamespace(set_exemplar=print, responses=print)   # never called
-    tracker = SiamFCTracker(unused, TrackerConfig(crops="opencv") if phase == OPENCV_PHASE else TrackerConfig())
+    # the board's backend as the tracker sees it: its DMA buffer for the crops' codes (a numpy
+    # array here), the scale-by-scale send (no pynq call here); responses() is never called
+    codes = np.zeros((len(data["maps"][0]), *data["crops"].shape[-2:], 4), np.uint8)
+    board = SimpleNamespace(set_exemplar=print, responses=print, pixel_codes=lambda n: codes[:n], stream=int)
+    tracker = SiamFCTracker(board, TrackerConfig(crops="opencv") if phase == OPENCV_PHASE else TrackerConfig())
     tracker.fill, tracker.x_side_limits, tracker.size, tracker.z_side = data["fill"], (0, np.inf), np.ones(2), 1.0
     # made once per sequence (its window, its taps): in every child, so that it cancels
     tracker.peak = PeakFinder(data["maps"].shape[-1], tracker.config.response_up, tracker.penalties,
@@ -132,42 +139,53 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     overlay = SimpleNamespace(input=design["input"], output=design["output"], max_batch=scales,
                               in_frame_bytes=frame_bytes, in_buffer=np.zeros(scales * frame_bytes, np.uint8))
     raw = np.zeros(scales * design["output"]["words"] * design["output"]["dma_bytes"], np.uint8)
-    crops = np.ascontiguousarray(data["crops"].transpose(0, 1, 3, 4, 2))   # the tracker's: channels last
-    board = SimpleNamespace(offset=design["tracker"]["pixel_offset"])
+    offset = design["tracker"]["pixel_offset"]
     for t in range(frames if phase != NONE else 0):
         tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
-        if phase in ("crop", OPENCV_PHASE):
+        if phase == "crop":
             tracker.search_crops(data["frames"][t])
+        elif phase == OPENCV_PHASE:   # OpenCV's crops are pixels, packed into the DMA words after
+            # (today's deploy/ only; the driver has loaded the module)
+            from deploy.packing import pack_pixel_codes
+
+            tracker.search_crops(data["frames"][t])
+            pack_pixel_codes(tracker.crops, codes.reshape(scales, -1, 4).view("<u4")[..., 0])
         elif phase == "peak":
             tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
-        elif hasattr(QNNOverlay, "input_frames"):   # BoardScores.responses on the tracker's crops, less the pynq calls
-            pack_pixel_codes(crops[t], QNNOverlay.input_frames(overlay, scales).view("<u4")[..., 0])
-            QNNOverlay._unpack(overlay, raw, scales).astype(np.float64)
+        elif hasattr(BoardScores, "pixel_codes"):   # BoardScores.responses less the pynq calls: the crops
+            QNNOverlay._unpack(overlay, raw, scales).astype(np.float64)   # are the DMA words already
         else:   # deploy/ before the words went into the DMA buffer: codes, checks, packing, a copy
-            codes = BoardScores.codes(board, data["crops"][t])
-            overlay.in_buffer[:] = QNNOverlay._pack(overlay, QNNOverlay.check_input(overlay, codes))
+            pixels = BoardScores.codes(SimpleNamespace(offset=offset), data["crops"][t])
+            overlay.in_buffer[:] = QNNOverlay._pack(overlay, QNNOverlay.check_input(overlay, pixels))
             QNNOverlay._unpack(overlay, raw, scales).astype(np.float64)
 
 
-def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT) -> int:
-    """x86 instructions of a child running `phase`, with deploy/ imported from deploy_root."""
+def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT) -> list[int]:
+    """x86 instructions of a child running `phase`, with deploy/ imported from deploy_root: per
+    thread, the main thread first (callgrind counts each thread apart)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": NO_AVX, "OPENCV_CPU_DISABLE": OPENCV_NO_AVX,
                "PYTHONPATH": f"{deploy_root}{os.pathsep}{ROOT}"}
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                        sys.executable, __file__, "--child", str(inputs), phase, str(frames)],
-                       check=True, env=env, capture_output=True)
-        summary = re.search(r"^summary: (\d+)", out.read_text(), re.M)
-        return int(summary.group(1))
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}",
+                               sys.executable, __file__, "--child", str(inputs), phase, str(frames)],
+                              env=env, capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(f"the {phase} child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        threads = sorted(Path(tmp).glob("callgrind.out-*"), key=lambda f: int(f.name.rsplit("-", 1)[1]))
+        return [int(re.search(r"^summary: (\d+)", f.read_text(), re.M).group(1)) for f in threads]
 
 
 def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = ROOT, phases=PHASES) -> dict:
-    """x86 instructions per frame of each phase: its child's less the child that runs none."""
+    """x86 instructions per frame of each phase, its child's less the child that runs none:
+    {phase: {"total": all threads, "critical": the busiest thread (the main thread less the
+    none child's, or another thread)}}."""
     with ThreadPoolExecutor(jobs) as pool:
-        totals = dict(zip((NONE, *phases), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
+        counts = dict(zip((NONE, *phases), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
                                                      (NONE, *phases)), strict=True))
-    return {phase: (totals[phase] - totals[NONE]) / frames for phase in phases}
+    base = counts[NONE][0]
+    return {phase: {"total": (sum(counts[phase]) - base) / frames,
+                    "critical": max(counts[phase][0] - base, *counts[phase][1:]) / frames} for phase in phases}
 
 
 def deploy_at(commit: str, into: Path) -> Path:
@@ -181,9 +199,11 @@ def a9_ms(x86_instructions: float) -> float:
     return x86_instructions * ARM_PER_X86 / (A9_IPC * A9_MHZ * 1e6) * 1e3
 
 
-def fps_model(design: dict, host: dict, scales: int = 3) -> dict:
-    """ms per tracker frame per term; in series, as the driver runs and pipelined (frames never
-    overlap: a frame's crops need the last frame's box), and the frames/s of each."""
+def fps_model(design: dict, host: dict, streamed: bool, scales: int = 3) -> dict:
+    """ms per tracker frame per term; in series and as the driver runs (frames never overlap: a
+    frame's crops need the last frame's box), and the frames/s of each. host: A9 ms per phase,
+    "crop_critical" the crops' busiest core. streamed: the driver sends each scale's crop as
+    soon as it is cut (deploy/tracker.py stream()), else the 3 crops in one batch."""
     clock = design["clock_mhz"] * 1e3                       # cycles per ms
     rt = design["rtlsim"]
     fabric = (rt["latency_cycles"] + (scales - 1) * rt["cycles_per_frame"]) / clock
@@ -192,18 +212,23 @@ def fps_model(design: dict, host: dict, scales: int = 3) -> dict:
     bytes_out = scales * design["output"]["words"] * design["output"]["dma_bytes"]
     dma = (bytes_in + bytes_out) / (design["input"]["dma_bytes"] * clock)   # one word a cycle
     writes = bytes_in / (A9_COPY_MB_S * 1e3)
-    calls = DRIVER_CALLS * PYNQ_CALL_US / 1e3
+    calls = (STREAMED_CALLS if streamed else DRIVER_CALLS) * PYNQ_CALL_US / 1e3
     terms = {"host_crop": host["crop"], "host_peak": host["peak"], "driver_numpy": host["driver"],
              "fabric": fabric, "dma": dma, "buffer_writes": writes, "driver_calls": calls}
     series = sum(terms.values())
-    as_driven = series - dma            # the DMA streams inside the fabric's counted cycles
-    # per scale: the crop, its words and their writes before the DMA can send it
-    one = (host["crop"] + host["driver"] + writes) / scales
-    pipelined = one + (scales - 1) * max(interval, one) + latency + calls + host["peak"]
-    return {"terms_ms": terms, "series_ms": series, "series_fps": 1000 / series,
-            "as_driven_ms": as_driven, "as_driven_fps": 1000 / as_driven,
-            "pipelined_ms": pipelined, "pipelined_fps": 1000 / pipelined,
-            "fabric_fps": 1000 / fabric, "left_at_60fps_ms": 1000 / 60 - fabric - calls,
+    if streamed:
+        # scale k enters the fabric once cut (its cores' share, and its writes) and once the
+        # fabric takes a new frame (an interval after the last); the last leaves a latency later
+        one = (host["crop_critical"] + writes) / scales
+        start = one
+        for k in range(1, scales):
+            start = max((k + 1) * one, start + interval)
+        as_driven = start + latency + host["peak"] + host["driver"] + calls
+    else:
+        as_driven = series - dma        # the DMA streams inside the fabric's counted cycles
+    return {"terms_ms": terms, "crop_critical_ms": host["crop_critical"], "series_ms": series,
+            "series_fps": 1000 / series, "as_driven_ms": as_driven, "as_driven_fps": 1000 / as_driven,
+            "streamed": streamed, "fabric_fps": 1000 / fabric, "left_at_60fps_ms": 1000 / 60 - fabric - calls,
             "dma_bytes": {"in": bytes_in, "out": bytes_out},
             "fabric_interval_ms": interval, "fabric_latency_ms": latency}
 
@@ -230,20 +255,24 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         old_counts = counts_per_frame(inputs, args.frames, args.jobs, deploy_at(BEFORE, Path(tmp)))
     for phase in PHASES:
-        print(f"{phase}: {counts[phase] / 1e6:.1f} M x86 instructions per frame "
-              f"({old_counts[phase] / 1e6:.1f} M at {BEFORE})", flush=True)
-    print(f"{OPENCV_PHASE}: {counts[OPENCV_PHASE] / 1e6:.1f} M x86 instructions per frame", flush=True)
+        print(f"{phase}: {counts[phase]['total'] / 1e6:.1f} M x86 instructions per frame, the busiest thread "
+              f"{counts[phase]['critical'] / 1e6:.1f} M ({old_counts[phase]['total'] / 1e6:.1f} M at {BEFORE})",
+              flush=True)
+    print(f"{OPENCV_PHASE}: {counts[OPENCV_PHASE]['total'] / 1e6:.1f} M x86 instructions per frame", flush=True)
     design = json.loads((args.build / "tracker" / "deploy" / "design.json").read_text())
-    host = {phase: a9_ms(n) for phase, n in counts.items()}
-    old_host = {phase: a9_ms(n) for phase, n in old_counts.items()}
+
+    def a9(counted: dict, crops: str = "crop") -> dict:
+        ms = {phase: a9_ms(n["total"]) for phase, n in counted.items()}
+        return {**ms, "crop": ms[crops], "crop_critical": a9_ms(counted[crops]["critical"])}
+    host, old_host = a9(counts), a9(old_counts)
     result = {"frames": args.frames, "x86_instructions_per_frame": counts, "a9_ms_estimate": host,
               "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
-                              "driver_calls": DRIVER_CALLS},
-              "model": fps_model(design, host),
-              "model_opencv_crops": fps_model(design, {**host, "crop": host[OPENCV_PHASE]}),
+                              "driver_calls": DRIVER_CALLS, "streamed_driver_calls": STREAMED_CALLS},
+              "model": fps_model(design, host, streamed=True),
+              "model_opencv_crops": fps_model(design, a9(counts, OPENCV_PHASE), streamed=False),
               "before": {"commit": BEFORE, "x86_instructions_per_frame": old_counts, "a9_ms_estimate": old_host,
-                         "model": fps_model(design, old_host)}}
+                         "model": fps_model(design, old_host, streamed=False)}}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "siamfc_tracker_fps.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "siamfc_tracker_fps.md").write_text(markdown(result))
@@ -259,24 +288,31 @@ def markdown(r) -> str:
              "`python benchmarks/siamfc_tracker_fps.py` (siamfc_binary, 3 scales). Host terms: callgrind "
              f"instruction counts on x86 (numpy without AVX, OpenCV without AVX) x {a['arm_per_x86']:g} / "
              f"(IPC {a['a9_ipc']:g} x {a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the "
-             f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; {a['driver_calls']} pynq calls per batch at "
-             f"{a['pynq_call_us']:g} us. Before: deploy/ at commit {old['commit']}, counted by the same children "
-             "in the same run. Now: the default tracker (Pillow's crops by deploy/pillow_crop.c, the peak search "
-             "by deploy/siamfc_peak.c, the boxes of the recorded tracker); OpenCV crops: TrackerConfig(crops=\"opencv\"), whose boxes differ "
-             "(siamfc_tracker_equivalence_opencv.md).", "",
+             f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; pynq calls at {a['pynq_call_us']:g} us each "
+             f"({a['driver_calls']} per batch, {a['streamed_driver_calls']} with the scales streamed). Before: "
+             f"deploy/ at commit {old['commit']}, counted by the same children in the same run. Now: the default "
+             "tracker (Pillow's crops by deploy/pillow_crop.c written straight into the DMA buffer as the "
+             "accelerator's words, on the A9's two cores, each a band of rows; each scale sent to the fabric as "
+             "soon as it is cut; the peak search by deploy/siamfc_peak.c; the boxes of the recorded tracker). "
+             "OpenCV crops: TrackerConfig(crops=\"opencv\"), one thread, packed after, one batch; its boxes "
+             "differ (siamfc_tracker_equivalence_opencv.md).", "",
              "| term | x86 instr./frame before | now | OpenCV crops | ms/frame before | now | OpenCV crops |",
              "|---|---|---|---|---|---|---|"]
     for term, ms in m["terms_ms"].items():
         phase = names.get(term)
         if phase:
-            opencv = count[OPENCV_PHASE] if phase == "crop" else count[phase]
-            counted = f"{old_count[phase] / 1e6:.1f} M | {count[phase] / 1e6:.1f} M | {opencv / 1e6:.1f} M"
+            opencv = count[OPENCV_PHASE if phase == "crop" else phase]["total"]
+            counted = (f"{old_count[phase]['total'] / 1e6:.1f} M | {count[phase]['total'] / 1e6:.1f} M | "
+                       f"{opencv / 1e6:.1f} M")
         else:
             counted = "- | - | -"
         lines.append(f"| {term} | {counted} | {was['terms_ms'][term]:.2f} | {ms:.2f} | {cv['terms_ms'][term]:.2f} |")
-    for key, label in (("series", "**in series** (every term)"),
-                       ("as_driven", "**as the driver runs** (the DMA inside the fabric's cycles)"),
-                       ("pipelined", "pipelined scales (crop k+1 while the fabric scores crop k; NOT what the driver does)")):
+    lines.append(f"| host_crop, the busiest core | - | {count['crop']['critical'] / 1e6:.1f} M | - | "
+                 f"{was['crop_critical_ms']:.2f} | {m['crop_critical_ms']:.2f} | {cv['crop_critical_ms']:.2f} |")
+    for key, label in (("series", "**in series** (every term, one core)"),
+                       ("as_driven", "**as the driver runs** (before and OpenCV: one batch, the DMA inside the "
+                                     "fabric's cycles; now: the crops on two cores, scale k + 1 cut while the "
+                                     "fabric scores scale k)")):
         lines.append(f"| {label} | | | | {was[key + '_ms']:.2f} ms = {was[key + '_fps']:.1f} fps | "
                      f"**{m[key + '_ms']:.2f} ms = {m[key + '_fps']:.1f} fps** | "
                      f"{cv[key + '_ms']:.2f} ms = {cv[key + '_fps']:.1f} fps |")

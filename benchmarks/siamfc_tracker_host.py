@@ -11,14 +11,17 @@ loop, which is theirs otherwise). The benchmark is models/README_siamfc.md's (16
 benchmarks/siamfc_tracker_equivalence.py in build/tracker_scores/, looked up by the crops' bytes.
 Each frame, the current tracker's state is given to the other two; each crops and locates, timed
 with process_time (torch on one thread); their crops must be the current tracker's bytes and
-their boxes its boxes (both counted). "words" is the current tracker's crops written as the
-accelerator's DMA words (deploy/packing.py pack_pixel_codes, what deploy/tracker.py does on the
-board), into an array standing for the DMA buffer; the earlier trackers did that work in the
-driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
+their boxes its boxes (both counted). The current tracker's crops are timed as it cuts them on
+the board: as the accelerator's DMA words (deploy/crop.py crop_codes) into an array standing for
+the DMA buffer, on one thread (crop_threads=1: this figure is one core's work; the board shares
+the crops between its two cores); its pixel crops, cut untimed, look the scores up, and the words
+must be those pack_pixel_codes makes of them (counted). The earlier trackers left the words to
+the driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
 tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv", one OpenCV thread) from the
-same state; their words and peak search cost what the current tracker's do. "Pillow's crops in
-numpy": deploy/crop.py's Cropper at NUMPY_CROPS (numpy, before its interpolation moved into
-deploy/pillow_crop.c), from the same state; its bytes are counted with the others.
+same state, "words" their packing (deploy/packing.py pack_pixel_codes); their peak search costs
+what the current tracker's does. "Pillow's crops in numpy": deploy/crop.py's Cropper at
+NUMPY_CROPS (numpy, before its interpolation moved into deploy/pillow_crop.c), from the same
+state; its bytes are counted with the others.
 
     python benchmarks/siamfc_tracker_host.py [--cache build/tracker_scores] [--sequences 16]
 """
@@ -52,7 +55,7 @@ TORCH_BEFORE = "ac253e8"   # the last commit with the torch tracker
 NUMPY_BEFORE = "11321be"   # the numpy tracker before its host work was cut
 NUMPY_CROPS = "deb5c69"    # the last commit whose Pillow crops were numpy's (now deploy/pillow_crop.c)
 PHASES = {"torch": ("crop", "upsample", "locate"), "numpy_before": ("crop", "peak"),
-          "numpy_crops": ("crop",), "numpy": ("crop", "words", "peak"), "numpy_opencv": ("crop",)}
+          "numpy_crops": ("crop",), "numpy": ("crop", "peak"), "numpy_opencv": ("crop", "words")}
 
 
 def module_from_git(commit: str, path: str, name: str):
@@ -85,7 +88,7 @@ STATE = ("center", "size", "z_side", "x_side", "x_side_limits")
 
 
 def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, seconds, counts):
-    now = SiamFCTracker(scores)
+    now = SiamFCTracker(scores, TrackerConfig(crop_threads=1))
     now.init(sequence.frame(0), sequence.boxes[0])
     torch_tracker = old_module.SiamFCTracker(backbone=None)
     torch_tracker.response_size = None
@@ -93,7 +96,10 @@ def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, 
     before = None
     opencv = SiamFCTracker(UNUSED, TrackerConfig(crops="opencv"))
     opencv.fill = now.fill
-    words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)   # the DMA buffer's stand-in
+    # the DMA buffer's stand-in: the crops' words as the board's tracker writes them, and the words
+    # pack_pixel_codes makes of the pixel crops
+    codes = np.empty((now.config.scales, now.config.search_size, now.config.search_size, 4), np.uint8)
+    words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)
     numpy_crops = np.empty_like(now.crops)
     clock = time.process_time
     for t in range(1, len(sequence)):
@@ -133,21 +139,27 @@ def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, 
         for side, out in zip(now.x_side * now.scale_factors, numpy_crops, strict=True):
             numpy_cropper(out, frame, now.center, side, now.fill)
         seconds["numpy_crops"]["crop"] += clock() - t0
+        _, now_crops = now.search_crops(frame)   # the pixels (untimed): their scores, the comparisons
         t0 = clock()
-        _, now_crops = now.search_crops(frame)
+        for side, out in zip(sides, codes, strict=True):
+            now.cropper.crop_codes(out, frame, now.center, side, now.fill)
         t1 = clock()
-        pack_pixel_codes(now.crops, words)
-        t2 = clock()
         box = now.locate(maps, sides, frame.shape)
-        t3 = clock()
-        for phase, dt in zip(PHASES["numpy"], (t1 - t0, t2 - t1, t3 - t2), strict=True):
+        t2 = clock()
+        for phase, dt in zip(PHASES["numpy"], (t1 - t0, t2 - t1), strict=True):
             seconds["numpy"][phase] += dt
-        # the same crops by OpenCV
+        pack_pixel_codes(now.crops, words)
+        counts["same_words"] += int(np.array_equal(words.view(np.uint8).reshape(codes.shape), codes))
+        # the same crops by OpenCV, and their words
         for k, v in state.items():
             setattr(opencv, k, v)
         t0 = clock()
         opencv.search_crops(frame)
-        seconds["numpy_opencv"]["crop"] += clock() - t0
+        t1 = clock()
+        pack_pixel_codes(opencv.crops, words)
+        t2 = clock()
+        seconds["numpy_opencv"]["crop"] += t1 - t0
+        seconds["numpy_opencv"]["words"] += t2 - t1
         counts["frames"] += 1
         counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops)
                                     and np.array_equal(numpy_crops, now.crops))
@@ -167,7 +179,7 @@ def main(argv=None):
                       module_from_git(NUMPY_BEFORE, "deploy/peak.py", "peak_before"))
     numpy_cropper = module_from_git(NUMPY_CROPS, "deploy/crop.py", "crop_numpy").Cropper(TrackerConfig().search_size)
     seconds = {name: dict.fromkeys(phases, 0.0) for name, phases in PHASES.items()}
-    counts = dict.fromkeys(("frames", "same_crops", "torch_same_box", "before_same_box"), 0)
+    counts = dict.fromkeys(("frames", "same_crops", "same_words", "torch_same_box", "before_same_box"), 0)
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)[: args.sequences]
     for sequence in sequences:
         path = args.cache / f"{sequence.name}.npz"
@@ -180,8 +192,8 @@ def main(argv=None):
     ms = {name: {k: 1000 * v / n for k, v in s.items()} for name, s in seconds.items()}
     for m in ms.values():
         m["host"] = sum(m.values())
-    ms["numpy_opencv"].update(words=ms["numpy"]["words"], peak=ms["numpy"]["peak"])
-    ms["numpy_opencv"]["host"] = sum(ms["numpy_opencv"][k] for k in ("crop", "words", "peak"))
+    ms["numpy_opencv"]["peak"] = ms["numpy"]["peak"]
+    ms["numpy_opencv"]["host"] += ms["numpy"]["peak"]
     result = {"sequences": len(sequences), "frames": n, "torch_before": TORCH_BEFORE,
               "numpy_before": NUMPY_BEFORE, "numpy_crops": NUMPY_CROPS, "counts": counts, "ms_per_frame": ms}
     RESULTS.mkdir(exist_ok=True)
@@ -194,15 +206,17 @@ def markdown(r) -> str:
     columns = ("crop", "words", "upsample", "locate", "peak", "host")
     names = {"torch": f"torch tracker ({r['torch_before']})", "numpy_before": f"numpy tracker before ({r['numpy_before']})",
              "numpy_crops": f"Pillow's crops in numpy ({r['numpy_crops']})",
-             "numpy": "numpy tracker now (crops by deploy/pillow_crop.c)",
+             "numpy": "numpy tracker now (crops by deploy/pillow_crop.c, as DMA words)",
              "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
     c = r["counts"]
     lines = ["# Host CPU time per tracked frame over the whole benchmark", "",
              f"`python benchmarks/siamfc_tracker_host.py`: {r['frames']} tracked frames ({r['sequences']} sequences), "
              "the trackers interleaved frame by frame, process time on one core of this machine (shared: "
-             "the columns are comparable with each other, not with other runs). words: the crops as the "
-             "accelerator's DMA words (the earlier trackers left that to the driver).", "",
-             f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; boxes "
+             "the columns are comparable with each other, not with other runs). The current tracker cuts its "
+             "crops as the accelerator's DMA words; words: OpenCV's crops packed into them (the earlier "
+             "trackers left that to the driver).", "",
+             f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; its "
+             f"words those of its pixels packed: {c['same_words']}; boxes "
              f"identical: torch tracker {c['torch_same_box']}, numpy tracker before {c['before_same_box']} of {c['frames']}.", "",
              "| tracker | " + " | ".join(f"{k} (ms)" for k in columns) + " |",
              "|---|" + "---|" * len(columns)]

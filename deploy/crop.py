@@ -14,7 +14,9 @@ axis' samples here (numpy, a few hundred values) and leaves the interpolation of
 inside the frame to deploy/pillow_crop.c: in numpy it took a dozen passes over arrays larger than
 the cache, about 1 ms a crop on this project's x86 host; compiled, each frame row is
 interpolated along x once and each output pixel is written once. It writes into the caller's
-array (the tracker's search crops, each frame). OpenCVCropper cuts the same regions with
+array: the tracker's search crops, or on the board the accelerator's DMA buffer, as 4-byte words
+of INT8 codes (pixel - 128: pixel ^ 0x80 in each of the first 3 bytes, the fourth 0), so that no
+packing pass follows (crop_codes). OpenCVCropper cuts the same regions with
 OpenCV's fixed-point warpAffine: not Pillow's bytes, only where chosen (CROPPERS names both).
 """
 
@@ -58,49 +60,68 @@ def _samples(origin: float, scale: float, out_size: int, limit: int):
 
 
 def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> None:
-    """The fill colour in out (n, n, 3) outside rows [r0, r1) x columns [c0, c1), a row at a time."""
-    n = len(out)
-    if (r0, r1, c0, c1) == (0, n, 0, n):
+    """The fill colour in out (rows, n, pixel bytes) outside rows [r0, r1) x columns [c0, c1), a
+    row at a time; `fill` holds a value per byte of a pixel."""
+    height, n, size = out.shape
+    if (r0, r1, c0, c1) == (0, height, 0, n):
         return
-    rows, colour = out.reshape(n, 3 * n), np.tile(np.asarray(fill, np.uint8), n)
+    rows, colour = out.reshape(height, size * n), np.tile(np.asarray(fill, np.uint8), n)
     rows[:r0], rows[r1:] = colour, colour
-    rows[r0:r1, : 3 * c0], rows[r0:r1, 3 * c1:] = colour[: 3 * c0], colour[3 * c1:]
+    rows[r0:r1, : size * c0], rows[r0:r1, size * c1:] = colour[: size * c0], colour[size * c1:]
 
 
-def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int) -> None:
+def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int, pixel_bytes: int = 3) -> None:
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
-    if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
-        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, got "
-                         f"{out.dtype} {out.shape}")
+    if out.shape != (n, n, pixel_bytes) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x {pixel_bytes} array, "
+                         f"got {out.dtype} {out.shape}")
 
 
 class Cropper:
     """crop() into a given array, by deploy/pillow_crop.c: the samples' indices and weights are
     computed here, the interpolation there (two frame rows along x at a time, then along y)."""
 
+    CODE = 0x80   # XORed into a pixel's bytes: its INT8 code, pixel - 128
+
     def __init__(self, out_size: int):
         self.n = out_size
-        self.rows = np.empty(2 * 3 * out_size)   # the kernel's two rows along x
+        self.rows = np.empty(2 * 4 * out_size)   # the kernel's two rows along x, up to 4 doubles a pixel
         size, pointer = ctypes.c_ssize_t, ctypes.c_void_p
-        # frame, h, w, out, n, r0, r1, c0, c1, x, dx, y, dy, rows
+        # frame, h, w, out, n, r0, r1, c0, c1, x, dx, y, dy, rows, pixel_bytes, code
         self.interpolate = native.kernel(Path(__file__).with_name("pillow_crop.c"), "pillow_crop",
-                                         [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5])
+                                         [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5, size,
+                                          ctypes.c_uint8])
 
-    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
         """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
-        view into a bigger array will do); outside the frame, `fill` (uint8 colour)."""
+        view into a bigger array will do); outside the frame, `fill` (uint8 colour). rows: only
+        the output rows [start, stop), so that two threads (each with its Cropper) share a crop."""
+        self._crop(out, frame, center, side, np.asarray(fill, np.uint8), 0, rows)
+
+    def crop_codes(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
+        """The same crop as INT8 codes in 4-byte words: out uint8 (n, n, 4), byte c of a pixel
+        its channel c - 128 in two's complement, byte 3 zero (the accelerator's DMA words)."""
+        code = np.append(np.asarray(fill, np.uint8) ^ self.CODE, 0).astype(np.uint8)
+        self._crop(out, frame, center, side, code, self.CODE, rows)
+
+    def _crop(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill: np.ndarray, code: int,
+              rows) -> None:
         n = self.n
-        check_crop_arrays(out, frame, n)
+        check_crop_arrays(out, frame, n, len(fill))
         frame = np.ascontiguousarray(frame)
         h, w = frame.shape[:2]
+        start, stop = (0, n) if rows is None else rows
+        if not 0 <= start <= stop <= n:
+            raise ValueError(f"output rows [{start}, {stop}) are not rows of a {n} x {n} crop")
         c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
         r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
-        fill_outside(out, r0, r1, c0, c1, fill)
+        r0, r1 = min(max(r0, start), stop), max(min(r1, stop), start)
+        fill_outside(out[start:stop], r0 - start, r1 - start, c0, c1, fill)
         if r0 == r1 or c0 == c1:
             return
         self.interpolate(frame.ctypes.data, h, w, out.ctypes.data, n, r0, r1, c0, c1, x.ctypes.data,
-                         dx.ctypes.data, y.ctypes.data, dy.ctypes.data, self.rows.ctypes.data)
+                         dx.ctypes.data, y.ctypes.data, dy.ctypes.data, self.rows.ctypes.data, len(fill), code)
 
 
 class OpenCVCropper:
@@ -121,8 +142,11 @@ class OpenCVCropper:
                              "on a host, pip install opencv-python-headless)") from err
         self.cv2, self.n = cv2, out_size
 
-    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill) -> None:
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
+        """As Cropper's; rows: the whole crop only (OpenCV threads by itself)."""
         cv2, n = self.cv2, self.n
+        if rows not in (None, (0, n)):
+            raise ValueError(f"OpenCV crops are cut whole, not output rows {rows}")
         check_crop_arrays(out, frame, n)
         h, w = frame.shape[:2]
         scale, x0, y0 = side / n, center[0] - side / 2, center[1] - side / 2

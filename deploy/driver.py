@@ -8,8 +8,10 @@
 A batch goes through the AXI DMA in simple mode: the inputs are packed with the one stream
 packing (deploy/packing.py) into DMA-wide words in the DMA buffer, MM2S streams them into the
 accelerator, S2MM writes its output (up to TLAST) back, and the words are unpacked. A caller that
-packs by itself writes into input_frames(n) and calls run_buffered(n): no copy in between (the
-tracker's crops, deploy/tracker.py). Before each batch the driver
+packs by itself writes into input_frames(n) and calls run_buffered(n): no copy in between; or it
+streams the frames as it writes them (start_batch(n), send_frames(k) per ready part,
+finish_batch()), so that the accelerator works while the next frames are written (the tracker's
+crops, scale by scale: deploy/tracker.py). Before each batch the driver
 writes the batch size into the accelerator's FRAMES register (which places TLAST and restarts
 the cycle counter); after it, CYCLES_LO/HI hold the cycles from the first input word to the last
 output word, counted by the accelerator itself.
@@ -97,6 +99,7 @@ class QNNOverlay(Overlay):
         self.last_batch_seconds = None
         self.controls = self.design.get("controls", [])
         self.exemplar_set = False   # a capture batch ran since this overlay was loaded
+        self._batch = None          # the batch started and not finished: frames, sent, capture, start
 
     # --- registers of the accelerator (axil_control)
     def read_register(self, name: str) -> int:
@@ -178,23 +181,53 @@ class QNNOverlay(Overlay):
 
     def run_buffered(self, n: int, capture: bool = False, started: float | None = None) -> np.ndarray:
         """run() of the n frames already in input_frames(n); integer outputs."""
+        self.start_batch(n, capture, started)
+        self.send_frames(n)
+        return self.finish_batch()
+
+    # a batch in parts: start_batch(n), send_frames() as frames become ready in input_frames(n)
+    # (the accelerator works on the ones sent while the caller writes the next), finish_batch()
+    def start_batch(self, n: int, capture: bool = False, started: float | None = None) -> None:
+        """Arm a batch of the n frames that input_frames(n) holds or will hold: FRAMES (and
+        CAPTURE) written, the output transfer waiting for them."""
         self.input_frames(n)   # n fits the buffers
         if capture:
             self._require_capture("a capture batch")
         elif "exemplar_capture" in self.controls and not self.exemplar_set:
             raise DeployError("no exemplar was captured since the overlay was loaded, so its scores "
                               "would be against an empty exemplar memory: call set_exemplar() first")
-        started = time.perf_counter() if started is None else started
+        self._batch = {"frames": n, "sent": 0, "capture": capture,
+                       "started": time.perf_counter() if started is None else started}
         if capture:
             self.control.write(self.registers["CAPTURE"], 1)
         self.control.write(self.registers["FRAMES"], n)
         self.dma.recvchannel.transfer(self.out_buffer, nbytes=n * self.out_frame_bytes)
-        self.dma.sendchannel.transfer(self.in_buffer, nbytes=n * self.in_frame_bytes)
+
+    def send_frames(self, count: int) -> None:
+        """Stream the batch's next `count` frames (after the previous send has finished)."""
+        batch = self._started_batch()
+        if not 1 <= count <= batch["frames"] - batch["sent"]:
+            raise DeployError(f"cannot send {count} frames: {batch['frames'] - batch['sent']} of the batch "
+                              f"of {batch['frames']} are left")
+        if batch["sent"]:
+            self.dma.sendchannel.wait()
+        self.dma.sendchannel.transfer(self.in_buffer, start=batch["sent"] * self.in_frame_bytes,
+                                      nbytes=count * self.in_frame_bytes)
+        batch["sent"] += count
+
+    def finish_batch(self) -> np.ndarray:
+        """Wait for the batch's outputs (every frame sent); integer outputs."""
+        batch = self._started_batch()
+        if batch["sent"] != batch["frames"]:
+            raise DeployError(f"the batch has {batch['frames'] - batch['sent']} frames not sent: "
+                              "send_frames() them before finish_batch()")
+        self._batch = None
+        n, capture = batch["frames"], batch["capture"]
         self.dma.sendchannel.wait()
         self.dma.recvchannel.wait()
         # unpacking makes new arrays: the outputs never alias the buffer
         y = self._unpack(np.asarray(self.out_buffer[: n * self.out_frame_bytes]), n)
-        self.last_batch_seconds = time.perf_counter() - started
+        self.last_batch_seconds = time.perf_counter() - batch["started"]
         self.last_batch_cycles = self._cycles()
         if capture:
             if self.read_register("CAPTURE"):
@@ -202,6 +235,11 @@ class QNNOverlay(Overlay):
                                   "not finish it (the overlay does not match design.json?)")
             self.exemplar_set = True
         return y
+
+    def _started_batch(self) -> dict:
+        if self._batch is None:
+            raise DeployError("no batch is running: start_batch(n) first")
+        return self._batch
 
     def execute(self, x, capture=None) -> np.ndarray:
         """Any number of frames, in batches of max_batch; capture: one flag per frame (designs

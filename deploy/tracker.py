@@ -11,10 +11,13 @@ holding it at the top-left, code 0 elsewhere, whose first window's features are 
 (the backbone is unpadded). The maps are integers, so this backend and the build's reference
 backend (flow/targets/siamfc/backend.py ReferenceScores) give the tracker identical boxes.
 
-The tracker's crops (uint8, channels last in memory, the tracker's own array) go straight into
-the DMA buffer as 4-byte words of INT8 codes (deploy/packing.py pack_pixel_codes): no codes
-array, no range checks and no packing pass, which uint8 pixels and offset 128 make needless
-(every pixel - 128 is an INT8 value).
+The tracker crops straight into the DMA buffer (pixel_codes(): 4-byte words of INT8 codes, which
+deploy/crop.py writes as it interpolates): no codes array, no range checks and no packing pass,
+which uint8 pixels and offset 128 make needless (every pixel - 128 is an INT8 value). It sends each
+scale's crop as soon as it is cut (stream()), so that the fabric scores scale k while the host
+crops scale k + 1; responses() then waits for the maps. Crops given
+as pixels (uint8, channels last in memory) are packed into the buffer in one pass
+(deploy/packing.py pack_pixel_codes).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class BoardScores:
         # the accelerator reads 3 INT8 codes per 4-byte word: pixel - 128 is pixel ^ 0x80
         self.direct = self.offset == 128 and words == {"dtype": "INT8", "elems": 3, "word_bytes": 3, "dma_bytes": 4}
         self.search_frames = 0
+        self.batch = self.streamed = 0   # frames of pixel_codes()'s batch, and of them sent so far
+        self.frame_by_frame = bool(overlay.input.get("frame_by_frame"))
         self.cycles = []   # the on-chip counter of each responses() batch
 
     def codes(self, pixels) -> np.ndarray:
@@ -61,8 +66,45 @@ class BoardScores:
             raise DeployError(f"the exemplar is one 3 x {e} x {e} crop, got {z.shape}")
         self.accel.set_exemplar(exemplar_canvas(z, self.side))
 
+    def pixel_codes(self, count: int) -> np.ndarray | None:
+        """The DMA buffer's first `count` frames as count x H x W x 4 uint8 (a view), for crops
+        written as INT8 codes (3 in 4 bytes, the fourth 0), which responses() then takes; None
+        where this design's input is not that. Frame by frame, stream(i) may send each as soon
+        as it is written."""
+        if not self.direct or count > self.accel.max_batch:
+            return None
+        self.streamed, self.batch = 0, count
+        return self.accel.input_frames(count).reshape(count, self.side, self.side, 4)
+
+    def stream(self, index: int) -> None:
+        """pixel_codes()'s frames up to `index` are written: send them to the accelerator, which
+        scores them while the next ones are cropped (the first call starts the batch). A design
+        whose DMA cannot send from any byte (design.json: input.frame_by_frame) takes the batch
+        whole in responses()."""
+        if not self.frame_by_frame:
+            return
+        if not self.streamed:
+            self.accel.start_batch(self.batch)
+        if index >= self.streamed:
+            self.accel.send_frames(index + 1 - self.streamed)
+            self.streamed = index + 1
+
     def responses(self, pixels) -> np.ndarray:
         x = np.asarray(pixels)
+        if x.ndim == 4 and x.shape[-1] == 4 and x.dtype == np.uint8:
+            if not (self.direct and x.shape[1:3] == (self.side, self.side)
+                    and x.ctypes.data == self.accel.in_buffer.ctypes.data):
+                raise DeployError("4-byte pixel codes are taken from pixel_codes()'s array only, "
+                                  f"got {x.dtype} {x.shape} elsewhere")
+            if not self.streamed:
+                return self._scores(self.accel.run_buffered(len(x)))
+            if len(x) != self.batch:
+                raise DeployError(f"{self.streamed} of {self.batch} frames were streamed; responses() of "
+                                  f"that batch takes its {self.batch} frames, got {len(x)}")
+            if self.streamed < self.batch:
+                self.accel.send_frames(self.batch - self.streamed)
+            self.streamed = 0
+            return self._scores(self.accel.finish_batch())
         channels_last = x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
         if (self.direct and x.dtype == np.uint8 and x.shape[1:] == (3, self.side, self.side)
                 and channels_last.flags.c_contiguous and len(x) <= self.accel.max_batch):
@@ -70,6 +112,9 @@ class BoardScores:
             maps = self.accel.run_buffered(len(x))
         else:
             maps = self.accel.scores(self.codes(pixels))
+        return self._scores(maps)
+
+    def _scores(self, maps: np.ndarray) -> np.ndarray:
         self.search_frames += len(maps)
         self.cycles.append(self.accel.last_batch_cycles)
         return maps.astype(np.float64)

@@ -184,7 +184,7 @@ def hwh_xml(name: str, board: Board, clock_mhz: float, design: BoardDesign, top_
     dma_params = {
         "c_include_sg": 0, "c_micro_dma": 0, "c_sg_length_width": dma["length_width"],
         "c_include_mm2s": 1, "c_m_axi_mm2s_data_width": mm_bits, "c_m_axis_mm2s_tdata_width": in_bits,
-        "c_include_mm2s_dre": 0, "c_mm2s_burst_size": 16,
+        "c_include_mm2s_dre": design.mm2s_realigns, "c_mm2s_burst_size": 16,
         "c_include_s2mm": 1, "c_m_axi_s2mm_data_width": mm_bits, "c_s_axis_s2mm_tdata_width": out_bits,
         "c_include_s2mm_dre": 0, "c_s2mm_burst_size": 16, "c_addr_width": 32,
         "C_BASEADDR": f"0x{board.address(DMA):08X}",

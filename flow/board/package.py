@@ -83,7 +83,8 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
     if deploy.exists():
         shutil.rmtree(deploy)
     shutil.copytree(DRIVER_DIR, deploy / "deploy", ignore=shutil.ignore_patterns("__pycache__"))
-    ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(reference["core_in"].shape[1:]))
+    ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(reference["core_in"].shape[1:]),
+               frame_by_frame=bool(bd.mm2s_realigns))   # MM2S sends from any byte: one frame a transfer
     outs.update(dma_bytes=bd.out_dma_bits // 8, shape=list(reference["core_out"].shape[1:]))
     facts = {
         "name": name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,

@@ -56,6 +56,14 @@ class BoardDesign:
     def registers(self) -> dict[str, int]:
         return register_map(self.controls)
 
+    @property
+    def mm2s_realigns(self) -> int:
+        """1 where the DMA's MM2S has its data realignment engine (DataMover, PG022: for streams up
+        to 64 bits): then a transfer may start at any byte, so that a driver can send the frames of
+        a batch one at a time (a 255 x 255 frame of 4-byte words is 260,100 bytes, not a multiple
+        of the 64-bit memory side's 8)."""
+        return int(self.in_dma_bits <= 64)
+
 
 def register_map(controls) -> dict[str, int]:
     """The control registers of a board top whose core has these control inputs."""

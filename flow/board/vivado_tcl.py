@@ -68,7 +68,8 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
         registers={k: f"0x{v:02X}" for k, v in bd.registers.items()},
         clock_mhz=f"{clock_mhz:g}", ps7_vlnv=board.data["ps7"]["ip"], dma_vlnv=board.data["dma"]["ip"],
         mm_bits=board.data["dma"]["mm_data_width"], length_width=board.data["dma"]["length_width"],
-        in_bits=bd.in_dma_bits, out_bits=bd.out_dma_bits, clock_pins=clock_pins, resetn_pins=resetn_pins,
+        in_bits=bd.in_dma_bits, out_bits=bd.out_dma_bits, mm2s_dre=bd.mm2s_realigns,
+        clock_pins=clock_pins, resetn_pins=resetn_pins,
         dma_address=f"0x{board.address('axi_dma_0'):08X}", accel_address=f"0x{board.address('accelerator'):08X}",
         jobs=2,
     )

@@ -23,6 +23,9 @@ struct StreamOptions {
     long idle_cycles = 64;   // the harness: cycles run after the last output word (none may follow)
     bool serve = false;   // the harness: batches from stdin, one design (see axis_harness.cpp)
     bool progress = false;  // the harness: a line on stdout as each output frame completes
+    // the harness, a board-facing top: the run's last output word ends the batch (TLAST), or the
+    // batch goes on in the next run (a driver sending its frames in parts) and no word has TLAST
+    bool ends_batch = true;
 };
 
 // `program` names the caller in the message about an unknown option
@@ -54,6 +57,7 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--axil-reads") o.axil_reads = v;    // offset,offset
         else if (key == "--serve") o.serve = std::atol(v) != 0;
         else if (key == "--progress") o.progress = std::atol(v) != 0;
+        else if (key == "--ends-batch") o.ends_batch = std::atol(v) != 0;
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;

@@ -43,6 +43,24 @@ pixels = (x[1:2].astype(np.int64) + board.offset).astype(np.uint8)
 channels_last = np.ascontiguousarray(pixels.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 out["direct"] = [board.direct, board.responses(channels_last).tolist() == y[1:2].tolist(),
                  board.responses(pixels).tolist() == y[1:2].tolist()]
+# the tracker's crops written as codes into the DMA buffer (pixel_codes), and a 4-byte array
+# that is not the buffer refused
+codes = board.pixel_codes(1)
+codes[..., :3], codes[..., 3] = channels_last.transpose(0, 2, 3, 1) ^ 0x80, 0
+out["codes"] = [board.responses(codes).tolist() == y[1:2].tolist(), error(lambda: board.responses(codes.copy()))]
+# streamed frame by frame (the tracker's scales): the same maps; a batch run out of order refused
+codes = board.pixel_codes(2)
+codes[:] = codes_of_x1 = np.concatenate([channels_last.transpose(0, 2, 3, 1) ^ 0x80,
+                                          np.zeros((1, *channels_last.shape[2:], 1), np.uint8)], axis=-1)
+board.stream(0)
+board.stream(1)
+out["streamed"] = board.responses(codes).tolist() == y[[1, 1]].tolist()
+batch = [error(lambda: accel.send_frames(1))]
+accel.start_batch(1)
+batch += [error(lambda: accel.finish_batch()), error(lambda: accel.send_frames(2))]
+accel.send_frames(1)
+batch.append(accel.finish_batch().tolist() == y[1:2].tolist())
+out["batch"] = batch
 accel.set_exemplar(x[2])
 out["second_pair"] = accel.scores(x[3]).tolist() == y[3:4].tolist()
 out["old_pair_now"] = accel.scores(x[1]).tolist() == y[1:2].tolist()
@@ -158,6 +176,12 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
     assert result["own"] and result["search"] == [True, True] and result["second_pair"]
     assert result["direct"] == [True, True, True]
+    assert result["codes"] == [True, "4-byte pixel codes are taken from pixel_codes()'s array only, got uint8 "
+                                     "(1, 143, 143, 4) elsewhere"]
+    assert result["streamed"]
+    assert result["batch"] == ["no batch is running: start_batch(n) first",
+                               "the batch has 1 frames not sent: send_frames() them before finish_batch()",
+                               "cannot send 2 frames: 1 of the batch of 1 are left", True]
     assert not result["old_pair_now"]   # pair 1's search frame against pair 2's exemplar
     assert result["l6"]["equal"] and result["l6"]["inputs"] == 4
 

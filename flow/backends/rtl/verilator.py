@@ -210,12 +210,15 @@ class SimulatorSession:
 
     def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
             max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
-            axil_reads: list[int] | None = None) -> tuple[np.ndarray, dict]:
-        """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate)."""
+            axil_reads: list[int] | None = None, ends_batch: bool = True) -> tuple[np.ndarray, dict]:
+        """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate).
+        ends_batch=False: a board-facing top's batch goes on in the next run (no TLAST here)."""
         with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
             tmp = Path(tmp)
             args = self.sim._batch_args(tmp, words_in, out_words, in_frame_words, out_frame_words, 0.0,
                                         0.0, max_cycles, 0.0, axil_writes, axil_reads, None)
+            if not ends_batch:
+                args += ["--ends-batch", "0"]
             if any(any(c.isspace() for c in a) for a in args):
                 raise SimulationError(f"the run directory {self.workdir} has white space in its path, "
                                       "which the --serve protocol's lines cannot carry")

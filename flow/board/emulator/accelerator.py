@@ -30,6 +30,7 @@ class Accelerator:
                     axi_lite=True)
         self.session = sim.serve(src)   # the memory files ($readmemh) lie beside the sources
         self.batches = 0
+        self.frames_left = 0   # input frames the running batch still takes (0: none running)
         if self.read(REGISTERS["ID"]) != CONTROL_ID:
             raise AcceleratorError(f"{BOARD_TOP} of {build_dir} answers ID 0x{self.read(0):08x}")
 
@@ -38,10 +39,11 @@ class Accelerator:
         return self.input["words"] * self.input["dma_bytes"]
 
     def _run(self, words: np.ndarray, frames: int, writes: dict | None = None,
-             reads: list | None = None) -> tuple[np.ndarray, list[int]]:
+             reads: list | None = None, ends_batch: bool = True) -> tuple[np.ndarray, list[int]]:
         try:
             out, stats = self.session.run(words, frames * self.output["words"], self.input["words"],
-                                          self.output["words"], axil_writes=writes, axil_reads=reads)
+                                          self.output["words"], axil_writes=writes, axil_reads=reads,
+                                          ends_batch=ends_batch)
         except SimulationError as err:
             raise AcceleratorError(str(err)) from err
         return out, stats["axil_reads"]
@@ -55,22 +57,27 @@ class Accelerator:
     def write(self, offset: int, value: int) -> None:
         self._access(writes={offset: value})
 
-    def process(self, data: bytes) -> bytes:
-        """One DMA batch: MM2S bytes in, S2MM bytes out (up to and including TLAST)."""
+    def process(self, data: bytes) -> tuple[bytes, bool]:
+        """One MM2S transfer of whole input frames of the running batch (the batch: as many frames
+        as the FRAMES register held at its first transfer; a driver may send them in parts, as the
+        tracker does scale by scale) -> the output bytes they make, and whether TLAST ended them
+        (the batch's last frame)."""
         if len(data) % self.frame_in_bytes:
             raise AcceleratorError(f"MM2S carried {len(data)} bytes, not whole frames of "
                                    f"{self.frame_in_bytes} bytes: the accelerator would wait for "
                                    "the rest of the frame (the emulator does not model that)")
         frames = len(data) // self.frame_in_bytes
-        expected = self.read(REGISTERS["FRAMES"])
-        if frames != expected:
-            raise AcceleratorError(f"MM2S carried {frames} frames but the FRAMES register is "
-                                   f"{expected}: TLAST would not end this transfer where the driver "
-                                   "expects (the emulator does not model that)")
+        if self.frames_left == 0:
+            self.frames_left = self.read(REGISTERS["FRAMES"])
+        if frames > self.frames_left:
+            raise AcceleratorError(f"MM2S carried {frames} frames but {self.frames_left} are left of the "
+                                   "batch the FRAMES register set: TLAST would end the output inside this "
+                                   "transfer (the emulator does not model that)")
         words = np.frombuffer(data, np.uint8).reshape(-1, self.input["dma_bytes"])
-        out, _ = self._run(words, frames)
-        self.batches += 1
-        return out.tobytes()
+        out, _ = self._run(words, frames, ends_batch=frames == self.frames_left)
+        self.frames_left -= frames
+        self.batches += self.frames_left == 0
+        return out.tobytes(), self.frames_left == 0
 
     def close(self) -> None:
         self.session.close()

@@ -1,6 +1,7 @@
 """AXI DMA (PG021) in simple mode, register by register: MM2S reads DDR into the accelerator's
-input stream, S2MM writes its output stream (up to TLAST) into DDR. A batch runs once both
-channels hold a transfer; then both report Idle and IOC, and S2MM_LENGTH holds the bytes written."""
+input stream, S2MM writes its output stream (up to TLAST) into DDR. An MM2S transfer runs once
+both channels hold one; then MM2S reports Idle and IOC. S2MM does when TLAST came (the batch's
+last frame, which may take several MM2S transfers), S2MM_LENGTH then holding the bytes written."""
 
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ class AxiDma:
         self.ddr = ddr
         self.max_length = (1 << length_width) - 1
         self.mm2s, self.s2mm = Channel("MM2S"), Channel("S2MM")
+        self.s2mm_written = 0   # bytes the armed S2MM transfer has written so far
         self.accelerator: Accelerator | None = None
         self.log: list[str] = []
 
@@ -75,6 +77,8 @@ class AxiDma:
     def write(self, offset: int, value: int) -> None:
         channel = self.s2mm if offset >= S2MM else self.mm2s
         channel.write(offset - S2MM if offset >= S2MM else offset, value)
+        if offset == S2MM + LENGTH:
+            self.s2mm_written = 0
         if offset in (LENGTH, S2MM + LENGTH) and self.mm2s.armed and self.s2mm.armed:
             self._transfer()
 
@@ -92,13 +96,17 @@ class AxiDma:
         if self.accelerator is None:
             return self._fail(mm2s, SLV_ERR, "no bitstream is loaded: nothing drives the streams")
         try:
-            out = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
-        except (AcceleratorError, DDRError) as err:
+            out, last = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
+        except (AcceleratorError, DDRError) as err:   # both channels stop: a driver waiting on either hears
+            self._fail(mm2s, INT_ERR, str(err))
             return self._fail(s2mm, INT_ERR, str(err))
         mm2s.finish()
-        if len(out) > s2mm.length:
-            return self._fail(s2mm, INT_ERR, f"the stream carried {len(out)} bytes up to TLAST, "
+        written = self.s2mm_written + len(out)
+        if written > s2mm.length:
+            return self._fail(s2mm, INT_ERR, f"the stream carried {written} bytes {'up to TLAST' if last else 'so far'}, "
                                              f"S2MM_LENGTH allowed {s2mm.length}")
-        self.ddr.write(s2mm.address, out)
-        s2mm.length = len(out)
-        s2mm.finish()
+        self.ddr.write(s2mm.address + self.s2mm_written, out)
+        self.s2mm_written = written
+        if last:
+            s2mm.length = written
+            s2mm.finish()
