@@ -27,15 +27,17 @@ which it allocates non-cacheable, at A9_COPY_MB_S. Driver calls: the pynq MMIO/D
 QNNOverlay.run_buffered, at PYNQ_CALL_US each (Python on the A9).
 
 The crops run on two threads (the A9's two cores, TrackerConfig.crop_threads), each a band of
-output rows: callgrind counts each thread apart, and the busiest one's count (the main thread less
-the none child's) is the crops' time on two cores; the total is their time on one.
+output rows, and the peak search's rows, bounds and extremes on two (deploy/siamfc_peak.c, each
+thread half of the same items): callgrind counts each thread apart, and the busier core's count
+(the main thread less the none child's, or the other threads together) is the phase's time on
+two cores; the total is its time on one.
 
 In series adds every term, on one core. As the driver runs: each scale's crop is written into
 the DMA buffer and sent at once (deploy/tracker.py stream()), so that the fabric scores scale k
 while the cores cut scale k + 1: scale k enters the fabric when it is cut and the fabric takes a
 new frame (one interval after the last), the last scale's maps come a latency later, then the
-peak search; the DMA streams inside the fabric's counted cycles (first input word to last output
-word). The figures at commit BEFORE (one thread, one batch of 3 crops; the same method, from git)
+peak search on two cores; the DMA streams inside the fabric's counted cycles (first input word
+to last output word). The figures at commit BEFORE (one thread, one batch of 3 crops; the same method, from git)
 stand beside today's.
 
     python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 4] [--jobs 1]
@@ -178,14 +180,14 @@ def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT
 
 def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = ROOT, phases=PHASES) -> dict:
     """x86 instructions per frame of each phase, its child's less the child that runs none:
-    {phase: {"total": all threads, "critical": the busiest thread (the main thread less the
-    none child's, or another thread)}}."""
+    {phase: {"total": all threads, "critical": the busier core (the main thread less the none
+    child's, or the other threads together: they run on the second core, one after another)}}."""
     with ThreadPoolExecutor(jobs) as pool:
         counts = dict(zip((NONE, *phases), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
                                                      (NONE, *phases)), strict=True))
     base = counts[NONE][0]
     return {phase: {"total": (sum(counts[phase]) - base) / frames,
-                    "critical": max(counts[phase][0] - base, *counts[phase][1:]) / frames} for phase in phases}
+                    "critical": max(counts[phase][0] - base, sum(counts[phase][1:])) / frames} for phase in phases}
 
 
 def deploy_at(commit: str, into: Path) -> Path:
@@ -223,10 +225,11 @@ def fps_model(design: dict, host: dict, streamed: bool, scales: int = 3) -> dict
         start = one
         for k in range(1, scales):
             start = max((k + 1) * one, start + interval)
-        as_driven = start + latency + host["peak"] + host["driver"] + calls
+        as_driven = start + latency + host["peak_critical"] + host["driver"] + calls
     else:
         as_driven = series - dma        # the DMA streams inside the fabric's counted cycles
-    return {"terms_ms": terms, "crop_critical_ms": host["crop_critical"], "series_ms": series,
+    return {"terms_ms": terms, "crop_critical_ms": host["crop_critical"], "peak_critical_ms": host["peak_critical"],
+            "series_ms": series,
             "series_fps": 1000 / series, "as_driven_ms": as_driven, "as_driven_fps": 1000 / as_driven,
             "streamed": streamed, "fabric_fps": 1000 / fabric, "left_at_60fps_ms": 1000 / 60 - fabric - calls,
             "dma_bytes": {"in": bytes_in, "out": bytes_out},
@@ -263,7 +266,8 @@ def main(argv=None):
 
     def a9(counted: dict, crops: str = "crop") -> dict:
         ms = {phase: a9_ms(n["total"]) for phase, n in counted.items()}
-        return {**ms, "crop": ms[crops], "crop_critical": a9_ms(counted[crops]["critical"])}
+        return {**ms, "crop": ms[crops], "crop_critical": a9_ms(counted[crops]["critical"]),
+                "peak_critical": a9_ms(counted["peak"]["critical"])}
     host, old_host = a9(counts), a9(old_counts)
     result = {"frames": args.frames, "x86_instructions_per_frame": counts, "a9_ms_estimate": host,
               "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
@@ -293,7 +297,8 @@ def markdown(r) -> str:
              f"deploy/ at commit {old['commit']}, counted by the same children in the same run. Now: the default "
              "tracker (Pillow's crops by deploy/pillow_crop.c written straight into the DMA buffer as the "
              "accelerator's words, on the A9's two cores, each a band of rows; each scale sent to the fabric as "
-             "soon as it is cut; the peak search by deploy/siamfc_peak.c; the boxes of the recorded tracker). "
+             "soon as it is cut; the peak search by deploy/siamfc_peak.c, on two cores; the boxes of the "
+             "recorded tracker). "
              "OpenCV crops: TrackerConfig(crops=\"opencv\"), one thread, packed after, one batch; its boxes "
              "differ (siamfc_tracker_equivalence_opencv.md).", "",
              "| term | x86 instr./frame before | now | OpenCV crops | ms/frame before | now | OpenCV crops |",
@@ -307,12 +312,14 @@ def markdown(r) -> str:
         else:
             counted = "- | - | -"
         lines.append(f"| {term} | {counted} | {was['terms_ms'][term]:.2f} | {ms:.2f} | {cv['terms_ms'][term]:.2f} |")
-    lines.append(f"| host_crop, the busiest core | - | {count['crop']['critical'] / 1e6:.1f} M | - | "
-                 f"{was['crop_critical_ms']:.2f} | {m['crop_critical_ms']:.2f} | {cv['crop_critical_ms']:.2f} |")
+    for phase in ("crop", "peak"):
+        lines.append(f"| host_{phase}, the busier core | - | {count[phase]['critical'] / 1e6:.1f} M | - | "
+                     f"{was[phase + '_critical_ms']:.2f} | {m[phase + '_critical_ms']:.2f} | "
+                     f"{cv[phase + '_critical_ms']:.2f} |")
     for key, label in (("series", "**in series** (every term, one core)"),
                        ("as_driven", "**as the driver runs** (before and OpenCV: one batch, the DMA inside the "
-                                     "fabric's cycles; now: the crops on two cores, scale k + 1 cut while the "
-                                     "fabric scores scale k)")):
+                                     "fabric's cycles; now: the crops and the peak search on two cores, scale "
+                                     "k + 1 cut while the fabric scores scale k)")):
         lines.append(f"| {label} | | | | {was[key + '_ms']:.2f} ms = {was[key + '_fps']:.1f} fps | "
                      f"**{m[key + '_ms']:.2f} ms = {m[key + '_fps']:.1f} fps** | "
                      f"{cv[key + '_ms']:.2f} ms = {cv[key + '_fps']:.1f} fps |")

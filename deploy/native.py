@@ -23,7 +23,7 @@ from pathlib import Path
 # instructions than -O2 for the crops; -ffp-contract=off: no fused multiply-adds, whose single
 # rounding would change the kernels' float64 results on a CPU that has them (the Cortex-A9's
 # VFPv3 VMLA, which gcc still emits, rounds the product and the sum apart: the same results)
-FLAGS = ("-O3", "-ffp-contract=off", "-fno-fast-math", "-shared", "-fPIC")
+FLAGS = ("-O3", "-ffp-contract=off", "-fno-fast-math", "-pthread", "-shared", "-fPIC")
 
 
 class NativeError(RuntimeError):

@@ -13,7 +13,8 @@ computes (tests/models compare them). The cells sharing their 4 x 4 source cells
 (16 x 16 cells inside the map, half blocks at its border). deploy/siamfc_peak.c computes the
 values along x for every source row; bounds per block (each row tap's weight range times the
 range of its row's values over the block's columns) pick the blocks that can hold a maximum, a
-minimum or the blended peak, and only those blocks' cells are computed. This module prepares the
+minimum or the blended peak, and only those blocks' cells are computed, on two threads (the
+rows, the bounds and the extremes; the blended peak on one). This module prepares the
 taps (cubic_taps), the window and the kernel's working arrays once per map size:
 
 - each scale's maximum and the best scale's minimum are exact (max(round(u * p)) = round(max(u) * p):
@@ -38,6 +39,7 @@ KEYS_A = -0.75
 NEAR_TIE = 1e-9     # relative gap of the two best blended cells below which the full map decides
 SLACK = 1e-9        # relative margin on every bound: a computed cell exceeds its exact value by ulps
 MAX_BLOCK = 64      # siamfc_peak.c's widest block (its MAX_BLOCK): an upsampling factor up to 64
+MAX_SCALES = 16     # siamfc_peak.c's MAX_SCALES
 
 
 def cubic_taps(size: int, factor: int):
@@ -102,8 +104,8 @@ class PeakFinder:
         if np.diff(np.append(up.starts, up.cells)).max() > MAX_BLOCK:
             raise ValueError(f"the peak search upsamples by at most {MAX_BLOCK}, not {factor}")
         self.penalties = np.ascontiguousarray(penalties, np.float64)
-        if self.penalties.ndim != 1 or not len(self.penalties):
-            raise ValueError(f"one penalty per scale, at least one scale: got {self.penalties.shape}")
+        if self.penalties.ndim != 1 or not 1 <= len(self.penalties) <= MAX_SCALES:
+            raise ValueError(f"one penalty per scale, 1 to {MAX_SCALES} scales: got {self.penalties.shape}")
         self.influence = window_influence
         hann = np.hanning(up.cells)
         window = np.outer(hann, hann)
@@ -117,7 +119,8 @@ class PeakFinder:
                        *(np.ascontiguousarray(a, np.float64) for a in (up.weights, up.w_max, up.w_min,
                                                                           up.row_totals)),
                        self.penalties, self.window, self.window_max]
-        self.work = [np.empty(scales * size * up.cells), np.empty(size * up.blocks), np.empty(size * up.blocks),
+        self.work = [np.empty(scales * size * up.cells), np.empty(scales * size * up.blocks),
+                     np.empty(scales * size * up.blocks),
                      np.empty(scales * up.blocks ** 2), np.empty(scales * up.blocks ** 2), np.empty(up.blocks ** 2)]
         self.found = np.zeros(3, np.intp)
         self.arguments = (scales, size, up.cells, up.blocks, *(a.ctypes.data for a in self.tables),

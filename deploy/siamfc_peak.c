@@ -9,11 +9,18 @@
  * a block's bounds (each row tap's weight range times the range of its row's values over the
  * block's columns, widened by `slack`) decide which blocks can hold each scale's maximum, the best
  * scale's minimum and the blended peak, and only those blocks' cells are computed.
+ *
+ * The rows along x, the bounds and the searches for the extremes run on two threads (the A9's two
+ * cores), each half of the rows, blocks or (scale, half of the blocks) tasks; every extreme is an
+ * exact maximum (or minimum) of the cells, so splitting the search does not change it. The
+ * blended peak's search stays on one thread.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #define MAX_BLOCK 64   /* the most cells a block spans along one axis (deploy/peak.py checks it) */
+#define MAX_SCALES 16  /* the most scales (deploy/peak.py checks it) */
 
 struct geometry {
     ptrdiff_t scales, size, cells, blocks;
@@ -38,6 +45,30 @@ static void row_cells(const struct geometry *g, const double *rows_x, ptrdiff_t 
     }
 }
 
+/* part(context, 0) on this thread and part(context, 1) on a second one (both here if none starts). */
+struct halves { void (*part)(void *context, int half); void *context; };
+
+static void *second_half(void *job)
+{
+    const struct halves *h = job;
+    h->part(h->context, 1);
+    return NULL;
+}
+
+static void in_two(void (*part)(void *, int), void *context)
+{
+    struct halves job = {part, context};
+    pthread_t thread;
+    const int started = pthread_create(&thread, NULL, second_half, &job) == 0;
+    part(context, 0);
+    if (started)
+        pthread_join(thread, NULL);
+    else
+        part(context, 1);
+}
+
+static double larger(double a, double b) { return a > b ? a : b; }
+
 /* The largest (sign 1) or smallest (sign -1) cell of block (by, bx), times sign. */
 static double block_extreme(const struct geometry *g, const double *rows_x, ptrdiff_t by, ptrdiff_t bx, double sign)
 {
@@ -51,44 +82,55 @@ static double block_extreme(const struct geometry *g, const double *rows_x, ptrd
     return best;
 }
 
-static double larger(double a, double b) { return a > b ? a : b; }
+/* Source row r of one scale: its values along x (rows_x) from the map m, and their range over
+ * each block's columns (high, low: blocks each). */
+static void row_along_x(const struct geometry *g, const double *m, double *out, double *high, double *low)
+{
+    const ptrdiff_t n = g->cells;
+    for (ptrdiff_t bx = 0; bx < g->blocks; bx++) {   /* a block's cells share their 4 source cells */
+        const ptrdiff_t x0 = g->starts[bx];
+        const double m0 = m[g->index[x0]], m1 = m[g->index[n + x0]], m2 = m[g->index[2 * n + x0]],
+                     m3 = m[g->index[3 * n + x0]];
+        double hi = -INFINITY, lo = INFINITY;
+        for (ptrdiff_t x = x0; x < g->starts[bx + 1]; x++) {
+            double v = m0 * g->weights[x];
+            v = v + m1 * g->weights[n + x];
+            v = v + m2 * g->weights[2 * n + x];
+            v = v + m3 * g->weights[3 * n + x];
+            out[x] = v;
+            hi = v > hi ? v : hi;
+            lo = v < lo ? v : lo;
+        }
+        high[bx] = hi;
+        low[bx] = lo;
+    }
+}
 
-/* Upper and lower bounds of each block of one scale (blocks x blocks each). */
-static void bounds(const struct geometry *g, const double *rows_x, double *high, double *low,
-                   double slack, double *upper, double *lower)
+/* Upper and lower bounds of the blocks of block row by of one scale (blocks each), from its
+ * source rows' ranges (high, low: size x blocks). */
+static void block_bounds(const struct geometry *g, ptrdiff_t by, const double *high, const double *low,
+                         double slack, double *upper, double *lower)
 {
     const ptrdiff_t n = g->cells, b = g->blocks;
-    for (ptrdiff_t r = 0; r < g->size; r++)   /* each source row's range over each block's columns */
-        for (ptrdiff_t bx = 0; bx < b; bx++) {
-            double hi = -INFINITY, lo = INFINITY;
-            for (ptrdiff_t x = g->starts[bx]; x < g->starts[bx + 1]; x++) {
-                const double v = rows_x[r * n + x];
-                hi = v > hi ? v : hi;
-                lo = v < lo ? v : lo;
+    for (ptrdiff_t bx = 0; bx < b; bx++) {
+        double up = 0, down = 0, size = 0;
+        for (int k = 0; k < 4; k++) {
+            const ptrdiff_t row = g->index[k * n + g->starts[by]];
+            const double h = high[row * b + bx], l = low[row * b + bx];
+            const double w1 = g->wmax[k * b + by], w0 = g->wmin[k * b + by];
+            const double p[4] = {w1 * h, w1 * l, w0 * h, w0 * l};
+            double most = p[0], least = p[0];
+            for (int i = 1; i < 4; i++) {
+                most = p[i] > most ? p[i] : most;
+                least = p[i] < least ? p[i] : least;
             }
-            high[r * b + bx] = hi;
-            low[r * b + bx] = lo;
+            up += most;
+            down += least;
+            size += larger(fabs(w1), fabs(w0)) * larger(fabs(h), fabs(l));
         }
-    for (ptrdiff_t by = 0; by < b; by++)
-        for (ptrdiff_t bx = 0; bx < b; bx++) {
-            double up = 0, down = 0, size = 0;
-            for (int k = 0; k < 4; k++) {
-                const ptrdiff_t row = g->index[k * n + g->starts[by]];
-                const double h = high[row * b + bx], l = low[row * b + bx];
-                const double w1 = g->wmax[k * b + by], w0 = g->wmin[k * b + by];
-                const double p[4] = {w1 * h, w1 * l, w0 * h, w0 * l};
-                double most = p[0], least = p[0];
-                for (int i = 1; i < 4; i++) {
-                    most = p[i] > most ? p[i] : most;
-                    least = p[i] < least ? p[i] : least;
-                }
-                up += most;
-                down += least;
-                size += larger(fabs(w1), fabs(w0)) * larger(fabs(h), fabs(l));
-            }
-            upper[by * b + bx] = up + slack * size;
-            lower[by * b + bx] = down - slack * size;
-        }
+        upper[bx] = up + slack * size;
+        lower[bx] = down - slack * size;
+    }
 }
 
 /* The first index of the largest sign * v[i]. */
@@ -102,20 +144,95 @@ static ptrdiff_t argmax(const double *v, ptrdiff_t count, double sign)
 }
 
 /* The exact extreme (sign 1: maximum, -1: minimum, times sign) of one scale's cells, over the
- * blocks whose bound (times sign, times `scale`) reaches `floor`; -inf where none does. seed: the
- * block of the best bound (argmax), found: its extreme (block_extreme), which prunes the rest. */
+ * blocks [i0, i1) whose bound (times sign, times `scale`) reaches `floor`, and the seed block; -inf
+ * where the seed's does not. seed: the block of the best bound (argmax), found: its extreme
+ * (block_extreme), which prunes the rest. */
 static double extreme(const struct geometry *g, const double *rows_x, const double *bound, double sign,
-                      double scale, double floor, ptrdiff_t seed, double found)
+                      double scale, double floor, ptrdiff_t seed, double found, ptrdiff_t i0, ptrdiff_t i1)
 {
-    const ptrdiff_t b = g->blocks, count = b * b;
+    const ptrdiff_t b = g->blocks;
     if (sign * bound[seed] * scale < floor)
         return -INFINITY;
-    for (ptrdiff_t i = 0; i < count; i++)
+    for (ptrdiff_t i = i0; i < i1; i++)
         if (i != seed && sign * bound[i] > found && sign * bound[i] * scale >= floor) {
             const double v = block_extreme(g, rows_x, i / b, i % b, sign);
             found = v > found ? v : found;
         }
     return found;
+}
+
+/* The work the two threads share, by halves (in_two). */
+struct search {
+    const struct geometry *g;
+    const double *maps, *penalties;
+    double *rows_x, *high, *low, *upper, *lower;
+    double slack, floor;
+    const ptrdiff_t *seeds;       /* each scale's seed block (the maxima), or the minimum's */
+    const double *seed_found;     /* their extremes */
+    ptrdiff_t scale;              /* the minimum's: the best scale */
+    double found[2 * MAX_SCALES];   /* per (scale, half of the blocks), or per half: the extremes found */
+};
+
+static void half_range(ptrdiff_t count, int half, ptrdiff_t *from, ptrdiff_t *to)
+{
+    *from = half * count / 2;
+    *to = (half + 1) * count / 2;
+}
+
+/* every source row of every scale along x, and its ranges over the blocks */
+static void rows_half(void *context, int half)
+{
+    struct search *w = context;
+    const struct geometry *g = w->g;
+    ptrdiff_t from, to;
+    half_range(g->scales * g->size, half, &from, &to);
+    for (ptrdiff_t item = from; item < to; item++)   /* item: scale * size + row */
+        row_along_x(g, w->maps + item * g->size, w->rows_x + item * g->cells, w->high + item * g->blocks,
+                    w->low + item * g->blocks);
+}
+
+/* every block row's bounds, every scale */
+static void bounds_half(void *context, int half)
+{
+    struct search *w = context;
+    const struct geometry *g = w->g;
+    const ptrdiff_t b = g->blocks, ranges = g->size * b;
+    ptrdiff_t from, to;
+    half_range(g->scales * b, half, &from, &to);
+    for (ptrdiff_t item = from; item < to; item++) {   /* item: scale * blocks + block row */
+        const ptrdiff_t s = item / b, by = item % b;
+        block_bounds(g, by, w->high + s * ranges, w->low + s * ranges, w->slack, w->upper + s * b * b + by * b,
+                     w->lower + s * b * b + by * b);
+    }
+}
+
+/* each scale's maximum over its half of the blocks: tasks (scale, half), half of the tasks each */
+static void maxima_half(void *context, int half)
+{
+    struct search *w = context;
+    const struct geometry *g = w->g;
+    const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
+    ptrdiff_t from, to;
+    half_range(2 * g->scales, half, &from, &to);
+    for (ptrdiff_t task = from; task < to; task++) {
+        const ptrdiff_t s = task / 2;
+        ptrdiff_t i0, i1;
+        half_range(count, (int)(task % 2), &i0, &i1);
+        w->found[task] = extreme(g, w->rows_x + s * per_map, w->upper + s * count, 1.0, w->penalties[s], w->floor,
+                                 w->seeds[s], w->seed_found[s], i0, i1);
+    }
+}
+
+/* the best scale's minimum (times -1) over a half of its blocks */
+static void minimum_half(void *context, int half)
+{
+    struct search *w = context;
+    const struct geometry *g = w->g;
+    const ptrdiff_t count = g->blocks * g->blocks;
+    ptrdiff_t i0, i1;
+    half_range(count, half, &i0, &i1);
+    w->found[half] = extreme(g, w->rows_x + w->scale * g->size * g->cells, w->lower + w->scale * count, -1.0, 1.0,
+                             -INFINITY, w->seeds[0], w->seed_found[0], i0, i1);
 }
 
 /* maps: scales x size x size. Writes (scale, row, column) of the peak into `peak` and returns 0;
@@ -130,44 +247,39 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
 {
     const struct geometry g = {scales, size, cells, blocks, starts, index, weights, wmax, wmin};
     const ptrdiff_t n = cells, b = blocks, per_map = size * n, per_scale = b * b;
-    for (ptrdiff_t s = 0; s < scales; s++)   /* every source row along x */
-        for (ptrdiff_t r = 0; r < size; r++) {
-            const double *m = maps + (s * size + r) * size;
-            double *out = rows_x + s * per_map + r * n;
-            for (ptrdiff_t bx = 0; bx < blocks; bx++) {   /* a block's cells share their 4 source cells */
-                const ptrdiff_t x0 = starts[bx];
-                const double m0 = m[index[x0]], m1 = m[index[n + x0]], m2 = m[index[2 * n + x0]],
-                             m3 = m[index[3 * n + x0]];
-                for (ptrdiff_t x = x0; x < starts[bx + 1]; x++) {
-                    double v = m0 * weights[x];
-                    v = v + m1 * weights[n + x];
-                    v = v + m2 * weights[2 * n + x];
-                    out[x] = v + m3 * weights[3 * n + x];
-                }
-            }
-        }
-    for (ptrdiff_t s = 0; s < scales; s++)
-        bounds(&g, rows_x + s * per_map, high, low, slack, upper + s * per_scale, lower + s * per_scale);
+    if (scales > MAX_SCALES)
+        return 1;
+    struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .high = high,
+                          .low = low, .upper = upper, .lower = lower, .slack = slack};
+    in_two(rows_half, &work);     /* every source row along x, its ranges over the blocks */
+    in_two(bounds_half, &work);   /* every block's bounds */
     /* the best scale: each scale's exact maximum where its bound, penalised, reaches the best
      * penalised maximum of a seed block (rounding is monotonic: max(round(u p)) = round(max(u) p)) */
-    double floor = -INFINITY, peaks[scales], seed_max[scales];
-    ptrdiff_t seeds[scales];
+    double floor = -INFINITY, peaks[MAX_SCALES], seed_max[MAX_SCALES];
+    ptrdiff_t seeds[MAX_SCALES];
     for (ptrdiff_t s = 0; s < scales; s++) {
         seeds[s] = argmax(upper + s * per_scale, per_scale, 1.0);
         seed_max[s] = block_extreme(&g, rows_x + s * per_map, seeds[s] / b, seeds[s] % b, 1.0);
         floor = larger(floor, seed_max[s] * penalties[s]);
     }
+    work.floor = floor;
+    work.seeds = seeds;
+    work.seed_found = seed_max;
+    in_two(maxima_half, &work);
     ptrdiff_t best = 0;
     for (ptrdiff_t s = 0; s < scales; s++) {
-        peaks[s] = extreme(&g, rows_x + s * per_map, upper + s * per_scale, 1.0, penalties[s], floor, seeds[s],
-                           seed_max[s]);
+        peaks[s] = larger(work.found[2 * s], work.found[2 * s + 1]);
         if (peaks[s] * penalties[s] > peaks[best] * penalties[best])
             best = s;
     }
     const double p = penalties[best], *rows = rows_x + best * per_map, *down = lower + best * per_scale;
     const ptrdiff_t low_seed = argmax(down, per_scale, -1.0);
     const double low_found = block_extreme(&g, rows, low_seed / b, low_seed % b, -1.0);
-    const double low_cell = -extreme(&g, rows, down, -1.0, 1.0, -INFINITY, low_seed, low_found) * p;
+    work.scale = best;
+    work.seeds = &low_seed;
+    work.seed_found = &low_found;
+    in_two(minimum_half, &work);
+    const double low_cell = -larger(work.found[0], work.found[1]) * p;
     double source = 0;   /* the whole map's sum from the rows' and columns' total weights */
     for (ptrdiff_t r = 0; r < size; r++) {
         double row = 0;

@@ -75,7 +75,7 @@ static void peak_cases(FILE *out)
         double *weights = read_array(4 * n, 8), *wmax = read_array(4 * b, 8), *wmin = read_array(4 * b, 8);
         double *totals = read_array(r, 8), *penalties = read_array(s, 8);
         double *window = read_array(n * n, 8), *window_max = read_array(b * b, 8);
-        double *rows_x = malloc(s * r * n * 8), *high = malloc(r * b * 8), *low = malloc(r * b * 8);
+        double *rows_x = malloc(s * r * n * 8), *high = malloc(s * r * b * 8), *low = malloc(s * r * b * 8);
         double *upper = malloc(s * b * b * 8), *lower = malloc(s * b * b * 8), *blend = malloc(b * b * 8);
         ptrdiff_t peak[3] = {0, 0, 0};
         const int undecided = siamfc_peak(maps, s, r, n, b, starts, index, weights, wmax, wmin, totals, penalties,

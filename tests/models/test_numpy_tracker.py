@@ -147,8 +147,9 @@ def test_the_peak_search_says_what_it_cannot_take():
         finder(np.zeros((3, 17, 17)))
     with pytest.raises(ValueError, match="upsamples by at most 64, not 128"):
         PeakFinder(17, 128, np.ones(3), 0.176)
-    with pytest.raises(ValueError, match="one penalty per scale, at least one scale"):
-        PeakFinder(33, 16, np.ones(0), 0.176)
+    for scales in (0, 17):
+        with pytest.raises(ValueError, match=rf"one penalty per scale, 1 to 16 scales: got \({scales},\)"):
+            PeakFinder(33, 16, np.ones(scales), 0.176)
 
 
 def peaky_maps(rng, count):
