@@ -69,6 +69,11 @@ PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in 
 DRIVER_CALLS = 7
 # the same, the 3 scales streamed one by one: 2 more sends, each after a wait for the last
 STREAMED_CALLS = DRIVER_CALLS + 2 * 2
+# what callgrind does not count, the kernel's side of the two cores' handoffs per frame (a thread
+# woken or started): the crops' 3 scales (the main thread waits on the band thread's scale) and the
+# peak search's thread start and 5 barriers; at a pessimistic 50 us each on the A9
+HANDOFFS = 3 + 6
+HANDOFF_US = 50.0
 PHASES = ("crop", "peak", "driver")
 OPENCV_PHASE = "crop_opencv"   # the crops by OpenCV (TrackerConfig crops="opencv"), where deploy/ has them
 BEFORE = "11321be"      # before the host work was cut
@@ -225,7 +230,7 @@ def fps_model(design: dict, host: dict, streamed: bool, scales: int = 3) -> dict
         start = one
         for k in range(1, scales):
             start = max((k + 1) * one, start + interval)
-        as_driven = start + latency + host["peak_critical"] + host["driver"] + calls
+        as_driven = start + latency + host["peak_critical"] + host["driver"] + calls + HANDOFFS * HANDOFF_US / 1e3
     else:
         as_driven = series - dma        # the DMA streams inside the fabric's counted cycles
     return {"terms_ms": terms, "crop_critical_ms": host["crop_critical"], "peak_critical_ms": host["peak_critical"],
@@ -272,7 +277,8 @@ def main(argv=None):
     result = {"frames": args.frames, "x86_instructions_per_frame": counts, "a9_ms_estimate": host,
               "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
-                              "driver_calls": DRIVER_CALLS, "streamed_driver_calls": STREAMED_CALLS},
+                              "driver_calls": DRIVER_CALLS, "streamed_driver_calls": STREAMED_CALLS,
+                              "thread_handoffs": HANDOFFS, "handoff_us": HANDOFF_US},
               "model": fps_model(design, host, streamed=True),
               "model_opencv_crops": fps_model(design, a9(counts, OPENCV_PHASE), streamed=False),
               "before": {"commit": BEFORE, "x86_instructions_per_frame": old_counts, "a9_ms_estimate": old_host,
@@ -293,7 +299,9 @@ def markdown(r) -> str:
              f"instruction counts on x86 (numpy without AVX, OpenCV without AVX) x {a['arm_per_x86']:g} / "
              f"(IPC {a['a9_ipc']:g} x {a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the "
              f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; pynq calls at {a['pynq_call_us']:g} us each "
-             f"({a['driver_calls']} per batch, {a['streamed_driver_calls']} with the scales streamed). Before: "
+             f"({a['driver_calls']} per batch, {a['streamed_driver_calls']} with the scales streamed); with two "
+             f"cores, {a['thread_handoffs']} thread handoffs per frame at {a['handoff_us']:g} us (the kernel's "
+             "side, which callgrind does not count). Before: "
              f"deploy/ at commit {old['commit']}, counted by the same children in the same run. Now: the default "
              "tracker (Pillow's crops by deploy/pillow_crop.c written straight into the DMA buffer as the "
              "accelerator's words, on the A9's two cores, each a band of rows; each scale sent to the fabric as "

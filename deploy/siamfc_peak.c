@@ -11,9 +11,10 @@
  * scale's minimum and the blended peak, and only those blocks' cells are computed.
  *
  * The rows along x, the bounds and the searches for the extremes run on two threads (the A9's two
- * cores), each half of the rows, blocks or (scale, half of the blocks) tasks; every extreme is an
- * exact maximum (or minimum) of the cells, so splitting the search does not change it. The
- * blended peak's search stays on one thread.
+ * cores; one thread started per call, the two meeting at a barrier between the steps), each half
+ * of the rows, blocks or (scale, half of the blocks) tasks; every extreme is an exact maximum (or
+ * minimum) of the cells, so splitting the search does not change it. The blended peak's search
+ * stays on one thread.
  */
 #include <math.h>
 #include <pthread.h>
@@ -43,28 +44,6 @@ static void row_cells(const struct geometry *g, const double *rows_x, ptrdiff_t 
         v = v + r[2][x] * w[2];
         out[x - x0] = v + r[3][x] * w[3];
     }
-}
-
-/* part(context, 0) on this thread and part(context, 1) on a second one (both here if none starts). */
-struct halves { void (*part)(void *context, int half); void *context; };
-
-static void *second_half(void *job)
-{
-    const struct halves *h = job;
-    h->part(h->context, 1);
-    return NULL;
-}
-
-static void in_two(void (*part)(void *, int), void *context)
-{
-    struct halves job = {part, context};
-    pthread_t thread;
-    const int started = pthread_create(&thread, NULL, second_half, &job) == 0;
-    part(context, 0);
-    if (started)
-        pthread_join(thread, NULL);
-    else
-        part(context, 1);
 }
 
 static double larger(double a, double b) { return a > b ? a : b; }
@@ -161,8 +140,10 @@ static double extreme(const struct geometry *g, const double *rows_x, const doub
     return found;
 }
 
-/* The work the two threads share, by halves (in_two). */
+/* The work the two threads share, by halves, in step (meet). */
 struct search {
+    pthread_barrier_t barrier;
+    int teamed;                   /* the second thread runs (else the first does both halves) */
     const struct geometry *g;
     const double *maps, *penalties;
     double *rows_x, *high, *low, *upper, *lower;
@@ -180,9 +161,8 @@ static void half_range(ptrdiff_t count, int half, ptrdiff_t *from, ptrdiff_t *to
 }
 
 /* every source row of every scale along x, and its ranges over the blocks */
-static void rows_half(void *context, int half)
+static void rows_half(struct search *w, int half)
 {
-    struct search *w = context;
     const struct geometry *g = w->g;
     ptrdiff_t from, to;
     half_range(g->scales * g->size, half, &from, &to);
@@ -192,9 +172,8 @@ static void rows_half(void *context, int half)
 }
 
 /* every block row's bounds, every scale */
-static void bounds_half(void *context, int half)
+static void bounds_half(struct search *w, int half)
 {
-    struct search *w = context;
     const struct geometry *g = w->g;
     const ptrdiff_t b = g->blocks, ranges = g->size * b;
     ptrdiff_t from, to;
@@ -207,9 +186,8 @@ static void bounds_half(void *context, int half)
 }
 
 /* each scale's maximum over its half of the blocks: tasks (scale, half), half of the tasks each */
-static void maxima_half(void *context, int half)
+static void maxima_half(struct search *w, int half)
 {
-    struct search *w = context;
     const struct geometry *g = w->g;
     const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
     ptrdiff_t from, to;
@@ -224,15 +202,45 @@ static void maxima_half(void *context, int half)
 }
 
 /* the best scale's minimum (times -1) over a half of its blocks */
-static void minimum_half(void *context, int half)
+static void minimum_half(struct search *w, int half)
 {
-    struct search *w = context;
     const struct geometry *g = w->g;
     const ptrdiff_t count = g->blocks * g->blocks;
     ptrdiff_t i0, i1;
     half_range(count, half, &i0, &i1);
     w->found[half] = extreme(g, w->rows_x + w->scale * g->size * g->cells, w->lower + w->scale * count, -1.0, 1.0,
                              -INFINITY, w->seeds[0], w->seed_found[0], i0, i1);
+}
+
+static void meet(struct search *w)
+{
+    if (w->teamed)
+        pthread_barrier_wait(&w->barrier);
+}
+
+/* The first thread's half of a step (both halves where it is alone), then the two meet. */
+static void first_half(void (*step)(struct search *, int), struct search *w)
+{
+    step(w, 0);
+    if (!w->teamed)
+        step(w, 1);
+    meet(w);
+}
+
+/* The second thread's halves, in step with the first's (siamfc_peak). */
+static void *second_thread(void *context)
+{
+    struct search *w = context;
+    rows_half(w, 1);
+    meet(w);
+    bounds_half(w, 1);
+    meet(w);
+    meet(w);   /* the first thread picks each scale's seed block */
+    maxima_half(w, 1);
+    meet(w);
+    meet(w);   /* the first thread picks the best scale and the minimum's seed */
+    minimum_half(w, 1);
+    return NULL;
 }
 
 /* maps: scales x size x size. Writes (scale, row, column) of the peak into `peak` and returns 0;
@@ -251,8 +259,14 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
         return 1;
     struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .high = high,
                           .low = low, .upper = upper, .lower = lower, .slack = slack};
-    in_two(rows_half, &work);     /* every source row along x, its ranges over the blocks */
-    in_two(bounds_half, &work);   /* every block's bounds */
+    pthread_t helper;
+    work.teamed = pthread_barrier_init(&work.barrier, NULL, 2) == 0;
+    if (work.teamed && pthread_create(&helper, NULL, second_thread, &work) != 0) {
+        pthread_barrier_destroy(&work.barrier);
+        work.teamed = 0;
+    }
+    first_half(rows_half, &work);     /* every source row along x, its ranges over the blocks */
+    first_half(bounds_half, &work);   /* every block's bounds */
     /* the best scale: each scale's exact maximum where its bound, penalised, reaches the best
      * penalised maximum of a seed block (rounding is monotonic: max(round(u p)) = round(max(u) p)) */
     double floor = -INFINITY, peaks[MAX_SCALES], seed_max[MAX_SCALES];
@@ -265,7 +279,8 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     work.floor = floor;
     work.seeds = seeds;
     work.seed_found = seed_max;
-    in_two(maxima_half, &work);
+    meet(&work);
+    first_half(maxima_half, &work);
     ptrdiff_t best = 0;
     for (ptrdiff_t s = 0; s < scales; s++) {
         peaks[s] = larger(work.found[2 * s], work.found[2 * s + 1]);
@@ -278,7 +293,14 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     work.scale = best;
     work.seeds = &low_seed;
     work.seed_found = &low_found;
-    in_two(minimum_half, &work);
+    meet(&work);
+    minimum_half(&work, 0);
+    if (work.teamed) {
+        pthread_join(helper, NULL);
+        pthread_barrier_destroy(&work.barrier);
+    } else {
+        minimum_half(&work, 1);
+    }
     const double low_cell = -larger(work.found[0], work.found[1]) * p;
     double source = 0;   /* the whole map's sum from the rows' and columns' total weights */
     for (ptrdiff_t r = 0; r < size; r++) {
