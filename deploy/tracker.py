@@ -15,9 +15,8 @@ The tracker crops straight into the DMA buffer (pixel_codes(): 4-byte words of I
 deploy/crop.py writes as it interpolates): no codes array, no range checks and no packing pass,
 which uint8 pixels and offset 128 make needless (every pixel - 128 is an INT8 value). It sends each
 scale's crop as soon as it is cut (stream()), so that the fabric scores scale k while the host
-crops scale k + 1; responses() then waits for the maps. Crops given
-as pixels (uint8, channels last in memory) are packed into the buffer in one pass
-(deploy/packing.py pack_pixel_codes).
+crops scale k + 1; responses() then waits for the maps. Crops given as pixels (uint8, channels
+last in memory) are packed into the buffer in one pass (deploy/packing.py pack_pixel_codes).
 """
 
 from __future__ import annotations
