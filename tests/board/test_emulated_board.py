@@ -136,6 +136,52 @@ def test_dma_registers_report_errors_as_pg021_does(channel_pair):
     assert "no bitstream is loaded" in engine.log[-1]
 
 
+class HalvingAccelerator:
+    """Stands in for the PL's Accelerator (its process() contract) in the DMA's register tests: a
+    batch of 3 frames of 8 bytes, each frame's output its first 4 bytes; a frame of 0xFF fails."""
+
+    def __init__(self):
+        self.frames_left = 3
+
+    def process(self, data: bytes) -> tuple[bytes, bool]:
+        frames = [data[i:i + 8] for i in range(0, len(data), 8)]
+        if any(f == b"\xff" * 8 for f in frames):
+            raise dma.AcceleratorError("the design stopped")
+        self.frames_left -= len(frames)
+        return b"".join(f[:4] for f in frames), self.frames_left == 0
+
+
+def test_dma_takes_a_batch_in_parts_and_s2mm_ends_at_tlast(channel_pair):
+    ddr, engine = channel_pair
+    engine.accelerator = HalvingAccelerator()
+    src, dst = ddr.allocate(24), ddr.allocate(12)
+    ddr.write(src, bytes(range(24)))
+    engine.write(dma.S2MM + dma.ADDR, dst)
+    engine.write(dma.S2MM + dma.LENGTH, 12)
+    for first, frames, s2mm_done in ((0, 1, False), (1, 2, True)):   # frame 0, then frames 1 and 2
+        engine.write(dma.ADDR, src + 8 * first)
+        engine.write(dma.LENGTH, 8 * frames)
+        assert engine.read(dma.DMASR) & (dma.IDLE | dma.IOC) == dma.IDLE | dma.IOC
+        assert bool(engine.read(dma.S2MM + dma.DMASR) & dma.IDLE) == s2mm_done
+    assert engine.read(dma.S2MM + dma.LENGTH) == 12
+    assert ddr.read(dst, 12) == bytes([0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19])
+
+
+def test_an_accelerator_error_stops_both_channels(channel_pair):
+    """A driver waiting on either channel hears it (pynq polls one channel's status)."""
+    ddr, engine = channel_pair
+    engine.accelerator = HalvingAccelerator()
+    src = ddr.allocate(8)
+    ddr.write(src, b"\xff" * 8)
+    engine.write(dma.S2MM + dma.ADDR, ddr.allocate(12))
+    engine.write(dma.S2MM + dma.LENGTH, 12)
+    engine.write(dma.ADDR, src)
+    engine.write(dma.LENGTH, 8)
+    for base in (0, dma.S2MM):
+        assert engine.read(base + dma.DMASR) & (dma.INT_ERR | dma.HALTED) == dma.INT_ERR | dma.HALTED
+    assert engine.log[-2:] == ["MM2S: the design stopped", "S2MM: the design stopped"]
+
+
 def test_ddr_allocator_reuses_freed_blocks():
     ddr = DDR(0, 1 << 20, 1 << 16, 3 * 4096)
     a, b = ddr.allocate(10), ddr.allocate(4096)
