@@ -61,7 +61,8 @@ void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, p
     ptrdiff_t left[columns], right[columns];
     double values[span];
     uint8_t line[m];   /* a row of 4-byte words, made in cache */
-    const uint8_t mask[4] = {code, code, code, 0};   /* a word's XOR: the fourth byte stays 0 */
+    /* the XOR: in the blend of 3-byte pixels, after it on 4-byte words (their fourth byte stays 0) */
+    const uint8_t byte_code = pixel_bytes == 3 ? code : 0, mask[4] = {code, code, code, 0};
     for (ptrdiff_t j = 0; j < columns; j++) {
         left[j] = 3 * clamp(x[c0 + j], 0, w - 1) - first;
         right[j] = 3 * clamp(x[c0 + j] + 1, 0, w - 1) - first;
@@ -86,7 +87,7 @@ void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, p
         uint8_t *pixels = out + (r * n + c0) * pixel_bytes, *into = pixel_bytes == 4 ? line : pixels;
         /* the cast truncates, as Pillow's (UINT8) */
         for (ptrdiff_t k = 0; k < m; k++)
-            into[k] = (uint8_t)(upper[k] + (lower[k] - upper[k]) * weight);
+            into[k] = (uint8_t)(upper[k] + (lower[k] - upper[k]) * weight) ^ byte_code;
         if (pixel_bytes == 4) {   /* the words' codes, then one copy into the buffer */
             uint32_t word_mask, word;
             memcpy(&word_mask, mask, 4);
@@ -96,9 +97,6 @@ void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, p
                 memcpy(line + k, &word, 4);
             }
             memcpy(pixels, line, m);
-        } else if (code) {
-            for (ptrdiff_t k = 0; k < m; k++)
-                pixels[k] ^= code;
         }
     }
 }
