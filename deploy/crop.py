@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,6 +58,27 @@ def _samples(origin: float, scale: float, out_size: int, limit: int):
     at -= first                          # the weight
     start, stop = (int(inside[0]), int(inside[-1]) + 1) if inside.size else (0, 0)
     return start, stop, first.astype(np.intp), at
+
+
+class Region(NamedTuple):
+    """A crop's samples (_samples): output columns [c0, c1) and rows [r0, r1) inside the frame,
+    each output column's first source column x and weight dx, each row's y and dy."""
+    c0: int
+    c1: int
+    x: np.ndarray
+    dx: np.ndarray
+    r0: int
+    r1: int
+    y: np.ndarray
+    dy: np.ndarray
+
+
+def region(frame_shape, center, side: float, out_size: int) -> Region:
+    """The samples of the square of `side` frame pixels centred at (cx, cy), out_size a side:
+    computed once per crop, whichever thread cuts which rows of it."""
+    scale = side / out_size
+    return Region(*_samples(center[0] - side / 2, scale, out_size, frame_shape[1]),
+                  *_samples(center[1] - side / 2, scale, out_size, frame_shape[0]))
 
 
 def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> None:
@@ -93,20 +115,24 @@ class Cropper:
                                          [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5, size,
                                           ctypes.c_uint8])
 
-    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None,
+                 samples: Region | None = None) -> None:
         """The square of `side` frame pixels centred at (cx, cy) -> out, uint8 (n, n, 3) (a
         view into a bigger array will do); outside the frame, `fill` (uint8 colour). rows: only
-        the output rows [start, stop), so that two threads (each with its Cropper) share a crop."""
-        self._crop(out, frame, center, side, np.asarray(fill, np.uint8), 0, rows)
+        the output rows [start, stop), so that two threads (each with its Cropper) share a crop;
+        samples: its region(), where the caller has it already."""
+        self._crop(out, frame, center, side, np.asarray(fill, np.uint8), 0, rows, samples)
 
-    def crop_codes(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
+    def crop_codes(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None,
+                   samples: Region | None = None) -> None:
         """The same crop as INT8 codes in 4-byte words: out uint8 (n, n, 4), byte c of a pixel
         its channel c - 128 in two's complement, byte 3 zero (the accelerator's DMA words)."""
         code = np.append(np.asarray(fill, np.uint8) ^ self.CODE, 0).astype(np.uint8)
-        self._crop(out, frame, center, side, code, self.CODE, rows)
+        self._crop(out, frame, center, side, code, self.CODE, rows, samples)
 
     def _crop(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill: np.ndarray, code: int,
-              rows) -> None:
+              rows, samples: Region | None) -> None:
+        """fill: a value per byte of an output pixel (3 or 4), which sets the layout."""
         n = self.n
         check_crop_arrays(out, frame, n, len(fill))
         frame = np.ascontiguousarray(frame)
@@ -114,8 +140,7 @@ class Cropper:
         start, stop = (0, n) if rows is None else rows
         if not 0 <= start <= stop <= n:
             raise ValueError(f"output rows [{start}, {stop}) are not rows of a {n} x {n} crop")
-        c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
-        r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
+        c0, c1, x, dx, r0, r1, y, dy = samples or region(frame.shape, center, side, n)
         r0, r1 = min(max(r0, start), stop), max(min(r1, stop), start)
         fill_outside(out[start:stop], r0 - start, r1 - start, c0, c1, fill)
         if r0 == r1 or c0 == c1:
@@ -142,16 +167,15 @@ class OpenCVCropper:
                              "on a host, pip install opencv-python-headless)") from err
         self.cv2, self.n = cv2, out_size
 
-    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None) -> None:
+    def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None,
+                 samples: Region | None = None) -> None:
         """As Cropper's; rows: the whole crop only (OpenCV threads by itself)."""
         cv2, n = self.cv2, self.n
         if rows not in (None, (0, n)):
             raise ValueError(f"OpenCV crops are cut whole, not output rows {rows}")
         check_crop_arrays(out, frame, n)
-        h, w = frame.shape[:2]
         scale, x0, y0 = side / n, center[0] - side / 2, center[1] - side / 2
-        c0, c1 = _samples(x0, scale, n, w)[:2]
-        r0, r1 = _samples(y0, scale, n, h)[:2]
+        c0, c1, _, _, r0, r1, _, _ = samples or region(frame.shape, center, side, n)
         to_frame = np.array([[scale, 0.0, scale / 2 + x0 - 0.5], [0.0, scale, scale / 2 + y0 - 0.5]])
         cv2.warpAffine(frame, to_frame, (n, n), dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                        borderMode=cv2.BORDER_REPLICATE)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deploy.crop import CROPPERS, crop, exemplar_side, fill_colour
+from deploy.crop import CROPPERS, crop, exemplar_side, fill_colour, region
 from deploy.peak import PeakFinder
 
 # a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
@@ -132,12 +132,14 @@ class SiamFCTracker:
         pixel_codes = getattr(self.backend, "pixel_codes", None)
         codes = pixel_codes(len(sides)) if pixel_codes is not None and hasattr(self.cropper, "crop_codes") else None
         stream = getattr(self.backend, "stream", None) if codes is not None else None
-        # the other threads' bands of each scale beside this thread's; each scale streamed once
-        # all its bands are written
-        others = [[thread.submit(self._crop_band, k, frame, side, i, codes) for i, side in enumerate(sides)]
+        # each scale's samples once; the other threads' bands of each scale beside this thread's;
+        # each scale streamed once all its bands are written
+        regions = [region(frame.shape, self.center, side, self.config.search_size) for side in sides]
+        jobs = list(enumerate(zip(sides, regions, strict=True)))
+        others = [[thread.submit(self._crop_band, k, frame, i, job, codes) for i, job in jobs]
                   for k, thread in enumerate(self.band_threads, start=1)]
-        for i, side in enumerate(sides):
-            self._crop_band(0, frame, side, i, codes)
+        for i, job in jobs:
+            self._crop_band(0, frame, i, job, codes)
             for bands in others:
                 bands[i].result()
             if stream is not None:   # the backend's time, not the crops' (track_phases)
@@ -146,13 +148,14 @@ class SiamFCTracker:
                 self.stream_seconds += self.clock() - started
         return (sides, codes) if codes is not None else (sides, self.crops.transpose(0, 3, 1, 2))
 
-    def _crop_band(self, k: int, frame: np.ndarray, side: float, i: int, codes: np.ndarray | None) -> None:
-        """Thread k's rows of scale i's crop: pixels into self.crops, or codes into `codes`."""
-        cropper, rows = self.croppers[k], self.bands[k]
+    def _crop_band(self, k: int, frame: np.ndarray, i: int, job: tuple, codes: np.ndarray | None) -> None:
+        """Thread k's rows of scale i's crop (job: its side and samples): pixels into self.crops,
+        or codes into `codes`."""
+        (side, samples), cropper, rows = job, self.croppers[k], self.bands[k]
         if codes is not None:
-            cropper.crop_codes(codes[i], frame, self.center, side, self.fill, rows)
+            cropper.crop_codes(codes[i], frame, self.center, side, self.fill, rows, samples)
         else:
-            cropper(self.crops[i], frame, self.center, side, self.fill, rows)
+            cropper(self.crops[i], frame, self.center, side, self.fill, rows, samples)
 
     def responses(self, crops: np.ndarray) -> np.ndarray:
         """The backend's score maps of the crops, scales x R x R."""

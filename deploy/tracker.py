@@ -95,13 +95,13 @@ class BoardScores:
                     and x.ctypes.data == self.accel.in_buffer.ctypes.data):
                 raise DeployError("4-byte pixel codes are taken from pixel_codes()'s array only, "
                                   f"got {x.dtype} {x.shape} elsewhere")
-            if not self.streamed:
-                return self._scores(self.accel.run_buffered(len(x)))
-            if len(x) != self.batch:
+            if self.streamed and len(x) != self.batch:
                 raise DeployError(f"{self.streamed} of {self.batch} frames were streamed; responses() of "
                                   f"that batch takes its {self.batch} frames, got {len(x)}")
-            if self.streamed < self.batch:
-                self.accel.send_frames(self.batch - self.streamed)
+            if not self.streamed:
+                self.accel.start_batch(len(x))
+            if self.streamed < len(x):   # what stream() has not sent
+                self.accel.send_frames(len(x) - self.streamed)
             self.streamed = 0
             return self._scores(self.accel.finish_batch())
         channels_last = x.transpose(0, 2, 3, 1) if x.ndim == 4 else x

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from deploy import native
-from deploy.crop import Cropper, _samples
+from deploy.crop import Cropper, region
 from deploy.peak import NEAR_TIE, SLACK, PeakFinder
 from flow.paths import DEPLOY_DIR, SOURCE_ROOT
 
@@ -44,8 +44,7 @@ def test_the_a9s_crops_are_the_hosts(arm_kernels, tmp_path):
         h, w = (int(v) for v in rng.integers(1, [300, 400]))
         frame = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
         n, center, side = int(rng.choice([31, 127, 255])), rng.uniform(-150, 470, 2), rng.uniform(2, 1200)
-        c0, c1, x, dx = _samples(center[0] - side / 2, side / n, n, w)
-        r0, r1, y, dy = _samples(center[1] - side / 2, side / n, n, h)
+        c0, c1, x, dx, r0, r1, y, dy = region(frame.shape, center, side, n)
         if r0 == r1 or c0 == c1:
             continue
         bytes_, code = ((3, 0), (4, Cropper.CODE), (3, Cropper.CODE))[len(cases) % 3]

@@ -76,7 +76,8 @@ class Accelerator:
         words = np.frombuffer(data, np.uint8).reshape(-1, self.input["dma_bytes"])
         out, _ = self._run(words, frames, ends_batch=frames == self.frames_left)
         self.frames_left -= frames
-        self.batches += self.frames_left == 0
+        if self.frames_left == 0:
+            self.batches += 1
         return out.tobytes(), self.frames_left == 0
 
     def close(self) -> None:
