@@ -1,6 +1,7 @@
 """The hardware ops, registered as the qonnx custom-op domain `flow.ops`."""
 
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
+from flow.ops.bilinear_crop import BilinearCrop
 from flow.ops.correlation import Correlation
 from flow.ops.label_select import LabelSelect
 from flow.ops.maxpool import MaxPool
@@ -11,6 +12,7 @@ from flow.ops.thresholding import Thresholding
 
 __all__ = [
     "DOMAIN",
+    "BilinearCrop",
     "FIFO",
     "MVAU",
     "Correlation",

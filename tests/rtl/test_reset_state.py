@@ -68,6 +68,7 @@ MODULES = [
     ("activation", activation_params(search=True)),
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
+    ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
     ("correlation", op_params(test_correlation, test_correlation.CASES[1])),
     ("credit_fifo", {"WIDTH": 12, "CREDITS": 3}),
     ("dwc", {"IN_ELEMS": 6, "OUT_ELEMS": 4, "BITS": 2}),
@@ -89,8 +90,9 @@ MODULES = [
 ]
 IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
 # modules with no reset and no handshake, which this test leaves out (a memory: its contents are
-# its state, and what reads it qualifies the data; their parents above are tested)
-RESETLESS = [("rom", rom_params)]
+# its state, and what reads it qualifies the data; a free-running pipeline, whose user's valid
+# bits qualify its results; their parents above are tested)
+RESETLESS = [("rom", rom_params), ("fp64_add", {}), ("fp64_mul", {})]
 
 
 def ports(source: Path) -> list[tuple[str, str]]:

@@ -26,7 +26,9 @@ from flow.tasks import jobs
 
 CXX = "g++"
 CXX_FLAGS = ["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas",
-             "-DQNNFLOW_STREAM_TAPS"]
+             "-DQNNFLOW_STREAM_TAPS",
+             # no fused multiply-add: bilinear_crop rounds each float64 step as Pillow's C does
+             "-ffp-contract=off"]
 
 
 @lru_cache(maxsize=1)
