@@ -13,11 +13,11 @@ The region is axis-aligned, so the x and y interpolations are separable. Cropper
 axis' samples here (numpy, a few hundred values) and leaves the interpolation of the samples
 inside the frame to deploy/pillow_crop.c: in numpy it took a dozen passes over arrays larger than
 the cache, about 1 ms a crop on this project's x86 host; compiled, each frame row is
-interpolated along x once and each output pixel is written once. It writes into the caller's
-array: the tracker's search crops, or on the board the accelerator's DMA buffer, as 4-byte words
-of INT8 codes (pixel - 128: pixel ^ 0x80 in each of the first 3 bytes, the fourth 0), so that no
-packing pass follows (crop_codes). OpenCVCropper cuts the same regions with
-OpenCV's fixed-point warpAffine: not Pillow's bytes, only where chosen (CROPPERS names both).
+interpolated along x once and each output pixel is written once, into the caller's array (the
+tracker's search crops). On the board the accelerator cuts the search crops itself, with the
+same arithmetic (its crop engine, deploy/crop_stream.py), from these samples. OpenCVCropper cuts
+the same regions with OpenCV's fixed-point warpAffine: not Pillow's bytes, only where chosen
+(CROPPERS names both).
 """
 
 from __future__ import annotations
@@ -82,8 +82,7 @@ def region(frame_shape, center, side: float, out_size: int) -> Region:
 
 
 def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> None:
-    """The fill colour in out (rows, n, pixel bytes) outside rows [r0, r1) x columns [c0, c1), a
-    row at a time; `fill` holds a value per byte of a pixel."""
+    """The fill colour in out (rows, n, 3) outside rows [r0, r1) x columns [c0, c1), a row at a time."""
     height, n, size = out.shape
     if (r0, r1, c0, c1) == (0, height, 0, n):
         return
@@ -92,11 +91,11 @@ def fill_outside(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, fill) -> N
     rows[r0:r1, : size * c0], rows[r0:r1, size * c1:] = colour[: size * c0], colour[size * c1:]
 
 
-def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int, pixel_bytes: int = 3) -> None:
+def check_crop_arrays(out: np.ndarray, frame: np.ndarray, n: int) -> None:
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"crop needs a uint8 H x W x 3 frame, got {frame.dtype} {frame.shape}")
-    if out.shape != (n, n, pixel_bytes) or out.dtype != np.uint8 or not out.flags.c_contiguous:
-        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x {pixel_bytes} array, "
+    if out.shape != (n, n, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"this crop is written into a C-contiguous uint8 {n} x {n} x 3 array, "
                          f"got {out.dtype} {out.shape}")
 
 
@@ -104,16 +103,13 @@ class Cropper:
     """crop() into a given array, by deploy/pillow_crop.c: the samples' indices and weights are
     computed here, the interpolation there (two frame rows along x at a time, then along y)."""
 
-    CODE = 0x80   # XORed into a pixel's bytes: its INT8 code, pixel - 128
-
     def __init__(self, out_size: int):
         self.n = out_size
-        self.rows = np.empty(2 * 4 * out_size)   # the kernel's two rows along x, up to 4 doubles a pixel
+        self.rows = np.empty(2 * 3 * out_size)   # the kernel's two rows along x
         size, pointer = ctypes.c_ssize_t, ctypes.c_void_p
-        # frame, h, w, out, n, r0, r1, c0, c1, x, dx, y, dy, rows, pixel_bytes, code
+        # frame, h, w, out, n, r0, r1, c0, c1, x, dx, y, dy, rows
         self.interpolate = native.kernel(Path(__file__).with_name("pillow_crop.c"), "pillow_crop",
-                                         [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5, size,
-                                          ctypes.c_uint8])
+                                         [pointer, size, size, pointer, *[size] * 5, *[pointer] * 5])
 
     def __call__(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None,
                  samples: Region | None = None) -> None:
@@ -121,20 +117,8 @@ class Cropper:
         view into a bigger array will do); outside the frame, `fill` (uint8 colour). rows: only
         the output rows [start, stop), so that two threads (each with its Cropper) share a crop;
         samples: its region(), where the caller has it already."""
-        self._crop(out, frame, center, side, np.asarray(fill, np.uint8), 0, rows, samples)
-
-    def crop_codes(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill, rows=None,
-                   samples: Region | None = None) -> None:
-        """The same crop as INT8 codes in 4-byte words: out uint8 (n, n, 4), byte c of a pixel
-        its channel c - 128 in two's complement, byte 3 zero (the accelerator's DMA words)."""
-        code = np.append(np.asarray(fill, np.uint8) ^ self.CODE, 0).astype(np.uint8)
-        self._crop(out, frame, center, side, code, self.CODE, rows, samples)
-
-    def _crop(self, out: np.ndarray, frame: np.ndarray, center, side: float, fill: np.ndarray, code: int,
-              rows, samples: Region | None) -> None:
-        """fill: a value per byte of an output pixel (3 or 4), which sets the layout."""
         n = self.n
-        check_crop_arrays(out, frame, n, len(fill))
+        check_crop_arrays(out, frame, n)
         frame = np.ascontiguousarray(frame)
         h, w = frame.shape[:2]
         start, stop = (0, n) if rows is None else rows
@@ -142,11 +126,11 @@ class Cropper:
             raise ValueError(f"output rows [{start}, {stop}) are not rows of a {n} x {n} crop")
         c0, c1, x, dx, r0, r1, y, dy = samples or region(frame.shape, center, side, n)
         r0, r1 = min(max(r0, start), stop), max(min(r1, stop), start)
-        fill_outside(out[start:stop], r0 - start, r1 - start, c0, c1, fill)
+        fill_outside(out[start:stop], r0 - start, r1 - start, c0, c1, np.asarray(fill, np.uint8))
         if r0 == r1 or c0 == c1:
             return
         self.interpolate(frame.ctypes.data, h, w, out.ctypes.data, n, r0, r1, c0, c1, x.ctypes.data,
-                         dx.ctypes.data, y.ctypes.data, dy.ctypes.data, self.rows.ctypes.data, len(fill), code)
+                         dx.ctypes.data, y.ctypes.data, dy.ctypes.data, self.rows.ctypes.data)
 
 
 class OpenCVCropper:

@@ -24,12 +24,22 @@ row by row: crop_codes' bytes without the fourth.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from deploy.crop import Region
 
 CODE = 0x80   # XORed into a pixel's bytes: its INT8 code, pixel - 128
 WORD_BYTES = 8
+
+
+class FrameCrops(NamedTuple):
+    """A tracker frame's search crops, left for a backend with a crop engine to cut: the frame
+    (H, W, 3) uint8, each crop's samples (deploy/crop.py region()) and the fill colour."""
+    frame: np.ndarray
+    regions: list
+    fill: np.ndarray
 
 
 def header_words(n: int) -> int:
@@ -70,13 +80,24 @@ def header(samples: Region, n: int, frame_shape, fill) -> np.ndarray:
     return words
 
 
-def pack(samples: Region, n: int, frame: np.ndarray, fill) -> np.ndarray:
-    """A crop's whole input: header then frame, as uint8 bytes (stream_words(n, H, W) * 8)."""
+def write(out: np.ndarray, samples: Region, n: int, frame: np.ndarray, fill) -> None:
+    """A crop's whole input (header, frame, zero padding) into `out`, stream_words(n, H, W) * 8
+    uint8 (a view will do: the board's DMA buffer)."""
     h, w = frame.shape[:2]
-    out = np.zeros(stream_words(n, h, w) * WORD_BYTES, np.uint8)
+    size = stream_words(n, h, w) * WORD_BYTES
+    if out.shape != (size,) or out.dtype != np.uint8:
+        raise ValueError(f"a {n} x {n} crop of a {h} x {w} frame takes {size} uint8 stream bytes, "
+                         f"got {out.dtype} {out.shape}")
     head = header(samples, n, frame.shape, fill).view(np.uint8)
     out[:head.size] = head
     out[head.size:head.size + frame.size] = np.ascontiguousarray(frame, np.uint8).reshape(-1)
+    out[head.size + frame.size:] = 0
+
+
+def pack(samples: Region, n: int, frame: np.ndarray, fill) -> np.ndarray:
+    """A crop's whole input: header then frame, as uint8 bytes (stream_words(n, H, W) * 8)."""
+    out = np.empty(stream_words(n, *frame.shape[:2]) * WORD_BYTES, np.uint8)
+    write(out, samples, n, frame, fill)
     return out
 
 
@@ -110,3 +131,19 @@ def crop_codes(stream: np.ndarray, n: int, height: int, width: int) -> np.ndarra
     upper, lower = along_x(top), along_x(bottom)
     out[r0:r1, c0:c1] = (upper + (lower - upper) * dy).astype(np.uint8) ^ CODE
     return out
+
+
+def canvas_stream(pixels: np.ndarray, n: int, frame_shape) -> np.ndarray:
+    """The input whose crop is SiamFC's exemplar canvas: the k x k x 3 uint8 `pixels` at the top
+    left of an n x n crop, pixel value 128 (code 0) elsewhere. The pixels go into a frame of
+    frame_shape (H, W, ...) at its top left, and each of the canvas' k x k pixels samples one
+    of them with weight 0: a + (b - a) * 0 is a, exactly."""
+    k = len(pixels)
+    h, w = frame_shape[:2]
+    if pixels.shape != (k, k, 3) or not k <= min(n, h, w):
+        raise ValueError(f"a canvas of side {n} from a {h} x {w} frame holds up to "
+                         f"{min(n, h, w)} x {min(n, h, w)} x 3 pixels, got {pixels.shape}")
+    frame = np.full((h, w, 3), 128, np.uint8)
+    frame[:k, :k] = pixels
+    at, weight = np.arange(n), np.zeros(n)
+    return pack(Region(0, k, at, weight, 0, k, at, weight), n, frame, (128, 128, 128))

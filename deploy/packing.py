@@ -134,27 +134,6 @@ def unpack_words(words: np.ndarray, elems: int, dtype) -> np.ndarray:
     return from_codes(codes, dtype)
 
 
-def pack_pixel_codes(pixels: np.ndarray, words: np.ndarray) -> None:
-    """uint8 RGB pixels (N, H, W, 3), channels last and C-contiguous -> their INT8 codes
-    (pixel - 128) as words of 3 elements in 4 bytes (the fourth 0), written into `words`: a
-    (N, H * W) uint32 array (a view of the DMA buffer). The bytes of pack_words(pixels - 128,
-    "INT8") padded to 4 bytes, in two passes over 32-bit words: pixel - 128 in two's complement
-    is pixel ^ 0x80, and the 4 bytes from a pixel's first are its 3 and the next pixel's first."""
-    n, pixel_count = len(pixels), pixels[0].size // 3
-    if pixels.dtype != np.uint8 or pixels.shape[-1] != 3 or not pixels.flags.c_contiguous:
-        raise ValueError(f"pixel codes come from C-contiguous uint8 (N, H, W, 3) pixels, got "
-                         f"{pixels.dtype} {pixels.shape}")
-    if words.shape != (n, pixel_count) or words.dtype != np.uint32:
-        raise ValueError(f"{n} frames of {pixel_count} pixels go into uint32 words ({n}, {pixel_count}), "
-                         f"got {words.dtype} {words.shape}")
-    # every pixel's 4 bytes but the last's (which would read past the frame), 3 bytes apart
-    spans = np.ndarray((n, pixel_count - 1), "<u4", pixels, strides=(3 * pixel_count, 3))
-    flipped = np.bitwise_xor(spans, 0x808080)
-    np.bitwise_and(flipped, 0xFFFFFF, out=words[:, :-1])
-    last = pixels.reshape(n, -1)[:, -3:].astype(np.uint32) ^ 0x80
-    words[:, -1] = last[:, 0] | last[:, 1] << 8 | last[:, 2] << 16
-
-
 def tensor_to_words(tensor: np.ndarray, elems: int, dtype) -> np.ndarray:
     """Channels-last tensor (N, ...) -> (N, words_per_frame, word_bytes)."""
     n = tensor.shape[0]

@@ -18,10 +18,10 @@ step 1.0255, penalty 0.962, window 0.168; scale damping 0.59). SiamFC upsamples 
 quarter search-crop pixel per upsampled cell.
 
 A backend offers set_exemplar(1 x 3 x E x E uint8 pixels) and responses(S x 3 x X x X uint8
-pixels) -> S x 1 x R x R score maps (numpy). A backend may also offer pixel_codes(S): an S x X x X
-x 4 uint8 array of its own (the board's DMA buffer) that the search crops are then written into
-as INT8 codes (deploy/crop.py crop_codes), and which its responses() takes in place of pixels;
-and stream(k), called as soon as crop k is written (the board sends it to the fabric).
+pixels) -> S x 1 x R x R score maps (numpy). A backend whose accelerator cuts the search crops
+itself (cuts_crops true: the crop engine, deploy/crop_stream.py) gets the frame, the crops'
+samples and the fill colour instead of pixels (a crop_stream.FrameCrops), so that the host only
+computes the samples (a few hundred numbers a crop).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deploy.crop import CROPPERS, crop, exemplar_side, fill_colour, region
+from deploy.crop_stream import FrameCrops
 from deploy.peak import PeakFinder
 
 # a tracked frame's phases: the host's crops, the backend's score maps, the host's peak search
@@ -60,8 +61,9 @@ class TrackerConfig:
     # "pillow": Pillow's bytes, in numpy (the default, the boxes of the recorded tracker);
     # "opencv": OpenCV's warpAffine, fixed point, faster, other bytes (deploy/crop.py)
     crops: str = "pillow"
-    # threads that share each frame's Pillow crops, a band of output rows each: the PYNQ-Z2's
-    # two Cortex-A9 cores (the C kernel runs without the GIL); OpenCV crops thread by themselves
+    # threads that share each frame's Pillow crops, a band of output rows each, where the host
+    # cuts them (a backend without a crop engine; the C kernel runs without the GIL); OpenCV
+    # crops thread by themselves
     crop_threads: int = 2
 
     @classmethod
@@ -95,13 +97,10 @@ class SiamFCTracker:
         threads = config.crop_threads if config.crops == "pillow" else 1
         # a Cropper per thread (each has its working rows); the band of thread k: rows bands[k]
         self.croppers = [CROPPERS[config.crops](config.search_size) for _ in range(threads)]
-        self.cropper = self.croppers[0]
         edges = np.linspace(0, config.search_size, threads + 1).round().astype(int)
         self.bands = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
         # a thread of its own per other band: its scales in order, on its own Cropper
         self.band_threads = [ThreadPoolExecutor(1, f"crop_band_{k}") for k in range(1, threads)]
-        # time in the backend's stream() while cropping, by `clock` (track_phases counts it as the backend's)
-        self.clock, self.stream_seconds = time.perf_counter, 0.0
         # the search crops, rewritten each frame: scales x X x X x 3, channels last
         self.crops = np.empty((config.scales, config.search_size, config.search_size, 3), np.uint8)
 
@@ -124,43 +123,32 @@ class SiamFCTracker:
         return self.locate(self.responses(crops), sides, frame.shape)
 
     # update()'s phases, apart so that the host's work can be timed beside the backend's
-    def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | FrameCrops]:
         """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels (a view of
         the tracker's crop array, valid until the next frame's crops); or, where the backend
-        offers pixel_codes() and the crops are Pillow's, its array holding them as INT8 codes."""
+        cuts them, their samples (FrameCrops)."""
         sides = self.x_side * self.scale_factors
-        pixel_codes = getattr(self.backend, "pixel_codes", None)
-        codes = pixel_codes(len(sides)) if pixel_codes is not None and hasattr(self.cropper, "crop_codes") else None
-        stream = getattr(self.backend, "stream", None) if codes is not None else None
-        # each scale's samples once; the other threads' bands of each scale beside this thread's;
-        # each scale streamed once all its bands are written
+        # each scale's samples once, whichever thread cuts which rows of it
         regions = [region(frame.shape, self.center, side, self.config.search_size) for side in sides]
+        if getattr(self.backend, "cuts_crops", False):
+            return sides, FrameCrops(frame, regions, self.fill)
         jobs = list(enumerate(zip(sides, regions, strict=True)))
-        others = [[thread.submit(self._crop_band, k, frame, i, job, codes) for i, job in jobs]
-                  for k, thread in enumerate(self.band_threads, start=1)]
-        for i, job in jobs:
-            self._crop_band(0, frame, i, job, codes)
-            for bands in others:
-                bands[i].result()
-            if stream is not None:   # the backend's time, not the crops' (track_phases)
-                started = self.clock()
-                stream(i)
-                self.stream_seconds += self.clock() - started
-        return (sides, codes) if codes is not None else (sides, self.crops.transpose(0, 3, 1, 2))
+        others = [thread.submit(self._crop_bands, k, frame, jobs) for k, thread in enumerate(self.band_threads, start=1)]
+        self._crop_bands(0, frame, jobs)
+        for band in others:
+            band.result()
+        return sides, self.crops.transpose(0, 3, 1, 2)
 
-    def _crop_band(self, k: int, frame: np.ndarray, i: int, job: tuple, codes: np.ndarray | None) -> None:
-        """Thread k's rows of scale i's crop (job: its side and samples): pixels into self.crops,
-        or codes into `codes`."""
-        (side, samples), cropper, rows = job, self.croppers[k], self.bands[k]
-        if codes is not None:
-            cropper.crop_codes(codes[i], frame, self.center, side, self.fill, rows, samples)
-        else:
+    def _crop_bands(self, k: int, frame: np.ndarray, jobs: list) -> None:
+        """Thread k's rows of each scale's crop (jobs: (scale, (side, samples))) into self.crops."""
+        cropper, rows = self.croppers[k], self.bands[k]
+        for i, (side, samples) in jobs:
             cropper(self.crops[i], frame, self.center, side, self.fill, rows, samples)
 
-    def responses(self, crops: np.ndarray) -> np.ndarray:
+    def responses(self, crops: np.ndarray | FrameCrops) -> np.ndarray:
         """The backend's score maps of the crops, scales x R x R."""
         maps = np.asarray(self.backend.responses(crops))
-        return maps.reshape(len(crops), *maps.shape[-2:])
+        return maps.reshape(self.config.scales, *maps.shape[-2:])
 
     def locate(self, maps: np.ndarray, sides: np.ndarray, frame_shape) -> np.ndarray:
         """The best scale's windowed peak moves the target; the scale is damped."""
@@ -202,10 +190,8 @@ class SiamFCTracker:
         seconds = dict.fromkeys(PHASES, 0.0)
         boxes = [np.asarray(sequence.boxes[0], dtype=np.float64)]
         self.init(sequence.frame(0), boxes[0])
-        self.clock = clock
         for t in (frames or (lambda r: r))(range(1, len(sequence))):
             frame = sequence.frame(t)
-            self.stream_seconds = 0.0
             t0 = clock()
             sides, crops = self.search_crops(frame)
             t1 = clock()
@@ -213,8 +199,7 @@ class SiamFCTracker:
             t2 = clock()
             boxes.append(self.locate(maps, sides, frame.shape))
             t3 = clock()
-            streamed = self.stream_seconds   # the scales sent while cropping: the backend's
-            for phase, dt in zip(PHASES, (t1 - t0 - streamed, t2 - t1 + streamed, t3 - t2), strict=True):
+            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2), strict=True):
                 seconds[phase] += dt
         return np.stack(boxes), seconds
 

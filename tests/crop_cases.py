@@ -35,9 +35,9 @@ def crop_inputs(h: int, w: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         fill = fill_colour(frame)
         samples = region(frame.shape, center, side, n)
         streams.append(crop_stream.pack(samples, n, frame, fill))
-        codes = np.empty((n, n, 4), np.uint8)
-        cropper.crop_codes(codes, frame, center, side, fill)
-        pillow.append(codes[..., :3])
+        pixels = np.empty((n, n, 3), np.uint8)
+        cropper(pixels, frame, center, side, fill)
+        pillow.append(pixels ^ crop_stream.CODE)
         c0, c1, _, _, r0, r1, y, _ = samples
         clamped |= bool((y[r0:r1] + 1 >= h).any())
         kinds.add("outside" if r0 >= r1 or c0 >= c1 else "inside" if (r0, r1, c0, c1) == (0, n, 0, n) else "partly")

@@ -104,7 +104,10 @@ class PairDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.n_pairs
 
-    def __getitem__(self, index: int) -> dict:
+    def regions(self, index: int) -> dict:
+        """Where item `index` is cut: {"exemplar" and "search": (frame uint8 (H, W, 3), centre (x, y),
+        side in frame pixels), "shift": the target's offset from the search crop's centre, crop
+        pixels}. The crops are those regions resized to EXEMPLAR_SIZE and search_size."""
         if not 0 <= index < self.n_pairs:
             raise IndexError(f"pair {index} of {self.n_pairs}")
         c = self.config
@@ -115,9 +118,6 @@ class PairDataset(torch.utils.data.Dataset):
         j = int(np.clip(i + rng.integers(-c.max_gap, c.max_gap + 1), 0, n - 1))
         z_box, x_box = sequence.boxes[i], sequence.boxes[j]
         z_frame = sequence.frame(i)
-        exemplar = crop(
-            z_frame, _centre(z_box), exemplar_side(*z_box[2:], c.context), EXEMPLAR_SIZE
-        )
         x_frame = z_frame if j == i else sequence.frame(j)
         side = (
             exemplar_side(*x_box[2:], c.context)
@@ -126,9 +126,18 @@ class PairDataset(torch.utils.data.Dataset):
             * (1 + rng.uniform(-c.max_stretch, c.max_stretch))
         )
         shift = rng.uniform(-c.max_shift, c.max_shift, 2)  # crop pixels
-        centre = _centre(x_box) + shift * side / c.search_size
-        search = crop(x_frame, centre, side, c.search_size)
-        target = c.search_size / 2 - shift
+        return {
+            "exemplar": (z_frame, _centre(z_box), exemplar_side(*z_box[2:], c.context)),
+            "search": (x_frame, _centre(x_box) + shift * side / c.search_size, side),
+            "shift": shift,
+        }
+
+    def __getitem__(self, index: int) -> dict:
+        c = self.config
+        where = self.regions(index)
+        exemplar = crop(*where["exemplar"], EXEMPLAR_SIZE)
+        search = crop(*where["search"], c.search_size)
+        target = c.search_size / 2 - where["shift"]
         labels, weights = score_labels(self.score_size, target, c.positive_radius)
         return {
             "exemplar": torch.from_numpy(exemplar.copy()),

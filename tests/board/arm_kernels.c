@@ -2,9 +2,8 @@
  * tests/board/test_arm_kernels.py: each case is read from the input file as the Python side wrote
  * it, run, and its result written out, for a byte-for-byte comparison with the host's build.
  *
- *   arm_kernels crop CASES OUT: per case int32 h, w, n, r0, r1, c0, c1, pixel bytes, code; the
- *       frame's bytes; int32 x[n], float64 dx[n], int32 y[n], float64 dy[n] -> the n x n crop's
- *       bytes (pixel bytes a pixel)
+ *   arm_kernels crop CASES OUT: per case int32 h, w, n, r0, r1, c0, c1; the frame's bytes;
+ *       int32 x[n], float64 dx[n], int32 y[n], float64 dy[n] -> the n x n x 3 crop's bytes
  *   arm_kernels peak CASES OUT: per case int32 scales, size, cells, blocks; float64 influence,
  *       near_tie, slack; the maps and deploy/peak.py's tables in siamfc_peak()'s order (index
  *       tables as int32) -> int32 result, scale, row, column
@@ -17,8 +16,7 @@
 
 void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, ptrdiff_t n,
                  ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t c1,
-                 const ptrdiff_t *x, const double *dx, const ptrdiff_t *y, const double *dy, double *rows,
-                 ptrdiff_t pixel_bytes, uint8_t code);
+                 const ptrdiff_t *x, const double *dx, const ptrdiff_t *y, const double *dy, double *rows);
 int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks,
                 const ptrdiff_t *starts, const ptrdiff_t *index, const double *weights,
                 const double *wmax, const double *wmin, const double *row_totals, const double *penalties,
@@ -50,17 +48,16 @@ static ptrdiff_t *read_indices(size_t count)   /* int32 in the file, ptrdiff_t f
 
 static void crop_cases(FILE *out)
 {
-    int32_t head[9];
-    while (fread(head, 4, 9, in) == 9) {
-        const ptrdiff_t h = head[0], w = head[1], n = head[2], bytes = head[7];
-        uint8_t *frame = read_array(h * w * 3, 1), *crop = calloc(n * n * bytes, 1);
+    int32_t head[7];
+    while (fread(head, 4, 7, in) == 7) {
+        const ptrdiff_t h = head[0], w = head[1], n = head[2];
+        uint8_t *frame = read_array(h * w * 3, 1), *crop = calloc(n * n * 3, 1);
         ptrdiff_t *x = read_indices(n);
         double *dx = read_array(n, 8);
         ptrdiff_t *y = read_indices(n);
-        double *dy = read_array(n, 8), *rows = malloc(8 * n * sizeof(double));
-        pillow_crop(frame, h, w, crop, n, head[3], head[4], head[5], head[6], x, dx, y, dy, rows, bytes,
-                    (uint8_t)head[8]);
-        fwrite(crop, 1, n * n * bytes, out);
+        double *dy = read_array(n, 8), *rows = malloc(6 * n * sizeof(double));
+        pillow_crop(frame, h, w, crop, n, head[3], head[4], head[5], head[6], x, dx, y, dy, rows);
+        fwrite(crop, 1, n * n * 3, out);
         free(frame), free(crop), free(x), free(dx), free(y), free(dy), free(rows);
     }
 }

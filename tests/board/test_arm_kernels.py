@@ -37,7 +37,6 @@ def arm_kernels(tmp_path_factory):
 
 
 def test_the_a9s_crops_are_the_hosts(arm_kernels, tmp_path):
-    """Pixels (3 bytes), the DMA buffer's INT8 codes (4 bytes) and codes in 3 bytes, in turn."""
     rng = np.random.default_rng(5)
     cases, expected = [], []
     while len(cases) < 120:   # frames of any size, regions inside, across and beyond the border
@@ -47,17 +46,16 @@ def test_the_a9s_crops_are_the_hosts(arm_kernels, tmp_path):
         c0, c1, x, dx, r0, r1, y, dy = region(frame.shape, center, side, n)
         if r0 == r1 or c0 == c1:
             continue
-        bytes_, code = ((3, 0), (4, Cropper.CODE), (3, Cropper.CODE))[len(cases) % 3]
-        cases.append(np.array([h, w, n, r0, r1, c0, c1, bytes_, code], np.int32).tobytes() + frame.tobytes()
+        cases.append(np.array([h, w, n, r0, r1, c0, c1], np.int32).tobytes() + frame.tobytes()
                      + x.astype(np.int32).tobytes() + dx.tobytes() + y.astype(np.int32).tobytes() + dy.tobytes())
-        out, cropper = np.zeros((n, n, bytes_), np.uint8), Cropper(n)
-        (cropper if bytes_ == 3 else cropper.crop_codes)(out, frame, center, side, np.zeros(3, np.uint8))
-        expected.append((out ^ np.uint8(code) if bytes_ == 3 else out, (r0, r1, c0, c1)))
+        out = np.zeros((n, n, 3), np.uint8)
+        Cropper(n)(out, frame, center, side, np.zeros(3, np.uint8))
+        expected.append((out, (r0, r1, c0, c1)))
     data, at = np.frombuffer(arm_kernels("crop", cases, tmp_path), np.uint8), 0
     for out, (r0, r1, c0, c1) in expected:
-        n, bytes_ = len(out), out.shape[-1]
-        arm = data[at: at + n * n * bytes_].reshape(n, n, bytes_)
-        at += n * n * bytes_
+        n = len(out)
+        arm = data[at: at + n * n * 3].reshape(n, n, 3)
+        at += n * n * 3
         np.testing.assert_array_equal(arm[r0:r1, c0:c1], out[r0:r1, c0:c1])
     assert at == len(data)
 

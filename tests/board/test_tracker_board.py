@@ -9,13 +9,18 @@ import pytest
 from deploy.packing import tensor_to_words, unpack_words
 from flow.backends.rtl.verilator import build, lint
 from flow.board.top import BOARD_TOP, REGISTERS, register_map
+from flow.targets.siamfc.inputs import benchmark_pairs
+from flow.targets.siamfc.steps import PAIRS_SEED_OFFSET
 from tests.board.test_emulated_board import run_driver
+from tests.siamfc_tiny import SEARCH
 
 CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]
 
 TRACKER_DRIVER = """
 import json
 import numpy as np
+from deploy.crop import fill_colour, region
+from deploy.crop_stream import FrameCrops, header_words
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
 accel = QNNOverlay(".", max_batch=4)
@@ -36,34 +41,30 @@ out["own"] = accel.set_exemplar(x[0]).tolist() == y[:1].tolist()
 out["capture_after"] = accel.read_register("CAPTURE")
 # the exemplar stays in the fabric across batches until the next capture
 out["search"] = [accel.scores(x[1]).tolist() == y[1:2].tolist() for _ in range(2)]
-# the backend's pixels: channels last in memory (the tracker's crops) go straight into the DMA
-# buffer, channels first through codes and packing
+# the backend: the exemplar and each pair's video frame, out of the reference streams (a canvas
+# stream's frame holds the exemplar at its top left), cut in the fabric at the pair's regions
 board = BoardScores(accel)
-pixels = (x[1:2].astype(np.int64) + board.offset).astype(np.uint8)
-channels_last = np.ascontiguousarray(pixels.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-out["direct"] = [board.direct, board.responses(channels_last).tolist() == y[1:2].tolist(),
-                 board.responses(pixels).tolist() == y[1:2].tolist()]
-# the tracker's crops written as codes into the DMA buffer (pixel_codes), and a 4-byte array
-# that is not the buffer refused
-codes = board.pixel_codes(1)
-codes[..., :3], codes[..., 3] = channels_last.transpose(0, 2, 3, 1) ^ 0x80, 0
-out["codes"] = [board.responses(codes).tolist() == y[1:2].tolist(), error(lambda: board.responses(codes.copy()))]
-# streamed frame by frame (the tracker's scales): the same maps; a batch run out of order refused
-codes = board.pixel_codes(2)
-codes[:] = codes_of_x1 = np.concatenate([channels_last.transpose(0, 2, 3, 1) ^ 0x80,
-                                          np.zeros((1, *channels_last.shape[2:], 1), np.uint8)], axis=-1)
-board.stream(0)
-board.stream(1)
-out["streamed"] = board.responses(codes).tolist() == y[[1, 1]].tolist()
+(h, w), side, e = board.frame_shape, board.side, board.exemplar_size
+head = header_words(side) * 8
+frames = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3) for i in (1, 3)]
+exemplars = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3)[:e, :e].transpose(2, 0, 1)[None]
+             for i in (0, 2)]
+crops = [FrameCrops(f, [region(f.shape, c, s, side)], fill_colour(f)) for f, (c, s) in zip(frames, REGIONS)]
+board.set_exemplar(exemplars[0])
+out["cut"] = board.responses(crops[0]).tolist() == y[1:2].tolist()
+out["two_crops"] = board.responses(crops[0]._replace(regions=crops[0].regions * 2)).tolist() == y[[1, 1]].tolist()
+# a batch in parts: the buffer's first frame is pair 1's search stream (the backend wrote it)
 batch = [error(lambda: accel.send_frames(1))]
 accel.start_batch(1)
 batch += [error(lambda: accel.finish_batch()), error(lambda: accel.send_frames(2))]
 accel.send_frames(1)
 batch.append(accel.finish_batch().tolist() == y[1:2].tolist())
 out["batch"] = batch
-accel.set_exemplar(x[2])
-out["second_pair"] = accel.scores(x[3]).tolist() == y[3:4].tolist()
-out["old_pair_now"] = accel.scores(x[1]).tolist() == y[1:2].tolist()
+out["refused"] = [error(lambda: board.responses(np.zeros((1, 3, side, side), np.uint8))),
+                  error(lambda: board.responses(crops[0]._replace(frame=frames[0][:-1])))]
+board.set_exemplar(exemplars[1])
+out["second_pair"] = board.responses(crops[1]).tolist() == y[3:4].tolist()
+out["old_pair_now"] = board.responses(crops[0]).tolist() == y[1:2].tolist()
 out["l6"] = accel.validate()
 print(json.dumps(out))
 """
@@ -123,7 +124,7 @@ def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, sm
 
     def scores(i):
         """Frame i through the board top: its score map and CAPTURE read back after it."""
-        frame = tensor_to_words(x[i:i + 1].transpose(0, 2, 3, 1), ins["elems"], ins["dtype"])
+        frame = tensor_to_words(x[i:i + 1], ins["elems"], ins["dtype"])
         words = np.zeros((ins["words"], ins["dma_bytes"]), np.uint8)
         words[:, : ins["word_bytes"]] = frame.reshape(ins["words"], -1)
         out_words, stats = session.run(words, outs["words"], ins["words"], outs["words"],
@@ -163,7 +164,9 @@ def test_capture_register_arms_one_batch_and_clears_itself(siamfc_tiny_build, sm
 @pytest.mark.slow   # the reduced SiamFC's whole build (tests/siamfc_tiny.py)
 def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, small_build):
     out, _ = siamfc_tiny_build
-    tracker, _ = run_driver(out / "tracker", TRACKER_DRIVER)
+    pairs = benchmark_pairs(2, PAIRS_SEED_OFFSET, SEARCH)   # the build's tracker pairs (seed 0)
+    regions = [[list(pairs.regions(i)["search"][1]), pairs.regions(i)["search"][2]] for i in range(2)]
+    tracker, _ = run_driver(out / "tracker", TRACKER_DRIVER.replace("REGIONS", json.dumps(regions)))
     backbone, _ = run_driver(small_build, BACKBONE_DRIVER)
     assert tracker.returncode == 0, tracker.stderr[-2000:]
     result = json.loads(tracker.stdout.strip().splitlines()[-1])
@@ -174,11 +177,10 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert "set_exemplar takes one capture frame, got 2" in result["two_exemplars"]
     assert "give one per frame (2)" in result["flags"]
     assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
-    assert result["own"] and result["search"] == [True, True] and result["second_pair"]
-    assert result["direct"] == [True, True, True]
-    assert result["codes"] == [True, "4-byte pixel codes are taken from pixel_codes()'s array only, got uint8 "
-                                     "(1, 143, 143, 4) elsewhere"]
-    assert result["streamed"]
+    assert result["own"] and result["search"] == [True, True]
+    assert result["cut"] and result["two_crops"] and result["second_pair"]
+    assert "cuts the search crops itself" in result["refused"][0]
+    assert "takes 240 x 320 x 3 uint8 frames, got uint8 (239, 320, 3)" in result["refused"][1]
     assert result["batch"] == ["no batch is running: start_batch(n) first",
                                "the batch has 1 frames not sent: send_frames() them before finish_batch()",
                                "cannot send 2 frames: 1 of the batch of 1 are left", True]

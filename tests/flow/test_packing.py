@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from deploy.packing import element_type, pack_pixel_codes, to_codes
+from deploy.packing import element_type, to_codes
 from flow.packing import pack_words, tensor_to_words, unpack_words, words_to_tensor
 
 
@@ -79,21 +79,3 @@ def test_one_element_words_unpack_as_the_bit_planes_do(dtype, nbytes):
     expected = np.where(codes >= 2 ** (et.bits - 1), codes - 2 ** et.bits, codes) if et.signed else codes
     np.testing.assert_array_equal(unpack_words(words, 1, dtype), expected)
     np.testing.assert_array_equal(unpack_words(words, 1, dtype), values)
-
-
-def test_pixel_codes_are_the_packed_int8_words():
-    """The tracker's crops into the DMA buffer: pack_words(pixel - 128, INT8) in 4-byte words,
-    the fourth byte 0, whatever the buffer held; only uint8 channels-last pixels go in."""
-    rng = np.random.default_rng(2)
-    for shape in [(3, 255, 255, 3), (1, 1, 1, 3), (2, 5, 7, 3)]:
-        pixels = rng.integers(0, 256, shape, dtype=np.uint8)
-        n, count = shape[0], shape[1] * shape[2]
-        buffer = rng.integers(0, 256, (n, count, 4), dtype=np.uint8)   # last batch's bytes
-        pack_pixel_codes(pixels, buffer.view("<u4")[..., 0])
-        expected = np.zeros_like(buffer)
-        expected[..., :3] = pack_words(pixels.reshape(n, count, 3).astype(np.int64) - 128, "INT8")
-        np.testing.assert_array_equal(buffer, expected)
-    with pytest.raises(ValueError, match="C-contiguous uint8"):
-        pack_pixel_codes(pixels.transpose(0, 2, 1, 3), np.zeros((2, 35), np.uint32))
-    with pytest.raises(ValueError, match="uint32 words"):
-        pack_pixel_codes(pixels, np.zeros((2, 34), np.uint32))

@@ -8,7 +8,6 @@ import torch
 from torch.nn import functional as F
 
 from deploy.crop import Cropper, OpenCVCropper, crop, fill_colour
-from deploy.packing import pack_pixel_codes
 from deploy.peak import PeakFinder, Upsampler, full_peak
 from models.data.pairs import crop as pillow_crop
 
@@ -43,35 +42,19 @@ def test_a_cropper_writes_pillows_bytes_into_a_view_crop_after_crop(frame):
         assert not target[0].any()
 
 
-def test_crops_as_codes_are_the_packed_pixels_of_pillows_crops(frame):
-    """crop_codes (into the DMA buffer on the board): the words pack_pixel_codes makes of Pillow's
-    crop, the fill's included, and nothing written past the view."""
-    rng = np.random.default_rng(6)
-    fill = fill_colour(frame)
-    cropper, target = Cropper(127), np.full((2, 127, 127, 4), 7, np.uint8)
-    for _ in range(30):
-        center, side = rng.uniform(-150, 470, 2), rng.uniform(16, 900)
-        cropper.crop_codes(target[0], frame, center, side, fill)
-        words = np.zeros((1, 127 * 127), np.uint32)
-        pack_pixel_codes(pillow_crop(frame, center, side, 127, frame.reshape(-1, 3).mean(0))[None], words)
-        np.testing.assert_array_equal(target[0], words.view(np.uint8).reshape(127, 127, 4))
-        assert (target[1] == 7).all()
-
-
 def test_crops_cut_in_bands_of_rows_are_the_whole_crops(frame):
-    """Two croppers, each a band of output rows (the tracker's two threads), pixels and codes:
-    the whole crop's bytes, the bands split anywhere, inside and outside the frame's rows."""
+    """Two croppers, each a band of output rows (the tracker's two threads): the whole crop's
+    bytes, the bands split anywhere, inside and outside the frame's rows."""
     rng = np.random.default_rng(9)
     fill = fill_colour(frame)
     upper, lower = Cropper(127), Cropper(127)
     for _ in range(30):
         center, side, split = rng.uniform(-150, 470, 2), rng.uniform(16, 900), int(rng.integers(0, 128))
-        for pixel_bytes, cut in ((3, "__call__"), (4, "crop_codes")):
-            whole, banded = np.zeros((2, 127, 127, pixel_bytes), np.uint8)
-            getattr(Cropper(127), cut)(whole, frame, center, side, fill)
-            getattr(upper, cut)(banded, frame, center, side, fill, (0, split))
-            getattr(lower, cut)(banded, frame, center, side, fill, (split, 127))
-            np.testing.assert_array_equal(banded, whole)
+        whole, banded = np.zeros((2, 127, 127, 3), np.uint8)
+        Cropper(127)(whole, frame, center, side, fill)
+        upper(banded, frame, center, side, fill, (0, split))
+        lower(banded, frame, center, side, fill, (split, 127))
+        np.testing.assert_array_equal(banded, whole)
     with pytest.raises(ValueError, match=r"output rows \[5, 200\) are not rows of a 127 x 127 crop"):
         upper(np.zeros((127, 127, 3), np.uint8), frame, (10, 10), 20, fill, (5, 200))
 
@@ -98,8 +81,6 @@ def test_crop_rejects_what_it_cannot_crop(frame):
         crop(frame.astype(np.float32), (10, 10), 20, 127)
     with pytest.raises(ValueError, match="C-contiguous uint8 127 x 127 x 3 array"):
         Cropper(127)(np.zeros((127, 127, 4), np.uint8), frame, (10, 10), 20, fill_colour(frame))
-    with pytest.raises(ValueError, match="C-contiguous uint8 127 x 127 x 4 array"):
-        Cropper(127).crop_codes(np.zeros((127, 127, 3), np.uint8), frame, (10, 10), 20, fill_colour(frame))
 
 
 def torch_upsampled(maps, factor=16):

@@ -21,12 +21,14 @@ from flow.targets.siamfc.steps import (
 from models.siamfc import BINARY_CHECKPOINT
 
 
-def tracker_steps(pairs: int = inputs.CORRELATION_PAIRS) -> tuple[Step, ...]:
-    """The tracker accelerator's steps; `pairs` exemplar/search pairs go through L0..L6."""
+def tracker_steps(pairs: int = inputs.CORRELATION_PAIRS, frame_shape=inputs.FRAME_SHAPE) -> tuple[Step, ...]:
+    """The tracker accelerator's steps; `pairs` exemplar/search pairs go through L0..L6; its crop
+    engine takes frames of frame_shape (H, W)."""
     t = TRACKER
     return (
-        Step("tracker_fold", step_tracker_fold, (t.folded, t.file("fold.json")), ("board", "clock_mhz")),
-        Step("tracker_verify", partial(step_tracker_verify, pairs=pairs),       # L0..L3, the pairs' L2
+        Step("tracker_fold", partial(step_tracker_fold, frame_shape=tuple(frame_shape)),
+             (t.folded, t.file("fold.json")), ("board", "clock_mhz")),
+        Step("tracker_verify", partial(step_tracker_verify, pairs=pairs, frame_shape=tuple(frame_shape)),  # L0..L3
              ("reference_xcorr.onnx", t.file("reference_outputs.npz")), ("seed",)),
         Step("tracker_host", step_tracker_host, (t.file("host.json"),)),         # host work per frame
         Step("tracker_codegen", partial(rtl.step_codegen, files=t), (t.file("rtl"),), backend="rtl"),

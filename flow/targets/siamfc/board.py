@@ -3,14 +3,16 @@ own (tracker/vivado/, tracker/deploy/: the board top with the CAPTURE register, 
 pair, the driver, the pairs' frames with their capture flags); the generic board step then runs
 L6, its shipped driver on the emulated PYNQ-Z2, on those frames.
 
-The deploy/tracker.py backend turns the tracker's uint8 crops into the accelerator's input
-codes as pixel - PIXEL_OFFSET: SiamFC's input edge, checked against reference.onnx's codes of
-the very frames L6 streams (check_input_edge, in the tracker_verify step).
+The accelerator cuts its crops itself (its crop engine; design.json `tracker.crop_engine`): the
+deploy/tracker.py backend hands it each crop's samples and the frame. The crops' codes are
+pixel - PIXEL_OFFSET: SiamFC's input edge, checked against reference.onnx's codes of the very
+frames L6 streams (check_input_edge, in the tracker_verify step).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.steps import load_design
 from flow.board.package import package_design, run_vivado_and_deploy
@@ -34,7 +36,12 @@ def step_tracker_package(cfg, files) -> list[dict]:
     ref = files.reference(cfg)
     rtlsim = cfg.read_json(files.file("sim", "rtlsim.json"))["throughput_run"]
     reference = {"core_in": ref[CORE_IN].astype(np.int64), "capture": ref["capture"], "core_out": ref[CORE_OUT]}
-    package_design(files.path(cfg), files.name(cfg), cfg, load_design(cfg, files), cfg.load_model(files.folded),
+    model = cfg.load_model(files.folded)
+    engine = getCustomOp(model.get_node_from_name("BilinearCrop_0"))
+    crop_engine = {"out_size": engine.attr("out_size"),
+                   "frame_shape": [engine.attr("frame_height"), engine.attr("frame_width")]}
+    package_design(files.path(cfg), files.name(cfg), cfg, load_design(cfg, files), model,
                    reference, {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")},
-                   {"tracker": {"pixel_offset": PIXEL_OFFSET, "exemplar_size": EXEMPLAR_SIZE}})
+                   {"tracker": {"pixel_offset": PIXEL_OFFSET, "exemplar_size": EXEMPLAR_SIZE,
+                                "crop_engine": crop_engine}})
     return run_vivado_and_deploy(files.path(cfg), files.name(cfg))

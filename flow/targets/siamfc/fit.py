@@ -29,7 +29,7 @@ from flow.frontend import export_brevitas
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import lower_to_hardware
 from flow.streamline import integerize
-from flow.targets.siamfc.inputs import SEARCH_IMAGES_PER_SECOND
+from flow.targets.siamfc.inputs import FRAME_SHAPE, SEARCH_IMAGES_PER_SECOND
 from flow.targets.siamfc.tracker_graph import append_correlation, fits, fold_tracker_to_fit
 from models.siamfc import EXEMPLAR_SIZE, SEARCH_SIZE
 
@@ -55,17 +55,18 @@ def _cycles(model: ModelWrapper) -> dict[str, int]:
 
 
 def tracker_fit(hw: ModelWrapper, target_fps: float = SEARCH_IMAGES_PER_SECOND,
-                clock_mhz: float = 100.0, board_name: str = "pynq_z2") -> dict:
+                clock_mhz: float = 100.0, board_name: str = "pynq_z2", frame_shape=FRAME_SHAPE) -> dict:
     """The fold step and the tracker_fold step's folding of a backbone hardware graph, by the estimate:
     whether the backbone's folding for `target_fps` fits (else the build stops at its fold step),
-    and the tracker's rate, bottleneck, resources and per-MVAU folding."""
+    and the tracker's rate, bottleneck, resources and per-MVAU folding (its crop engine for
+    frames of frame_shape included)."""
     board = load_board(board_name)
     folding = auto_folding(hw, target_fps, clock_mhz)
     backbone = insert_plumbing(apply_folding(ModelWrapper(hw.model, make_deepcopy=True), folding))
     fit_memories(backbone, board)
     backbone_cycles = max(_cycles(backbone).values())
     tracker, refolded = fold_tracker_to_fit(append_correlation(hw), folding, backbone_cycles,
-                                            clock_mhz, board)
+                                            clock_mhz, board, frame_shape)
     cycles = _cycles(tracker)
     bottleneck = max(cycles, key=cycles.get)
     mvaus = {}

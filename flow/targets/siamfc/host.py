@@ -1,16 +1,17 @@
 """The tracker's host work per frame, timed by the build beside the fabric's cycles.
 
 Beside the accelerator the host does, per tracker frame, what SiamFCTracker.track_phases times
-apart (deploy/siamfc_tracker.py): the search crops (3 scales resized to the network's search
-size, 255x255 in SiamFC) and the peak search (the upsampled cells that can hold the peak, bicubic
-16x, penalties, window, argmax, box update). They run here on
-HOST_FRAMES frames of the first benchmark sequence, scored by the build's bit-exact reference;
-the time is CPU time of this build machine's processor, not the board's Cortex-A9.
+apart (deploy/siamfc_tracker.py): the search crops' samples (3 scales; the accelerator's crop
+engine cuts them) and the peak search (the upsampled cells that can hold the peak, bicubic 16x,
+penalties, window, argmax, box update). They run here on HOST_FRAMES frames of the first
+benchmark sequence, scored by the build's bit-exact reference as the board's accelerator scores
+them (its crops cut by the engine's model); the time is CPU time of this build machine's
+processor, not the board's Cortex-A9.
 
-How host and fabric overlap within a frame: the crop of scale s+1 can be made while the fabric
-embeds scale s, so a frame takes at least max(host, one crop + fabric + peak search); the peak
-search needs every scale's map. Frames cannot overlap: the crops of frame t+1 are centred on
-frame t's result.
+How host and fabric overlap within a frame (a bound): the host's part of scale s+1 can be done
+while the fabric embeds scale s, so a frame takes at least max(host, one scale's part + fabric +
+peak search); the peak search needs every scale's map. Frames cannot overlap: the crops of frame
+t+1 are centred on frame t's result.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def time_host(build_dir: Path, search_size: int) -> dict:
 
     sequence = benchmark(1, 0, "test", HOST_FRAMES + 1)[0]
     config = dataclasses.replace(TrackerConfig.for_scales(3), search_size=search_size)
-    tracker = SiamFCTracker(ReferenceScores(build_dir), config)
+    tracker = SiamFCTracker(ReferenceScores(build_dir, crop_engine=True), config)
     _, seconds = tracker.track_phases(sequence, clock=time.process_time)
     return {"frames": HOST_FRAMES, "cpu": f"{cpu_name()} ({platform.machine()})",
             "ms_per_frame": host_ms_per_frame(seconds, HOST_FRAMES)}

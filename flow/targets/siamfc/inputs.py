@@ -16,6 +16,7 @@ from models.siamfc import BINARY_CHECKPOINT, SEARCH_SIZE
 
 BENCHMARK_SEQUENCES = 16   # the test benchmark of models/README_siamfc.md (seed 0, 80 frames)
 BENCHMARK_FRAMES = 80
+FRAME_SHAPE = (240, 320)   # the benchmark's frames (H, W): the tracker accelerator's crop engine takes these
 
 
 @cache

@@ -2,7 +2,9 @@
 
 Each pair is streamed as two frames, as the tracker streams them: a capture frame (a canvas the
 size of the search crop holding the 127x127 exemplar at its top-left, exemplar_capture = 1) and
-the search crop (exemplar_capture = 0). Levels, all as integer score maps:
+the search crop (exemplar_capture = 0). The accelerator cuts both itself (its crop engine,
+deploy/crop_stream.py): it takes the search crop's header and video frame, and the canvas'
+header and a frame holding the exemplar (pair_streams). Levels, all as integer score maps:
 
   L0  torch: the backbone on the 127x127 exemplar itself and on the search crop, correlated
   L1  qonnx (00_qonnx.onnx) on the canvas and the search crop, correlated
@@ -22,6 +24,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from deploy import crop_stream
+from deploy.crop import fill_colour, region
 from flow.targets.siamfc.inputs import benchmark_pairs, pixels_to_model_input
 
 OPSET = 17
@@ -39,6 +43,23 @@ def pair_frames(count: int, seed: int, search_size: int) -> tuple[np.ndarray, np
     frames = np.stack([canvases, searches], axis=1).reshape(2 * count, *searches.shape[1:])
     capture = np.tile(np.array([1, 0], dtype=np.uint8), count)
     return exemplars, frames, capture
+
+
+def pair_streams(count: int, seed: int, search_size: int, frame_shape) -> np.ndarray:
+    """pair_frames' frames as the crop engine's inputs (2N, bytes) uint8: frame 2i pair i's
+    canvas, cut from a frame holding the exemplar, frame 2i + 1 its search crop's header and
+    video frame (frame_shape (H, W), the benchmark's)."""
+    pairs = benchmark_pairs(count, seed, search_size)
+    streams = []
+    for i in range(count):
+        frame, centre, side = pairs.regions(i)["search"]
+        if frame.shape[:2] != tuple(frame_shape):
+            raise ValueError(f"the crop engine takes {frame_shape[0]} x {frame_shape[1]} frames, the "
+                             f"benchmark's are {frame.shape[0]} x {frame.shape[1]}")
+        streams.append(crop_stream.canvas_stream(pairs[i]["exemplar"].numpy(), search_size, frame_shape))
+        streams.append(crop_stream.pack(region(frame.shape, centre, side, search_size), search_size, frame,
+                                        fill_colour(frame)))
+    return np.stack(streams)
 
 
 def xcorr_reference(channels: int, side: int, exemplar_side: int) -> onnx.ModelProto:

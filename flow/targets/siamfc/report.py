@@ -105,9 +105,10 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
     if s is None:
         return ""
     f, w, r = s["fps"], s["workload"], s["resources"]
-    lines = ["", "## Tracker accelerator (backbone + cross-correlation)", "",
+    lines = ["", "## Tracker accelerator (crop engine + backbone + cross-correlation)", "",
              f"Exemplar/search pairs from the semi-synthetic benchmark: {s['pairs']}, each streamed as "
-             "a capture frame (the exemplar's canvas) and the search crop.", "",
+             "a capture frame (the exemplar's canvas) and the search crop, both cut by the accelerator's crop "
+             "engine from a header of samples and the frame.", "",
              "| levels | frames | mismatches | equal |", "|---|---|---|---|"]
     for name, v in s["levels"].items():
         lines.append(f"| {name.replace('_', ' vs ')} | {v['inputs']} | {v['mismatches']} | "
@@ -138,7 +139,7 @@ def tracker_markdown(s: dict | None, budget: dict) -> str:
     if s["host"]:
         h = s["host"]["ms_per_frame"]
         lines.append(f"| host work per tracker frame ({s['host']['cpu']}, Python, {s['host']['frames']} "
-                     f"benchmark frames) | crops {h['crop']:.1f} ms + "
+                     f"benchmark frames) | the crops' samples {h['crop']:.1f} ms + "
                      f"peak search (upsampling the candidate cells) {h['peak']:.1f} ms = {h['host']:.1f} ms (the goal's whole frame: "
                      f"{1000 / s['goal_tracker_fps']:.1f} ms) |")
     if f and s["host"]:

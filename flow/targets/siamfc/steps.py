@@ -4,7 +4,7 @@ tracker_steps). Its files: 40_tracker.onnx, reference_xcorr.onnx and, under trac
 a build keeps for its own design (reference_outputs.npz, rtl/, sim/, hls/, synth/, vivado/,
 deploy/, board/), made by the same backend and board steps (TRACKER, a flow.config.DesignFiles).
 
-  tracker_fold         40_tracker.onnx, tracker/fold.json     backbone + correlation, folded
+  tracker_fold         40_tracker.onnx, tracker/fold.json     crop engine + backbone + correlation
   tracker_verify       reference_xcorr.onnx, tracker/reference_outputs.npz
                                                              L0..L3 on exemplar/search pairs
   tracker_host         tracker/host.json                      the tracking loop's host work
@@ -26,6 +26,7 @@ import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from deploy import crop_stream
 from flow import rounding_boundary, verdict, verify
 from flow.board.spec import load_board
 from flow.config import DesignFiles
@@ -37,6 +38,7 @@ from flow.targets.siamfc.pairs import (
     correlate_pairs,
     interleaved_scores,
     pair_frames,
+    pair_streams,
     to_integers,
     xcorr_reference,
 )
@@ -50,28 +52,33 @@ TRACKER = DesignFiles(folded="40_tracker.onnx", root="tracker", suffix="_tracker
 PAIRS_SEED_OFFSET = 200   # pairs differ from the backbone's test inputs
 
 
-def step_tracker_fold(cfg) -> None:
-    """Backbone + correlation at the backbone's folding (refolded to fit if need be)."""
+def step_tracker_fold(cfg, frame_shape: tuple[int, int]) -> None:
+    """Crop engine (frames of frame_shape), backbone and correlation at the backbone's folding
+    (refolded to fit if need be)."""
     board = load_board(cfg.board)
     backbone = cfg.load_model("30_folded.onnx")
     target_cycles = max(getCustomOp(n).cycles() for n in backbone.graph.node)
     tracker, refolded_fps = fold_tracker_to_fit(
         append_correlation(cfg.load_model("20_hw.onnx")), cfg.read_json("folding.json"), target_cycles,
-        cfg.clock_mhz, board)
+        cfg.clock_mhz, board, frame_shape)
     check_budget(tracker, board)
     tracker.save(str(cfg.path(TRACKER.folded)))
     # None unless backbone + correlation did not fit at the backbone's folding
     cfg.write_json(TRACKER.file("fold.json"), {"refolded_for_fps": refolded_fps})
 
 
-def step_tracker_verify(cfg, pairs: int) -> list[dict]:
-    """L0..L3 on exemplar/search pairs; their L2 score maps are the tracker's reference outputs."""
+def step_tracker_verify(cfg, pairs: int, frame_shape: tuple[int, int]) -> list[dict]:
+    """L0..L3 on exemplar/search pairs; their L2 score maps are the tracker's reference outputs,
+    their crop engine inputs its reference inputs."""
     tracker = cfg.load_model(TRACKER.folded)
-    exemplars, frames, capture = pair_frames(pairs, cfg.seed + PAIRS_SEED_OFFSET, search_size(tracker))
-    levels, codes, l2 = ladder(cfg, tracker, exemplars, frames, capture)
+    seed, side = cfg.seed + PAIRS_SEED_OFFSET, search_size(tracker)
+    exemplars, frames, capture = pair_frames(pairs, seed, side)
+    streams = pair_streams(pairs, seed, side, frame_shape)
+    levels, codes, l2 = ladder(cfg, tracker, exemplars, frames, capture, streams)
     check_input_edge(frames, codes)
+    check_crop_engine(streams, codes, side, frame_shape)
     np.savez(TRACKER.path(cfg, "reference_outputs.npz"),
-             **{CORE_IN: codes.astype(np.int16), CORE_OUT: l2, "capture": capture})
+             **{CORE_IN: streams.astype(np.int16), CORE_OUT: l2, "capture": capture})
     return [verdict.level(name, comparison, scope=TRACKER.scope,
                           rule="rounding_boundary" if "boundary_cases" in comparison else "exact")
             for name, comparison in levels.items()]
@@ -90,12 +97,22 @@ def step_tracker_host(cfg) -> None:
 
 
 def search_size(tracker: ModelWrapper) -> int:
-    return tracker.get_tensor_shape(tracker.graph.input[0].name)[1]
+    """The side of the crops the tracker accelerator scores (its crop engine's out_size)."""
+    return getCustomOp(tracker.get_node_from_name("BilinearCrop_0")).attr("out_size")
 
 
-def ladder(cfg, tracker, exemplars, frames, capture) -> tuple[dict, np.ndarray, np.ndarray]:
-    """L0..L3 score maps of the interleaved frames; returns (comparisons, the frames' integer
-    codes at the accelerator's input (N, C, H, W), their L2 score maps)."""
+def check_crop_engine(streams: np.ndarray, codes: np.ndarray, side: int, frame_shape) -> None:
+    """The crop engine's model cuts from its inputs the very crops reference.onnx took (codes:
+    N x C x S x S INT8 codes), so L3 and below verify against the ladder's crops."""
+    cut = np.stack([crop_stream.crop_codes(s.astype(np.uint8), side, *frame_shape) for s in streams])
+    if not np.array_equal(cut.view(np.int8).transpose(0, 3, 1, 2), codes):
+        raise RuntimeError("the crop engine's model does not cut the ladder's crops from its inputs")
+
+
+def ladder(cfg, tracker, exemplars, frames, capture, streams) -> tuple[dict, np.ndarray, np.ndarray]:
+    """L0..L3 score maps of the interleaved frames (L3 from their crop engine inputs, streams);
+    returns (comparisons, the frames' integer codes at the backbone's input (N, C, H, W), their
+    L2 score maps)."""
     step = verify.output_step(cfg.load_model("10_integer.onnx"))
     xcorr = xcorr_reference(*_feature_geometry(tracker))
     onnx.save(xcorr, str(cfg.path("reference_xcorr.onnx")))
@@ -115,8 +132,7 @@ def ladder(cfg, tracker, exemplars, frames, capture) -> tuple[dict, np.ndarray, 
     z = to_integers(run_torch_model(cfg, exemplars), step)
     xs = to_integers(run_torch_model(cfg, frames[1::2]), step)
     l0 = correlate_pairs(xcorr_session, z, xs)
-    l3 = verify.run_hardware_graph(tracker, verify.to_channels_last(ref[CORE_IN]),
-                                   capture=capture).astype(np.int64)
+    l3 = verify.run_hardware_graph(tracker, streams, capture=capture).astype(np.int64)
     levels = {
         "L0_L2": verify.compare(l0, l2[1::2], exact=True),
         # the backbone's features follow the backbone's rule; the correlation is exact, so a

@@ -1,4 +1,4 @@
-"""The SiamFC tracker accelerator: the folded backbone followed by the cross-correlation.
+"""The SiamFC tracker accelerator: the crop engine, the folded backbone, the cross-correlation.
 
 The backbone's hardware graph (20_hw.onnx) gains a SlidingWindow of the exemplar's size
 (17x17) over its 49x49xC output and a Correlation op (flow/ops/correlation.py), whose exemplar
@@ -7,6 +7,12 @@ exemplar crop at its top-left, whose top-left 17x17 features are the exemplar's 
 backbone is unpadded). The graph gets a second input, `exemplar_capture`, one flag per frame.
 The backbone keeps the folding and FIFO depths of the build's fold step; the correlation gets
 the least SIMD that reaches the same frame rate.
+
+In front goes the crop engine (flow/ops/bilinear_crop.py): the accelerator takes a crop's header
+and the whole video frame (deploy/crop_stream.py) and cuts the crop itself, with Pillow's bytes,
+so that the board's host does not; a capture frame is the canvas cut from a frame holding the
+exemplar (crop_stream.canvas_stream). Its FIFOs are named apart (FIFO_crop_*), so the backbone's
+keep their names and depths.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from flow.ops.correlation import CAPTURE_INPUT, score_dtype
 from flow.streamline.errors import UnsupportedGraph
 
 EXEMPLAR_FEATURES = 17  # side of the exemplar's feature map (models/siamfc.py: 127 -> 17)
+CROP_INPUT = "crop_stream"   # the crop engine's input: a crop's header and the frame
+# the crop engine's output FIFO: the engine pauses between output rows to fetch frame rows (a
+# few hundred cycles at 320 x 240), while the backbone takes a pixel every few cycles
+CROP_FIFO_DEPTH = 512
 
 
 def append_correlation(hw: ModelWrapper, exemplar_side: int = EXEMPLAR_FEATURES) -> ModelWrapper:
@@ -66,7 +76,7 @@ def append_correlation(hw: ModelWrapper, exemplar_side: int = EXEMPLAR_FEATURES)
 def _node(op_type, inputs, name, out=None, **attrs):
     node = helper.make_node(op_type, inputs, [out or f"{name}_out"], name=name, domain=DOMAIN)
     node.attribute.extend(make_attribute(k, v) for k, v in attrs.items())
-    node.doc_string = "SiamFC cross-correlation (flow/targets/siamfc/tracker_graph.py)"
+    node.doc_string = "SiamFC tracker (flow/targets/siamfc/tracker_graph.py)"
     return node
 
 
@@ -83,9 +93,11 @@ def correlation_simd(tracker: ModelWrapper, target_cycles: float) -> int:
     return simd
 
 
-def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float, board) -> ModelWrapper:
+def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float, board,
+                 frame_shape: tuple[int, int]) -> ModelWrapper:
     """The backbone's folding (its FIFOs included, which keep their names: the new ops come
-    last) plus the correlation's SIMD; plumbing; weight memories fitted to the board."""
+    last) plus the correlation's SIMD; plumbing; the crop engine for frames of frame_shape
+    (H, W) in front; weight memories fitted to the board."""
     tracker = ModelWrapper(tracker.model, make_deepcopy=True)
     simd = correlation_simd(tracker, target_cycles)
     ops = {k: v for k, v in backbone_folding.items() if not k.startswith("FIFO_")}
@@ -94,23 +106,25 @@ def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: f
     fifos = {k: v for k, v in backbone_folding.items() if k.startswith("FIFO_")
              and tracker.get_node_from_name(k) is not None}
     apply_folding(tracker, fifos)
+    tracker = prepend_crop(tracker, frame_shape)
     fit_memories(tracker, board)
     return tracker
 
 
 def fold_tracker_to_fit(tracker: ModelWrapper, backbone_folding: dict, target_cycles: float,
-                        clock_mhz: float, board) -> tuple[ModelWrapper, float | None]:
-    """fold_tracker; when backbone and correlation together exceed the board's budget by the
+                        clock_mhz: float, board, frame_shape: tuple[int, int]) -> tuple[ModelWrapper, float | None]:
+    """fold_tracker; when the tracker's ops together exceed the board's budget by the
     estimate, the whole graph is refolded automatically (flow/fold.py) for the highest frame
     rate that fits. Returns (folded graph, that frame rate or None when none was needed)."""
-    folded = fold_tracker(tracker, backbone_folding, target_cycles, board)
+    folded = fold_tracker(tracker, backbone_folding, target_cycles, board, frame_shape)
     if fits(folded, board):
         return folded, None
     lo, hi = 1.0, clock_mhz * 1e6 / target_cycles
     best = None
     for _ in range(10):
         fps = (lo + hi) / 2
-        trial = fold_tracker(tracker, auto_folding(tracker, fps, clock_mhz), clock_mhz * 1e6 / fps, board)
+        trial = fold_tracker(tracker, auto_folding(tracker, fps, clock_mhz), clock_mhz * 1e6 / fps, board,
+                             frame_shape)
         lo, hi, best = (fps, hi, (trial, fps)) if fits(trial, board) else (lo, fps, best)
     if best is None:
         raise UnsupportedGraph(None, "the tracker accelerator exceeds the board's budget at any folding")
@@ -120,3 +134,39 @@ def fold_tracker_to_fit(tracker: ModelWrapper, backbone_folding: dict, target_cy
 def fits(model: ModelWrapper, board) -> bool:
     total, budget = total_resources(model), board.budget()
     return all(total[k] <= budget[k] for k in budget)
+
+
+def prepend_crop(tracker: ModelWrapper, frame_shape: tuple[int, int]) -> ModelWrapper:
+    """The folded tracker graph (plumbing in) behind a crop engine for frames of frame_shape
+    (H, W): its input becomes the crop stream (N, bytes) UINT8."""
+    tracker = ModelWrapper(tracker.model, make_deepcopy=True)
+    graph_in = tracker.graph.input[0]
+    n, side = tracker.get_tensor_shape(graph_in.name)[:2]
+    first = getCustomOp(tracker.find_consumer(graph_in.name))
+    crop_attrs = dict(out_size=side, frame_height=frame_shape[0], frame_width=frame_shape[1])
+    engine = _node("BilinearCrop", [f"{CROP_INPUT}_fifo"], "BilinearCrop_0", **crop_attrs)
+    stream = getCustomOp(engine).in_stream()
+    nodes = [_fifo("FIFO_crop_in", CROP_INPUT, engine.input[0], [stream.words * stream.elems], stream, 2)]
+    pixels = getCustomOp(engine).out_stream()
+    crop_out, shape = engine.output[0], [side, side, 3]
+    wanted = first.in_stream().elems
+    fifo_out = graph_in.name if wanted == pixels.elems else "crop_fifo_out"
+    nodes += [engine, _fifo("FIFO_crop", crop_out, fifo_out, shape, pixels, CROP_FIFO_DEPTH)]
+    if wanted != pixels.elems:
+        nodes.append(_node("DataWidthConverter", [fifo_out], "DataWidthConverter_crop", out=graph_in.name,
+                           shape=shape, out_dtype=pixels.dtype.name, in_elems=pixels.elems, out_elems=wanted))
+    for node in reversed(nodes):
+        tracker.graph.node.insert(0, node)
+    new_in = helper.make_tensor_value_info(CROP_INPUT, TensorProto.FLOAT, [n, stream.words * stream.elems])
+    tracker.graph.input.remove(graph_in)
+    tracker.graph.input.insert(0, new_in)
+    tracker.set_tensor_datatype(CROP_INPUT, DataType["UINT8"])
+    tracker = tracker.transform(InferShapes())
+    for node in tracker.graph.node:
+        getCustomOp(node).infer_node_datatype(tracker)
+    return tracker
+
+
+def _fifo(name, tensor, out, shape, stream, depth):
+    return _node("FIFO", [tensor], name, out=out, shape=list(shape), out_dtype=stream.dtype.name,
+                 elems=stream.elems, depth=depth)
