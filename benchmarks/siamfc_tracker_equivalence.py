@@ -16,11 +16,15 @@ build/tracker_scores/ keyed by the sha256 of the exemplar and of the crops it sc
 crops are byte-identical to the recorded run's reads the recorded maps, any other crop is scored
 by the backend. `--shard i/n` tracks every n-th sequence only (parallel recording).
 
-`--crops opencv` tracks with OpenCV's crops (deploy/crop.py OpenCVCropper: not Pillow's bytes,
-so their maps are scored anew, minutes here) and writes siamfc_tracker_equivalence_opencv.*:
+`--crops engine` tracks as the board does: the tracker hands the backend the frame and the crops'
+geometry, and the accelerator's crop engine cuts them (here its numpy model, deploy/crop_stream.py,
+whose crops must be the recorded run's bytes: the kept maps are read), and writes
+siamfc_tracker_equivalence_engine.*. `--crops opencv` tracks with OpenCV's crops (deploy/crop.py
+OpenCVCropper: not Pillow's bytes, so their maps are scored anew, minutes here) and writes
+siamfc_tracker_equivalence_opencv.*:
 which boxes differ from the baseline, and precision@20 and AUC both ways.
 
-    python benchmarks/siamfc_tracker_equivalence.py [--record] [--build build/siamfc_binary] [--crops opencv]
+    python benchmarks/siamfc_tracker_equivalence.py [--record] [--build build/siamfc_binary] [--crops engine|opencv]
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import numpy as np
 import onnxruntime as ort
 
 from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
-from flow.targets.siamfc.backend import ReferenceScores
+from flow.targets.siamfc.backend import ReferenceScores, cut
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
 from models.siamfc import BINARY_CHECKPOINT
@@ -112,8 +116,29 @@ class CachedScores:
         np.savez_compressed(self.path, **self.maps)
 
 
+class CropEngine:
+    """The board's configuration on the host: the tracker hands its backend the frame and the
+    crops' geometry (cuts_crops), which the accelerator's crop engine cuts; here its numpy model
+    (deploy/crop_stream.py) cuts them and `scores` scores them (the kept maps where the crops are
+    byte-identical to the recorded run's)."""
+
+    cuts_crops = True
+
+    def __init__(self, scores, side: int):
+        self.scores, self.side = scores, side
+
+    def set_exemplar(self, pixels) -> None:
+        self.scores.set_exemplar(pixels)
+
+    def responses(self, crops) -> np.ndarray:
+        return self.scores.responses(cut(crops, self.side))
+
+
 def track_sequence(backend, sequence, crops: str = "pillow") -> tuple[np.ndarray, dict, dict]:
-    tracker = SiamFCTracker(backend, replace(TrackerConfig.for_scales(3), crops=crops))
+    config = TrackerConfig.for_scales(3)
+    if crops == "engine":
+        backend = CropEngine(backend, config.search_size)
+    tracker = SiamFCTracker(backend, replace(config, crops="pillow" if crops == "engine" else crops))
     boxes, seconds = tracker.track_phases(sequence, clock=time.process_time)
     return boxes, seconds, {"full_map_decisions": tracker.peak.full_decisions}
 
@@ -162,8 +187,9 @@ def main(argv=None):
     ap.add_argument("--shard", default="0/1", help="i/n: track every n-th sequence from the i-th")
     ap.add_argument("--cache", type=Path, default=Path("build/tracker_scores"))
     ap.add_argument("--results", type=Path, default=RESULTS)
-    ap.add_argument("--crops", choices=("pillow", "opencv"), default="pillow",
-                    help="the tracker's crops (TrackerConfig.crops); the baseline's are Pillow's")
+    ap.add_argument("--crops", choices=("pillow", "opencv", "engine"), default="pillow",
+                    help="the tracker's crops (TrackerConfig.crops), or the board's: cut by the crop "
+                         "engine's model; the baseline's are Pillow's")
     ap.add_argument("--partial", action="store_true",
                     help="with --record: write the baseline of the sequences recorded so far")
     args = ap.parse_args(argv)

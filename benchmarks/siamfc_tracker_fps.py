@@ -10,7 +10,8 @@ the accelerator's crop engine cuts them), the peak search, and the driver's nump
 written into the DMA buffer and the outputs unpacked; at BEFORE the crops' codes, checks and
 packing). Each phase runs FRAMES frames in a process of its own, beside one that loads the same
 and runs none; the difference over FRAMES is its instructions per frame (Python's start and
-imports cancel). The children import deploy/ with a stand-in for the pynq module (only the
+imports cancel; every child runs each phase once first, so that first calls' one-off costs, numpy's
+and ctypes', cancel too). The children import deploy/ with a stand-in for the pynq module (only the
 driver's numpy methods run, no pynq call), and numpy runs with its AVX/AVX2/AVX-512 kernels off
 (NPY_DISABLE_CPU_FEATURES), so its vector code is the SSE2 baseline. deploy/'s C kernels are
 built for x86-64's baseline (SSE2: deploy/native.py passes no -march), once in the parent, so
@@ -21,7 +22,8 @@ NEON has no float64 lanes, so a 2-lane SSE2 double op becomes 2 VFP instructions
 650 MHz). Fabric: design.json's rtlsim latency + (scales - 1) intervals (the accelerator's
 counter reads the same on the emulated board); the crop engine is part of it. DMA: design.json's
 bytes per frame through the stream at the fabric clock. Buffer writes: the bytes written into
-pynq 3's DMA buffer, which it allocates non-cacheable, at A9_COPY_MB_S. Driver calls: the pynq
+pynq 3's DMA buffer, which it allocates non-cacheable, at A9_COPY_MB_S; the block copies
+themselves (glibc's memcpy/memset) are left out of the instruction counts (block_copies). Driver calls: the pynq
 MMIO/DMA calls of QNNOverlay.run_buffered, at PYNQ_CALL_US each (Python on the A9).
 
 The peak search's rows, bounds and extremes run on two threads (the A9's two cores,
@@ -97,9 +99,16 @@ def record_inputs(build: Path, cache: Path, frames: int, out: Path) -> None:
         tracker.locate(maps[-1], sides, frame.shape)
     if scores.misses:
         raise SystemExit(f"{scores.misses} crops not in {cache}: run siamfc_tracker_equivalence.py first")
-    design = json.loads((build / "tracker" / "deploy" / "design.json").read_text())
     np.savez(out, frames=np.stack(images), states=np.array(states), maps=np.stack(maps), crops=np.stack(all_crops),
-             fill=tracker.fill, design=json.dumps(design))
+             fill=tracker.fill, design=json.dumps(designs(build)["now"]), design_before=json.dumps(designs(build)["before"]))
+
+
+def designs(build: Path) -> dict:
+    """The tracker design's facts now, and as at BEFORE: its input then the search crops' words
+    (the backbone design's input), not a crop's header and frame."""
+    now = json.loads((build / "tracker" / "deploy" / "design.json").read_text())
+    crops_in = json.loads((build / "deploy" / "design.json").read_text())["input"]
+    return {"now": now, "before": {**now, "input": crops_in}}
 
 
 def child(inputs: Path, phase: str, frames: int) -> None:
@@ -115,8 +124,8 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     from deploy.tracker import BoardScores
 
     data = dict(np.load(inputs))   # read once: an npz reads (and checks) an array at each access
-    design = json.loads(str(data["design"]))
     engine = getattr(BoardScores, "cuts_crops", False)   # the accelerator cuts the crops (else BEFORE)
+    design = json.loads(str(data["design" if engine else "design_before"]))
     # the board's backend as the tracker sees it; responses() is never called
     board = SimpleNamespace(set_exemplar=print, responses=print, cuts_crops=engine)
     tracker = SiamFCTracker(board, TrackerConfig())
@@ -129,28 +138,33 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     overlay = SimpleNamespace(input=design["input"], output=design["output"], max_batch=scales,
                               in_frame_bytes=frame_bytes, in_buffer=np.zeros(scales * frame_bytes, np.uint8))
     raw = np.zeros(scales * design["output"]["words"] * design["output"]["dma_bytes"], np.uint8)
+    if engine:   # the board's backend on an overlay of the driver's numpy methods (in every child)
+        overlay.design, overlay.controls, overlay.last_batch_cycles = design, ["exemplar_capture"], 0
+        overlay.input_frames = lambda n: QNNOverlay.input_frames(overlay, n)
+        overlay.run_buffered = lambda n: QNNOverlay._unpack(overlay, raw, n)
+        backend = BoardScores(overlay)
     crops = []   # the driver's input: each frame's crops as the tracker hands them (in every child)
     for t in range(frames if engine else 0):
         tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
         crops.append(tracker.search_crops(data["frames"][t])[1])
-    for t in range(frames if phase != NONE else 0):
+
+    def run(name: str, t: int) -> None:
         tracker.center, tracker.x_side = data["states"][t][:2], data["states"][t][2]
-        if phase == "crop":
+        if name == "crop":
             tracker.search_crops(data["frames"][t])
-        elif phase == "peak":
+        elif name == "peak":
             tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
         elif engine:   # BoardScores.responses less the pynq calls: headers and frames in, maps out
-            from deploy import crop_stream
-
-            side = design["tracker"]["crop_engine"]["out_size"]
-            buffer = QNNOverlay.input_frames(overlay, scales).reshape(scales, -1)
-            for k, samples in enumerate(crops[t].regions):
-                crop_stream.write(buffer[k], samples, side, crops[t].frame, crops[t].fill)
-            QNNOverlay._unpack(overlay, raw, scales).astype(np.float64)
+            backend.responses(crops[t])
         else:   # deploy/ at BEFORE: the host's crops to codes, checks, packing, a copy
             pixels = BoardScores.codes(SimpleNamespace(offset=design["tracker"]["pixel_offset"]), data["crops"][t])
             overlay.in_buffer[:] = QNNOverlay._pack(overlay, QNNOverlay.check_input(overlay, pixels))
             QNNOverlay._unpack(overlay, raw, scales).astype(np.float64)
+
+    for name in PHASES:   # each phase once, in every child: first calls' one-off costs cancel
+        run(name, 0)
+    for t in range(frames if phase != NONE else 0):
+        run(phase, t)
 
 
 def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT) -> list[int]:
@@ -165,7 +179,17 @@ def instructions(inputs: Path, phase: str, frames: int, deploy_root: Path = ROOT
         if proc.returncode:
             raise SystemExit(f"the {phase} child failed ({proc.returncode}): {proc.stderr[-2000:]}")
         threads = sorted(Path(tmp).glob("callgrind.out-*"), key=lambda f: int(f.name.rsplit("-", 1)[1]))
-        return [int(re.search(r"^summary: (\d+)", f.read_text(), re.M).group(1)) for f in threads]
+        return [int(re.search(r"^summary: (\d+)", f.read_text(), re.M).group(1)) - block_copies(f) for f in threads]
+
+
+def block_copies(callgrind_out: Path) -> int:
+    """Instructions of glibc's memcpy/memmove/memset in a callgrind file, which the instruction
+    counts leave out: callgrind counts x86's rep movsb/stosb a byte at a time, and a copy's time
+    is the buffer_writes term (its bytes at A9_COPY_MB_S), not instructions."""
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", str(callgrind_out)], capture_output=True,
+                          text=True, check=True).stdout
+    return sum(int(m.group(1).replace(",", "")) for m in
+               re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*(?:memcpy|memmove|memset)\S*:", text, re.M))
 
 
 def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = ROOT, phases=PHASES) -> dict:
@@ -175,9 +199,10 @@ def counts_per_frame(inputs: Path, frames: int, jobs: int, deploy_root: Path = R
     with ThreadPoolExecutor(jobs) as pool:
         counts = dict(zip((NONE, *phases), pool.map(lambda p: instructions(inputs, p, frames, deploy_root),
                                                      (NONE, *phases)), strict=True))
-    base = counts[NONE][0]
-    return {phase: {"total": (sum(counts[phase]) - base) / frames,
-                    "critical": max(counts[phase][0] - base, sum(counts[phase][1:])) / frames} for phase in phases}
+    main, others = counts[NONE][0], sum(counts[NONE][1:])   # the warm-up's threads are every child's
+    return {phase: {"total": (sum(counts[phase]) - main - others) / frames,
+                    "critical": max(counts[phase][0] - main, sum(counts[phase][1:]) - others) / frames}
+            for phase in phases}
 
 
 def deploy_at(commit: str, into: Path) -> Path:
@@ -251,7 +276,7 @@ def main(argv=None):
         print(f"{phase}: {counts[phase]['total'] / 1e6:.2f} M x86 instructions per frame, the busiest thread "
               f"{counts[phase]['critical'] / 1e6:.2f} M ({old_counts[phase]['total'] / 1e6:.1f} M at {BEFORE})",
               flush=True)
-    design = json.loads((args.build / "tracker" / "deploy" / "design.json").read_text())
+    design = designs(args.build)
 
     def a9(counted: dict) -> dict:
         return {**{phase: a9_ms(n["total"]) for phase, n in counted.items()},
@@ -261,10 +286,10 @@ def main(argv=None):
               "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
                               "driver_calls": DRIVER_CALLS, "thread_handoffs": HANDOFFS, "handoff_us": HANDOFF_US},
-              "model": fps_model(design, host),
+              "model": fps_model(design["now"], host),
               "host_crops": host_crops_result(),
               "before": {"commit": BEFORE, "x86_instructions_per_frame": old_counts, "a9_ms_estimate": old_host,
-                         "model": fps_model(design, old_host)}}
+                         "model": fps_model(design["before"], old_host)}}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "siamfc_tracker_fps.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "siamfc_tracker_fps.md").write_text(markdown(result))

@@ -11,17 +11,17 @@ loop, which is theirs otherwise). The benchmark is models/README_siamfc.md's (16
 benchmarks/siamfc_tracker_equivalence.py in build/tracker_scores/, looked up by the crops' bytes.
 Each frame, the current tracker's state is given to the other two; each crops and locates, timed
 with process_time (torch on one thread); their crops must be the current tracker's bytes and
-their boxes its boxes (both counted). The current tracker's crops are timed as it cuts them on
-the board: as the accelerator's DMA words (deploy/crop.py crop_codes) into an array standing for
-the DMA buffer, on one thread (crop_threads=1: this figure is one core's work; the board shares
-the crops between its two cores); its pixel crops, cut untimed, look the scores up, and the words
-must be those pack_pixel_codes makes of them (counted). The earlier trackers left the words to
-the driver (its instructions: benchmarks/siamfc_tracker_fps.py). "OpenCV crops": the current
-tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv", one OpenCV thread) from the
-same state, "words" their packing (deploy/packing.py pack_pixel_codes); their peak search costs
-what the current tracker's does. "Pillow's crops in numpy": deploy/crop.py's Cropper at
-NUMPY_CROPS (numpy, before its interpolation moved into deploy/pillow_crop.c), from the same
-state; its bytes are counted with the others.
+their boxes its boxes (both counted). The current tracker cuts its crops with deploy/crop.py's
+Cropper (deploy/pillow_crop.c) on one thread (crop_threads=1: one core's work), as a host backend
+has it. "Crop engine": the board's configuration, where the accelerator cuts the crops: per scale
+the host writes the crop's header (its samples, deploy/crop_header.c) and the frame ("writes")
+into an array standing for the DMA buffer; the headers must be those deploy/crop_stream.py's
+numpy header() makes of the crops' samples (counted); its peak search is the current tracker's.
+"OpenCV crops": the current tracker's crops cut by OpenCV instead (TrackerConfig crops="opencv",
+one OpenCV thread) from the same state; their peak search costs what the current tracker's does.
+"Pillow's crops in numpy": deploy/crop.py's Cropper at NUMPY_CROPS (numpy, before its
+interpolation moved into deploy/pillow_crop.c), from the same state; its bytes are counted with
+the others.
 
     python benchmarks/siamfc_tracker_host.py [--cache build/tracker_scores] [--sequences 16]
 """
@@ -40,8 +40,8 @@ import cv2
 import numpy as np
 import torch
 
-from deploy.crop import fill_colour
-from deploy.packing import pack_pixel_codes
+from deploy import crop_stream
+from deploy.crop import fill_colour, region
 from deploy.siamfc_tracker import SiamFCTracker, TrackerConfig
 from flow.targets.siamfc.inputs import BENCHMARK_FRAMES, BENCHMARK_SEQUENCES
 from models.data.synthetic_tracking import benchmark
@@ -55,7 +55,8 @@ TORCH_BEFORE = "ac253e8"   # the last commit with the torch tracker
 NUMPY_BEFORE = "11321be"   # the numpy tracker before its host work was cut
 NUMPY_CROPS = "deb5c69"    # the last commit whose Pillow crops were numpy's (now deploy/pillow_crop.c)
 PHASES = {"torch": ("crop", "upsample", "locate"), "numpy_before": ("crop", "peak"),
-          "numpy_crops": ("crop",), "numpy": ("crop", "peak"), "numpy_opencv": ("crop", "words")}
+          "numpy_crops": ("crop",), "numpy": ("crop", "peak"), "numpy_engine": ("crop", "writes"),
+          "numpy_opencv": ("crop",)}
 
 
 def module_from_git(commit: str, path: str, name: str):
@@ -96,10 +97,10 @@ def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, 
     before = None
     opencv = SiamFCTracker(UNUSED, TrackerConfig(crops="opencv"))
     opencv.fill = now.fill
-    # the DMA buffer's stand-in: the crops' words as the board's tracker writes them, and the words
-    # pack_pixel_codes makes of the pixel crops
-    codes = np.empty((now.config.scales, now.config.search_size, now.config.search_size, 4), np.uint8)
-    words = np.empty((now.config.scales, now.config.search_size ** 2), np.uint32)
+    # the DMA buffer's stand-in: each scale's header and the frame, as the board's driver writes them
+    size, h, w = now.config.search_size, *sequence.frame(0).shape[:2]
+    headers, head = crop_stream.Headers(size), crop_stream.header_words(size)
+    inputs = np.zeros((now.config.scales, crop_stream.stream_words(size, h, w) * crop_stream.WORD_BYTES), np.uint8)
     numpy_crops = np.empty_like(now.crops)
     clock = time.process_time
     for t in range(1, len(sequence)):
@@ -139,27 +140,33 @@ def track_sequence(sequence, scores, old_module, before_modules, numpy_cropper, 
         for side, out in zip(now.x_side * now.scale_factors, numpy_crops, strict=True):
             numpy_cropper(out, frame, now.center, side, now.fill)
         seconds["numpy_crops"]["crop"] += clock() - t0
-        _, now_crops = now.search_crops(frame)   # the pixels (untimed): their scores, the comparisons
+        # the board's configuration: the crops' headers and the frame into the DMA buffer's stand-in
         t0 = clock()
-        for side, out in zip(sides, codes, strict=True):
-            now.cropper.crop_codes(out, frame, now.center, side, now.fill)
+        for k, scale_side in enumerate(sides):
+            headers(inputs[k, :8 * head].view(np.uint64), frame.shape, now.center, scale_side, now.fill)
+        t1 = clock()
+        for k in range(len(sides)):
+            inputs[k, 8 * head:8 * head + frame.size] = frame.reshape(-1)
+        t2 = clock()
+        seconds["numpy_engine"]["crop"] += t1 - t0
+        seconds["numpy_engine"]["writes"] += t2 - t1
+        counts["same_headers"] += int(all(
+            np.array_equal(inputs[k, :8 * head].view(np.uint64),
+                           crop_stream.header(region(frame.shape, now.center, s, size), size, frame.shape, now.fill))
+            for k, s in enumerate(sides)))
+        t0 = clock()
+        _, now_crops = now.search_crops(frame)
         t1 = clock()
         box = now.locate(maps, sides, frame.shape)
         t2 = clock()
         for phase, dt in zip(PHASES["numpy"], (t1 - t0, t2 - t1), strict=True):
             seconds["numpy"][phase] += dt
-        pack_pixel_codes(now.crops, words)
-        counts["same_words"] += int(np.array_equal(words.view(np.uint8).reshape(codes.shape), codes))
-        # the same crops by OpenCV, and their words
+        # the same crops by OpenCV
         for k, v in state.items():
             setattr(opencv, k, v)
         t0 = clock()
         opencv.search_crops(frame)
-        t1 = clock()
-        pack_pixel_codes(opencv.crops, words)
-        t2 = clock()
-        seconds["numpy_opencv"]["crop"] += t1 - t0
-        seconds["numpy_opencv"]["words"] += t2 - t1
+        seconds["numpy_opencv"]["crop"] += clock() - t0
         counts["frames"] += 1
         counts["same_crops"] += int(np.array_equal(crops, now_crops) and np.array_equal(before_crops, now_crops)
                                     and np.array_equal(numpy_crops, now.crops))
@@ -179,7 +186,7 @@ def main(argv=None):
                       module_from_git(NUMPY_BEFORE, "deploy/peak.py", "peak_before"))
     numpy_cropper = module_from_git(NUMPY_CROPS, "deploy/crop.py", "crop_numpy").Cropper(TrackerConfig().search_size)
     seconds = {name: dict.fromkeys(phases, 0.0) for name, phases in PHASES.items()}
-    counts = dict.fromkeys(("frames", "same_crops", "same_words", "torch_same_box", "before_same_box"), 0)
+    counts = dict.fromkeys(("frames", "same_crops", "same_headers", "torch_same_box", "before_same_box"), 0)
     sequences = benchmark(BENCHMARK_SEQUENCES, 0, "test", BENCHMARK_FRAMES)[: args.sequences]
     for sequence in sequences:
         path = args.cache / f"{sequence.name}.npz"
@@ -192,8 +199,9 @@ def main(argv=None):
     ms = {name: {k: 1000 * v / n for k, v in s.items()} for name, s in seconds.items()}
     for m in ms.values():
         m["host"] = sum(m.values())
-    ms["numpy_opencv"]["peak"] = ms["numpy"]["peak"]
-    ms["numpy_opencv"]["host"] += ms["numpy"]["peak"]
+    for name in ("numpy_engine", "numpy_opencv"):   # the current tracker's peak search
+        ms[name]["peak"] = ms["numpy"]["peak"]
+        ms[name]["host"] += ms["numpy"]["peak"]
     result = {"sequences": len(sequences), "frames": n, "torch_before": TORCH_BEFORE,
               "numpy_before": NUMPY_BEFORE, "numpy_crops": NUMPY_CROPS, "counts": counts, "ms_per_frame": ms}
     RESULTS.mkdir(exist_ok=True)
@@ -203,20 +211,21 @@ def main(argv=None):
 
 
 def markdown(r) -> str:
-    columns = ("crop", "words", "upsample", "locate", "peak", "host")
+    columns = ("crop", "writes", "upsample", "locate", "peak", "host")
     names = {"torch": f"torch tracker ({r['torch_before']})", "numpy_before": f"numpy tracker before ({r['numpy_before']})",
              "numpy_crops": f"Pillow's crops in numpy ({r['numpy_crops']})",
-             "numpy": "numpy tracker now (crops by deploy/pillow_crop.c, as DMA words)",
+             "numpy": "numpy tracker now (crops by deploy/pillow_crop.c)",
+             "numpy_engine": "numpy tracker now, the board's: the crop engine cuts (crop: the headers)",
              "numpy_opencv": "numpy tracker now, OpenCV crops (other boxes)"}
     c = r["counts"]
     lines = ["# Host CPU time per tracked frame over the whole benchmark", "",
              f"`python benchmarks/siamfc_tracker_host.py`: {r['frames']} tracked frames ({r['sequences']} sequences), "
              "the trackers interleaved frame by frame, process time on one core of this machine (shared: "
-             "the columns are comparable with each other, not with other runs). The current tracker cuts its "
-             "crops as the accelerator's DMA words; words: OpenCV's crops packed into them (the earlier "
-             "trackers left that to the driver).", "",
-             f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; its "
-             f"words those of its pixels packed: {c['same_words']}; boxes "
+             "the columns are comparable with each other, not with other runs). With the crop engine the "
+             "host writes each scale's header (the crop's samples) and the frame into the DMA buffer; "
+             "writes: the frame's copies.", "",
+             f"Crops identical to the current tracker's bytes: {c['same_crops']} of {c['frames']} frames; the "
+             f"crop engine's headers numpy's: {c['same_headers']}; boxes "
              f"identical: torch tracker {c['torch_same_box']}, numpy tracker before {c['before_same_box']} of {c['frames']}.", "",
              "| tracker | " + " | ".join(f"{k} (ms)" for k in columns) + " |",
              "|---|" + "---|" * len(columns)]

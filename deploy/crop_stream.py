@@ -24,11 +24,14 @@ row by row: crop_codes' bytes without the fourth.
 
 from __future__ import annotations
 
+import ctypes
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from deploy.crop import Region
+from deploy import native
+from deploy.crop import Region, region
 
 CODE = 0x80   # XORed into a pixel's bytes: its INT8 code, pixel - 128
 WORD_BYTES = 8
@@ -36,10 +39,15 @@ WORD_BYTES = 8
 
 class FrameCrops(NamedTuple):
     """A tracker frame's search crops, left for a backend with a crop engine to cut: the frame
-    (H, W, 3) uint8, each crop's samples (deploy/crop.py region()) and the fill colour."""
+    (H, W, 3) uint8, the crops' centre (x, y) and sides (frame pixels), the fill colour."""
     frame: np.ndarray
-    regions: list
+    center: np.ndarray
+    sides: np.ndarray
     fill: np.ndarray
+
+    def regions(self, n: int) -> list[Region]:
+        """Each crop's samples, n x n (deploy/crop.py region())."""
+        return [region(self.frame.shape, self.center, side, n) for side in self.sides]
 
 
 def header_words(n: int) -> int:
@@ -80,25 +88,41 @@ def header(samples: Region, n: int, frame_shape, fill) -> np.ndarray:
     return words
 
 
-def write(out: np.ndarray, samples: Region, n: int, frame: np.ndarray, fill) -> None:
-    """A crop's whole input (header, frame, zero padding) into `out`, stream_words(n, H, W) * 8
-    uint8 (a view will do: the board's DMA buffer)."""
+def pack(samples: Region, n: int, frame: np.ndarray, fill) -> np.ndarray:
+    """A crop's whole input: header then frame, as uint8 bytes (stream_words(n, H, W) * 8)."""
     h, w = frame.shape[:2]
-    size = stream_words(n, h, w) * WORD_BYTES
-    if out.shape != (size,) or out.dtype != np.uint8:
-        raise ValueError(f"a {n} x {n} crop of a {h} x {w} frame takes {size} uint8 stream bytes, "
-                         f"got {out.dtype} {out.shape}")
+    out = np.zeros(stream_words(n, h, w) * WORD_BYTES, np.uint8)
     head = header(samples, n, frame.shape, fill).view(np.uint8)
     out[:head.size] = head
     out[head.size:head.size + frame.size] = np.ascontiguousarray(frame, np.uint8).reshape(-1)
-    out[head.size + frame.size:] = 0
-
-
-def pack(samples: Region, n: int, frame: np.ndarray, fill) -> np.ndarray:
-    """A crop's whole input: header then frame, as uint8 bytes (stream_words(n, H, W) * 8)."""
-    out = np.empty(stream_words(n, *frame.shape[:2]) * WORD_BYTES, np.uint8)
-    write(out, samples, n, frame, fill)
     return out
+
+
+class Headers:
+    """header() of a crop given by its centre and side, by deploy/crop_header.c: the samples
+    and the words computed there, as region() and header() compute them, written into the
+    caller's words (the board's DMA buffer)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.x, self.y = np.empty(n, np.intp), np.empty(n, np.intp)
+        self.dx, self.dy = np.empty(n), np.empty(n)
+        size, pointer, real = ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_double
+        # h, w, n, cx, cy, side, fill, words, x, dx, y, dy
+        self.kernel = native.kernel(Path(__file__).with_name("crop_header.c"), "crop_header",
+                                    [size, size, size, real, real, real, *[pointer] * 6])
+
+    def __call__(self, words: np.ndarray, frame_shape, center, side: float, fill) -> None:
+        """words: uint64, header_words(n) of them, C-contiguous; fill: 3 uint8."""
+        fill = np.ascontiguousarray(fill, np.uint8)
+        if words.shape != (header_words(self.n),) or words.dtype != np.uint64 or not words.flags.c_contiguous:
+            raise ValueError(f"an {self.n} x {self.n} crop's header is {header_words(self.n)} C-contiguous uint64 "
+                             f"words, got {words.dtype} {words.shape}")
+        if fill.shape != (3,):
+            raise ValueError(f"the fill colour is 3 bytes, got {fill.shape}")
+        self.kernel(frame_shape[0], frame_shape[1], self.n, float(center[0]), float(center[1]), float(side),
+                    fill.ctypes.data, words.ctypes.data, self.x.ctypes.data, self.dx.ctypes.data,
+                    self.y.ctypes.data, self.dy.ctypes.data)
 
 
 def crop_codes(stream: np.ndarray, n: int, height: int, width: int) -> np.ndarray:

@@ -20,8 +20,7 @@ quarter search-crop pixel per upsampled cell.
 A backend offers set_exemplar(1 x 3 x E x E uint8 pixels) and responses(S x 3 x X x X uint8
 pixels) -> S x 1 x R x R score maps (numpy). A backend whose accelerator cuts the search crops
 itself (cuts_crops true: the crop engine, deploy/crop_stream.py) gets the frame, the crops'
-samples and the fill colour instead of pixels (a crop_stream.FrameCrops), so that the host only
-computes the samples (a few hundred numbers a crop).
+centre and sides and the fill colour instead of pixels (a crop_stream.FrameCrops).
 """
 
 from __future__ import annotations
@@ -128,10 +127,10 @@ class SiamFCTracker:
         the tracker's crop array, valid until the next frame's crops); or, where the backend
         cuts them, their samples (FrameCrops)."""
         sides = self.x_side * self.scale_factors
+        if getattr(self.backend, "cuts_crops", False):
+            return sides, FrameCrops(frame, self.center.copy(), sides, self.fill)
         # each scale's samples once, whichever thread cuts which rows of it
         regions = [region(frame.shape, self.center, side, self.config.search_size) for side in sides]
-        if getattr(self.backend, "cuts_crops", False):
-            return sides, FrameCrops(frame, regions, self.fill)
         jobs = list(enumerate(zip(sides, regions, strict=True)))
         others = [thread.submit(self._crop_bands, k, frame, jobs) for k, thread in enumerate(self.band_threads, start=1)]
         self._crop_bands(0, frame, jobs)

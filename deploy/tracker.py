@@ -7,8 +7,9 @@ The accelerator has a crop engine in front (design.json `tracker.crop_engine`,
 deploy/crop_stream.py): it takes a crop's samples and the whole video frame and cuts the crop
 with Pillow's bytes, as INT8 codes pixel - 128, SiamFC's input edge (`tracker.pixel_offset`, which
 the build checks against reference.onnx). So the tracker hands this backend the frame and the
-crops' samples (cuts_crops), and the host writes a header (8 kB) and the frame per crop into
-the DMA buffer instead of cutting the crops. The exemplar goes in as a capture frame: the engine
+crops' centre and sides (cuts_crops), and the host writes a header of the crop's samples (8 kB,
+computed in C: deploy/crop_header.c) and the frame per crop into the DMA buffer instead of
+cutting the crops. The exemplar goes in as a capture frame: the engine
 cuts the canvas (the search crop's size, the exemplar at its top-left, code 0 elsewhere, whose
 first window's features are the exemplar's) from a frame holding the exemplar. The maps are
 integers, so this backend and the build's reference backend (flow/targets/siamfc/backend.py
@@ -40,6 +41,8 @@ class BoardScores:
         self.exemplar_size = facts["exemplar_size"]
         self.side = engine["out_size"]
         self.frame_shape = tuple(engine["frame_shape"])
+        self.headers = crop_stream.Headers(self.side)
+        self.header_bytes = crop_stream.header_words(self.side) * crop_stream.WORD_BYTES
         self.search_frames = 0
         self.cycles = []   # the on-chip counter of each responses() batch
 
@@ -59,16 +62,17 @@ class BoardScores:
         """Score maps of the crops of one frame, which the accelerator cuts: each crop's header and
         the frame go into the DMA buffer, one input frame a crop, and run as one batch."""
         if not isinstance(crops, FrameCrops):
-            raise DeployError("this accelerator cuts the search crops itself: give the frame and the "
-                              "crops' samples (deploy.crop_stream.FrameCrops), not pixels")
+            raise DeployError("this accelerator cuts the search crops itself: give the frame, the crops' "
+                              "centre and sides (deploy.crop_stream.FrameCrops), not pixels")
         frame = np.asarray(crops.frame)
         if frame.shape != (*self.frame_shape, 3) or frame.dtype != np.uint8:
             raise DeployError(f"the crop engine takes {self.frame_shape[0]} x {self.frame_shape[1]} x 3 uint8 "
                               f"frames, got {frame.dtype} {frame.shape}: rebuild for this camera's frame size")
-        n = len(crops.regions)
+        n, head = len(crops.sides), self.header_bytes
         inputs = self.accel.input_frames(n).reshape(n, -1)
-        for k, samples in enumerate(crops.regions):
-            crop_stream.write(inputs[k], samples, self.side, frame, crops.fill)
+        for k, side in enumerate(crops.sides):
+            self.headers(inputs[k, :head].view(np.uint64), self.frame_shape, crops.center, side, crops.fill)
+            inputs[k, head:head + frame.size] = frame.reshape(-1)
         maps = self.accel.run_buffered(n)
         self.search_frames += len(maps)
         self.cycles.append(self.accel.last_batch_cycles)

@@ -19,7 +19,7 @@ CAPTURE = register_map(["exemplar_capture"])["CAPTURE"]
 TRACKER_DRIVER = """
 import json
 import numpy as np
-from deploy.crop import fill_colour, region
+from deploy.crop import fill_colour
 from deploy.crop_stream import FrameCrops, header_words
 from deploy.driver import QNNOverlay, DeployError
 from deploy.tracker import BoardScores
@@ -49,10 +49,10 @@ head = header_words(side) * 8
 frames = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3) for i in (1, 3)]
 exemplars = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3)[:e, :e].transpose(2, 0, 1)[None]
              for i in (0, 2)]
-crops = [FrameCrops(f, [region(f.shape, c, s, side)], fill_colour(f)) for f, (c, s) in zip(frames, REGIONS)]
+crops = [FrameCrops(f, np.array(c), np.array([s]), fill_colour(f)) for f, (c, s) in zip(frames, REGIONS)]
 board.set_exemplar(exemplars[0])
 out["cut"] = board.responses(crops[0]).tolist() == y[1:2].tolist()
-out["two_crops"] = board.responses(crops[0]._replace(regions=crops[0].regions * 2)).tolist() == y[[1, 1]].tolist()
+out["two_crops"] = board.responses(crops[0]._replace(sides=crops[0].sides.repeat(2))).tolist() == y[[1, 1]].tolist()
 # a batch in parts: the buffer's first frame is pair 1's search stream (the backend wrote it)
 batch = [error(lambda: accel.send_frames(1))]
 accel.start_batch(1)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from deploy.crop import crop, fill_colour, region
+from deploy.crop import crop, fill_colour
 from deploy.crop_stream import FrameCrops
 from deploy.siamfc_tracker import SiamFCTracker
 from flow.pipeline import run_build
@@ -84,7 +84,7 @@ def test_rtlsim_backend_scores_equal_the_reference_backend(tiny_build):
     frame, centre, side = pairs.regions(0)["search"]
     exemplar = pairs[0]["exemplar"].numpy().transpose(2, 0, 1)[None]
     fill = fill_colour(frame)
-    crops = FrameCrops(frame, [region(frame.shape, centre, s, SEARCH) for s in (side, 1.1 * side)], fill)
+    crops = FrameCrops(frame, centre, np.array([side, 1.1 * side]), fill)
     pixels = np.stack([crop(frame, centre, s, SEARCH, fill) for s in (side, 1.1 * side)]).transpose(0, 3, 1, 2)
     scores = []
     for backend, given in ((ReferenceScores(out), pixels), (ReferenceScores(out, crop_engine=True), crops),

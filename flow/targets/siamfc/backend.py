@@ -9,8 +9,8 @@ give the tracker identical boxes.
 The tracker accelerator cuts its crops itself (its crop engine, deploy/crop_stream.py), so the
 rtlsim backend, like the board's, takes the frame and the crops' samples (cuts_crops) and streams
 each crop's header and the frame; the exemplar goes as the canvas the engine cuts. The reference
-backend takes pixels (the host's Pillow crops), or with crop_engine=True the frame and samples,
-cut by the engine's numpy model: the tracker's board configuration, on the host.
+backend takes pixels (the host's Pillow crops), or with crop_engine=True the frame and the crops'
+geometry, cut by the engine's numpy model: the tracker's board configuration, on the host.
 
 Each rtlsim call starts a fresh simulator (the exemplar memory does not survive between
 processes), so every call sends the canvas again before its crops: the board sends it once per
@@ -40,7 +40,7 @@ from models.tracking.backbones import pixels_to_input
 
 class ReferenceScores:
     """reference.onnx (the backbone, L2) and reference_xcorr.onnx (the correlation) of a build;
-    crop_engine: the tracker hands it frames and samples, which the crop engine's model cuts."""
+    crop_engine: the tracker hands it frames and crops' geometry, which the crop engine's model cuts."""
 
     def __init__(self, build_dir, crop_engine: bool = False):
         build_dir = Path(build_dir)
@@ -69,7 +69,7 @@ def cut(crops: FrameCrops, side: int) -> np.ndarray:
     """The crops the engine's numpy model cuts, S x 3 x side x side uint8 pixels."""
     h, w = crops.frame.shape[:2]
     codes = [crop_stream.crop_codes(crop_stream.pack(r, side, crops.frame, crops.fill), side, h, w)
-             for r in crops.regions]
+             for r in crops.regions(side)]
     return (np.stack(codes) ^ crop_stream.CODE).transpose(0, 3, 1, 2)
 
 
@@ -96,7 +96,7 @@ class RtlsimScores:
         self.canvas = crop_stream.canvas_stream(pixels, self.side, self.frame_shape)
 
     def responses(self, crops: FrameCrops) -> np.ndarray:
-        streams = [crop_stream.pack(r, self.side, crops.frame, crops.fill) for r in crops.regions]
+        streams = [crop_stream.pack(r, self.side, crops.frame, crops.fill) for r in crops.regions(self.side)]
         frames = np.stack([self.canvas, *streams])
         capture = np.array([1] + [0] * len(streams), dtype=np.uint8)
         started = time.time()
