@@ -1,14 +1,14 @@
 """A crop as the fabric's crop engine takes it (hw/rtl/bilinear_crop.v, hw/hls/bilinear_crop.hpp):
 a header of the crop's samples, then the whole frame, in 64-bit little-endian stream words.
 
-The host keeps Pillow's float64 sample arithmetic (deploy/crop.py region()): a few hundred numbers
-a crop. The engine does the per-pixel work, the interpolation, in float64 step for step as Pillow
-does (upper + (lower - upper) * dy of left + (right - left) * dx, each rounded to nearest even,
-truncated to a byte), so its crops are Pillow's bytes. The frame goes whole, not only the rows a
-crop reads: one DMA transfer from the frame buffer, the same every scale, and the engine's input
-has a fixed size.
+The host keeps Pillow's float64 sample arithmetic (deploy/crop.py region(); on the board
+deploy/crop_header.c, Headers): a few hundred numbers a crop. The engine does the per-pixel work,
+the interpolation, in float64 step for step as Pillow does (upper + (lower - upper) * dy of
+left + (right - left) * dx, each rounded to nearest even, truncated to a byte), so its crops are
+Pillow's bytes. The frame goes whole, not only the rows a crop reads: the same bytes every scale,
+and the engine's input has a fixed size.
 
-Header, HEADER_WORDS(n) words for an n x n crop:
+Header, header_words(n) words for an n x n crop:
     word 0          r0 | r1 << 16 | c0 << 32 | c1 << 48: output rows [r0, r1) and columns
                     [c0, c1) sample inside the frame, the others take the fill colour
     word 1          the fill colour's three INT8 codes (bytes 0-2), the other bytes 0
@@ -18,8 +18,8 @@ Header, HEADER_WORDS(n) words for an n x n crop:
     words 2+2n + r  output row r's weight dy
     words 2+3n + r  its frame rows: top | bottom << 16 (clamped; bottom = top below the last row)
 Entries outside [c0, c1) and [r0, r1) are 0. Then the frame's H x W x 3 bytes, row by row, the
-last word padded with zeros. The engine writes n x n pixels of 3 INT8 codes (pixel ^ 0x80),
-row by row: crop_codes' bytes without the fourth.
+last word padded with zeros. The engine writes n x n pixels of 3 INT8 codes (pixel ^ 0x80,
+pixel - 128 in two's complement), row by row.
 """
 
 from __future__ import annotations

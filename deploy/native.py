@@ -24,6 +24,7 @@ from pathlib import Path
 # rounding would change the kernels' float64 results on a CPU that has them (the Cortex-A9's
 # VFPv3 VMLA, which gcc still emits, rounds the product and the sum apart: the same results)
 FLAGS = ("-O3", "-ffp-contract=off", "-fno-fast-math", "-pthread", "-shared", "-fPIC")
+LIBRARIES = ("-lm",)   # floor() and the like: linked, not left to the process that loads the library
 
 
 class NativeError(RuntimeError):
@@ -56,13 +57,13 @@ def load(source: Path) -> ctypes.CDLL:
     """The library of the C file `source`, built first if this machine has no current one."""
     source, cc = Path(source), compiler()
     version = _version(cc)
-    key = hashlib.sha256(source.read_bytes() + version.encode() + " ".join(FLAGS).encode()).hexdigest()[:16]
+    key = hashlib.sha256(source.read_bytes() + version.encode() + " ".join(FLAGS + LIBRARIES).encode()).hexdigest()[:16]
     library = cache_dir() / f"{source.stem}-{key}.so"
     if not library.exists():
         library.parent.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(suffix=".so", dir=library.parent)
         os.close(handle)
-        built = subprocess.run([cc, *FLAGS, "-o", partial, str(source)], capture_output=True, text=True)
+        built = subprocess.run([cc, *FLAGS, "-o", partial, str(source), *LIBRARIES], capture_output=True, text=True)
         if built.returncode != 0:
             os.unlink(partial)
             lines = built.stderr.strip().splitlines() or ["no message"]

@@ -4,6 +4,8 @@
  *
  *   arm_kernels crop CASES OUT: per case int32 h, w, n, r0, r1, c0, c1; the frame's bytes;
  *       int32 x[n], float64 dx[n], int32 y[n], float64 dy[n] -> the n x n x 3 crop's bytes
+ *   arm_kernels header CASES OUT: per case int32 h, w, n; float64 cx, cy, side; 3 fill bytes, one
+ *       padding byte -> the header's 2 + 4 n uint64 words
  *   arm_kernels peak CASES OUT: per case int32 scales, size, cells, blocks; float64 influence,
  *       near_tie, slack; the maps and deploy/peak.py's tables in siamfc_peak()'s order (index
  *       tables as int32) -> int32 result, scale, row, column
@@ -17,6 +19,8 @@
 void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, ptrdiff_t n,
                  ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t c1,
                  const ptrdiff_t *x, const double *dx, const ptrdiff_t *y, const double *dy, double *rows);
+void crop_header(ptrdiff_t h, ptrdiff_t w, ptrdiff_t n, double cx, double cy, double side, const uint8_t *fill,
+                 uint64_t *words, ptrdiff_t *x, double *dx, ptrdiff_t *y, double *dy);
 int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks,
                 const ptrdiff_t *starts, const ptrdiff_t *index, const double *weights,
                 const double *wmax, const double *wmin, const double *row_totals, const double *penalties,
@@ -62,6 +66,22 @@ static void crop_cases(FILE *out)
     }
 }
 
+static void header_cases(FILE *out)
+{
+    int32_t head[3];
+    while (fread(head, 4, 3, in) == 3) {
+        const ptrdiff_t n = head[2];
+        double *geometry = read_array(3, 8);
+        uint8_t *fill = read_array(4, 1);
+        uint64_t *words = malloc((2 + 4 * n) * 8);
+        ptrdiff_t *x = malloc(n * sizeof(ptrdiff_t)), *y = malloc(n * sizeof(ptrdiff_t));
+        double *dx = malloc(n * 8), *dy = malloc(n * 8);
+        crop_header(head[0], head[1], n, geometry[0], geometry[1], geometry[2], fill, words, x, dx, y, dy);
+        fwrite(words, 8, 2 + 4 * n, out);
+        free(geometry), free(fill), free(words), free(x), free(y), free(dx), free(dy);
+    }
+}
+
 static void peak_cases(FILE *out)
 {
     int32_t head[4];
@@ -88,8 +108,8 @@ static void peak_cases(FILE *out)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[1], "crop") && strcmp(argv[1], "peak"))) {
-        fprintf(stderr, "usage: arm_kernels crop|peak CASES OUT\n");
+    if (argc != 4 || (strcmp(argv[1], "crop") && strcmp(argv[1], "header") && strcmp(argv[1], "peak"))) {
+        fprintf(stderr, "usage: arm_kernels crop|header|peak CASES OUT\n");
         return 2;
     }
     in = fopen(argv[2], "rb");
@@ -98,6 +118,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "arm_kernels: cannot open %s or %s\n", argv[2], argv[3]);
         return 2;
     }
-    (strcmp(argv[1], "crop") ? peak_cases : crop_cases)(out);
+    (!strcmp(argv[1], "crop") ? crop_cases : !strcmp(argv[1], "header") ? header_cases : peak_cases)(out);
     return fclose(out) != 0;
 }

@@ -14,6 +14,7 @@ import pytest
 
 from deploy import native
 from deploy.crop import Cropper, region
+from deploy.crop_stream import Headers, header_words
 from deploy.peak import NEAR_TIE, SLACK, PeakFinder
 from flow.paths import DEPLOY_DIR, SOURCE_ROOT
 
@@ -26,7 +27,8 @@ def arm_kernels(tmp_path_factory):
     program = tmp_path_factory.mktemp("arm") / "arm_kernels"
     flags = [f for f in native.FLAGS if f not in ("-shared", "-fPIC")]
     subprocess.run(["arm-linux-gnueabihf-gcc", *flags, *ARM_FLAGS, "-o", str(program), str(HERE / "arm_kernels.c"),
-                    str(DEPLOY_DIR / "pillow_crop.c"), str(DEPLOY_DIR / "siamfc_peak.c")], check=True)
+                    str(DEPLOY_DIR / "pillow_crop.c"), str(DEPLOY_DIR / "crop_header.c"), str(DEPLOY_DIR / "siamfc_peak.c"),
+                    *native.LIBRARIES], check=True)
 
     def run(kind: str, cases, tmp_path) -> bytes:
         (tmp_path / "cases").write_bytes(b"".join(cases))
@@ -58,6 +60,23 @@ def test_the_a9s_crops_are_the_hosts(arm_kernels, tmp_path):
         at += n * n * 3
         np.testing.assert_array_equal(arm[r0:r1, c0:c1], out[r0:r1, c0:c1])
     assert at == len(data)
+
+
+def test_the_a9s_crop_headers_are_the_hosts(arm_kernels, tmp_path):
+    """The crop engine's headers (deploy/crop_header.c): the samples' float64 arithmetic on VFPv3."""
+    rng = np.random.default_rng(11)
+    cases, expected = [], []
+    for _ in range(60):
+        h, w = (int(v) for v in rng.integers(1, [300, 400]))
+        n, center, side = int(rng.choice([15, 127, 255])), rng.uniform(-150, 470, 2), rng.uniform(2, 1200)
+        fill = rng.integers(0, 256, 3).astype(np.uint8)
+        cases.append(np.array([h, w, n], np.int32).tobytes() + np.array([*center, side]).tobytes()
+                     + fill.tobytes() + b"\0")
+        words = np.empty(header_words(n), np.uint64)
+        Headers(n)(words, (h, w), center, side, fill)
+        expected.append(words)
+    data = np.frombuffer(arm_kernels("header", cases, tmp_path), np.uint64)
+    assert np.array_equal(data, np.concatenate(expected))
 
 
 def test_the_a9s_peak_search_is_the_hosts(arm_kernels, tmp_path):

@@ -4,8 +4,8 @@ and a missing compiler or a source that does not compile is one line that says w
 import numpy as np
 import pytest
 
-from deploy import native
-from deploy.crop import Cropper
+from deploy import crop_stream, native
+from deploy.crop import Cropper, region
 
 
 @pytest.fixture
@@ -56,3 +56,21 @@ def test_the_crop_kernel_leaves_the_frame_and_the_rest_of_the_output_alone(cache
     np.testing.assert_array_equal(frame, before)
     assert (out[1] == 9).all()
     assert (out[0, 0] == [1, 2, 3]).all() and not (out[0, -1] == [1, 2, 3]).all(axis=-1).all()
+
+
+def test_crop_headers_in_c_are_numpys():
+    """crop_stream.Headers (deploy/crop_header.c) writes the words crop_stream.header() makes of
+    region()'s samples: crops inside, across and beyond the frame, at 1:1 on pixel centres."""
+    rng = np.random.default_rng(3)
+    for n in (1, 15, 255):
+        headers, words = crop_stream.Headers(n), np.empty(crop_stream.header_words(n), np.uint64)
+        for i in range(100):
+            h, w = (int(v) for v in rng.integers(1, 400, 2))
+            center, side = rng.uniform(-100, 500, 2), rng.uniform(0.5, 1200)
+            if i % 5 == 0:
+                center, side = np.floor(center) + 0.5, float(n)
+            fill = rng.integers(0, 256, 3).astype(np.uint8)
+            headers(words, (h, w), center, side, fill)
+            assert np.array_equal(words, crop_stream.header(region((h, w), center, side, n), n, (h, w), fill))
+    with pytest.raises(ValueError, match="header is 62 C-contiguous uint64 words"):
+        crop_stream.Headers(15)(np.empty(61, np.uint64), (10, 10), (5, 5), 7.0, np.zeros(3, np.uint8))
