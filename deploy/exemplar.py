@@ -1,6 +1,6 @@
 """The exemplar as the tracker accelerator takes it: a capture frame of the search crop's size
-(numpy only). The board backend (deploy/tracker.py) and the build's reference backend
-(flow/targets/siamfc/backend.py) both build it here, so the host needs no pynq for it."""
+(numpy only), as the build's reference backend (flow/targets/siamfc/backend.py) builds it. On the
+board the accelerator's crop engine cuts the same canvas (deploy/crop_stream.py canvas_stream)."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ class SiamFCTracker:
     def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | FrameCrops]:
         """The search regions' sides and their crops, scales x 3 x X x X uint8 pixels (a view of
         the tracker's crop array, valid until the next frame's crops); or, where the backend
-        cuts them, their samples (FrameCrops)."""
+        cuts them, what it cuts them from (FrameCrops: the frame, the centre, the sides, the fill)."""
         sides = self.x_side * self.scale_factors
         if getattr(self.backend, "cuts_crops", False):
             return sides, FrameCrops(frame, self.center.copy(), sides, self.fill)
