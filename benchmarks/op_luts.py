@@ -5,6 +5,7 @@ top), saved under a label; with two labels saved, a before/after table per op.
     ./dev python benchmarks/op_luts.py build/cnv_w1a1 --label before [--ops MVAU_4 MVAU_5]
     (change the hardware)
     ./dev python benchmarks/op_luts.py build/cnv_w1a1 --label after --compare before
+    ./dev python benchmarks/op_luts.py build/siamfc_binary --graph 40_tracker.onnx --ops BilinearCrop_0 --label crop_engine
 
 Writes benchmarks/results/op_luts_<build>_<label>.json and, with --compare,
 benchmarks/results/op_luts_<build>_<compare>_vs_<label>.md.
@@ -56,9 +57,11 @@ def main(argv=None) -> None:
     ap.add_argument("--label", required=True, help="name of this measurement (before, after, ...)")
     ap.add_argument("--ops", nargs="*", help="only these op instances (default: all but FIFOs)")
     ap.add_argument("--compare", help="the label of an earlier measurement: write the before/after table")
+    ap.add_argument("--graph", default="30_folded.onnx",
+                    help="the build's folded graph to take the ops from (40_tracker.onnx: a siamfc build's tracker)")
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv)
-    model_path = args.build / "30_folded.onnx"
+    model_path = args.build / args.graph
     nodes = [n for n in ModelWrapper(str(model_path)).graph.node
              if (n.name in args.ops if args.ops else n.op_type != "FIFO")]
     rows = {}

@@ -210,6 +210,9 @@ class QNNOverlay(Overlay):
             raise DeployError(f"cannot send {count} frames: {batch['frames'] - batch['sent']} of the batch "
                               f"of {batch['frames']} are left")
         if batch["sent"]:
+            if not self.input.get("frame_by_frame"):
+                raise DeployError("this design's DMA sends a batch from its start only (no realignment "
+                                  "engine: design.json input.frame_by_frame): send the batch whole")
             self.dma.sendchannel.wait()
         self.dma.sendchannel.transfer(self.in_buffer, start=batch["sent"] * self.in_frame_bytes,
                                       nbytes=count * self.in_frame_bytes)

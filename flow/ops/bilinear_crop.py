@@ -15,10 +15,8 @@ from deploy import crop_stream
 from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, ram_style_for
 
-# hw/rtl/bilinear_crop.v's pipelines: along x (tables, row buffer, conversion, product, sum) and
-# the fp64 units' latency
-X_LATENCY = 11
-FP_UNIT_LATENCY = 4
+# hw/rtl/bilinear_crop.v's pipeline along x: tables, row buffer, conversion, then fp64_lerp (12)
+X_LATENCY = 15
 
 
 class BilinearCrop(HWOp):
@@ -83,11 +81,11 @@ class BilinearCrop(HWOp):
         return tables + slots + banks
 
     def resources(self):
-        # 9 float64 adders and 6 multipliers (3 channels: a product and a sum along x; a
-        # difference, a product and a sum in the blend), the control and the delay lines
-        units = {"LUT": 9 * FP64_ADD["LUT"] + 6 * FP64_MUL["LUT"] + 600,
-                 "FF": 9 * FP64_ADD["FF"] + 6 * FP64_MUL["FF"] + 1200 + 64 * (3 * 3 * FP_UNIT_LATENCY + 8),
-                 "DSP": 6 * FP64_MUL["DSP"]}
+        # 3 fp64_lerp (a channel each, both passes): 6 float64 adders, 3 multipliers, their
+        # operands' delay lines (p 8 cycles, w 4: 12 x 64 bits each), the control
+        units = {"LUT": 6 * FP64_ADD["LUT"] + 3 * FP64_MUL["LUT"] + 600,
+                 "FF": 6 * FP64_ADD["FF"] + 3 * FP64_MUL["FF"] + 1200 + 3 * 12 * 64,
+                 "DSP": 3 * FP64_MUL["DSP"]}
         return add_resources(memories_resources(self), units)
 
     def rtl_params(self, model, memdir):

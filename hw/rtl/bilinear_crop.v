@@ -26,8 +26,9 @@
  * come in order, the samples only move down), its bytes land in a row buffer of 8 byte-wide
  * banks (a frame word per cycle), then its columns [c0, c1) are interpolated, a column a cycle,
  * the 3 channels side by side. The blend also runs a column a cycle; credits into the output
- * FIFO keep its pipeline free-running. The phases take turns (header, then per output row:
- * fetches, blend), and after the last row the rest of the frame is read and dropped.
+ * FIFO keep its pipeline free-running. Both are the same p + (q - p) * w, so one fp64_lerp per
+ * channel serves the two. The phases take turns (header, then per output row: fetches, blend),
+ * and after the last row the rest of the frame is read and dropped.
  */
 module bilinear_crop #
 (
@@ -70,12 +71,12 @@ localparam BANK_BITS = $clog2(BANK_DEPTH);
 localparam BYTE_BITS = BANK_BITS + 3;
 localparam IDX_BITS = $clog2(N + 1);
 localparam FRAME_BITS = $clog2(FRAME_WORDS + 1);
-// fp64_mul and fp64_add: 4 cycles each
-localparam FP_LATENCY = 4;
-// along x: tables (1), row buffer (1), to float64 (1), product, sum
-localparam X_LATENCY = 3 + 2 * FP_LATENCY;
-// blend: slots (1), difference, product, sum, byte (1)
-localparam B_LATENCY = 2 + 3 * FP_LATENCY;
+// fp64_lerp: 12 cycles
+localparam LERP_LATENCY = 12;
+// along x: tables (1), row buffer (1), to float64 (1), the interpolation
+localparam X_LATENCY = 3 + LERP_LATENCY;
+// blend: slots (1), the interpolation, byte (1)
+localparam B_LATENCY = 2 + LERP_LATENCY;
 
 localparam integer LAST = N - 1;
 localparam [IDX_BITS-1:0] LAST_INDEX = LAST[IDX_BITS-1:0];
@@ -326,13 +327,19 @@ end
 `endif
 
 /*
- * along x: a + (b - a) * dx per channel, into the fetched row's slot at the column
+ * The interpolation: one fp64_lerp per channel, p + (q - p) * w, for both passes, which take
+ * turns. Along x: the column's left and right pixels' bytes and dx, into the fetched row's slot
+ * at the column. The blend: the top and bottom rows' values and dy, truncated to a byte, or the
+ * fill colour. A pass starts only when the other's last column is in the pipeline.
  */
 reg [IDX_BITS-1:0] x_col [0:X_LATENCY-1];
 reg [X_LATENCY-1:0] x_slot = 0;
 reg x_same = 1'b0;          // right == left (the frame's last column)
 reg [63:0] x_dx0 = 0, x_dx1 = 0;    // dx beside the row buffer's read, then the conversion
 reg [2:0] read_phase = 0;   // bank of the left pixel's first byte, beside the read
+reg [B_LATENCY-1:0] b_fill = 0;
+reg [1:0] b_slots = 0;      // top and bottom slots of the issued column
+reg [63:0] row_dy = 0;
 
 always @(posedge clk) begin
     x_valid <= rst ? {X_LATENCY{1'b0}} : {x_valid[X_LATENCY-2:0], issue_x};
@@ -342,6 +349,12 @@ always @(posedge clk) begin
     x_dx0 <= dx_q;
     x_dx1 <= x_dx0;
     read_phase <= read_at[2:0];
+    b_valid <= rst ? {B_LATENCY{1'b0}} : {b_valid[B_LATENCY-2:0], issue_blend};
+    b_fill <= {b_fill[B_LATENCY-2:0], !inside_row || col16 < c0 || col16 >= c1};
+    b_slots <= {bottom_slot, top_slot};
+    if (state == S_ROW) begin
+        row_dy <= dy_q;
+    end
 end
 
 generate
@@ -350,66 +363,53 @@ generate
     end
 endgenerate
 
-wire [191:0] x_row;
-generate
-    for (c = 0; c < 3; c = c + 1) begin : g_x_channel
-        localparam [2:0] A_LANE = c, B_LANE = c + 3;
-        wire [2:0] a_bank = read_phase + A_LANE;
-        wire [2:0] b_bank = read_phase + B_LANE;
-        wire [7:0] a = bank_q[a_bank];
-        wire [7:0] b = x_same ? a : bank_q[b_bank];
-        reg [63:0] a_f = 0, d_f = 0;
-        reg [63:0] a_delay [0:FP_LATENCY-1];
-        wire [63:0] product, sum;
-        wire product_error, sum_error;
-        integer i;
-        always @(posedge clk) begin
-            a_f <= whole_to_double({1'b0, a});
-            d_f <= whole_to_double({1'b0, b} - {1'b0, a});
-            a_delay[0] <= a_f;
-            for (i = 1; i < FP_LATENCY; i = i + 1) begin
-                a_delay[i] <= a_delay[i-1];
-            end
-        end
-        fp64_mul scale (.clk(clk), .a(d_f), .b(x_dx1), .y(product), .range_error(product_error));
-        fp64_add offset (.clk(clk), .a(a_delay[FP_LATENCY-1]), .b(product), .subtract(1'b0), .y(sum),
-                         .range_error(sum_error));
-        assign x_row[64 * c +: 64] = sum;
-`ifdef VERILATOR
-        always @(posedge clk) begin
-            if (x_valid[X_LATENCY-1] && (product_error || sum_error)) begin
-                $error("bilinear_crop: a float64 result along x left the normal range");
-            end
-        end
-`endif
-    end
-endgenerate
-
-// a 9-bit two's complement whole number (-255..255) as float64 (exactly)
-function [63:0] whole_to_double(input [8:0] v);
-    reg [7:0] magnitude;
-    reg [51:0] fraction;    // the bits below the leading one, left-aligned
-    reg [10:0] exponent;
-    integer bit_i;
-    begin
-        magnitude = v[8] ? 8'd0 - v[7:0] : v[7:0];
-        fraction = 52'd0;
-        exponent = 11'd1023;
-        for (bit_i = 0; bit_i < 8; bit_i = bit_i + 1) begin
-            if (magnitude[bit_i]) begin
-                fraction = {magnitude, 44'd0} << (8 - bit_i);
-                exponent = 11'd1023 + bit_i[10:0];
-            end
-        end
-        whole_to_double = magnitude == 0 ? 64'd0 : {v[8], exponent, fraction};
-    end
-endfunction
-
 (* ram_style = "block" *)
 reg [191:0] slot0 [0:N-1];
 (* ram_style = "block" *)
 reg [191:0] slot1 [0:N-1];
 reg [191:0] slot0_q = 0, slot1_q = 0;
+wire [191:0] upper_row = b_slots[0] ? slot1_q : slot0_q;
+wire [191:0] lower_row = b_slots[1] ? slot1_q : slot0_q;
+// along x enters the interpolation 3 cycles after its issue (tables, row buffer, conversion),
+// the blend 1 (slots)
+wire along_x_in = x_valid[X_LATENCY-LERP_LATENCY-1];
+wire [191:0] x_row;
+wire [23:0] blended;
+
+generate
+    for (c = 0; c < 3; c = c + 1) begin : g_channel
+        localparam [2:0] A_LANE = c, B_LANE = c + 3;
+        wire [2:0] a_bank = read_phase + A_LANE;
+        wire [2:0] b_bank = read_phase + B_LANE;
+        wire [7:0] a = bank_q[a_bank];
+        wire [7:0] b = x_same ? a : bank_q[b_bank];
+        reg [63:0] a_f = 0, b_f = 0;
+        reg [7:0] pixel = 0;
+        wire [63:0] value;
+        wire value_error;
+        always @(posedge clk) begin
+            a_f <= byte_to_double(a);
+            b_f <= byte_to_double(b);
+            pixel <= double_to_byte(value[62:45]);
+        end
+        fp64_lerp interpolate (.clk(clk), .p(along_x_in ? a_f : upper_row[64 * c +: 64]),
+                               .q(along_x_in ? b_f : lower_row[64 * c +: 64]),
+                               .w(along_x_in ? x_dx1 : row_dy), .y(value), .range_error(value_error));
+        assign x_row[64 * c +: 64] = value;
+        assign blended[8 * c +: 8] = pixel ^ 8'h80;
+`ifdef VERILATOR
+        always @(posedge clk) begin
+            if (x_valid[X_LATENCY-1] && value_error) begin
+                $error("bilinear_crop: a float64 result along x left the normal range");
+            end
+            if (b_valid[B_LATENCY-2] && !b_fill[B_LATENCY-2]
+                    && (value_error || value[63] || value[62:52] > 11'd1030)) begin
+                $error("bilinear_crop: a blended value left [0, 256) or the normal range");
+            end
+        end
+`endif
+    end
+endgenerate
 
 always @(posedge clk) begin
     if (x_valid[X_LATENCY-1]) begin
@@ -423,64 +423,23 @@ always @(posedge clk) begin
     slot1_q <= slot1[col];
 end
 
-/*
- * the blend: upper + (lower - upper) * dy per channel, truncated to a byte, or the fill colour
- */
-reg [B_LATENCY-1:0] b_fill = 0;
-reg [1:0] b_slots = 0;      // top and bottom slots of the issued column
-reg [63:0] row_dy = 0;
-reg [63:0] b_dy [0:FP_LATENCY];     // dy beside the column, up to the product
-integer d;
-
-always @(posedge clk) begin
-    b_valid <= rst ? {B_LATENCY{1'b0}} : {b_valid[B_LATENCY-2:0], issue_blend};
-    b_fill <= {b_fill[B_LATENCY-2:0], !inside_row || col16 < c0 || col16 >= c1};
-    b_slots <= {bottom_slot, top_slot};
-    if (state == S_ROW) begin
-        row_dy <= dy_q;
-    end
-    b_dy[0] <= row_dy;
-    for (d = 1; d <= FP_LATENCY; d = d + 1) begin
-        b_dy[d] <= b_dy[d-1];
-    end
-end
-
-wire [191:0] upper_row = b_slots[0] ? slot1_q : slot0_q;
-wire [191:0] lower_row = b_slots[1] ? slot1_q : slot0_q;
-wire [23:0] blended;
-generate
-    for (c = 0; c < 3; c = c + 1) begin : g_blend_channel
-        wire [63:0] upper = upper_row[64 * c +: 64];
-        wire [63:0] lower = lower_row[64 * c +: 64];
-        reg [63:0] upper_delay [0:2 * FP_LATENCY-1];
-        wire [63:0] difference, product, sum;
-        wire difference_error, product_error, sum_error;
-        reg [7:0] pixel = 0;
-        integer i;
-        always @(posedge clk) begin
-            upper_delay[0] <= upper;
-            for (i = 1; i < 2 * FP_LATENCY; i = i + 1) begin
-                upper_delay[i] <= upper_delay[i-1];
-            end
-            pixel <= double_to_byte(sum[62:45]);
-        end
-        fp64_add span (.clk(clk), .a(lower), .b(upper), .subtract(1'b1), .y(difference),
-                       .range_error(difference_error));
-        fp64_mul scale (.clk(clk), .a(difference), .b(b_dy[FP_LATENCY]), .y(product),
-                        .range_error(product_error));
-        fp64_add offset (.clk(clk), .a(upper_delay[2 * FP_LATENCY-1]), .b(product), .subtract(1'b0),
-                         .y(sum), .range_error(sum_error));
-        assign blended[8 * c +: 8] = pixel ^ 8'h80;
-`ifdef VERILATOR
-        always @(posedge clk) begin
-            if (b_valid[B_LATENCY-2] && !b_fill[B_LATENCY-2]
-                    && (difference_error || product_error || sum_error || sum[63] || sum[62:52] > 11'd1030)) begin
-                $error("bilinear_crop: a blended value left [0, 256) or the normal range");
+// a byte as float64 (exactly)
+function [63:0] byte_to_double(input [7:0] v);
+    reg [51:0] fraction;    // the bits below the leading one, left-aligned
+    reg [10:0] exponent;
+    integer bit_i;
+    begin
+        fraction = 52'd0;
+        exponent = 11'd1023;
+        for (bit_i = 0; bit_i < 8; bit_i = bit_i + 1) begin
+            if (v[bit_i]) begin
+                fraction = {v, 44'd0} << (8 - bit_i);
+                exponent = 11'd1023 + bit_i[10:0];
             end
         end
-`endif
+        byte_to_double = v == 0 ? 64'd0 : {1'b0, exponent, fraction};
     end
-endgenerate
+endfunction
 
 // a float64 in [0, 256) (its exponent and the top 7 fraction bits) truncated to its whole
 // part, as C's cast: 2^k with k = exponent - 1023 = exponent + 1 (mod 8)

@@ -73,27 +73,21 @@ wire [105:0] product = sig_a1 * sig_b1;
 
 reg [105:0] prod2 = 0;
 reg [105:0] prod3 = 0;
-reg [12:0] exp2 = 0;
-reg [12:0] exp3 = 0;
-reg sign2 = 1'b0;
-reg sign3 = 1'b0;
-reg zero2 = 1'b0;
-reg zero3 = 1'b0;
-reg bad2 = 1'b0;
-reg bad3 = 1'b0;
+// the exponent sum, sign, zero and contract flags beside the product
+reg [15:0] beside2 = 0;
+reg [15:0] beside3 = 0;
 
 always @(posedge clk) begin
     prod2 <= product;
     prod3 <= prod2;
-    exp2 <= exp1;
-    exp3 <= exp2;
-    sign2 <= sign1;
-    sign3 <= sign2;
-    zero2 <= zero1;
-    zero3 <= zero2;
-    bad2 <= bad1;
-    bad3 <= bad2;
+    beside2 <= {exp1, sign1, zero1, bad1};
+    beside3 <= beside2;
 end
+
+wire [12:0] exp3 = beside3[15:3];
+wire sign3 = beside3[2];
+wire zero3 = beside3[1];
+wire bad3 = beside3[0];
 
 /*
  * Stage 4: normalise and round

@@ -60,6 +60,14 @@ batch += [error(lambda: accel.finish_batch()), error(lambda: accel.send_frames(2
 accel.send_frames(1)
 batch.append(accel.finish_batch().tolist() == y[1:2].tolist())
 out["batch"] = batch
+# a design whose DMA cannot start a transfer mid-batch (no realignment engine) takes it whole
+accel.input["frame_by_frame"] = False
+accel.start_batch(2)
+accel.send_frames(1)
+whole = [error(lambda: accel.send_frames(1))]
+accel.input["frame_by_frame"] = True
+accel.send_frames(1)
+out["whole"] = whole + [accel.finish_batch().tolist() == y[[1, 1]].tolist()]
 out["refused"] = [error(lambda: board.responses(np.zeros((1, 3, side, side), np.uint8))),
                   error(lambda: board.responses(crops[0]._replace(frame=frames[0][:-1])))]
 board.set_exemplar(exemplars[1])
@@ -184,6 +192,8 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert result["batch"] == ["no batch is running: start_batch(n) first",
                                "the batch has 1 frames not sent: send_frames() them before finish_batch()",
                                "cannot send 2 frames: 1 of the batch of 1 are left", True]
+    assert result["whole"] == ["this design's DMA sends a batch from its start only (no realignment engine: "
+                               "design.json input.frame_by_frame): send the batch whole", True]
     assert not result["old_pair_now"]   # pair 1's search frame against pair 2's exemplar
     assert result["l6"]["equal"] and result["l6"]["inputs"] == 4
 

@@ -92,7 +92,7 @@ IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
 # modules with no reset and no handshake, which this test leaves out (a memory: its contents are
 # its state, and what reads it qualifies the data; a free-running pipeline, whose user's valid
 # bits qualify its results; their parents above are tested)
-RESETLESS = [("rom", rom_params), ("fp64_add", {}), ("fp64_mul", {})]
+RESETLESS = [("rom", rom_params), ("fp64_add", {}), ("fp64_mul", {}), ("fp64_lerp", {})]
 
 
 def ports(source: Path) -> list[tuple[str, str]]:
