@@ -10,15 +10,20 @@
  * block's columns, widened by `slack`) decide which blocks can hold each scale's maximum, the best
  * scale's minimum and the blended peak, and only those blocks' cells are computed.
  *
- * The rows along x, the bounds and the searches for the extremes run on two threads (the A9's two
+ * The rows along x, the bounds, the seeds and the searches run on two threads (the A9's two
  * cores; one thread started per call, the two meeting at a barrier between the steps), each half
- * of the rows, blocks or (scale, half of the blocks) tasks; every extreme is an exact maximum (or
- * minimum) of the cells, so splitting the search does not change it. The blended peak's search
- * stays on one thread.
+ * of the rows, blocks, scales or (scale, half of the blocks) tasks; every extreme is an exact
+ * maximum (or minimum) of the cells, and the blended peak's two best cells are merged from the
+ * halves', so splitting the search does not change it. The cells are computed two at a time
+ * (`pair`), each lane in the scalar order.
  */
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_BLOCK 64   /* the most cells a block spans along one axis (deploy/peak.py checks it) */
 #define MAX_SCALES 16  /* the most scales (deploy/peak.py checks it) */
@@ -30,20 +35,88 @@ struct geometry {
     const double *weights, *wmax, *wmin;     /* 4 x cells; 4 x blocks: each tap's range over a block */
 };
 
+/* Two float64 lanes (GCC's vector extension: SSE2 on x86-64, two VFP instructions each on the
+ * A9, whose NEON has no float64 lanes). Each lane does a cell's arithmetic in the same order as
+ * one at a time would: the results are the same bits. */
+typedef double pair __attribute__((vector_size(16)));
+typedef long long pair_mask __attribute__((vector_size(16)));
+
+static inline pair splat(double v) { return (pair){v, v}; }
+
+/* `count` (1 or 2) values from p; a lone value fills both lanes */
+static inline pair load(const double *p, ptrdiff_t count)
+{
+    pair v;
+    if (count > 1)
+        memcpy(&v, p, sizeof v);   /* one unaligned load */
+    else
+        v = splat(p[0]);
+    return v;
+}
+
+static inline void store(double *p, pair v, ptrdiff_t count)
+{
+    if (count > 1)
+        memcpy(p, &v, sizeof v);
+    else
+        p[0] = v[0];
+}
+
+/* per lane a > b ? a : b (and the smaller), as the scalar comparison picks: SSE2's maxpd and
+ * minpd are exactly that; elsewhere a mask does it */
+static inline pair larger_of(pair a, pair b)
+{
+#ifdef __SSE2__
+    return _mm_max_pd(a, b);
+#else
+    const pair_mask m = a > b;
+    return (pair)((m & (pair_mask)a) | (~m & (pair_mask)b));
+#endif
+}
+
+static inline pair smaller_of(pair a, pair b)
+{
+#ifdef __SSE2__
+    return _mm_min_pd(a, b);
+#else
+    const pair_mask m = a < b;
+    return (pair)((m & (pair_mask)a) | (~m & (pair_mask)b));
+#endif
+}
+
+static inline pair magnitude(pair v) { return (pair)((pair_mask)v & ~(pair_mask)splat(-0.0)); }
+
+static inline double lane_max(pair v) { return v[1] > v[0] ? v[1] : v[0]; }
+static inline double lane_min(pair v) { return v[1] < v[0] ? v[1] : v[0]; }
+
+/* The loops below step two cells (or blocks) at a time, through an inline step function called
+ * with count 2, then once with count 1 for an odd last one: each call is compiled for its count. */
+
+/* Cells x .. x + count - 1 of an upsampled row: its 4 source rows along x (r) and row taps (w). */
+static inline void cells_step(const double *const r[4], const pair w[4], ptrdiff_t x, double *out, ptrdiff_t count)
+{
+    pair v = load(r[0] + x, count) * w[0];
+    v = v + load(r[1] + x, count) * w[1];
+    v = v + load(r[2] + x, count) * w[2];
+    store(out, v + load(r[3] + x, count) * w[3], count);
+}
+
 /* Cells [x0, x1) of upsampled row y -> out. */
 static void row_cells(const struct geometry *g, const double *rows_x, ptrdiff_t y, ptrdiff_t x0, ptrdiff_t x1,
-                  double *out)
+                      double *out)
 {
     const ptrdiff_t n = g->cells;
-    const double *r[4], w[4] = {g->weights[y], g->weights[n + y], g->weights[2 * n + y], g->weights[3 * n + y]};
-    for (int k = 0; k < 4; k++)
+    const double *r[4];
+    pair w[4];
+    for (int k = 0; k < 4; k++) {
         r[k] = rows_x + g->index[k * n + y] * n;
-    for (ptrdiff_t x = x0; x < x1; x++) {
-        double v = r[0][x] * w[0];
-        v = v + r[1][x] * w[1];
-        v = v + r[2][x] * w[2];
-        out[x - x0] = v + r[3][x] * w[3];
+        w[k] = splat(g->weights[k * n + y]);
     }
+    ptrdiff_t x = x0;
+    for (; x + 1 < x1; x += 2)
+        cells_step(r, w, x, out + x - x0, 2);
+    if (x < x1)
+        cells_step(r, w, x, out + x - x0, 1);
 }
 
 static double larger(double a, double b) { return a > b ? a : b; }
@@ -51,14 +124,32 @@ static double larger(double a, double b) { return a > b ? a : b; }
 /* The largest (sign 1) or smallest (sign -1) cell of block (by, bx), times sign. */
 static double block_extreme(const struct geometry *g, const double *rows_x, ptrdiff_t by, ptrdiff_t bx, double sign)
 {
-    double best = -INFINITY, row[MAX_BLOCK];
+    pair best = splat(-INFINITY);
+    double row[MAX_BLOCK];
     const ptrdiff_t x0 = g->starts[bx], x1 = g->starts[bx + 1];
     for (ptrdiff_t y = g->starts[by]; y < g->starts[by + 1]; y++) {
         row_cells(g, rows_x, y, x0, x1, row);
-        for (ptrdiff_t x = 0; x < x1 - x0; x++)
-            best = sign * row[x] > best ? sign * row[x] : best;
+        ptrdiff_t x = 0;
+        for (; x + 1 < x1 - x0; x += 2)
+            best = larger_of(load(row + x, 2) * splat(sign), best);
+        if (x < x1 - x0)
+            best = larger_of(load(row + x, 1) * splat(sign), best);
     }
-    return best;
+    return lane_max(best);
+}
+
+/* Cells x .. x + count - 1 of a source row along x (its block's source values m) -> out, and
+ * their running range (hi, lo). */
+static inline void along_x_step(const pair m[4], const double *w, ptrdiff_t n, ptrdiff_t x, double *out, pair *hi,
+                                pair *lo, ptrdiff_t count)
+{
+    pair v = m[0] * load(w + x, count);
+    v = v + m[1] * load(w + n + x, count);
+    v = v + m[2] * load(w + 2 * n + x, count);
+    v = v + m[3] * load(w + 3 * n + x, count);
+    store(out + x, v, count);
+    *hi = larger_of(v, *hi);
+    *lo = smaller_of(v, *lo);
 }
 
 /* Source row r of one scale: its values along x (rows_x) from the map m, and their range over
@@ -67,22 +158,36 @@ static void row_along_x(const struct geometry *g, const double *m, double *out, 
 {
     const ptrdiff_t n = g->cells;
     for (ptrdiff_t bx = 0; bx < g->blocks; bx++) {   /* a block's cells share their 4 source cells */
-        const ptrdiff_t x0 = g->starts[bx];
-        const double m0 = m[g->index[x0]], m1 = m[g->index[n + x0]], m2 = m[g->index[2 * n + x0]],
-                     m3 = m[g->index[3 * n + x0]];
-        double hi = -INFINITY, lo = INFINITY;
-        for (ptrdiff_t x = x0; x < g->starts[bx + 1]; x++) {
-            double v = m0 * g->weights[x];
-            v = v + m1 * g->weights[n + x];
-            v = v + m2 * g->weights[2 * n + x];
-            v = v + m3 * g->weights[3 * n + x];
-            out[x] = v;
-            hi = v > hi ? v : hi;
-            lo = v < lo ? v : lo;
-        }
-        high[bx] = hi;
-        low[bx] = lo;
+        const ptrdiff_t x0 = g->starts[bx], x1 = g->starts[bx + 1];
+        pair source[4], hi = splat(-INFINITY), lo = splat(INFINITY);
+        for (int k = 0; k < 4; k++)
+            source[k] = splat(m[g->index[k * n + x0]]);
+        ptrdiff_t x = x0;
+        for (; x + 1 < x1; x += 2)
+            along_x_step(source, g->weights, n, x, out, &hi, &lo, 2);
+        if (x < x1)
+            along_x_step(source, g->weights, n, x, out, &hi, &lo, 1);
+        high[bx] = lane_max(hi);
+        low[bx] = lane_min(lo);
     }
+}
+
+/* Bounds of blocks bx .. bx + count - 1 of a block row: the ranges of their 4 source rows (h, l),
+ * the row taps' weight ranges (w1, w0) and largest magnitude (wsize). */
+static inline void bounds_step(const double *const h[4], const double *const l[4], const pair w1[4],
+                               const pair w0[4], const pair wsize[4], double slack, ptrdiff_t bx, double *upper,
+                               double *lower, ptrdiff_t count)
+{
+    pair up = splat(0), down = splat(0), size = splat(0);
+    for (int k = 0; k < 4; k++) {
+        const pair hk = load(h[k] + bx, count), lk = load(l[k] + bx, count);
+        const pair p0 = w1[k] * hk, p1 = w1[k] * lk, p2 = w0[k] * hk, p3 = w0[k] * lk;
+        up += larger_of(larger_of(larger_of(p1, p0), p2), p3);
+        down += smaller_of(smaller_of(smaller_of(p1, p0), p2), p3);
+        size += wsize[k] * larger_of(magnitude(hk), magnitude(lk));
+    }
+    store(upper + bx, up + splat(slack) * size, count);
+    store(lower + bx, down - splat(slack) * size, count);
 }
 
 /* Upper and lower bounds of the blocks of block row by of one scale (blocks each), from its
@@ -91,25 +196,21 @@ static void block_bounds(const struct geometry *g, ptrdiff_t by, const double *h
                          double slack, double *upper, double *lower)
 {
     const ptrdiff_t n = g->cells, b = g->blocks;
-    for (ptrdiff_t bx = 0; bx < b; bx++) {
-        double up = 0, down = 0, size = 0;
-        for (int k = 0; k < 4; k++) {
-            const ptrdiff_t row = g->index[k * n + g->starts[by]];
-            const double h = high[row * b + bx], l = low[row * b + bx];
-            const double w1 = g->wmax[k * b + by], w0 = g->wmin[k * b + by];
-            const double p[4] = {w1 * h, w1 * l, w0 * h, w0 * l};
-            double most = p[0], least = p[0];
-            for (int i = 1; i < 4; i++) {
-                most = p[i] > most ? p[i] : most;
-                least = p[i] < least ? p[i] : least;
-            }
-            up += most;
-            down += least;
-            size += larger(fabs(w1), fabs(w0)) * larger(fabs(h), fabs(l));
-        }
-        upper[bx] = up + slack * size;
-        lower[bx] = down - slack * size;
+    const double *h[4], *l[4];
+    pair w1[4], w0[4], wsize[4];
+    for (int k = 0; k < 4; k++) {
+        const ptrdiff_t row = g->index[k * n + g->starts[by]];
+        h[k] = high + row * b;
+        l[k] = low + row * b;
+        w1[k] = splat(g->wmax[k * b + by]);
+        w0[k] = splat(g->wmin[k * b + by]);
+        wsize[k] = splat(larger(fabs(w1[k][0]), fabs(w0[k][0])));
     }
+    ptrdiff_t bx = 0;
+    for (; bx + 1 < b; bx += 2)
+        bounds_step(h, l, w1, w0, wsize, slack, bx, upper, lower, 2);
+    if (bx < b)
+        bounds_step(h, l, w1, w0, wsize, slack, bx, upper, lower, 1);
 }
 
 /* The first index of the largest sign * v[i]. */
@@ -140,6 +241,62 @@ static double extreme(const struct geometry *g, const double *rows_x, const doub
     return found;
 }
 
+/* The best scale's map, normalised and blended with the window, cell by cell as SiamFC does. */
+struct blending {
+    const struct geometry *g;
+    const double *rows;              /* the scale's source rows along x */
+    const double *window;            /* cells x cells */
+    double penalty, low_cell, total, keep, influence;
+};
+
+/* The two best blended cells seen: their values, and where the best is. */
+struct ranking {
+    double top, second;
+    ptrdiff_t cell;
+};
+
+/* Blended values of cells x .. x + count - 1 of row y, whose upsampled values are in row. */
+static inline void blend_step(const struct blending *m, ptrdiff_t y, ptrdiff_t x, double *row, ptrdiff_t count)
+{
+    const pair v = load(row, count) * splat(m->penalty) - splat(m->low_cell);
+    store(row, splat(m->keep) * (v / splat(m->total)) + splat(m->influence) * load(m->window + y * m->g->cells + x, count),
+          count);
+}
+
+/* Block i's cells into a ranking. */
+static void rank_block(const struct blending *m, ptrdiff_t i, struct ranking *r)
+{
+    const struct geometry *g = m->g;
+    const ptrdiff_t n = g->cells, b = g->blocks, x0 = g->starts[i % b], x1 = g->starts[i % b + 1];
+    for (ptrdiff_t y = g->starts[i / b]; y < g->starts[i / b + 1]; y++) {
+        double row[MAX_BLOCK];
+        row_cells(g, m->rows, y, x0, x1, row);
+        ptrdiff_t x = x0;
+        for (; x + 1 < x1; x += 2)
+            blend_step(m, y, x, row + x - x0, 2);
+        if (x < x1)
+            blend_step(m, y, x, row + x - x0, 1);
+        for (x = x0; x < x1; x++) {
+            const double v = row[x - x0];
+            if (v > r->top) {
+                r->second = r->top;
+                r->top = v;
+                r->cell = y * n + x;
+            } else if (v > r->second) {
+                r->second = v;
+            }
+        }
+    }
+}
+
+/* The two best cells of two rankings (equal best values make an equal second: a near tie). */
+static struct ranking merged(struct ranking a, struct ranking b)
+{
+    if (b.top > a.top)
+        return (struct ranking){b.top, larger(b.second, a.top), b.cell};
+    return (struct ranking){a.top, larger(a.second, b.top), a.cell};
+}
+
 /* The work the two threads share, by halves, in step (meet). */
 struct search {
     pthread_barrier_t barrier;
@@ -147,11 +304,17 @@ struct search {
     const struct geometry *g;
     const double *maps, *penalties;
     double *rows_x, *high, *low, *upper, *lower;
-    double slack, floor;
+    double slack;
+    ptrdiff_t seed_blocks[MAX_SCALES];   /* each scale's block of the best upper bound */
+    double seed_maxima[MAX_SCALES];      /* its maximum */
     const ptrdiff_t *seeds;       /* each scale's seed block (the maxima), or the minimum's */
     const double *seed_found;     /* their extremes */
     ptrdiff_t scale;              /* the minimum's: the best scale */
     double found[2 * MAX_SCALES];   /* per (scale, half of the blocks), or per half: the extremes found */
+    struct blending blended;      /* the best scale's blended map */
+    const double *blend;          /* its blocks' upper bounds */
+    ptrdiff_t first;              /* the block of the best bound, ranked first */
+    struct ranking ranks[2];      /* per half of the blocks: its two best cells */
 };
 
 static void half_range(ptrdiff_t count, int half, ptrdiff_t *from, ptrdiff_t *to)
@@ -185,18 +348,33 @@ static void bounds_half(struct search *w, int half)
     }
 }
 
+/* each scale's seed block (its best bound) and that block's maximum, every other scale each */
+static void seeds_half(struct search *w, int half)
+{
+    const struct geometry *g = w->g;
+    const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
+    for (ptrdiff_t s = half; s < g->scales; s += 2) {
+        w->seed_blocks[s] = argmax(w->upper + s * count, count, 1.0);
+        w->seed_maxima[s] = block_extreme(g, w->rows_x + s * per_map, w->seed_blocks[s] / g->blocks,
+                                          w->seed_blocks[s] % g->blocks, 1.0);
+    }
+}
+
 /* each scale's maximum over its half of the blocks: tasks (scale, half), half of the tasks each */
 static void maxima_half(struct search *w, int half)
 {
     const struct geometry *g = w->g;
     const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
+    double floor = -INFINITY;   /* the best penalised seed maximum (each thread works it out) */
+    for (ptrdiff_t s = 0; s < g->scales; s++)
+        floor = larger(floor, w->seed_maxima[s] * w->penalties[s]);
     ptrdiff_t from, to;
     half_range(2 * g->scales, half, &from, &to);
     for (ptrdiff_t task = from; task < to; task++) {
         const ptrdiff_t s = task / 2;
         ptrdiff_t i0, i1;
         half_range(count, (int)(task % 2), &i0, &i1);
-        w->found[task] = extreme(g, w->rows_x + s * per_map, w->upper + s * count, 1.0, w->penalties[s], w->floor,
+        w->found[task] = extreme(g, w->rows_x + s * per_map, w->upper + s * count, 1.0, w->penalties[s], floor,
                                  w->seeds[s], w->seed_found[s], i0, i1);
     }
 }
@@ -210,6 +388,18 @@ static void minimum_half(struct search *w, int half)
     half_range(count, half, &i0, &i1);
     w->found[half] = extreme(g, w->rows_x + w->scale * g->size * g->cells, w->lower + w->scale * count, -1.0, 1.0,
                              -INFINITY, w->seeds[0], w->seed_found[0], i0, i1);
+}
+
+/* the blended peak over a half of the blocks: those whose bound reaches the first block's peak */
+static void blend_half(struct search *w, int half)
+{
+    const ptrdiff_t count = w->g->blocks * w->g->blocks;
+    const double seen = w->ranks[0].top;   /* the first block's, ranked before the halves start */
+    ptrdiff_t i0, i1;
+    half_range(count, half, &i0, &i1);
+    for (ptrdiff_t i = i0; i < i1; i++)
+        if (i != w->first && w->blend[i] >= seen)
+            rank_block(&w->blended, i, &w->ranks[half]);
 }
 
 static void meet(struct search *w)
@@ -235,11 +425,16 @@ static void *second_thread(void *context)
     meet(w);
     bounds_half(w, 1);
     meet(w);
-    meet(w);   /* the first thread picks each scale's seed block */
+    seeds_half(w, 1);
+    meet(w);
     maxima_half(w, 1);
     meet(w);
     meet(w);   /* the first thread picks the best scale and the minimum's seed */
     minimum_half(w, 1);
+    meet(w);
+    meet(w);   /* the first thread normalises, bounds the blended blocks and ranks the first */
+    blend_half(w, 1);
+    meet(w);
     return NULL;
 }
 
@@ -259,6 +454,8 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
         return 1;
     struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .high = high,
                           .low = low, .upper = upper, .lower = lower, .slack = slack};
+    work.seeds = work.seed_blocks;
+    work.seed_found = work.seed_maxima;
     pthread_t helper;
     work.teamed = pthread_barrier_init(&work.barrier, NULL, 2) == 0;
     if (work.teamed && pthread_create(&helper, NULL, second_thread, &work) != 0) {
@@ -269,18 +466,9 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     first_half(bounds_half, &work);   /* every block's bounds */
     /* the best scale: each scale's exact maximum where its bound, penalised, reaches the best
      * penalised maximum of a seed block (rounding is monotonic: max(round(u p)) = round(max(u) p)) */
-    double floor = -INFINITY, peaks[MAX_SCALES], seed_max[MAX_SCALES];
-    ptrdiff_t seeds[MAX_SCALES];
-    for (ptrdiff_t s = 0; s < scales; s++) {
-        seeds[s] = argmax(upper + s * per_scale, per_scale, 1.0);
-        seed_max[s] = block_extreme(&g, rows_x + s * per_map, seeds[s] / b, seeds[s] % b, 1.0);
-        floor = larger(floor, seed_max[s] * penalties[s]);
-    }
-    work.floor = floor;
-    work.seeds = seeds;
-    work.seed_found = seed_max;
-    meet(&work);
+    first_half(seeds_half, &work);
     first_half(maxima_half, &work);
+    double peaks[MAX_SCALES];
     ptrdiff_t best = 0;
     for (ptrdiff_t s = 0; s < scales; s++) {
         peaks[s] = larger(work.found[2 * s], work.found[2 * s + 1]);
@@ -294,13 +482,7 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     work.seeds = &low_seed;
     work.seed_found = &low_found;
     meet(&work);
-    minimum_half(&work, 0);
-    if (work.teamed) {
-        pthread_join(helper, NULL);
-        pthread_barrier_destroy(&work.barrier);
-    } else {
-        minimum_half(&work, 1);
-    }
+    first_half(minimum_half, &work);
     const double low_cell = -larger(work.found[0], work.found[1]) * p;
     double source = 0;   /* the whole map's sum from the rows' and columns' total weights */
     for (ptrdiff_t r = 0; r < size; r++) {
@@ -310,8 +492,6 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
         source += row_totals[r] * row;
     }
     const double total = p * source - low_cell * (double)(n * n) + 1e-16;
-    if (!(total > 0))
-        return 1;
     /* upper bounds of the blended value per block, then the blocks that can hold its peak */
     const double keep = 1 - influence, *up = upper + best * per_scale;
     double largest = 0;
@@ -321,32 +501,22 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     }
     for (ptrdiff_t i = 0; i < per_scale; i++)
         blend[i] += slack * largest;
-    double top = -INFINITY, second = -INFINITY, seen = -INFINITY;
-    ptrdiff_t top_cell = -1;
-    const ptrdiff_t first = argmax(blend, per_scale, 1.0);
-    for (int pass = 0; pass < 2; pass++)   /* the first block, then every block that can beat it */
-        for (ptrdiff_t i = 0; i < per_scale; i++) {
-            if (pass == 0 ? i != first : (i == first || blend[i] < seen))
-                continue;
-            const ptrdiff_t x0 = starts[i % b], x1 = starts[i % b + 1];
-            for (ptrdiff_t y = starts[i / b]; y < starts[i / b + 1]; y++) {
-                double row[MAX_BLOCK];
-                row_cells(&g, rows, y, x0, x1, row);
-                for (ptrdiff_t x = x0; x < x1; x++) {
-                    const double v = keep * ((row[x - x0] * p - low_cell) / total) + influence * window[y * n + x];
-                    if (v > top) {
-                        second = top;
-                        top = v;
-                        top_cell = y * n + x;
-                    } else if (v > second) {
-                        second = v;
-                    }
-                }
-            }
-            if (pass == 0)
-                seen = top;
-        }
-    if (top - second <= near_tie * fabs(top))
+    work.blended = (struct blending){&g, rows, window, p, low_cell, total, keep, influence};
+    work.blend = blend;
+    work.first = argmax(blend, per_scale, 1.0);
+    for (int half = 0; half < 2; half++)
+        work.ranks[half] = (struct ranking){-INFINITY, -INFINITY, -1};
+    rank_block(&work.blended, work.first, &work.ranks[0]);   /* the first block, then every block that can beat it */
+    meet(&work);
+    first_half(blend_half, &work);
+    if (work.teamed) {
+        pthread_join(helper, NULL);
+        pthread_barrier_destroy(&work.barrier);
+    }
+    const struct ranking ranked = merged(work.ranks[0], work.ranks[1]);
+    const double top = ranked.top, second = ranked.second;
+    const ptrdiff_t top_cell = ranked.cell;
+    if (!(total > 0) || top - second <= near_tie * fabs(top))
         return 1;
     peak[0] = best;
     peak[1] = top_cell / n;

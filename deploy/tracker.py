@@ -60,7 +60,7 @@ class BoardScores:
 
     def responses(self, crops: FrameCrops) -> np.ndarray:
         """Score maps of the crops of one frame, which the accelerator cuts: each crop's header and
-        the frame go into the DMA buffer, one input frame a crop, and run as one batch."""
+        the frame go into the DMA buffer, one input frame a crop, one batch sent crop by crop."""
         if not isinstance(crops, FrameCrops):
             raise DeployError("this accelerator cuts the search crops itself: give the frame, the crops' "
                               "centre and sides (deploy.crop_stream.FrameCrops), not pixels")
@@ -70,10 +70,12 @@ class BoardScores:
                               f"frames, got {frame.dtype} {frame.shape}: rebuild for this camera's frame size")
         n, head = len(crops.sides), self.header_bytes
         inputs = self.accel.input_frames(n).reshape(n, -1)
-        for k, side in enumerate(crops.sides):
+        self.accel.start_batch(n)
+        for k, side in enumerate(crops.sides):   # the accelerator cuts a crop while the next is written
             self.headers(inputs[k, :head].view(np.uint64), self.frame_shape, crops.center, side, crops.fill)
             inputs[k, head:head + frame.size] = frame.reshape(-1)
-        maps = self.accel.run_buffered(n)
+            self.accel.send_frames(1)
+        maps = self.accel.finish_batch()
         self.search_frames += len(maps)
         self.cycles.append(self.accel.last_batch_cycles)
         return maps.astype(np.float64)
