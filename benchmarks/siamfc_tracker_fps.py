@@ -6,7 +6,7 @@ Host work per tracked frame, phase by phase, is counted on this machine by callg
 running deploy/'s own code on recorded frames of the benchmark (syn_test_0_000, the reference
 scores kept by benchmarks/siamfc_tracker_equivalence.py): the crops (now only their samples:
 the accelerator's crop engine cuts them), the peak search, and the driver's numpy work per batch
-(what BoardScores.responses runs beside the pynq calls: now each crop's header and the frame
+(what BoardScores.scores_by_scale runs beside the pynq calls: now each crop's header and the frame
 written into the DMA buffer and the outputs unpacked; at BEFORE the crops' codes, checks and
 packing). Each phase runs FRAMES frames in a process of its own, beside one that loads the same
 and runs none; the difference over FRAMES is its instructions per frame (Python's start and
@@ -24,18 +24,19 @@ counter reads the same on the emulated board); the crop engine is part of it. DM
 bytes per frame through the stream at the fabric clock. Buffer writes: the bytes written into
 pynq 3's DMA buffer, which it allocates non-cacheable, at A9_COPY_MB_S; the block copies
 themselves (glibc's memcpy/memset) are left out of the instruction counts (block_copies). Driver calls: the pynq
-MMIO/DMA calls of QNNOverlay.run_buffered, at PYNQ_CALL_US each (Python on the A9).
+MMIO/DMA calls of QNNOverlay's batch in parts, at PYNQ_CALL_US each (Python on the A9).
 
-The peak search's rows, bounds and extremes run on two threads (the A9's two cores,
-deploy/siamfc_peak.c, each thread half of the same items): callgrind counts each thread apart,
-and the busier core's count (the main thread less the none child's, or the other threads
-together) is the phase's time on two cores; the total is its time on one.
+The peak search runs on two threads (the A9's two cores, deploy/siamfc_peak.c, each thread half of
+the same items): callgrind counts each thread apart, and the busier core's count (the main thread
+less the none child's, or the other threads together) is the phase's time on two cores; the total
+is its time on one. Children of their own count the first k scales' parts alone (SCALES_PHASE k,
+k = 1, 2, 3): their differences are each scale's part, the peak phase less all of them its finish.
 
-In series adds every term, on one core. As the driver runs: the samples, the buffer writes and
-the driver's calls, then the fabric's 3 scales in one batch (the DMA inside its counted cycles,
-first input word to last output word), then the peak search on two cores: a frame's crops need
-the last frame's box, so nothing overlaps. The figures at commit BEFORE (the host cutting the
-crops; the same method, from git) stand beside today's.
+In series adds every term, on one core. As the driver runs (fps_model): a frame's crops need the
+last frame's box, so frames never overlap; within a frame, the crops are written and sent one by
+one while the fabric cuts the ones before, and each crop's score map (its own TLAST) has its part
+of the peak search run while the fabric scores the next. The figures at commit BEFORE (the host
+cutting the crops; the same method, from git) stand beside today's.
 
     python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 8] [--jobs 1]
 """
@@ -62,15 +63,22 @@ ARM_PER_X86 = 2.0       # float64 vector ops: 2 VFP instructions per 2-lane SSE2
 A9_COPY_MB_S = 300.0    # CPU writes into a non-cacheable DMA buffer (pessimistic)
 PYNQ_CALL_US = 50.0     # one pynq MMIO read/write or DMA transfer/wait call in Python on the A9
 # QNNOverlay's calls per batch: FRAMES write, recv transfer, send transfer, send wait, recv wait,
-# CYCLES_LO and CYCLES_HI reads; and per further send of a batch in parts (BoardScores sends crop by
-# crop): the wait on the last send and its own transfer
+# CYCLES_LO and CYCLES_HI reads; per further crop of a batch sent and received crop by crop
+# (BoardScores): the wait on the last send and its own transfer, the wait on the last crop's output
+# and the next one's transfer
 BATCH_CALLS = 7
 SEND_CALLS = 2
-# what callgrind does not count, the kernel's side of the two cores' handoffs per frame (a thread
-# started or woken): the peak search's thread start, 8 barriers and the join; at a pessimistic 50 us
-HANDOFFS = 10
+RECEIVE_CALLS = 2
+# what callgrind does not count, the kernel's side of the two cores' handoffs (a thread started or
+# woken), at a pessimistic HANDOFF_US each, and the most of them: per scale's part of the peak
+# search its thread's start, 3 barriers (5 where it finds the minimum too) and the join; its
+# finish's start, 2 barriers (3 where it finds the minimum) and the join (at BEFORE: one thread)
+SCALE_HANDOFFS = 7
+FINISH_HANDOFFS = 5
 HANDOFF_US = 50.0
 PHASES = ("crop", "peak", "driver")
+SCALES = 3   # SiamFC's 3-scale tracker
+SCALES_PHASE = "peak_scales_{}"   # today's peak search, its first k scales' parts, without its finish
 BEFORE = "11321be"      # before the host work was cut: the host cut the crops
 # earlier stages of the board's tracker, this benchmark's own result at each commit, for the table
 EARLIER = {"ff998d2": "the host cutting the crops on two cores, each scale sent as soon as it was cut",
@@ -112,6 +120,12 @@ def designs(build: Path) -> dict:
     (the backbone design's input), not a crop's header and frame."""
     now = json.loads((build / "tracker" / "deploy" / "design.json").read_text())
     crops_in = json.loads((build / "deploy" / "design.json").read_text())["input"]
+    run = json.loads((build / "tracker" / "sim" / "rtlsim.json").read_text())["throughput_run"]
+    # the throughput run's first frame is the capture frame, whose change of flag drains the
+    # pipeline: the search frames after it run as a tracker frame's batch does
+    first, clock = run["frame_first_input"][1], now["clock_mhz"] * 1e3
+    now["batch_timeline"] = {"input_ms": [(c - first) / clock for c in run["frame_first_input"][1:]],
+                             "output_ms": [(c - first) / clock for c in run["frame_last_output"][1:]]}
     return {"now": now, "before": {**now, "input": crops_in}}
 
 
@@ -148,8 +162,9 @@ def child(inputs: Path, phase: str, frames: int) -> None:
     if engine:   # the board's backend on an overlay of the driver's numpy methods (in every child)
         overlay.design, overlay.controls, overlay.last_batch_cycles = design, ["exemplar_capture"], 0
         overlay.input_frames = lambda n: QNNOverlay.input_frames(overlay, n)
-        overlay.start_batch = overlay.send_frames = lambda n: None
-        overlay.finish_batch = lambda: QNNOverlay._unpack(overlay, raw, scales)
+        overlay.start_batch = lambda n, each_frame=False: None
+        overlay.send_frames = lambda n: None
+        overlay.receive_frame = lambda: QNNOverlay._unpack(overlay, raw[:len(raw) // scales], 1)
         backend = BoardScores(overlay)
     crops = []   # the driver's input: each frame's crops as the tracker hands them (in every child)
     for t in range(frames if engine else 0):
@@ -162,8 +177,13 @@ def child(inputs: Path, phase: str, frames: int) -> None:
             tracker.search_crops(data["frames"][t])
         elif name == "peak":
             tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
-        elif engine:   # BoardScores.responses less the pynq calls: headers and frames in, maps out
-            backend.responses(crops[t])
+        elif name.startswith(SCALES_PHASE.format("")):   # the first k scales' parts, as their maps come
+            for k, score_map in enumerate(data["maps"][t][:int(name.rsplit("_", 1)[1])]):
+                tracker.peak.scale(k, score_map)
+            tracker.peak.next_scale = 0   # no finish: the next frame's scale 0 comes next
+        elif engine:   # BoardScores less the pynq calls: headers and frames in, each crop's map out
+            for _ in backend.scores_by_scale(crops[t]):
+                pass
         else:   # deploy/ at BEFORE: the host's crops to codes, checks, packing, a copy
             pixels = BoardScores.codes(SimpleNamespace(offset=design["tracker"]["pixel_offset"]), data["crops"][t])
             overlay.in_buffer[:] = QNNOverlay._pack(overlay, QNNOverlay.check_input(overlay, pixels))
@@ -236,38 +256,70 @@ def a9_ms(x86_instructions: float) -> float:
     return x86_instructions * ARM_PER_X86 / (A9_IPC * A9_MHZ * 1e6) * 1e3
 
 
-def fps_model(design: dict, host: dict, scales: int = 3, crop_by_crop: bool = True) -> dict:
+def fps_model(design: dict, host: dict, scales: int = SCALES, by_crop: bool = True) -> dict:
     """ms per tracker frame per term; in series and as the driver runs (frames never overlap: a
     frame's crops need the last frame's box). host: A9 ms per phase, "peak_critical" the peak
-    search's busier core (two threads where it has them). crop_by_crop: the batch is sent a crop at
-    a time (BoardScores), so that each later crop's buffer writes and send calls fall inside the
-    fabric's work on the crops before it, up to one fabric interval each; else one send after all
-    the writes (deploy/ at BEFORE)."""
+    search's busier core (two threads where it has them), "parts_critical" each scale's part's.
+
+    by_crop (deploy/ today, BoardScores.scores_by_scale): the first crop's header, frame and send,
+    then the fabric. The later crops are written and sent while the fabric cuts the earlier ones,
+    and each crop's map comes with its own TLAST; each scale's part of the peak search runs as its
+    map comes, the finish after the last. The driver's numpy work is taken as the same for each
+    crop (a modelling assumption: each crop runs the same header, copy and unpack). A crop's send
+    waits on the last (its MM2S done once the fabric took that crop's last input word, i.e. takes
+    the next crop's first), and the fabric waits where the host has not sent a crop by the time
+    it would take it. design["batch_timeline"]: when the fabric takes each crop's first word and gives each
+    crop's last output word, from the first crop's first word (the build's rtlsim throughput run,
+    a batch after a drained pipeline, as each tracker frame's batch starts). Else (deploy/ at
+    BEFORE): every write, one send, the whole fabric, then the peak."""
     clock = design["clock_mhz"] * 1e3                       # cycles per ms
     rt = design["rtlsim"]
-    interval = rt["cycles_per_frame"] / clock
-    fabric = rt["latency_cycles"] / clock + (scales - 1) * interval
+    interval, latency = rt["cycles_per_frame"] / clock, rt["latency_cycles"] / clock
+    # now: the batch's own last output word in rtlsim; BEFORE (no timeline then): latency + intervals
+    fabric = design["batch_timeline"]["output_ms"][scales - 1] if by_crop else latency + (scales - 1) * interval
     bytes_in = scales * design["input"]["words"] * design["input"]["dma_bytes"]
     bytes_out = scales * design["output"]["words"] * design["output"]["dma_bytes"]
     dma = (bytes_in + bytes_out) / (design["input"]["dma_bytes"] * clock)   # one word a cycle
     writes = bytes_in / (A9_COPY_MB_S * 1e3)
-    call_ms = PYNQ_CALL_US / 1e3
-    sends = scales if crop_by_crop else 1
-    calls = (BATCH_CALLS + SEND_CALLS * (sends - 1)) * call_ms
+    call_ms, handoff_ms = PYNQ_CALL_US / 1e3, HANDOFF_US / 1e3
+    per_crop = (SEND_CALLS + RECEIVE_CALLS) * (scales - 1) if by_crop else 0
+    calls = (BATCH_CALLS + per_crop) * call_ms
     terms = {"host_crop": host["crop"], "host_peak": host["peak"], "driver_numpy": host["driver"],
              "fabric": fabric, "dma": dma, "buffer_writes": writes, "driver_calls": calls}
     series = sum(terms.values())
-    later_crop = writes / scales + SEND_CALLS * call_ms     # a later crop's writes and send calls
-    hidden = (sends - 1) * min(later_crop, interval)
-    two_cores = host["peak_critical"] < host["peak"]
-    as_driven = (series - dma - hidden - host["peak"] + host["peak_critical"]
-                 + (HANDOFFS * HANDOFF_US / 1e3 if two_cores else 0.0))
+    if by_crop:   # scores_by_scale's order, step by step; t0: the first crop's first word goes in
+        crop_host = (writes + host["driver"]) / scales     # one crop's header, frame copy and unpack
+        parts = [part + SCALE_HANDOFFS * handoff_ms for part in host["parts_critical"]]
+        finish = host["peak_critical"] - sum(host["parts_critical"]) + FINISH_HANDOFFS * handoff_ms
+        taken, out = design["batch_timeline"]["input_ms"], design["batch_timeline"]["output_ms"]
+        t0 = now = host["crop"] + crop_host + 3 * call_ms   # FRAMES, the output transfer, the first send
+        stall = 0.0   # the fabric waiting for a crop the host has not sent yet
+        maps_in = 0
+        for k in range(1, scales):
+            now += crop_host
+            if k >= 2:   # crop k - 2's map in (the next one's transfer armed) before waiting on a send
+                now = max(now, t0 + stall + out[maps_in]) + RECEIVE_CALLS * call_ms
+                maps_in += 1
+            now = max(now, t0 + stall + taken[k]) + SEND_CALLS * call_ms   # crop k - 1 all taken
+            stall += max(0.0, now - (t0 + stall + taken[k]))
+        spans = []   # each scale's part of the peak search: (start, end), ms
+        for k in range(scales):
+            if k >= maps_in:
+                now = max(now, t0 + stall + out[k]) + RECEIVE_CALLS * call_ms
+            spans.append((now, now + parts[k]))
+            now += parts[k]
+        as_driven = now + finish + 2 * call_ms           # and the cycle counter's two reads
+    else:
+        as_driven = series - dma - host["peak"] + host["peak_critical"]
     return {"terms_ms": terms, "peak_critical_ms": host["peak_critical"], "series_ms": series,
             "series_fps": 1000 / series, "as_driven_ms": as_driven, "as_driven_fps": 1000 / as_driven,
-            "hidden_by_fabric_ms": hidden, "sends_per_frame": sends,
+            "by_crop": by_crop, "later_crop_ms": crop_host + SEND_CALLS * call_ms if by_crop else None,
+            "fabric_stall_ms": stall if by_crop else None,
+            "first_word_ms": t0 if by_crop else None, "part_spans_ms": spans if by_crop else None,
+            "finish_ms": finish if by_crop else None,
             "fabric_fps": 1000 / fabric, "left_at_60fps_ms": 1000 / 60 - fabric,
             "dma_bytes": {"in": bytes_in, "out": bytes_out},
-            "fabric_interval_ms": interval, "fabric_latency_ms": rt["latency_cycles"] / clock}
+            "fabric_interval_ms": interval, "fabric_latency_ms": latency}
 
 
 def main(argv=None):
@@ -288,27 +340,34 @@ def main(argv=None):
         native.load(source)
     if not inputs.exists():
         record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
-    counts = counts_per_frame(inputs, args.frames, args.jobs)
+    counts = counts_per_frame(inputs, args.frames, args.jobs,
+                              phases=(*PHASES, *(SCALES_PHASE.format(k) for k in range(1, SCALES + 1))))
     with tempfile.TemporaryDirectory() as tmp:
         old_counts = counts_per_frame(inputs, args.frames, args.jobs, deploy_at(BEFORE, Path(tmp)))
-    for phase in PHASES:
+    for phase in PHASES:   # the scales' part is in the peak's
         print(f"{phase}: {counts[phase]['total'] / 1e6:.2f} M x86 instructions per frame, the busiest thread "
               f"{counts[phase]['critical'] / 1e6:.2f} M ({old_counts[phase]['total'] / 1e6:.1f} M at {BEFORE})",
               flush=True)
     design = designs(args.build)
 
     def a9(counted: dict) -> dict:
-        return {**{phase: a9_ms(n["total"]) for phase, n in counted.items()},
-                "peak_critical": a9_ms(counted["peak"]["critical"])}
+        ms = {**{phase: a9_ms(n["total"]) for phase, n in counted.items()},
+              "peak_critical": a9_ms(counted["peak"]["critical"])}
+        if SCALES_PHASE.format(1) in counted:   # each scale's part: the first k scales' less the first k - 1's
+            upto = [0.0] + [a9_ms(counted[SCALES_PHASE.format(k)]["critical"]) for k in range(1, SCALES + 1)]
+            ms["parts_critical"] = [b - a for a, b in zip(upto[:-1], upto[1:], strict=True)]
+        return ms
     host, old_host = a9(counts), a9(old_counts)
     result = {"frames": args.frames, "x86_instructions_per_frame": counts, "a9_ms_estimate": host,
               "assumptions": {"a9_mhz": A9_MHZ, "a9_ipc": A9_IPC, "arm_per_x86": ARM_PER_X86,
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
-                              "batch_calls": BATCH_CALLS, "send_calls": SEND_CALLS, "thread_handoffs": HANDOFFS, "handoff_us": HANDOFF_US},
+                              "batch_calls": BATCH_CALLS, "send_calls": SEND_CALLS,
+                              "receive_calls": RECEIVE_CALLS, "scale_handoffs": SCALE_HANDOFFS,
+                              "finish_handoffs": FINISH_HANDOFFS, "handoff_us": HANDOFF_US},
               "model": fps_model(design["now"], host),
-              "earlier": earlier_results(),
+              "earlier": earlier_results(), "batch_timeline": design["now"]["batch_timeline"],
               "before": {"commit": BEFORE, "x86_instructions_per_frame": old_counts, "a9_ms_estimate": old_host,
-                         "model": fps_model(design["before"], old_host, crop_by_crop=False)}}
+                         "model": fps_model(design["before"], old_host, by_crop=False)}}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "siamfc_tracker_fps.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "siamfc_tracker_fps.md").write_text(markdown(result))
@@ -325,15 +384,17 @@ def markdown(r) -> str:
              f"instruction counts on x86 (numpy without AVX) x {a['arm_per_x86']:g} / "
              f"(IPC {a['a9_ipc']:g} x {a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the "
              f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; pynq calls at {a['pynq_call_us']:g} us each "
-             f"({a['batch_calls']} per batch, {a['send_calls']} more per further send); the peak search on two "
-             f"cores with {a['thread_handoffs']} thread "
-             f"handoffs per frame at {a['handoff_us']:g} us (the kernel's side, which callgrind does not count). "
-             f"Before: deploy/ at commit {old['commit']}, counted by the same children in the same run (the host "
-             "cut the crops). Now: the accelerator's crop engine cuts the crops (Pillow's bytes, the boxes of "
-             "the recorded tracker); the host computes their samples, writes each crop's header and the frame "
-             "into the DMA buffer, sending each crop as soon as it is written, and searches the peak "
-             "(deploy/siamfc_peak.c, two cores, two cells at a time). A count within "
-             "0.1 M of 0 is the children's noise (the crops' samples are now a few hundred instructions).", "",
+             f"({a['batch_calls']} per batch, {a['send_calls'] + a['receive_calls']} more per further crop); "
+             f"the peak search on two cores with {a['scale_handoffs']} thread handoffs per scale and "
+             f"{a['finish_handoffs']} for its finish, at {a['handoff_us']:g} us each (the kernel's side, which "
+             f"callgrind does not count). Before: deploy/ at commit {old['commit']}, counted by the same "
+             "children in the same run (the host cut the crops). Now: the accelerator's crop engine cuts the "
+             "crops (Pillow's bytes, the boxes of the recorded tracker); the host computes their samples, writes "
+             "each crop's header and the frame into the DMA buffer and sends it, the next while the fabric cuts "
+             "it; each crop's score map comes with its own TLAST, and its part of the peak search "
+             "(deploy/siamfc_peak.c: two cores, two cells at a time) runs while the fabric scores the next. "
+             "A count within 0.1 M of 0 is the children's noise (the crops' samples are a few hundred "
+             "instructions).", "",
              "| term | x86 instr./frame before | now | ms/frame before | now |", "|---|---|---|---|---|"]
     for term, ms in m["terms_ms"].items():
         phase = names.get(term)
@@ -342,21 +403,31 @@ def markdown(r) -> str:
         lines.append(f"| {term} | {counted} | {was['terms_ms'][term]:.2f} | {ms:.2f} |")
     lines.append(f"| host_peak, the busier core | - | {count['peak']['critical'] / 1e6:.2f} M | "
                  f"{was['peak_critical_ms']:.2f} | {m['peak_critical_ms']:.2f} |")
+    parts = r["a9_ms_estimate"]["parts_critical"]
+    lines.append(f"| of which each scale's part, the busier core | - | "
+                 f"{count[SCALES_PHASE.format(SCALES)]['critical'] / 1e6:.2f} M in all | - | "
+                 + " + ".join(f"{p:.2f}" for p in parts) + " |")
     for key, label in (("series", "**in series** (every term, one core)"),
-                       ("as_driven", "**as the driver runs** (one batch of 3, the DMA inside the fabric's "
-                                     "cycles; now the later crops' writes and sends inside the fabric's work on "
-                                     "the earlier ones, and the peak search on two cores)")):
+                       ("as_driven", "**as the driver runs** (one batch of 3; before: every write, the fabric, "
+                                     "then the peak; now: crop by crop, the later crops' writes and the scales' "
+                                     "peak parts inside the fabric's work, the DMA inside its counted cycles)")):
         lines.append(f"| {label} | | | {was[key + '_ms']:.2f} ms = {was[key + '_fps']:.1f} fps | "
                      f"**{m[key + '_ms']:.2f} ms = {m[key + '_fps']:.1f} fps** |")
     lines += [""] + [f"At commit {e['commit']} ({e['what']}; this benchmark's result there): "
                      f"{e['as_driven_ms']:.2f} ms = {e['as_driven_fps']:.1f} fps as the driver ran." for e in r["earlier"]]
-    lines += ["", f"Hidden inside the fabric's work: {m['hidden_by_fabric_ms']:.2f} ms of the later crops' writes "
-              f"and sends ({m['sends_per_frame']} sends per frame, each at most one fabric interval).", "",
+    timeline = r["batch_timeline"]
+    lines += ["", f"A later crop's host work (its header, frame copy, unpack and sends): {m['later_crop_ms']:.2f} ms; "
+              "the fabric takes the crops' first words at "
+              + ", ".join(f"{t:.2f}" for t in timeline["input_ms"][:3]) + " ms and gives their maps at "
+              + ", ".join(f"{t:.2f}" for t in timeline["output_ms"][:3]) + " ms (rtlsim, from the first crop's "
+              f"first word); the fabric waited {m['fabric_stall_ms']:.2f} ms for the host. The first crop's first "
+              f"word goes in at {m['first_word_ms']:.2f} ms; the scales' parts of the peak search run "
+              + ", ".join(f"{a:.2f}-{b:.2f}" for a, b in m["part_spans_ms"])
+              + f" ms, the finish {m['finish_ms']:.2f} ms.", "",
               f"DMA: {m['dma_bytes']['in']:,} bytes in (3 x a crop's header and the frame), "
               f"{m['dma_bytes']['out']:,} out per frame (design.json); fabric (crop engine, backbone, correlation): "
-              f"latency {m['fabric_latency_ms']:.2f} ms + 2 intervals of {m['fabric_interval_ms']:.2f} ms "
-              f"= {m['fabric_fps']:.1f} fps alone; at 60 fps it leaves {m['left_at_60fps_ms']:.2f} ms per frame "
-              "for the host, the buffer writes and the driver.", ""]
+              f"{m['terms_ms']['fabric']:.2f} ms a batch = {m['fabric_fps']:.1f} fps alone; at 60 fps it leaves "
+              f"{m['left_at_60fps_ms']:.2f} ms per frame for what the host cannot overlap.", ""]
     return "\n".join(lines)
 
 

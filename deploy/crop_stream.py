@@ -107,6 +107,7 @@ class Headers:
         self.n = n
         self.x, self.y = np.empty(n, np.intp), np.empty(n, np.intp)
         self.dx, self.dy = np.empty(n), np.empty(n)
+        self.samples = tuple(a.ctypes.data for a in (self.x, self.dx, self.y, self.dy))   # kept: asked once
         size, pointer, real = ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_double
         # h, w, n, cx, cy, side, fill, words, x, dx, y, dy
         self.kernel = native.kernel(Path(__file__).with_name("crop_header.c"), "crop_header",
@@ -121,8 +122,7 @@ class Headers:
         if fill.shape != (3,):
             raise ValueError(f"the fill colour is 3 bytes, got {fill.shape}")
         self.kernel(frame_shape[0], frame_shape[1], self.n, float(center[0]), float(center[1]), float(side),
-                    fill.ctypes.data, words.ctypes.data, self.x.ctypes.data, self.dx.ctypes.data,
-                    self.y.ctypes.data, self.dy.ctypes.data)
+                    fill.ctypes.data, words.ctypes.data, *self.samples)
 
 
 def crop_codes(stream: np.ndarray, n: int, height: int, width: int) -> np.ndarray:

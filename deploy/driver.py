@@ -42,6 +42,7 @@ class DeployError(ValueError):
 
 
 DEVICE_TREE_COMPATIBLE = Path("/proc/device-tree/compatible")
+FRAMES_EACH = 1 << 31   # axil_control's FRAMES bit 31: TLAST ends every output frame
 EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before xlnx,zynq-7000
 
 
@@ -94,7 +95,10 @@ class QNNOverlay(Overlay):
                               f"transfer, {self.max_batch_dma} frames of this design")
         self.max_batch = max_batch
         self.in_buffer = allocate(shape=(max_batch * self.in_frame_bytes,), dtype=np.uint8)
-        self.out_buffer = allocate(shape=(max_batch * self.out_frame_bytes,), dtype=np.uint8)
+        # an each_frame batch receives frame k at k * out_slot_bytes: an S2MM transfer starts on
+        # its memory side's word (no realignment engine), and 64 bytes is a multiple of any
+        self.out_slot_bytes = -(-self.out_frame_bytes // 64) * 64
+        self.out_buffer = allocate(shape=(max_batch * self.out_slot_bytes,), dtype=np.uint8)
         self.last_batch_cycles = None
         self.last_batch_seconds = None
         self.controls = self.design.get("controls", [])
@@ -186,25 +190,30 @@ class QNNOverlay(Overlay):
         return self.finish_batch()
 
     # a batch in parts: start_batch(n), send_frames() as frames become ready in input_frames(n)
-    # (the accelerator works on the ones sent while the caller writes the next), finish_batch()
-    def start_batch(self, n: int, capture: bool = False, started: float | None = None) -> None:
+    # (the accelerator works on the ones sent while the caller writes the next), finish_batch();
+    # with each_frame, receive_frame() takes each frame's outputs as they come
+    def start_batch(self, n: int, capture: bool = False, started: float | None = None,
+                    each_frame: bool = False) -> None:
         """Arm a batch of the n frames that input_frames(n) holds or will hold: FRAMES (and
-        CAPTURE) written, the output transfer waiting for them."""
+        CAPTURE) written, the output transfer waiting for them. each_frame: TLAST ends every
+        output frame, an output transfer a frame (receive_frame)."""
         self.input_frames(n)   # n fits the buffers
         if capture:
             self._require_capture("a capture batch")
         elif "exemplar_capture" in self.controls and not self.exemplar_set:
             raise DeployError("no exemplar was captured since the overlay was loaded, so its scores "
                               "would be against an empty exemplar memory: call set_exemplar() first")
-        self._batch = {"frames": n, "sent": 0, "capture": capture,
+        self._batch = {"frames": n, "sent": 0, "received": 0, "capture": capture, "each": each_frame,
                        "started": time.perf_counter() if started is None else started}
         if capture:
             self.control.write(self.registers["CAPTURE"], 1)
-        self.control.write(self.registers["FRAMES"], n)
-        self.dma.recvchannel.transfer(self.out_buffer, nbytes=n * self.out_frame_bytes)
+        self.control.write(self.registers["FRAMES"], n | (FRAMES_EACH if each_frame else 0))
+        self.dma.recvchannel.transfer(self.out_buffer, nbytes=(1 if each_frame else n) * self.out_frame_bytes)
 
     def send_frames(self, count: int) -> None:
-        """Stream the batch's next `count` frames (after the previous send has finished)."""
+        """Stream the batch's next `count` frames (after the previous send has finished). In an
+        each_frame batch the accelerator stalls on a frame whose output transfer is not armed:
+        receive_frame() each frame before waiting on a send of the frame after it."""
         batch = self._started_batch()
         if not 1 <= count <= batch["frames"] - batch["sent"]:
             raise DeployError(f"cannot send {count} frames: {batch['frames'] - batch['sent']} of the batch "
@@ -218,26 +227,54 @@ class QNNOverlay(Overlay):
                                       nbytes=count * self.in_frame_bytes)
         batch["sent"] += count
 
+    def receive_frame(self) -> np.ndarray:
+        """The next frame's outputs (1 x ...) of an each_frame batch, once they are in; arms the
+        output transfer of the frame after it. After the last frame the batch is finished."""
+        batch = self._started_batch()
+        k = batch["received"]
+        if not batch["each"]:
+            raise DeployError("receive_frame() takes the frames of a batch started with each_frame=True; "
+                              "finish_batch() takes a whole batch's")
+        if k >= batch["sent"]:
+            raise DeployError(f"frame {k} of the batch was not sent: send_frames() it first")
+        self.dma.recvchannel.wait()
+        start, size = k * self.out_slot_bytes, self.out_frame_bytes
+        batch["received"] = k + 1
+        if k + 1 < batch["frames"]:
+            self.dma.recvchannel.transfer(self.out_buffer, start=start + self.out_slot_bytes, nbytes=size)
+        y = self._unpack(np.asarray(self.out_buffer[start:start + size]), 1)
+        if k + 1 == batch["frames"]:
+            self.dma.sendchannel.wait()
+            self._end_batch(batch)
+        return y
+
     def finish_batch(self) -> np.ndarray:
-        """Wait for the batch's outputs (every frame sent); integer outputs."""
+        """Wait for the batch's outputs (every frame sent); integer outputs (of an each_frame
+        batch: of the frames receive_frame() has not taken)."""
         batch = self._started_batch()
         if batch["sent"] != batch["frames"]:
             raise DeployError(f"the batch has {batch['frames'] - batch['sent']} frames not sent: "
                               "send_frames() them before finish_batch()")
-        self._batch = None
-        n, capture = batch["frames"], batch["capture"]
+        if batch["each"]:
+            return np.concatenate([self.receive_frame() for _ in range(batch["frames"] - batch["received"])])
+        n = batch["frames"]
         self.dma.sendchannel.wait()
         self.dma.recvchannel.wait()
         # unpacking makes new arrays: the outputs never alias the buffer
         y = self._unpack(np.asarray(self.out_buffer[: n * self.out_frame_bytes]), n)
+        self._end_batch(batch)
+        return y
+
+    def _end_batch(self, batch: dict) -> None:
+        """Every output in: the batch's time, its cycles, and a capture batch's check."""
+        self._batch = None
         self.last_batch_seconds = time.perf_counter() - batch["started"]
         self.last_batch_cycles = self._cycles()
-        if capture:
+        if batch["capture"]:
             if self.read_register("CAPTURE"):
                 raise DeployError("CAPTURE is still set after the capture batch: the accelerator did "
                                   "not finish it (the overlay does not match design.json?)")
             self.exemplar_set = True
-        return y
 
     def _started_batch(self) -> dict:
         if self._batch is None:

@@ -11,6 +11,7 @@ BINARY, BIPOLAR, TERNARY) or by anything with that `.name` (a qonnx DataType).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -31,11 +32,15 @@ class ElementType:
 
 def element_type(dtype) -> ElementType:
     """INT<k>, UINT<k>, BINARY, BIPOLAR or TERNARY, by name or from a qonnx DataType."""
-    name = getattr(dtype, "name", dtype)
+    return _named_type(str(getattr(dtype, "name", dtype)))
+
+
+@functools.cache   # the driver unpacks each tracker crop's outputs apart: no name parsed each time
+def _named_type(name: str) -> ElementType:
     fixed = {"BINARY": (1, 0, 1), "BIPOLAR": (1, -1, 1), "TERNARY": (2, -1, 1)}
     if name in fixed:
         return ElementType(name, *fixed[name])
-    match = re.fullmatch(r"(U?)INT(\d+)", str(name))
+    match = re.fullmatch(r"(U?)INT(\d+)", name)
     if not match:
         raise ValueError(f"stream datatype {name!r} is not supported "
                          "(INT<k>, UINT<k>, BINARY, BIPOLAR, TERNARY)")

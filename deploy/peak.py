@@ -1,5 +1,6 @@
 """The peak of SiamFC's upsampled score maps, computing only the upsampled cells that can hold it
-(numpy and a C kernel built on the machine, deploy/native.py: it runs on the board).
+(numpy and a C kernel built on the machine, deploy/native.py: it runs on the board), scale by
+scale as the score maps come.
 
 SiamFC upsamples each scale's R x R score map bicubically by `factor` (torch's
 F.interpolate(mode="bicubic", align_corners=False): Keys' kernel, A = -0.75, source rows and
@@ -13,9 +14,11 @@ computes (tests/models compare them). The cells sharing their 4 x 4 source cells
 (16 x 16 cells inside the map, half blocks at its border). deploy/siamfc_peak.c computes the
 values along x for every source row; bounds per block (each row tap's weight range times the
 range of its row's values over the block's columns) pick the blocks that can hold a maximum, a
-minimum or the blended peak, and only those blocks' cells are computed, on two threads (the
-rows, the bounds and the extremes; the blended peak on one). This module prepares the
-taps (cubic_taps), the window and the kernel's working arrays once per map size:
+minimum or the blended peak, and only those blocks' cells are computed, on two threads. Each
+scale's rows, bounds and maximum are computed as its map comes (PeakFinder.scale: on a board,
+while the accelerator scores the next scale), the best scale's minimum and the blended peak once
+all have come (finish). This module prepares the taps (cubic_taps), the window and the kernel's
+working arrays once per map size:
 
 - each scale's maximum and the best scale's minimum are exact (max(round(u * p)) = round(max(u) * p):
   rounding is monotonic, so the penalty can come after the maximum);
@@ -121,27 +124,54 @@ class PeakFinder:
                        self.penalties, self.window, self.window_max]
         self.work = [np.empty(scales * size * up.cells), np.empty(scales * size * up.blocks),
                      np.empty(scales * size * up.blocks),
-                     np.empty(scales * up.blocks ** 2), np.empty(scales * up.blocks ** 2), np.empty(up.blocks ** 2)]
+                     np.empty(scales * up.blocks ** 2), np.empty(scales * up.blocks ** 2), np.empty(up.blocks ** 2),
+                     np.empty(scales), np.empty(scales)]   # each scale's maximum, minimum
+        self.maps = np.empty((scales, size, size))   # the scales given so far
+        self.maps_address = self.maps.ctypes.data
         self.found = np.zeros(3, np.intp)
         self.arguments = (scales, size, up.cells, up.blocks, *(a.ctypes.data for a in self.tables),
                           self.influence, NEAR_TIE, SLACK, *(a.ctypes.data for a in self.work), self.found.ctypes.data)
+        self.next_scale = 0
         size_t, pointer, real = ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_double
-        # maps, 4 sizes, 9 tables, influence, near tie, slack, 6 working arrays, the peak found
-        self.search = native.kernel(Path(__file__).with_name("siamfc_peak.c"), "siamfc_peak",
-                                    [pointer, *[size_t] * 4, *[pointer] * 9, real, real, real, *[pointer] * 7],
-                                    ctypes.c_int)
+        # the scales whose part also finds their minimum: the unpenalised (SiamFC's centre scale), most
+        # often the best, whose minimum the finish then has (computed while the fabric works)
+        self.with_minimum = [int(p == self.penalties.max()) for p in self.penalties]
+        # 4 sizes, 9 tables, influence, near tie, slack, 6 working arrays, the maxima and minima, the peak
+        arguments = [*[size_t] * 4, *[pointer] * 9, real, real, real, *[pointer] * 9]
+        source = Path(__file__).with_name("siamfc_peak.c")
+        self.search_scale = native.kernel(source, "siamfc_peak_scale", [size_t, ctypes.c_int, pointer, *arguments],
+                                          ctypes.c_int)
+        self.search_finish = native.kernel(source, "siamfc_peak_finish", [pointer, *arguments], ctypes.c_int)
+
+    def scale(self, k: int, score_map: np.ndarray) -> None:
+        """Scale k's R x R score map, the scales in order 0, 1, ...: its part of the search runs
+        now (on a board, while the accelerator scores the next scale)."""
+        if k != self.next_scale:
+            raise ValueError(f"scale {self.next_scale} comes next, not {k}")
+        if np.shape(score_map) != self.maps.shape[1:]:
+            raise ValueError(f"a score map of shape {self.maps.shape[1:]} expected, got {np.shape(score_map)}")
+        self.maps[k] = score_map
+        self.search_scale(k, self.with_minimum[k], self.maps_address, *self.arguments)
+        self.next_scale = (k + 1) % len(self.maps)
+
+    def finish(self) -> tuple[int, int, int]:
+        """(best scale, row, column) of the upsampled, blended peak, once every scale is in."""
+        if self.next_scale:
+            raise ValueError(f"scales {self.next_scale}..{len(self.maps) - 1} are missing")
+        if self.search_finish(self.maps_address, *self.arguments):   # undecided: the whole maps decide
+            self.full_decisions += 1
+            return full_peak(self, self.maps)
+        best, row, col = (int(v) for v in self.found)
+        return best, row, col
 
     def __call__(self, maps: np.ndarray) -> tuple[int, int, int]:
         """(S, R, R) score maps -> (best scale, row, column) of the upsampled, blended peak."""
-        maps = np.ascontiguousarray(maps, np.float64)
         shape = (len(self.penalties), self.up.size, self.up.size)
-        if maps.shape != shape:
-            raise ValueError(f"score maps of shape {shape} expected, got {maps.shape}")
-        if self.search(maps.ctypes.data, *self.arguments):   # undecided: the whole maps decide
-            self.full_decisions += 1
-            return full_peak(self, maps)
-        best, row, col = (int(v) for v in self.found)
-        return best, row, col
+        if np.shape(maps) != shape:
+            raise ValueError(f"score maps of shape {shape} expected, got {np.shape(maps)}")
+        for k, score_map in enumerate(maps):
+            self.scale(k, score_map)
+        return self.finish()
 
 
 def full_peak(finder: PeakFinder, maps: np.ndarray) -> tuple[int, int, int]:

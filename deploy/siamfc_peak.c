@@ -305,12 +305,11 @@ struct search {
     const double *maps, *penalties;
     double *rows_x, *high, *low, *upper, *lower;
     double slack;
-    ptrdiff_t seed_blocks[MAX_SCALES];   /* each scale's block of the best upper bound */
-    double seed_maxima[MAX_SCALES];      /* its maximum */
-    const ptrdiff_t *seeds;       /* each scale's seed block (the maxima), or the minimum's */
-    const double *seed_found;     /* their extremes */
-    ptrdiff_t scale;              /* the minimum's: the best scale */
-    double found[2 * MAX_SCALES];   /* per (scale, half of the blocks), or per half: the extremes found */
+    ptrdiff_t scale;              /* the scale searched */
+    int minimum;                  /* the step sequence searches the scale's minimum too */
+    ptrdiff_t seed;               /* the block of its best bound (for a maximum) or lowest (a minimum) */
+    double seed_found, floor;     /* that block's extreme; the penalised maximum to reach (maxima) */
+    double found[2];              /* per half of the blocks: the extreme found */
     struct blending blended;      /* the best scale's blended map */
     const double *blend;          /* its blocks' upper bounds */
     ptrdiff_t first;              /* the block of the best bound, ranked first */
@@ -323,71 +322,51 @@ static void half_range(ptrdiff_t count, int half, ptrdiff_t *from, ptrdiff_t *to
     *to = (half + 1) * count / 2;
 }
 
-/* every source row of every scale along x, and its ranges over the blocks */
+static const double *scale_rows(const struct search *w)
+{
+    return w->rows_x + w->scale * w->g->size * w->g->cells;
+}
+
+/* the scale's source rows along x, and their ranges over the blocks */
 static void rows_half(struct search *w, int half)
 {
     const struct geometry *g = w->g;
     ptrdiff_t from, to;
-    half_range(g->scales * g->size, half, &from, &to);
-    for (ptrdiff_t item = from; item < to; item++)   /* item: scale * size + row */
-        row_along_x(g, w->maps + item * g->size, w->rows_x + item * g->cells, w->high + item * g->blocks,
-                    w->low + item * g->blocks);
+    half_range(g->size, half, &from, &to);
+    for (ptrdiff_t r = w->scale * g->size + from; r < w->scale * g->size + to; r++)
+        row_along_x(g, w->maps + r * g->size, w->rows_x + r * g->cells, w->high + r * g->blocks, w->low + r * g->blocks);
 }
 
-/* every block row's bounds, every scale */
+/* the scale's blocks' bounds, by block rows */
 static void bounds_half(struct search *w, int half)
 {
     const struct geometry *g = w->g;
-    const ptrdiff_t b = g->blocks, ranges = g->size * b;
+    const ptrdiff_t b = g->blocks, s = w->scale, ranges = g->size * b;
     ptrdiff_t from, to;
-    half_range(g->scales * b, half, &from, &to);
-    for (ptrdiff_t item = from; item < to; item++) {   /* item: scale * blocks + block row */
-        const ptrdiff_t s = item / b, by = item % b;
-        block_bounds(g, by, w->high + s * ranges, w->low + s * ranges, w->slack, w->upper + s * b * b + by * b,
-                     w->lower + s * b * b + by * b);
-    }
+    half_range(b, half, &from, &to);
+    for (ptrdiff_t by = from; by < to; by++)
+        block_bounds(g, by, w->high + s * ranges, w->low + s * ranges, w->slack, w->upper + (s * b + by) * b,
+                     w->lower + (s * b + by) * b);
 }
 
-/* each scale's seed block (its best bound) and that block's maximum, every other scale each */
-static void seeds_half(struct search *w, int half)
+/* the scale's maximum over a half of its blocks, where it can reach the floor */
+static void maximum_half(struct search *w, int half)
 {
-    const struct geometry *g = w->g;
-    const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
-    for (ptrdiff_t s = half; s < g->scales; s += 2) {
-        w->seed_blocks[s] = argmax(w->upper + s * count, count, 1.0);
-        w->seed_maxima[s] = block_extreme(g, w->rows_x + s * per_map, w->seed_blocks[s] / g->blocks,
-                                          w->seed_blocks[s] % g->blocks, 1.0);
-    }
-}
-
-/* each scale's maximum over its half of the blocks: tasks (scale, half), half of the tasks each */
-static void maxima_half(struct search *w, int half)
-{
-    const struct geometry *g = w->g;
-    const ptrdiff_t count = g->blocks * g->blocks, per_map = g->size * g->cells;
-    double floor = -INFINITY;   /* the best penalised seed maximum (each thread works it out) */
-    for (ptrdiff_t s = 0; s < g->scales; s++)
-        floor = larger(floor, w->seed_maxima[s] * w->penalties[s]);
-    ptrdiff_t from, to;
-    half_range(2 * g->scales, half, &from, &to);
-    for (ptrdiff_t task = from; task < to; task++) {
-        const ptrdiff_t s = task / 2;
-        ptrdiff_t i0, i1;
-        half_range(count, (int)(task % 2), &i0, &i1);
-        w->found[task] = extreme(g, w->rows_x + s * per_map, w->upper + s * count, 1.0, w->penalties[s], floor,
-                                 w->seeds[s], w->seed_found[s], i0, i1);
-    }
+    const ptrdiff_t count = w->g->blocks * w->g->blocks;
+    ptrdiff_t i0, i1;
+    half_range(count, half, &i0, &i1);
+    w->found[half] = extreme(w->g, scale_rows(w), w->upper + w->scale * count, 1.0, w->penalties[w->scale],
+                             w->floor, w->seed, w->seed_found, i0, i1);
 }
 
 /* the best scale's minimum (times -1) over a half of its blocks */
 static void minimum_half(struct search *w, int half)
 {
-    const struct geometry *g = w->g;
-    const ptrdiff_t count = g->blocks * g->blocks;
+    const ptrdiff_t count = w->g->blocks * w->g->blocks;
     ptrdiff_t i0, i1;
     half_range(count, half, &i0, &i1);
-    w->found[half] = extreme(g, w->rows_x + w->scale * g->size * g->cells, w->lower + w->scale * count, -1.0, 1.0,
-                             -INFINITY, w->seeds[0], w->seed_found[0], i0, i1);
+    w->found[half] = extreme(w->g, scale_rows(w), w->lower + w->scale * count, -1.0, 1.0, -INFINITY, w->seed,
+                             w->seed_found, i0, i1);
 }
 
 /* the blended peak over a half of the blocks: those whose bound reaches the first block's peak */
@@ -417,73 +396,142 @@ static void first_half(void (*step)(struct search *, int), struct search *w)
     meet(w);
 }
 
-/* The second thread's halves, in step with the first's (siamfc_peak). */
-static void *second_thread(void *context)
+/* The second thread of siamfc_peak_scale, in step with the first. */
+static void *scale_helper(void *context)
 {
     struct search *w = context;
     rows_half(w, 1);
     meet(w);
     bounds_half(w, 1);
     meet(w);
-    seeds_half(w, 1);
+    meet(w);   /* the first thread finds the seed block's maximum */
+    maximum_half(w, 1);
     meet(w);
-    maxima_half(w, 1);
-    meet(w);
-    meet(w);   /* the first thread picks the best scale and the minimum's seed */
-    minimum_half(w, 1);
-    meet(w);
+    if (w->minimum) {
+        meet(w);   /* the first thread finds the minimum's seed block's minimum */
+        minimum_half(w, 1);
+        meet(w);
+    }
+    return NULL;
+}
+
+/* The second thread of siamfc_peak_finish, in step with the first. */
+static void *finish_helper(void *context)
+{
+    struct search *w = context;
+    if (w->minimum) {
+        minimum_half(w, 1);
+        meet(w);
+    }
     meet(w);   /* the first thread normalises, bounds the blended blocks and ranks the first */
     blend_half(w, 1);
     meet(w);
     return NULL;
 }
 
-/* maps: scales x size x size. Writes (scale, row, column) of the peak into `peak` and returns 0;
- * returns 1 where the two best blended cells are within near_tie (relative) of each other or the
- * normalising total is not positive: the caller then computes the whole maps. */
-int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks,
-                const ptrdiff_t *starts, const ptrdiff_t *index, const double *weights,
-                const double *wmax, const double *wmin, const double *row_totals, const double *penalties,
-                const double *window, const double *window_max, double influence, double near_tie,
-                double slack, double *rows_x, double *high, double *low, double *upper, double *lower,
-                double *blend, ptrdiff_t *peak)
+/* The scale's minimum's seed: the block of the lowest lower bound, and its minimum. */
+static void minimum_seed(struct search *w)
+{
+    const struct geometry *g = w->g;
+    const ptrdiff_t count = g->blocks * g->blocks;
+    w->seed = argmax(w->lower + w->scale * count, count, -1.0);
+    w->seed_found = block_extreme(g, scale_rows(w), w->seed / g->blocks, w->seed % g->blocks, -1.0);
+}
+
+/* Start the second thread on `helper`, if the system gives one. */
+static void team_up(struct search *w, void *(*helper)(void *), pthread_t *thread)
+{
+    w->teamed = pthread_barrier_init(&w->barrier, NULL, 2) == 0;
+    if (w->teamed && pthread_create(thread, NULL, helper, w) != 0) {
+        pthread_barrier_destroy(&w->barrier);
+        w->teamed = 0;
+    }
+}
+
+static void part(struct search *w, pthread_t thread)
+{
+    if (w->teamed) {
+        pthread_join(thread, NULL);
+        pthread_barrier_destroy(&w->barrier);
+    }
+}
+
+/* the arguments after the maps, the same for both entry points (deploy/peak.py passes one list):
+ * the sizes, deploy/peak.py's tables, the working arrays, each scale's maximum and minimum, the
+ * peak found */
+#define PEAK_ARGUMENTS                                                                                          \
+    ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks, const ptrdiff_t *starts,               \
+        const ptrdiff_t *index, const double *weights, const double *wmax, const double *wmin,                 \
+        const double *row_totals, const double *penalties, const double *window, const double *window_max,     \
+        double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
+        double *upper, double *lower, double *blend, double *maxima, double *minima, ptrdiff_t *peak
+
+/* Scale s of the score maps (scales x size x size; scales 0 .. s - 1 done before, in order):
+ * its rows, bounds and maximum into the working arrays, maxima[s] its exact maximum, or -inf
+ * where no cell of it can beat a scale before it once penalised (then it is not the best);
+ * with `minimum` also minima[s], its exact minimum (else NaN): the finish then need not search
+ * it, where this scale is the best (the caller asks it of the likeliest). */
+int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMENTS)
 {
     const struct geometry g = {scales, size, cells, blocks, starts, index, weights, wmax, wmin};
-    const ptrdiff_t n = cells, b = blocks, per_map = size * n, per_scale = b * b;
+    const ptrdiff_t per_scale = blocks * blocks;
+    if (scales > MAX_SCALES || s < 0 || s >= scales)
+        return 1;
+    (void)row_totals, (void)window, (void)window_max, (void)influence, (void)near_tie, (void)blend, (void)peak;
+    struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .high = high,
+                          .low = low, .upper = upper, .lower = lower, .slack = slack, .scale = s,
+                          .minimum = minimum};
+    pthread_t helper;
+    team_up(&work, scale_helper, &helper);
+    first_half(rows_half, &work);
+    first_half(bounds_half, &work);
+    /* the seed block (its best bound); the floor: the best penalised maximum so far (rounding is
+     * monotonic: max(round(u p)) = round(max(u) p)) */
+    work.seed = argmax(upper + s * per_scale, per_scale, 1.0);
+    work.seed_found = block_extreme(&g, rows_x + s * size * cells, work.seed / blocks, work.seed % blocks, 1.0);
+    work.floor = work.seed_found * penalties[s];
+    for (ptrdiff_t k = 0; k < s; k++)
+        work.floor = larger(work.floor, maxima[k] * penalties[k]);
+    meet(&work);
+    first_half(maximum_half, &work);
+    maxima[s] = larger(work.found[0], work.found[1]);
+    minima[s] = NAN;
+    if (minimum) {
+        minimum_seed(&work);
+        meet(&work);
+        first_half(minimum_half, &work);
+        minima[s] = -larger(work.found[0], work.found[1]);
+    }
+    part(&work, helper);
+    return 0;
+}
+
+/* After every scale's siamfc_peak_scale: writes (scale, row, column) of the peak into `peak`
+ * and returns 0; returns 1 where the two best blended cells are within near_tie (relative) of
+ * each other or the normalising total is not positive: the caller then computes the whole maps. */
+int siamfc_peak_finish(const double *maps, PEAK_ARGUMENTS)
+{
+    const struct geometry g = {scales, size, cells, blocks, starts, index, weights, wmax, wmin};
+    const ptrdiff_t n = cells, b = blocks, per_scale = b * b;
     if (scales > MAX_SCALES)
         return 1;
-    struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .high = high,
-                          .low = low, .upper = upper, .lower = lower, .slack = slack};
-    work.seeds = work.seed_blocks;
-    work.seed_found = work.seed_maxima;
-    pthread_t helper;
-    work.teamed = pthread_barrier_init(&work.barrier, NULL, 2) == 0;
-    if (work.teamed && pthread_create(&helper, NULL, second_thread, &work) != 0) {
-        pthread_barrier_destroy(&work.barrier);
-        work.teamed = 0;
-    }
-    first_half(rows_half, &work);     /* every source row along x, its ranges over the blocks */
-    first_half(bounds_half, &work);   /* every block's bounds */
-    /* the best scale: each scale's exact maximum where its bound, penalised, reaches the best
-     * penalised maximum of a seed block (rounding is monotonic: max(round(u p)) = round(max(u) p)) */
-    first_half(seeds_half, &work);
-    first_half(maxima_half, &work);
-    double peaks[MAX_SCALES];
+    (void)high, (void)low, (void)slack;
     ptrdiff_t best = 0;
-    for (ptrdiff_t s = 0; s < scales; s++) {
-        peaks[s] = larger(work.found[2 * s], work.found[2 * s + 1]);
-        if (peaks[s] * penalties[s] > peaks[best] * penalties[best])
+    for (ptrdiff_t s = 0; s < scales; s++)
+        if (maxima[s] * penalties[s] > maxima[best] * penalties[best])
             best = s;
+    const double p = penalties[best], *rows = rows_x + best * size * n;
+    struct search work = {.g = &g, .maps = maps, .penalties = penalties, .rows_x = rows_x, .lower = lower,
+                          .scale = best, .minimum = isnan(minima[best])};   /* unless its part found it */
+    if (work.minimum)
+        minimum_seed(&work);
+    pthread_t helper;
+    team_up(&work, finish_helper, &helper);
+    if (work.minimum) {
+        first_half(minimum_half, &work);
+        minima[best] = -larger(work.found[0], work.found[1]);
     }
-    const double p = penalties[best], *rows = rows_x + best * per_map, *down = lower + best * per_scale;
-    const ptrdiff_t low_seed = argmax(down, per_scale, -1.0);
-    const double low_found = block_extreme(&g, rows, low_seed / b, low_seed % b, -1.0);
-    work.scale = best;
-    work.seeds = &low_seed;
-    work.seed_found = &low_found;
-    meet(&work);
-    first_half(minimum_half, &work);
-    const double low_cell = -larger(work.found[0], work.found[1]) * p;
+    const double low_cell = minima[best] * p;
     double source = 0;   /* the whole map's sum from the rows' and columns' total weights */
     for (ptrdiff_t r = 0; r < size; r++) {
         double row = 0;
@@ -509,17 +557,12 @@ int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t 
     rank_block(&work.blended, work.first, &work.ranks[0]);   /* the first block, then every block that can beat it */
     meet(&work);
     first_half(blend_half, &work);
-    if (work.teamed) {
-        pthread_join(helper, NULL);
-        pthread_barrier_destroy(&work.barrier);
-    }
+    part(&work, helper);
     const struct ranking ranked = merged(work.ranks[0], work.ranks[1]);
-    const double top = ranked.top, second = ranked.second;
-    const ptrdiff_t top_cell = ranked.cell;
-    if (!(total > 0) || top - second <= near_tie * fabs(top))
+    if (!(total > 0) || ranked.top - ranked.second <= near_tie * fabs(ranked.top))
         return 1;
     peak[0] = best;
-    peak[1] = top_cell / n;
-    peak[2] = top_cell % n;
+    peak[1] = ranked.cell / n;
+    peak[2] = ranked.cell % n;
     return 0;
 }

@@ -20,7 +20,9 @@ quarter search-crop pixel per upsampled cell.
 A backend offers set_exemplar(1 x 3 x E x E uint8 pixels) and responses(S x 3 x X x X uint8
 pixels) -> S x 1 x R x R score maps (numpy). A backend whose accelerator cuts the search crops
 itself (cuts_crops true: the crop engine, deploy/crop_stream.py) gets the frame, the crops'
-centre and sides and the fill colour instead of pixels (a crop_stream.FrameCrops).
+centre and sides and the fill colour instead of pixels (a crop_stream.FrameCrops). A backend that
+offers scores_by_scale(crops), an iterator of the scales' R x R maps in order as its accelerator
+scores them, has each scale's part of the peak search run while the next is scored.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ class SiamFCTracker:
     def update(self, frame: np.ndarray) -> np.ndarray:
         """Track into the next frame; returns the box [x, y, w, h]."""
         sides, crops = self.search_crops(frame)
-        return self.locate(self.responses(crops), sides, frame.shape)
+        return self.score_and_locate(crops, sides, frame.shape)
 
     # update()'s phases, apart so that the host's work can be timed beside the backend's
     def search_crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | FrameCrops]:
@@ -151,10 +153,47 @@ class SiamFCTracker:
 
     def locate(self, maps: np.ndarray, sides: np.ndarray, frame_shape) -> np.ndarray:
         """The best scale's windowed peak moves the target; the scale is damped."""
+        return self._move(self._finder(maps.shape[-1])(maps), sides, frame_shape)
+
+    def score_and_locate(self, crops, sides: np.ndarray, frame_shape, seconds: dict | None = None,
+                         clock=time.perf_counter) -> np.ndarray:
+        """responses() then locate(); with a backend that gives the scales' maps one by one as its
+        accelerator scores them (scores_by_scale), each scale's part of the peak search runs while
+        the accelerator scores the next. seconds: adds the time spent in the backend and in the
+        peak search (PHASES "backend" and "peak")."""
+        times = {"backend": 0.0, "peak": 0.0}
+        by_scale = getattr(self.backend, "scores_by_scale", None)
+        t = clock()
+        if by_scale is None:
+            maps = self.responses(crops)
+            times["backend"], t = clock() - t, clock()
+            box = self.locate(maps, sides, frame_shape)
+        else:
+            for k, score_map in enumerate(by_scale(crops)):
+                ready = clock()
+                times["backend"] += ready - t
+                finder = self._finder(score_map.shape[-1])
+                finder.scale(k, score_map.reshape(score_map.shape[-2:]))
+                t = clock()
+                times["peak"] += t - ready
+            box = self._move(finder.finish(), sides, frame_shape)
+        times["peak"] += clock() - t
+        if seconds is not None:
+            for phase, dt in times.items():
+                seconds[phase] += dt
+        return box
+
+    def _finder(self, size: int) -> PeakFinder:
+        """The peak search for R x R score maps (made once per map size)."""
         c = self.config
-        if self.peak is None or self.peak.up.size != maps.shape[-1]:
-            self.peak = PeakFinder(maps.shape[-1], c.response_up, self.penalties, c.window_influence)
-        best, row, col = self.peak(maps)
+        if self.peak is None or self.peak.up.size != size:
+            self.peak = PeakFinder(size, c.response_up, self.penalties, c.window_influence)
+        return self.peak
+
+    def _move(self, peak: tuple[int, int, int], sides: np.ndarray, frame_shape) -> np.ndarray:
+        """The target moves to the peak (best scale, row, column); the scale is damped."""
+        c = self.config
+        best, row, col = peak
         size = self.peak.up.cells
         displacement = (np.array([col, row]) - (size - 1) / 2) * c.total_stride / c.response_up
         self.center = self.center + displacement * sides[best] / c.search_size
@@ -193,13 +232,8 @@ class SiamFCTracker:
             frame = sequence.frame(t)
             t0 = clock()
             sides, crops = self.search_crops(frame)
-            t1 = clock()
-            maps = self.responses(crops)
-            t2 = clock()
-            boxes.append(self.locate(maps, sides, frame.shape))
-            t3 = clock()
-            for phase, dt in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2), strict=True):
-                seconds[phase] += dt
+            seconds["crop"] += clock() - t0
+            boxes.append(self.score_and_locate(crops, sides, frame.shape, seconds, clock))
         return np.stack(boxes), seconds
 
 

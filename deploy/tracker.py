@@ -59,8 +59,14 @@ class BoardScores:
         self.accel.set_exemplar(stream[None])
 
     def responses(self, crops: FrameCrops) -> np.ndarray:
-        """Score maps of the crops of one frame, which the accelerator cuts: each crop's header and
-        the frame go into the DMA buffer, one input frame a crop, one batch sent crop by crop."""
+        """Score maps of the crops of one frame (scores_by_scale's, together), S x 1 x R x R."""
+        return np.stack(list(self.scores_by_scale(crops)))[:, None].astype(np.float64)
+
+    def scores_by_scale(self, crops: FrameCrops):
+        """The score maps (R x R integers) of the crops of one frame, which the accelerator cuts,
+        each as it comes: each crop's header and the frame go into the DMA buffer, one input frame a
+        crop, sent as soon as it is written (the accelerator cuts a crop while the next is
+        written), and TLAST ends each crop's output (one S2MM transfer a crop)."""
         if not isinstance(crops, FrameCrops):
             raise DeployError("this accelerator cuts the search crops itself: give the frame, the crops' "
                               "centre and sides (deploy.crop_stream.FrameCrops), not pixels")
@@ -70,12 +76,17 @@ class BoardScores:
                               f"frames, got {frame.dtype} {frame.shape}: rebuild for this camera's frame size")
         n, head = len(crops.sides), self.header_bytes
         inputs = self.accel.input_frames(n).reshape(n, -1)
-        self.accel.start_batch(n)
-        for k, side in enumerate(crops.sides):   # the accelerator cuts a crop while the next is written
+        self.accel.start_batch(n, each_frame=True)
+        received = []
+        for k, side in enumerate(crops.sides):
             self.headers(inputs[k, :head].view(np.uint64), self.frame_shape, crops.center, side, crops.fill)
             inputs[k, head:head + frame.size] = frame.reshape(-1)
+            if k >= 2:   # crop k - 2's output in (and k - 1's armed) before waiting on crop k - 1's send
+                received.append(self.accel.receive_frame())
             self.accel.send_frames(1)
-        maps = self.accel.finish_batch()
-        self.search_frames += len(maps)
-        self.cycles.append(self.accel.last_batch_cycles)
-        return maps.astype(np.float64)
+        for k in range(n):
+            maps = received[k] if k < len(received) else self.accel.receive_frame()
+            self.search_frames += 1
+            if k == n - 1:
+                self.cycles.append(self.accel.last_batch_cycles)
+            yield maps.reshape(maps.shape[-2:])

@@ -23,7 +23,8 @@ CLOCK_NET, RESET_NET = f"{PS7}_FCLK_CLK0", f"{PS7}_FCLK_RESET0_N"
 
 _REGISTER_DOC = {
     "ID": ("read-only", "constant 0x514E4E46"), "STATUS": ("read-only", "bit 0 busy, bit 1 done"),
-    "FRAMES": ("read-write", "frames in the next batch; writing starts a new count"),
+    "FRAMES": ("read-write", "bits 30:0 frames in the next batch, bit 31 TLAST on every output frame; "
+               "writing starts a new count"),
     "CYCLES_LO": ("read-only", "cycles of the last batch, bits 31:0"),
     "CYCLES_HI": ("read-only", "cycles of the last batch, bits 63:32"),
     "IN_WORDS": ("read-only", "input words per frame"), "OUT_WORDS": ("read-only", "output words per frame"),

@@ -24,6 +24,7 @@ CONTROL = "axil_control"
 # register byte offsets of hw/rtl/axil_control.v
 REGISTERS = {"ID": 0x00, "STATUS": 0x04, "FRAMES": 0x08, "CYCLES_LO": 0x0C, "CYCLES_HI": 0x10,
              "IN_WORDS": 0x14, "OUT_WORDS": 0x18}
+EACH = 1 << 31   # FRAMES bit 31: TLAST ends every output frame, not only the batch's last
 # control inputs of a core -> the register that drives each
 CONTROL_REGISTERS = {"exemplar_capture": ("CAPTURE", 0x1C)}
 CONTROL_ID = 0x514E4E46

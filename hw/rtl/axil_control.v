@@ -8,13 +8,16 @@
 /*
  * axil_control: the AXI-Lite register file beside an accelerator's data path. It watches the
  * input and output stream handshakes, marks the last output word of a batch (TLAST, which ends
- * an AXI DMA S2MM transfer) and counts the cycles of the last batch, from its first accepted
- * input word to its last output word, both included.
+ * an AXI DMA S2MM transfer), or of every frame where the batch asks, and counts the cycles of
+ * the last batch, from its first accepted input word to its last output word, both included.
  *
  * Registers (32 bits, byte offsets):
  *   0x00 ID          read-only  0x514E4E46 ("QNNF")
  *   0x04 STATUS      read-only  bit 0 busy (batch started, not finished), bit 1 done
- *   0x08 FRAMES      read-write frames in the next batch (>= 1); writing it starts a new batch
+ *   0x08 FRAMES      read-write bits 30:0 frames in the next batch (>= 1); bit 31 EACH: TLAST
+ *                    ends every output frame, so that a driver takes each frame's outputs as
+ *                    they come, an S2MM transfer a frame (else only the batch's last word);
+ *                    writing it starts a new batch
  *   0x0C CYCLES_LO   read-only  cycles of the last batch, bits 31:0
  *   0x10 CYCLES_HI   read-only  bits 63:32
  *   0x14 IN_WORDS    read-only  input words per frame
@@ -95,7 +98,8 @@ initial begin
     end
 end
 
-reg [31:0] frames = 32'd1;
+reg [30:0] frames = 31'd1;
+reg each = 1'b0;            // TLAST on every frame's last output word (FRAMES bit 31)
 // the batch's output position as (frame, word in frame): counting frames rather than words
 // needs no frames x OUT_WORDS product, so no multiplier
 reg [31:0] frames_out = 32'd0;
@@ -114,7 +118,8 @@ assign s_axil_arready = !s_axil_rvalid;
 assign s_axil_rresp = 2'b00;
 
 wire frame_last = frame_words_out == OUT_WORDS - 32'd1;
-assign out_last = frame_last && frames_out == frames - 32'd1;
+wire batch_last = frame_last && frames_out == {1'b0, frames} - 32'd1;
+assign out_last = batch_last || (frame_last && each);
 wire running = started && !done;
 
 always @(posedge clk) begin
@@ -129,7 +134,7 @@ always @(posedge clk) begin
         case (s_axil_araddr[4:2])
             3'd0: s_axil_rdata <= ID;
             3'd1: s_axil_rdata <= {30'd0, done, running};
-            3'd2: s_axil_rdata <= frames;
+            3'd2: s_axil_rdata <= {each, frames};
             3'd3: s_axil_rdata <= cycles[31:0];
             3'd4: s_axil_rdata <= cycles[63:32];
             3'd5: s_axil_rdata <= IN_WORDS;
@@ -150,11 +155,11 @@ always @(posedge clk) begin
         cycles <= cycles + 64'd1;
     end
     if (out_fire) begin
-        if (out_last) begin
+        if (batch_last) begin
             done <= 1'b1;
         end
         frame_words_out <= frame_last ? 32'd0 : frame_words_out + 32'd1;
-        frames_out <= out_last ? 32'd0 : frames_out + {31'd0, frame_last};
+        frames_out <= batch_last ? 32'd0 : frames_out + {31'd0, frame_last};
     end
 
     // the flag follows CAPTURE between batches and holds during one; a capture batch's end
@@ -162,7 +167,7 @@ always @(posedge clk) begin
     if (!running) begin
         exemplar_capture <= capture_next;
     end
-    if (out_fire && out_last && exemplar_capture) begin
+    if (out_fire && batch_last && exemplar_capture) begin
         capture_next <= 1'b0;
     end
     if (CAPTURE != 0 && write && s_axil_awaddr[4:2] == 3'd7) begin
@@ -170,7 +175,8 @@ always @(posedge clk) begin
     end
 
     if (write && s_axil_awaddr[4:2] == 3'd2) begin
-        frames <= s_axil_wdata == 32'd0 ? 32'd1 : s_axil_wdata;
+        frames <= s_axil_wdata[30:0] == 31'd0 ? 31'd1 : s_axil_wdata[30:0];
+        each <= s_axil_wdata[31];
         frames_out <= 32'd0;
         frame_words_out <= 32'd0;
         started <= 1'b0;
@@ -181,7 +187,8 @@ always @(posedge clk) begin
     if (rst) begin
         s_axil_bvalid <= 1'b0;
         s_axil_rvalid <= 1'b0;
-        frames <= 32'd1;
+        frames <= 31'd1;
+        each <= 1'b0;
         frames_out <= 32'd0;
         frame_words_out <= 32'd0;
         started <= 1'b0;

@@ -12,7 +12,8 @@
 // folder. With HARNESS_AXI_LITE defined, the top is a board-facing design
 // (flow/board/templates/accelerator_axi.v.j2): the harness writes and reads its AXI-Lite control
 // registers (s_axi_control_*) before and after the stream, and checks m_axis_tlast, which must
-// mark exactly the last output word (none with --ends-batch 0: the batch goes on in the next run).
+// mark exactly the last output word (none with --ends-batch 0: the batch goes on in the next run;
+// with --each-frame 1 also every frame's last word, as the FRAMES register's EACH bit asks).
 // A design with a control input exemplar_capture (HARNESS_CAPTURE defined) gets
 // one flag byte per input frame from --capture: the flag is applied before the frame's first
 // word, and a change waits until every earlier frame's output has left (the host's protocol:
@@ -208,7 +209,9 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
         const bool out_fire = top.m_axis_tvalid && top.m_axis_tready;
         if (out_fire) {
 #ifdef HARNESS_AXI_LITE
-            if (static_cast<bool>(top.m_axis_tlast) != (o.ends_batch && out_idx == o.out_words - 1)) {
+            const bool frame_end = (out_idx + 1) % o.out_frame_words == 0;
+            if (static_cast<bool>(top.m_axis_tlast) !=
+                ((o.ends_batch && out_idx == o.out_words - 1) || (o.each_frame && frame_end))) {
                 std::fprintf(stderr, "harness: m_axis_tlast is %d on output word %ld of %ld\n",
                              static_cast<int>(top.m_axis_tlast), out_idx, o.out_words);
                 return 6;

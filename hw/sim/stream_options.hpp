@@ -26,6 +26,7 @@ struct StreamOptions {
     // the harness, a board-facing top: the run's last output word ends the batch (TLAST), or the
     // batch goes on in the next run (a driver sending its frames in parts) and no word has TLAST
     bool ends_batch = true;
+    bool each_frame = false;   // TLAST ends every output frame (the FRAMES register's EACH bit)
 };
 
 // `program` names the caller in the message about an unknown option
@@ -58,6 +59,7 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--serve") o.serve = std::atol(v) != 0;
         else if (key == "--progress") o.progress = std::atol(v) != 0;
         else if (key == "--ends-batch") o.ends_batch = std::atol(v) != 0;
+        else if (key == "--each-frame") o.each_frame = std::atol(v) != 0;
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;

@@ -7,8 +7,9 @@
  *   arm_kernels header CASES OUT: per case int32 h, w, n; float64 cx, cy, side; 3 fill bytes, one
  *       padding byte -> the header's 2 + 4 n uint64 words
  *   arm_kernels peak CASES OUT: per case int32 scales, size, cells, blocks; float64 influence,
- *       near_tie, slack; the maps and deploy/peak.py's tables in siamfc_peak()'s order (index
- *       tables as int32) -> int32 result, scale, row, column
+ *       near_tie, slack; the maps and deploy/peak.py's tables in the kernel's order (index
+ *       tables as int32) -> int32 result, scale, row, column: siamfc_peak_scale() scale by
+ *       scale, then siamfc_peak_finish()
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,12 +22,14 @@ void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, p
                  const ptrdiff_t *x, const double *dx, const ptrdiff_t *y, const double *dy, double *rows);
 void crop_header(ptrdiff_t h, ptrdiff_t w, ptrdiff_t n, double cx, double cy, double side, const uint8_t *fill,
                  uint64_t *words, ptrdiff_t *x, double *dx, ptrdiff_t *y, double *dy);
-int siamfc_peak(const double *maps, ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks,
-                const ptrdiff_t *starts, const ptrdiff_t *index, const double *weights,
-                const double *wmax, const double *wmin, const double *row_totals, const double *penalties,
-                const double *window, const double *window_max, double influence, double near_tie,
-                double slack, double *rows_x, double *high, double *low, double *upper, double *lower,
-                double *blend, ptrdiff_t *peak);
+#define PEAK_ARGUMENTS                                                                                          \
+    ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks, const ptrdiff_t *starts,               \
+        const ptrdiff_t *index, const double *weights, const double *wmax, const double *wmin,                 \
+        const double *row_totals, const double *penalties, const double *window, const double *window_max,     \
+        double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
+        double *upper, double *lower, double *blend, double *maxima, double *minima, ptrdiff_t *peak
+int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMENTS);
+int siamfc_peak_finish(const double *maps, PEAK_ARGUMENTS);
 
 static FILE *in;
 
@@ -94,15 +97,19 @@ static void peak_cases(FILE *out)
         double *window = read_array(n * n, 8), *window_max = read_array(b * b, 8);
         double *rows_x = malloc(s * r * n * 8), *high = malloc(s * r * b * 8), *low = malloc(s * r * b * 8);
         double *upper = malloc(s * b * b * 8), *lower = malloc(s * b * b * 8), *blend = malloc(b * b * 8);
+        double *maxima = malloc(s * 8), *minima = malloc(s * 8);
         ptrdiff_t peak[3] = {0, 0, 0};
-        const int undecided = siamfc_peak(maps, s, r, n, b, starts, index, weights, wmax, wmin, totals, penalties,
-                                          window, window_max, reals[0], reals[1], reals[2], rows_x, high, low,
-                                          upper, lower, blend, peak);
+#define ARGUMENTS s, r, n, b, starts, index, weights, wmax, wmin, totals, penalties, window, window_max, reals[0], \
+                  reals[1], reals[2], rows_x, high, low, upper, lower, blend, maxima, minima, peak
+        int undecided = 0;
+        for (ptrdiff_t k = 0; k < s; k++)
+            undecided |= siamfc_peak_scale(k, k == s / 2, maps, ARGUMENTS);   /* the centre's minimum too */
+        undecided |= siamfc_peak_finish(maps, ARGUMENTS);
         const int32_t result[4] = {undecided, (int32_t)peak[0], (int32_t)peak[1], (int32_t)peak[2]};
         fwrite(result, 4, 4, out);
         free(reals), free(maps), free(starts), free(index), free(weights), free(wmax), free(wmin);
         free(totals), free(penalties), free(window), free(window_max), free(rows_x), free(high), free(low);
-        free(upper), free(lower), free(blend);
+        free(upper), free(lower), free(blend), free(maxima), free(minima);
     }
 }
 

@@ -138,17 +138,21 @@ def test_dma_registers_report_errors_as_pg021_does(channel_pair):
 
 class HalvingAccelerator:
     """Stands in for the PL's Accelerator (its process() contract) in the DMA's register tests: a
-    batch of 3 frames of 8 bytes, each frame's output its first 4 bytes; a frame of 0xFF fails."""
+    batch of 3 frames of 8 bytes, each frame's output its first 4 bytes, TLAST after the batch's
+    last (or, each_frame, after every frame's); a frame of 0xFF fails."""
 
-    def __init__(self):
-        self.frames_left = 3
+    def __init__(self, each_frame: bool = False):
+        self.frames_left, self.each_frame = 3, each_frame
 
-    def process(self, data: bytes) -> tuple[bytes, bool]:
+    def process(self, data: bytes) -> tuple[bytes, list[int]]:
         frames = [data[i:i + 8] for i in range(0, len(data), 8)]
         if any(f == b"\xff" * 8 for f in frames):
             raise dma.AcceleratorError("the design stopped")
         self.frames_left -= len(frames)
-        return b"".join(f[:4] for f in frames), self.frames_left == 0
+        out = b"".join(f[:4] for f in frames)
+        if self.each_frame:
+            return out, list(range(4, len(out) + 1, 4))
+        return out, [len(out)] if self.frames_left == 0 else []
 
 
 def test_dma_takes_a_batch_in_parts_and_s2mm_ends_at_tlast(channel_pair):
@@ -165,6 +169,27 @@ def test_dma_takes_a_batch_in_parts_and_s2mm_ends_at_tlast(channel_pair):
         assert bool(engine.read(dma.S2MM + dma.DMASR) & dma.IDLE) == s2mm_done
     assert engine.read(dma.S2MM + dma.LENGTH) == 12
     assert ddr.read(dst, 12) == bytes([0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19])
+
+
+def test_s2mm_ends_at_each_frames_tlast_and_the_rest_waits_for_the_next_transfer(channel_pair):
+    ddr, engine = channel_pair
+    engine.accelerator = HalvingAccelerator(each_frame=True)
+    src, dst = ddr.allocate(24), ddr.allocate(64)
+    ddr.write(src, bytes(range(24)))
+    engine.write(dma.S2MM + dma.ADDR, dst)
+    engine.write(dma.S2MM + dma.LENGTH, 16)             # room for more: TLAST ends it at 4 bytes
+    engine.write(dma.ADDR, src)
+    engine.write(dma.LENGTH, 24)                        # all 3 frames in one MM2S transfer
+    assert engine.read(dma.DMASR) & dma.IOC
+    for k in range(2):   # frames 0 and 1, each its own transfer; frame 2's too short for it
+        assert engine.read(dma.S2MM + dma.DMASR) & (dma.IDLE | dma.IOC) == dma.IDLE | dma.IOC
+        assert engine.read(dma.S2MM + dma.LENGTH) == 4
+        assert ddr.read(dst + 16 * k, 4) == bytes(range(8 * k, 8 * k + 4))
+        engine.write(dma.S2MM + dma.DMASR, dma.IOC)
+        engine.write(dma.S2MM + dma.ADDR, dst + 16 * (k + 1))
+        engine.write(dma.S2MM + dma.LENGTH, 16 if k == 0 else 2)
+    assert engine.read(dma.S2MM + dma.DMASR) & dma.INT_ERR
+    assert engine.log[-1] == "S2MM: the stream carried 4 bytes up to TLAST, S2MM_LENGTH allowed 2"
 
 
 def test_an_accelerator_error_stops_both_channels(channel_pair):

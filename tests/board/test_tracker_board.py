@@ -52,7 +52,8 @@ exemplars = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3)[:e, :
 crops = [FrameCrops(f, np.array(c), np.array([s]), fill_colour(f)) for f, (c, s) in zip(frames, REGIONS)]
 board.set_exemplar(exemplars[0])
 out["cut"] = board.responses(crops[0]).tolist() == y[1:2].tolist()
-out["two_crops"] = board.responses(crops[0]._replace(sides=crops[0].sides.repeat(2))).tolist() == y[[1, 1]].tolist()
+# three crops: the third is sent once the first's output is in (scores_by_scale's order)
+out["three_crops"] = board.responses(crops[0]._replace(sides=crops[0].sides.repeat(3))).tolist() == y[[1, 1, 1]].tolist()
 # a batch in parts: the buffer's first frame is pair 1's search stream (the backend wrote it)
 batch = [error(lambda: accel.send_frames(1))]
 accel.start_batch(1)
@@ -60,6 +61,18 @@ batch += [error(lambda: accel.finish_batch()), error(lambda: accel.send_frames(2
 accel.send_frames(1)
 batch.append(accel.finish_batch().tolist() == y[1:2].tolist())
 out["batch"] = batch
+# outputs frame by frame: each frame's own TLAST and S2MM transfer
+accel.start_batch(2, each_frame=True)
+each = [error(lambda: accel.receive_frame())]
+accel.send_frames(1)
+each.append(accel.receive_frame().tolist() == y[1:2].tolist())
+accel.send_frames(1)
+each.append(accel.finish_batch().tolist() == y[1:2].tolist())
+accel.start_batch(1)
+accel.send_frames(1)
+each.append(error(lambda: accel.receive_frame()))
+accel.finish_batch()
+out["each"] = each
 # a design whose DMA cannot start a transfer mid-batch (no realignment engine) takes it whole
 accel.input["frame_by_frame"] = False
 accel.start_batch(2)
@@ -186,7 +199,10 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert "give one per frame (2)" in result["flags"]
     assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
     assert result["own"] and result["search"] == [True, True]
-    assert result["cut"] and result["two_crops"] and result["second_pair"]
+    assert result["cut"] and result["three_crops"] and result["second_pair"]
+    assert result["each"] == ["frame 0 of the batch was not sent: send_frames() it first", True, True,
+                              "receive_frame() takes the frames of a batch started with each_frame=True; "
+                              "finish_batch() takes a whole batch's"]
     assert "cuts the search crops itself" in result["refused"][0]
     assert "takes 240 x 320 x 3 uint8 frames, got uint8 (239, 320, 3)" in result["refused"][1]
     assert result["batch"] == ["no batch is running: start_batch(n) first",

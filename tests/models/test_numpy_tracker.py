@@ -126,6 +126,13 @@ def test_the_peak_search_says_what_it_cannot_take():
     finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
     with pytest.raises(ValueError, match=r"score maps of shape \(3, 33, 33\) expected, got \(3, 17, 17\)"):
         finder(np.zeros((3, 17, 17)))
+    with pytest.raises(ValueError, match="scale 0 comes next, not 1"):
+        finder.scale(1, np.zeros((33, 33)))
+    finder.scale(0, np.zeros((33, 33)))
+    with pytest.raises(ValueError, match=r"scales 1..2 are missing"):
+        finder.finish()
+    with pytest.raises(ValueError, match=r"a score map of shape \(33, 33\) expected, got \(1, 33, 33\)"):
+        finder.scale(1, np.zeros((1, 33, 33)))
     with pytest.raises(ValueError, match="upsamples by at most 64, not 128"):
         PeakFinder(17, 128, np.ones(3), 0.176)
     for scales in (0, 17):

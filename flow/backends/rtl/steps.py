@@ -98,6 +98,9 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
                            "frames_per_second": perf["cycles"] / perf_seconds / measured,
                            "latency_cycles": perf["frame_last_output"][0] - perf["frame_first_input"][0],
                            "cycles_per_frame": measured,
+                           # when the design took each frame's first input word (a driver sending
+                           # frame by frame has until then to send the next)
+                           "frame_first_input": perf["frame_first_input"],
                            "frame_last_output": perf["frame_last_output"]},
         "fifo_max_fill": _fifo_fills(perf["log"]),
     })

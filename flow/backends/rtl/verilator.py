@@ -121,6 +121,7 @@ class Simulator:
         progress: str | None = None,
         plusargs: tuple[str, ...] = (),
         idle_cycles: int = IDLE_CYCLES,
+        each_frame: bool = False,
     ) -> tuple[np.ndarray, dict]:
         """Stream words_in (n, in_bytes) through the design; returns (out words, stats).
 
@@ -132,7 +133,8 @@ class Simulator:
         draws its value from (returned as stats["x_seed"]). progress: a label for a progress bar
         over the output frames (runs of minutes: the whole test set through a large design).
         plusargs ("name=value") go to the design's $value$plusargs; idle_cycles: cycles run after
-        the last output word, in which no other may appear.
+        the last output word, in which no other may appear. each_frame: a board-facing top whose
+        FRAMES write set EACH, so that TLAST ends every output frame (else only the last).
         """
         workdir = Path(workdir).resolve()  # the simulator runs there; its file paths must not be relative
         with tempfile.TemporaryDirectory(dir=workdir) as tmp, tempfile.TemporaryFile("w+") as errors:
@@ -141,6 +143,8 @@ class Simulator:
                                     capture)
             if idle_cycles != IDLE_CYCLES:
                 args += ["--idle-cycles", str(idle_cycles)]
+            if each_frame:
+                args += ["--each-frame", "1"]
             proc = subprocess.Popen([str(self.binary), "--seed", str(seed), "--progress", "1", *args,
                                      *x_seed_args(x_seed), *(f"+{p}" for p in plusargs)],
                                     cwd=workdir, stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -210,15 +214,19 @@ class SimulatorSession:
 
     def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
             max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
-            axil_reads: list[int] | None = None, ends_batch: bool = True) -> tuple[np.ndarray, dict]:
+            axil_reads: list[int] | None = None, ends_batch: bool = True,
+            each_frame: bool = False) -> tuple[np.ndarray, dict]:
         """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate).
-        ends_batch=False: a board-facing top's batch goes on in the next run (no TLAST here)."""
+        ends_batch=False: a board-facing top's batch goes on in the next run (no TLAST on its last
+        word); each_frame: TLAST ends every output frame."""
         with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
             tmp = Path(tmp)
             args = self.sim._batch_args(tmp, words_in, out_words, in_frame_words, out_frame_words, 0.0,
                                         0.0, max_cycles, 0.0, axil_writes, axil_reads, None)
             if not ends_batch:
                 args += ["--ends-batch", "0"]
+            if each_frame:
+                args += ["--each-frame", "1"]
             if any(any(c.isspace() for c in a) for a in args):
                 raise SimulationError(f"the run directory {self.workdir} has white space in its path, "
                                       "which the --serve protocol's lines cannot carry")

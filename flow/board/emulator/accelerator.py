@@ -12,7 +12,7 @@ import numpy as np
 
 from flow.backends.rtl.verilator import SimulationError, build
 from flow.board.facts import read_facts
-from flow.board.top import BOARD_TOP, CONTROL_ID, REGISTERS, load_board_design
+from flow.board.top import BOARD_TOP, CONTROL_ID, EACH, REGISTERS, load_board_design
 
 
 class AcceleratorError(RuntimeError):
@@ -31,6 +31,7 @@ class Accelerator:
         self.session = sim.serve(src)   # the memory files ($readmemh) lie beside the sources
         self.batches = 0
         self.frames_left = 0   # input frames the running batch still takes (0: none running)
+        self.each = False      # the running batch ends every output frame with TLAST
         if self.read(REGISTERS["ID"]) != CONTROL_ID:
             raise AcceleratorError(f"{BOARD_TOP} of {build_dir} answers ID 0x{self.read(0):08x}")
 
@@ -39,11 +40,12 @@ class Accelerator:
         return self.input["words"] * self.input["dma_bytes"]
 
     def _run(self, words: np.ndarray, frames: int, writes: dict | None = None,
-             reads: list | None = None, ends_batch: bool = True) -> tuple[np.ndarray, list[int]]:
+             reads: list | None = None, ends_batch: bool = True,
+             each_frame: bool = False) -> tuple[np.ndarray, list[int]]:
         try:
             out, stats = self.session.run(words, frames * self.output["words"], self.input["words"],
                                           self.output["words"], axil_writes=writes, axil_reads=reads,
-                                          ends_batch=ends_batch)
+                                          ends_batch=ends_batch, each_frame=each_frame)
         except SimulationError as err:
             raise AcceleratorError(str(err)) from err
         return out, stats["axil_reads"]
@@ -57,28 +59,33 @@ class Accelerator:
     def write(self, offset: int, value: int) -> None:
         self._access(writes={offset: value})
 
-    def process(self, data: bytes) -> tuple[bytes, bool]:
+    def process(self, data: bytes) -> tuple[bytes, list[int]]:
         """One MM2S transfer of whole input frames of the running batch (the batch: as many frames
         as the FRAMES register held at its first transfer; a driver may send them in parts, as the
-        tracker does scale by scale) -> the output bytes they make, and whether TLAST ended them
-        (the batch's last frame)."""
+        tracker does crop by crop) -> the output bytes they make, and the offsets in them where
+        TLAST ended a packet: after the batch's last frame, or after every frame where the FRAMES
+        write set EACH."""
         if len(data) % self.frame_in_bytes:
             raise AcceleratorError(f"MM2S carried {len(data)} bytes, not whole frames of "
                                    f"{self.frame_in_bytes} bytes: the accelerator would wait for "
                                    "the rest of the frame (the emulator does not model that)")
         frames = len(data) // self.frame_in_bytes
         if self.frames_left == 0:
-            self.frames_left = self.read(REGISTERS["FRAMES"])
+            value = self.read(REGISTERS["FRAMES"])
+            self.frames_left, self.each = value & ~EACH, bool(value & EACH)
         if frames > self.frames_left:
             raise AcceleratorError(f"MM2S carried {frames} frames but {self.frames_left} are left of the "
                                    "batch the FRAMES register set: TLAST would end the output inside this "
                                    "transfer (the emulator does not model that)")
         words = np.frombuffer(data, np.uint8).reshape(-1, self.input["dma_bytes"])
-        out, _ = self._run(words, frames, ends_batch=frames == self.frames_left)
+        ends_batch = frames == self.frames_left
+        out, _ = self._run(words, frames, ends_batch=ends_batch, each_frame=self.each)
         self.frames_left -= frames
         if self.frames_left == 0:
             self.batches += 1
-        return out.tobytes(), self.frames_left == 0
+        frame_bytes = self.output["words"] * self.output["dma_bytes"]
+        ends = [k * frame_bytes for k in range(1, frames + 1)] if self.each else [frames * frame_bytes] * ends_batch
+        return out.tobytes(), ends
 
     def close(self) -> None:
         self.session.close()

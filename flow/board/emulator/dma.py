@@ -1,7 +1,9 @@
 """AXI DMA (PG021) in simple mode, register by register: MM2S reads DDR into the accelerator's
 input stream, S2MM writes its output stream (up to TLAST) into DDR. An MM2S transfer runs once
 both channels hold one; then MM2S reports Idle and IOC. S2MM does when TLAST came (the batch's
-last frame, which may take several MM2S transfers), S2MM_LENGTH then holding the bytes written."""
+last frame, which may take several MM2S transfers; or, where the batch asked for TLAST on every
+frame, each frame's last word), S2MM_LENGTH then holding the bytes written. Output past a TLAST
+waits for the next S2MM transfer, as the stream would stall until the driver arms one."""
 
 from __future__ import annotations
 
@@ -67,6 +69,8 @@ class AxiDma:
         self.max_length = (1 << length_width) - 1
         self.mm2s, self.s2mm = Channel("MM2S"), Channel("S2MM")
         self.s2mm_written = 0   # bytes the armed S2MM transfer has written so far
+        self.pending = b""      # output the stream holds for the next S2MM transfer
+        self.pending_ends: list[int] = []   # the offsets in it where TLAST ended a packet
         self.accelerator: Accelerator | None = None
         self.log: list[str] = []
 
@@ -79,6 +83,7 @@ class AxiDma:
         channel.write(offset - S2MM if offset >= S2MM else offset, value)
         if offset == S2MM + LENGTH:
             self.s2mm_written = 0
+            self._deliver()
         if offset in (LENGTH, S2MM + LENGTH) and self.mm2s.armed and self.s2mm.armed:
             self._transfer()
 
@@ -86,27 +91,48 @@ class AxiDma:
         self.log.append(f"{channel.name}: {why}")
         channel.finish(error)
 
+    def _valid(self, channel: Channel) -> bool:
+        """A transfer's length and address checked, as the DMA does when it starts one."""
+        if channel.length == 0 or channel.length > self.max_length:
+            self._fail(channel, INT_ERR, f"length {channel.length} outside 1..{self.max_length}")
+            return False
+        if not self.ddr.contains(channel.address, channel.length):
+            self._fail(channel, DEC_ERR, f"[0x{channel.address:08x}, +{channel.length}) is not DDR")
+            return False
+        return True
+
     def _transfer(self) -> None:
         mm2s, s2mm = self.mm2s, self.s2mm
-        for ch in (mm2s, s2mm):
-            if ch.length == 0 or ch.length > self.max_length:
-                return self._fail(ch, INT_ERR, f"length {ch.length} outside 1..{self.max_length}")
-            if not self.ddr.contains(ch.address, ch.length):
-                return self._fail(ch, DEC_ERR, f"[0x{ch.address:08x}, +{ch.length}) is not DDR")
+        if not (self._valid(mm2s) and self._valid(s2mm)):
+            return
         if self.accelerator is None:
             return self._fail(mm2s, SLV_ERR, "no bitstream is loaded: nothing drives the streams")
         try:
-            out, last = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
+            out, ends = self.accelerator.process(self.ddr.read(mm2s.address, mm2s.length))
         except (AcceleratorError, DDRError) as err:   # both channels stop: a driver waiting on either hears
             self._fail(mm2s, INT_ERR, str(err))
             return self._fail(s2mm, INT_ERR, str(err))
         mm2s.finish()
-        written = self.s2mm_written + len(out)
+        self.pending_ends += [len(self.pending) + end for end in ends]
+        self.pending += out
+        self._deliver()
+
+    def _deliver(self) -> None:
+        """The stream's held output into the armed S2MM transfer, up to its TLAST."""
+        s2mm = self.s2mm
+        if not (s2mm.armed and self.pending and self._valid(s2mm)):
+            return
+        end = self.pending_ends[0] if self.pending_ends else len(self.pending)
+        written = self.s2mm_written + end
+        last = bool(self.pending_ends)
         if written > s2mm.length:
+            self.pending, self.pending_ends = b"", []
             return self._fail(s2mm, INT_ERR, f"the stream carried {written} bytes {'up to TLAST' if last else 'so far'}, "
                                              f"S2MM_LENGTH allowed {s2mm.length}")
-        self.ddr.write(s2mm.address + self.s2mm_written, out)
+        self.ddr.write(s2mm.address + self.s2mm_written, self.pending[:end])
         self.s2mm_written = written
+        self.pending = self.pending[end:]
+        self.pending_ends = [e - end for e in self.pending_ends[1:]] if last else []
         if last:
             s2mm.length = written
             s2mm.finish()
