@@ -70,10 +70,12 @@ BATCH_CALLS = 7
 SEND_CALLS = 2
 RECEIVE_CALLS = 2
 # what callgrind does not count, the kernel's side of the two cores' handoffs (a thread started or
-# woken), at a pessimistic HANDOFF_US each, and the most of them: per scale's part of the peak
-# search its thread's start, 3 barriers (5 where it finds the minimum too) and the join; its
-# finish's start, 2 barriers (3 where it finds the minimum) and the join (at BEFORE: one thread)
-SCALE_HANDOFFS = 7
+# woken), at a pessimistic HANDOFF_US each: per scale's part of the peak search its thread's
+# start, 3 barriers and the join, 2 barriers more for the part that finds its scale's minimum too
+# (the first the board gives); the finish's start, 3 barriers (one fewer where the best scale's
+# minimum is found: counted as not) and the join (at BEFORE: one thread)
+SCALE_HANDOFFS = 5
+MINIMUM_HANDOFFS = 2
 FINISH_HANDOFFS = 5
 HANDOFF_US = 50.0
 PHASES = ("crop", "peak", "driver")
@@ -177,10 +179,10 @@ def child(inputs: Path, phase: str, frames: int) -> None:
             tracker.search_crops(data["frames"][t])
         elif name == "peak":
             tracker.locate(data["maps"][t], tracker.x_side * tracker.scale_factors, data["frames"][t].shape)
-        elif name.startswith(SCALES_PHASE.format("")):   # the first k scales' parts, as their maps come
-            for k, score_map in enumerate(data["maps"][t][:int(name.rsplit("_", 1)[1])]):
-                tracker.peak.scale(k, score_map)
-            tracker.peak.next_scale = 0   # no finish: the next frame's scale 0 comes next
+        elif name.startswith(SCALES_PHASE.format("")):   # the first k scales' parts, as the board gives them
+            for k in tracker.scale_order[:int(name.rsplit("_", 1)[1])]:
+                tracker.peak.scale(k, data["maps"][t][k])
+            tracker.peak.forget()   # no finish
         elif engine:   # BoardScores less the pynq calls: headers and frames in, each crop's map out
             for _ in backend.scores_by_scale(crops[t]):
                 pass
@@ -289,7 +291,8 @@ def fps_model(design: dict, host: dict, scales: int = SCALES, by_crop: bool = Tr
     series = sum(terms.values())
     if by_crop:   # scores_by_scale's order, step by step; t0: the first crop's first word goes in
         crop_host = (writes + host["driver"]) / scales     # one crop's header, frame copy and unpack
-        parts = [part + SCALE_HANDOFFS * handoff_ms for part in host["parts_critical"]]
+        parts = [part + (SCALE_HANDOFFS + MINIMUM_HANDOFFS * (k == 0)) * handoff_ms
+                 for k, part in enumerate(host["parts_critical"])]
         finish = host["peak_critical"] - sum(host["parts_critical"]) + FINISH_HANDOFFS * handoff_ms
         taken, out = design["batch_timeline"]["input_ms"], design["batch_timeline"]["output_ms"]
         t0 = now = host["crop"] + crop_host + 3 * call_ms   # FRAMES, the output transfer, the first send
@@ -363,6 +366,7 @@ def main(argv=None):
                               "copy_mb_s": A9_COPY_MB_S, "pynq_call_us": PYNQ_CALL_US,
                               "batch_calls": BATCH_CALLS, "send_calls": SEND_CALLS,
                               "receive_calls": RECEIVE_CALLS, "scale_handoffs": SCALE_HANDOFFS,
+                              "minimum_handoffs": MINIMUM_HANDOFFS,
                               "finish_handoffs": FINISH_HANDOFFS, "handoff_us": HANDOFF_US},
               "model": fps_model(design["now"], host),
               "earlier": earlier_results(), "batch_timeline": design["now"]["batch_timeline"],
@@ -385,7 +389,8 @@ def markdown(r) -> str:
              f"(IPC {a['a9_ipc']:g} x {a['a9_mhz']:g} MHz), the Cortex-A9's pessimistic end; writes into the "
              f"non-cacheable DMA buffer at {a['copy_mb_s']:g} MB/s; pynq calls at {a['pynq_call_us']:g} us each "
              f"({a['batch_calls']} per batch, {a['send_calls'] + a['receive_calls']} more per further crop); "
-             f"the peak search on two cores with {a['scale_handoffs']} thread handoffs per scale and "
+             f"the peak search on two cores with {a['scale_handoffs']} thread handoffs per scale "
+             f"({a['scale_handoffs'] + a['minimum_handoffs']} for the first, which finds its minimum too) and "
              f"{a['finish_handoffs']} for its finish, at {a['handoff_us']:g} us each (the kernel's side, which "
              f"callgrind does not count). Before: deploy/ at commit {old['commit']}, counted by the same "
              "children in the same run (the host cut the crops). Now: the accelerator's crop engine cuts the "

@@ -126,12 +126,13 @@ class PeakFinder:
                      np.empty(scales * size * up.blocks),
                      np.empty(scales * up.blocks ** 2), np.empty(scales * up.blocks ** 2), np.empty(up.blocks ** 2),
                      np.empty(scales), np.empty(scales)]   # each scale's maximum, minimum
+        self.maxima = self.work[-2]
         self.maps = np.empty((scales, size, size))   # the scales given so far
         self.maps_address = self.maps.ctypes.data
         self.found = np.zeros(3, np.intp)
         self.arguments = (scales, size, up.cells, up.blocks, *(a.ctypes.data for a in self.tables),
                           self.influence, NEAR_TIE, SLACK, *(a.ctypes.data for a in self.work), self.found.ctypes.data)
-        self.next_scale = 0
+        self.given = [False] * scales   # the scales given this frame
         size_t, pointer, real = ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_double
         # the scales whose part also finds their minimum: the unpenalised (SiamFC's centre scale), most
         # often the best, whose minimum the finish then has (computed while the fabric works)
@@ -144,20 +145,28 @@ class PeakFinder:
         self.search_finish = native.kernel(source, "siamfc_peak_finish", [pointer, *arguments], ctypes.c_int)
 
     def scale(self, k: int, score_map: np.ndarray) -> None:
-        """Scale k's R x R score map, the scales in order 0, 1, ...: its part of the search runs
-        now (on a board, while the accelerator scores the next scale)."""
-        if k != self.next_scale:
-            raise ValueError(f"scale {self.next_scale} comes next, not {k}")
+        """Scale k's R x R score map, the scales in any order, each once a frame: its part of the
+        search runs now (on a board, while the accelerator scores the next)."""
+        if not 0 <= k < len(self.maps) or self.given[k]:
+            raise ValueError(f"scale {k} is not one of the {len(self.maps)} scales still to come "
+                             f"({', '.join(str(i) for i, g in enumerate(self.given) if not g)})")
         if np.shape(score_map) != self.maps.shape[1:]:
             raise ValueError(f"a score map of shape {self.maps.shape[1:]} expected, got {np.shape(score_map)}")
+        if not any(self.given):   # a new frame: no scale's maximum yet
+            self.maxima.fill(-np.inf)
         self.maps[k] = score_map
         self.search_scale(k, self.with_minimum[k], self.maps_address, *self.arguments)
-        self.next_scale = (k + 1) % len(self.maps)
+        self.given[k] = True
+
+    def forget(self) -> None:
+        """Drop the scales given so far (a frame left unfinished): the next scale starts a frame."""
+        self.given = [False] * len(self.maps)
 
     def finish(self) -> tuple[int, int, int]:
         """(best scale, row, column) of the upsampled, blended peak, once every scale is in."""
-        if self.next_scale:
-            raise ValueError(f"scales {self.next_scale}..{len(self.maps) - 1} are missing")
+        if not all(self.given):
+            raise ValueError(f"scales {', '.join(str(i) for i, g in enumerate(self.given) if not g)} are missing")
+        self.forget()
         if self.search_finish(self.maps_address, *self.arguments):   # undecided: the whole maps decide
             self.full_decisions += 1
             return full_peak(self, self.maps)

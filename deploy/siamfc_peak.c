@@ -466,9 +466,10 @@ static void part(struct search *w, pthread_t thread)
         double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
         double *upper, double *lower, double *blend, double *maxima, double *minima, ptrdiff_t *peak
 
-/* Scale s of the score maps (scales x size x size; scales 0 .. s - 1 done before, in order):
- * its rows, bounds and maximum into the working arrays, maxima[s] its exact maximum, or -inf
- * where no cell of it can beat a scale before it once penalised (then it is not the best);
+/* Scale s of the score maps (scales x size x size; the scales in any order, each once, maxima
+ * -inf for those not done yet): its rows, bounds and maximum into the working arrays, maxima[s]
+ * its exact maximum, or -inf where no cell of it can beat a scale done before once penalised
+ * (then it is not the best);
  * with `minimum` also minima[s], its exact minimum (else NaN): the finish then need not search
  * it, where this scale is the best (the caller asks it of the likeliest). */
 int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMENTS)
@@ -490,8 +491,9 @@ int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMEN
     work.seed = argmax(upper + s * per_scale, per_scale, 1.0);
     work.seed_found = block_extreme(&g, rows_x + s * size * cells, work.seed / blocks, work.seed % blocks, 1.0);
     work.floor = work.seed_found * penalties[s];
-    for (ptrdiff_t k = 0; k < s; k++)
-        work.floor = larger(work.floor, maxima[k] * penalties[k]);
+    for (ptrdiff_t k = 0; k < scales; k++)
+        if (k != s)
+            work.floor = larger(work.floor, maxima[k] * penalties[k]);
     meet(&work);
     first_half(maximum_half, &work);
     maxima[s] = larger(work.found[0], work.found[1]);

@@ -21,8 +21,8 @@ A backend offers set_exemplar(1 x 3 x E x E uint8 pixels) and responses(S x 3 x 
 pixels) -> S x 1 x R x R score maps (numpy). A backend whose accelerator cuts the search crops
 itself (cuts_crops true: the crop engine, deploy/crop_stream.py) gets the frame, the crops'
 centre and sides and the fill colour instead of pixels (a crop_stream.FrameCrops). A backend that
-offers scores_by_scale(crops), an iterator of the scales' R x R maps in order as its accelerator
-scores them, has each scale's part of the peak search run while the next is scored.
+offers scores_by_scale(crops, order), an iterator of (scale, R x R map) as its accelerator scores
+them in that order, has each scale's part of the peak search run while the next is scored.
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ class SiamFCTracker:
         half = (config.scales - 1) / 2
         self.scale_factors = config.scale_step ** (np.arange(config.scales) - half)
         self.penalties = np.where(np.arange(config.scales) == config.scales // 2, 1.0, config.scale_penalty)
+        # the order a backend scoring scale by scale gives the maps in: the unpenalised centre scale
+        # first (most often the best: its part of the peak search, which then finds its minimum
+        # too, runs while the fabric scores the others), then the others
+        self.scale_order = [int(k) for k in np.argsort(-self.penalties, kind="stable")]
         if config.crop_threads < 1:
             raise ValueError(f"crop_threads is at least 1, got {config.crop_threads}")
         self.peak = None
@@ -158,8 +162,8 @@ class SiamFCTracker:
     def score_and_locate(self, crops, sides: np.ndarray, frame_shape, seconds: dict | None = None,
                          clock=time.perf_counter) -> np.ndarray:
         """responses() then locate(); with a backend that gives the scales' maps one by one as its
-        accelerator scores them (scores_by_scale), each scale's part of the peak search runs while
-        the accelerator scores the next. seconds: adds the time spent in the backend and in the
+        accelerator scores them (scores_by_scale, in scale_order), each scale's part of the peak
+        search runs while the accelerator scores the next. seconds: adds the time spent in the backend and in the
         peak search (PHASES "backend" and "peak")."""
         times = {"backend": 0.0, "peak": 0.0}
         by_scale = getattr(self.backend, "scores_by_scale", None)
@@ -169,11 +173,13 @@ class SiamFCTracker:
             times["backend"], t = clock() - t, clock()
             box = self.locate(maps, sides, frame_shape)
         else:
-            for k, score_map in enumerate(by_scale(crops)):
+            if self.peak is not None:
+                self.peak.forget()   # a frame left unfinished (an error) starts no scale of this one
+            for k, score_map in by_scale(crops, self.scale_order):
                 ready = clock()
                 times["backend"] += ready - t
                 finder = self._finder(score_map.shape[-1])
-                finder.scale(k, score_map.reshape(score_map.shape[-2:]))
+                finder.scale(k, score_map)
                 t = clock()
                 times["peak"] += t - ready
             box = self._move(finder.finish(), sides, frame_shape)

@@ -60,13 +60,15 @@ class BoardScores:
 
     def responses(self, crops: FrameCrops) -> np.ndarray:
         """Score maps of the crops of one frame (scores_by_scale's, together), S x 1 x R x R."""
-        return np.stack(list(self.scores_by_scale(crops)))[:, None].astype(np.float64)
+        maps = dict(self.scores_by_scale(crops))
+        return np.stack([maps[k] for k in range(len(maps))])[:, None].astype(np.float64)
 
-    def scores_by_scale(self, crops: FrameCrops):
-        """The score maps (R x R integers) of the crops of one frame, which the accelerator cuts,
-        each as it comes: each crop's header and the frame go into the DMA buffer, one input frame a
-        crop, sent as soon as it is written (the accelerator cuts a crop while the next is
-        written), and TLAST ends each crop's output (one S2MM transfer a crop)."""
+    def scores_by_scale(self, crops: FrameCrops, order=None):
+        """(k, crop k's score map, R x R integers) for the crops of one frame, which the
+        accelerator cuts, in `order` (default: as given), each as it comes: each crop's header and
+        the frame go into the DMA buffer, one input frame a crop, sent as soon as it is written
+        (the accelerator cuts a crop while the next is written), and TLAST ends each crop's
+        output (one S2MM transfer a crop)."""
         if not isinstance(crops, FrameCrops):
             raise DeployError("this accelerator cuts the search crops itself: give the frame, the crops' "
                               "centre and sides (deploy.crop_stream.FrameCrops), not pixels")
@@ -75,18 +77,21 @@ class BoardScores:
             raise DeployError(f"the crop engine takes {self.frame_shape[0]} x {self.frame_shape[1]} x 3 uint8 "
                               f"frames, got {frame.dtype} {frame.shape}: rebuild for this camera's frame size")
         n, head = len(crops.sides), self.header_bytes
+        order = list(range(n)) if order is None else [int(k) for k in order]
+        if sorted(order) != list(range(n)):
+            raise DeployError(f"an order of the {n} crops is each of 0..{n - 1} once, got {order}")
         inputs = self.accel.input_frames(n).reshape(n, -1)
         self.accel.start_batch(n, each_frame=True)
         received = []
-        for k, side in enumerate(crops.sides):
-            self.headers(inputs[k, :head].view(np.uint64), self.frame_shape, crops.center, side, crops.fill)
-            inputs[k, head:head + frame.size] = frame.reshape(-1)
-            if k >= 2:   # crop k - 2's output in (and k - 1's armed) before waiting on crop k - 1's send
+        for j, k in enumerate(order):   # the batch's frame j: crop k
+            self.headers(inputs[j, :head].view(np.uint64), self.frame_shape, crops.center, crops.sides[k], crops.fill)
+            inputs[j, head:head + frame.size] = frame.reshape(-1)
+            if j >= 2:   # frame j - 2's output in (and j - 1's armed) before waiting on frame j - 1's send
                 received.append(self.accel.receive_frame())
             self.accel.send_frames(1)
-        for k in range(n):
-            maps = received[k] if k < len(received) else self.accel.receive_frame()
+        for j, k in enumerate(order):
+            maps = received[j] if j < len(received) else self.accel.receive_frame()
             self.search_frames += 1
-            if k == n - 1:
+            if j == n - 1:
                 self.cycles.append(self.accel.last_batch_cycles)
-            yield maps.reshape(maps.shape[-2:])
+            yield k, maps.reshape(maps.shape[-2:])

@@ -11,6 +11,7 @@
  *       tables as int32) -> int32 result, scale, row, column: siamfc_peak_scale() scale by
  *       scale, then siamfc_peak_finish()
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,8 @@ static void peak_cases(FILE *out)
         double *rows_x = malloc(s * r * n * 8), *high = malloc(s * r * b * 8), *low = malloc(s * r * b * 8);
         double *upper = malloc(s * b * b * 8), *lower = malloc(s * b * b * 8), *blend = malloc(b * b * 8);
         double *maxima = malloc(s * 8), *minima = malloc(s * 8);
+        for (ptrdiff_t k = 0; k < s; k++)
+            maxima[k] = -INFINITY;   /* no scale done yet */
         ptrdiff_t peak[3] = {0, 0, 0};
 #define ARGUMENTS s, r, n, b, starts, index, weights, wmax, wmin, totals, penalties, window, window_max, reals[0], \
                   reals[1], reals[2], rows_x, high, low, upper, lower, blend, maxima, minima, peak

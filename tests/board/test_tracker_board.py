@@ -52,8 +52,12 @@ exemplars = [x[i, head:head + h * w * 3].astype(np.uint8).reshape(h, w, 3)[:e, :
 crops = [FrameCrops(f, np.array(c), np.array([s]), fill_colour(f)) for f, (c, s) in zip(frames, REGIONS)]
 board.set_exemplar(exemplars[0])
 out["cut"] = board.responses(crops[0]).tolist() == y[1:2].tolist()
-# three crops: the third is sent once the first's output is in (scores_by_scale's order)
-out["three_crops"] = board.responses(crops[0]._replace(sides=crops[0].sides.repeat(3))).tolist() == y[[1, 1, 1]].tolist()
+# three crops, scored in the order asked: the third is sent once the first's output is in
+three = crops[0]._replace(sides=crops[0].sides.repeat(3))
+scored = list(board.scores_by_scale(three, order=[2, 0, 1]))
+out["three_crops"] = ([k for k, _ in scored] == [2, 0, 1]
+                      and all(m.tolist() == y[1].reshape(m.shape).tolist() for _, m in scored))
+out["order"] = error(lambda: list(board.scores_by_scale(three, order=[0, 0, 1])))
 # a batch in parts: the buffer's first frame is pair 1's search stream (the backend wrote it)
 batch = [error(lambda: accel.send_frames(1))]
 accel.start_batch(1)
@@ -200,6 +204,7 @@ def test_driver_sets_the_exemplar_and_scores_search_frames(siamfc_tiny_build, sm
     assert "the exemplar is one 3 x 127 x 127 crop" in result["pixels"]
     assert result["own"] and result["search"] == [True, True]
     assert result["cut"] and result["three_crops"] and result["second_pair"]
+    assert result["order"] == "an order of the 3 crops is each of 0..2 once, got [0, 0, 1]"
     assert result["each"] == ["frame 0 of the batch was not sent: send_frames() it first", True, True,
                               "receive_frame() takes the frames of a batch started with each_frame=True; "
                               "finish_batch() takes a whole batch's"]

@@ -126,13 +126,16 @@ def test_the_peak_search_says_what_it_cannot_take():
     finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
     with pytest.raises(ValueError, match=r"score maps of shape \(3, 33, 33\) expected, got \(3, 17, 17\)"):
         finder(np.zeros((3, 17, 17)))
-    with pytest.raises(ValueError, match="scale 0 comes next, not 1"):
-        finder.scale(1, np.zeros((33, 33)))
-    finder.scale(0, np.zeros((33, 33)))
-    with pytest.raises(ValueError, match=r"scales 1..2 are missing"):
+    finder.scale(1, np.zeros((33, 33)))
+    for k in (1, 3):
+        with pytest.raises(ValueError, match=rf"scale {k} is not one of the 3 scales still to come \(0, 2\)"):
+            finder.scale(k, np.zeros((33, 33)))
+    with pytest.raises(ValueError, match=r"scales 0, 2 are missing"):
         finder.finish()
     with pytest.raises(ValueError, match=r"a score map of shape \(33, 33\) expected, got \(1, 33, 33\)"):
-        finder.scale(1, np.zeros((1, 33, 33)))
+        finder.scale(0, np.zeros((1, 33, 33)))
+    finder.forget()
+    finder.scale(0, np.zeros((33, 33)))
     with pytest.raises(ValueError, match="upsamples by at most 64, not 128"):
         PeakFinder(17, 128, np.ones(3), 0.176)
     for scales in (0, 17):
@@ -146,6 +149,18 @@ def peaky_maps(rng, count):
         c = rng.uniform(8, 24, 2)
         bump = 2e7 * np.exp(-((yy - c[0]) ** 2 + (xx - c[1]) ** 2) / rng.uniform(5, 40))
         yield np.stack([np.round(bump * f + rng.normal(0, 3e5, bump.shape)) for f in (0.97, 1, 0.98)])
+
+
+def test_the_scales_in_any_order_give_the_same_peak():
+    """The board gives the centre scale's map first: each scale's part prunes with the scales
+    done before it, whichever they are, and the peak is the same."""
+    rng = np.random.default_rng(9)
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    for maps in peaky_maps(rng, 12):
+        for order in ((0, 1, 2), (1, 0, 2), (2, 1, 0)):
+            for k in order:
+                finder.scale(k, maps[k])
+            assert finder.finish() == full_peak(finder, maps)
 
 
 def test_the_candidate_cells_hold_the_whole_maps_peak():
