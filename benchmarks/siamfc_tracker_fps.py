@@ -38,7 +38,7 @@ one while the fabric cuts the ones before, and each crop's score map (its own TL
 of the peak search run while the fabric scores the next. The figures at commit BEFORE (the host
 cutting the crops; the same method, from git) stand beside today's.
 
-    python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 8] [--jobs 1]
+    python benchmarks/siamfc_tracker_fps.py [--build build/siamfc_binary] [--frames 16] [--jobs 1]
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", type=Path, default=ROOT / "build" / "siamfc_binary")
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "tracker_scores")
-    ap.add_argument("--frames", type=int, default=8)
+    ap.add_argument("--frames", type=int, default=16, help="frames counted (more: less of the children's noise per frame)")
     ap.add_argument("--jobs", type=int, default=1, help="valgrind processes side by side")
     args = ap.parse_args(argv)
     inputs = args.cache / "host_work.npz"
@@ -341,8 +341,8 @@ def main(argv=None):
 
     for source in sorted((ROOT / "deploy").glob("*.c")):
         native.load(source)
-    if not inputs.exists():
-        record_inputs(args.build, args.cache, max(args.frames, 8), inputs)
+    if not inputs.exists() or len(np.load(inputs)["states"]) < args.frames:   # recorded once, as many as asked
+        record_inputs(args.build, args.cache, args.frames, inputs)
     counts = counts_per_frame(inputs, args.frames, args.jobs,
                               phases=(*PHASES, *(SCALES_PHASE.format(k) for k in range(1, SCALES + 1))))
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,13 +11,12 @@ the target to the blended map's peak. Done in full, that is 3 maps of (16 R)^2 c
 Here a cell's value is torch's arithmetic in float64, term by term in torch's order (4 column taps
 along x into a row value, then 4 row taps along y), so any cell computed is the cell torch
 computes (tests/models compare them). The cells sharing their 4 x 4 source cells form a block
-(16 x 16 cells inside the map, half blocks at its border). deploy/siamfc_peak.c computes the
-values along x for every source row; bounds per block (each row tap's weight range times the
-range of its row's values over the block's columns) pick the blocks that can hold a maximum, a
-minimum or the blended peak, and only those blocks' cells are computed, on two threads. Each
-scale's rows, bounds and maximum are computed as its map comes (PeakFinder.scale: on a board,
-while the accelerator scores the next scale), the best scale's minimum and the blended peak once
-all have come (finish). This module prepares the taps (cubic_taps), the window and the kernel's
+(16 x 16 cells inside the map, half blocks at its border). deploy/siamfc_peak.c bounds each
+block from its source cells (the taps along each axis sum to 1, so the bounds are taken about a
+level near the values), picks the blocks that can hold a maximum, a minimum or the blended peak,
+and computes only those blocks' cells, on two threads. Each scale's bounds and maximum are
+computed as its map comes (PeakFinder.scale: on a board, while the accelerator scores the next
+scale), the best scale's minimum and the blended peak once all have come (finish). This module prepares the taps (cubic_taps), the window and the kernel's
 working arrays once per map size:
 
 - each scale's maximum and the best scale's minimum are exact (max(round(u * p)) = round(max(u) * p):
@@ -125,8 +124,9 @@ class PeakFinder:
         self.work = [np.empty(scales * size * up.cells), np.empty(scales * size * up.blocks),
                      np.empty(scales * size * up.blocks),
                      np.empty(scales * up.blocks ** 2), np.empty(scales * up.blocks ** 2), np.empty(up.blocks ** 2),
-                     np.empty(scales), np.empty(scales)]   # each scale's maximum, minimum
-        self.maxima = self.work[-2]
+                     np.empty(scales), np.empty(scales),   # each scale's maximum, minimum
+                     np.zeros(scales * size * up.blocks, np.intc)]   # its rows' segments' states
+        self.maxima = self.work[-3]
         self.maps = np.empty((scales, size, size))   # the scales given so far
         self.maps_address = self.maps.ctypes.data
         self.found = np.zeros(3, np.intp)
@@ -137,8 +137,9 @@ class PeakFinder:
         # the scales whose part also finds their minimum: the unpenalised (SiamFC's centre scale), most
         # often the best, whose minimum the finish then has (computed while the fabric works)
         self.with_minimum = [int(p == self.penalties.max()) for p in self.penalties]
-        # 4 sizes, 9 tables, influence, near tie, slack, 6 working arrays, the maxima and minima, the peak
-        arguments = [*[size_t] * 4, *[pointer] * 9, real, real, real, *[pointer] * 9]
+        # 4 sizes, 9 tables, influence, near tie, slack, 6 working arrays, the maxima and minima, the
+        # segments' states, the peak
+        arguments = [*[size_t] * 4, *[pointer] * 9, real, real, real, *[pointer] * 10]
         source = Path(__file__).with_name("siamfc_peak.c")
         self.search_scale = native.kernel(source, "siamfc_peak_scale", [size_t, ctypes.c_int, pointer, *arguments],
                                           ctypes.c_int)

@@ -200,12 +200,15 @@ class SiamFCTracker:
         """The target moves to the peak (best scale, row, column); the scale is damped."""
         c = self.config
         best, row, col = peak
-        size = self.peak.up.cells
-        displacement = (np.array([col, row]) - (size - 1) / 2) * c.total_stride / c.response_up
-        self.center = self.center + displacement * sides[best] / c.search_size
-        self.center = np.clip(self.center, 0, [frame_shape[1], frame_shape[0]])
+        half = (self.peak.up.cells - 1) / 2
+        # in Python floats: numpy's arithmetic on two numbers costs the board's A9 more than the
+        # numbers do (the same IEEE operations in the same order, so the same box)
+        moved = [float(self.center[i]) + (cell - half) * c.total_stride / c.response_up * sides[best] / c.search_size
+                 for i, cell in enumerate((col, row))]
+        self.center = np.array([min(max(v, 0.0), limit) for v, limit in zip(moved, frame_shape[1::-1], strict=True)])
         scale = (1 - c.scale_lr) + c.scale_lr * self.scale_factors[best]
-        scale = np.clip(self.x_side * scale, *self.x_side_limits) / self.x_side
+        lowest, highest = self.x_side_limits
+        scale = min(max(self.x_side * scale, lowest), highest) / self.x_side
         self.size, self.z_side, self.x_side = (
             self.size * scale,
             self.z_side * scale,

@@ -28,7 +28,7 @@ void crop_header(ptrdiff_t h, ptrdiff_t w, ptrdiff_t n, double cx, double cy, do
         const ptrdiff_t *index, const double *weights, const double *wmax, const double *wmin,                 \
         const double *row_totals, const double *penalties, const double *window, const double *window_max,     \
         double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
-        double *upper, double *lower, double *blend, double *maxima, double *minima, ptrdiff_t *peak
+        double *upper, double *lower, double *blend, double *maxima, double *minima, int *ready, ptrdiff_t *peak
 int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMENTS);
 int siamfc_peak_finish(const double *maps, PEAK_ARGUMENTS);
 
@@ -99,11 +99,12 @@ static void peak_cases(FILE *out)
         double *rows_x = malloc(s * r * n * 8), *high = malloc(s * r * b * 8), *low = malloc(s * r * b * 8);
         double *upper = malloc(s * b * b * 8), *lower = malloc(s * b * b * 8), *blend = malloc(b * b * 8);
         double *maxima = malloc(s * 8), *minima = malloc(s * 8);
+        int *ready = malloc(s * r * b * sizeof(int));   /* each scale's part clears its own */
         for (ptrdiff_t k = 0; k < s; k++)
             maxima[k] = -INFINITY;   /* no scale done yet */
         ptrdiff_t peak[3] = {0, 0, 0};
 #define ARGUMENTS s, r, n, b, starts, index, weights, wmax, wmin, totals, penalties, window, window_max, reals[0], \
-                  reals[1], reals[2], rows_x, high, low, upper, lower, blend, maxima, minima, peak
+                  reals[1], reals[2], rows_x, high, low, upper, lower, blend, maxima, minima, ready, peak
         int undecided = 0;
         for (ptrdiff_t k = 0; k < s; k++)
             undecided |= siamfc_peak_scale(k, k == s / 2, maps, ARGUMENTS);   /* the centre's minimum too */
@@ -112,7 +113,7 @@ static void peak_cases(FILE *out)
         fwrite(result, 4, 4, out);
         free(reals), free(maps), free(starts), free(index), free(weights), free(wmax), free(wmin);
         free(totals), free(penalties), free(window), free(window_max), free(rows_x), free(high), free(low);
-        free(upper), free(lower), free(blend), free(maxima), free(minima);
+        free(upper), free(lower), free(blend), free(maxima), free(minima), free(ready);
     }
 }
 

@@ -122,6 +122,28 @@ def test_the_kernels_peak_is_the_whole_maps_on_hard_maps():
     assert finder(twins) == full_peak(finder, twins) and finder.full_decisions == undecided + 1
 
 
+def test_every_blocks_bounds_hold_its_cells():
+    """The kernel's block bounds (about a level, from the source cells) against the whole
+    upsampling's cells, block by block, on maps where levels and spreads differ by orders of
+    magnitude: a bound that misses a cell could drop the block that holds the peak."""
+    rng = np.random.default_rng(10)
+    finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
+    up, starts = finder.up, finder.up.starts
+    upper, lower = (finder.work[i].reshape(3, up.blocks, up.blocks) for i in (3, 4))
+    for case in range(30):
+        level, spread = rng.choice([0, 1e3, -1e7, 2e7]), 10 ** rng.uniform(0, 7)
+        maps = np.round(level + rng.normal(0, spread, (3, 33, 33)))
+        if case % 3 == 0:   # a checkerboard: neighbours of opposite sign, the row taps' cancellation
+            maps *= (-1) ** np.add.outer(np.arange(33), np.arange(33))
+        for k in range(3):
+            finder.scale(k, maps[k])
+        finder.forget()
+        cells = up.full(maps)
+        highest = np.maximum.reduceat(np.maximum.reduceat(cells, starts, axis=1), starts, axis=2)
+        lowest = np.minimum.reduceat(np.minimum.reduceat(cells, starts, axis=1), starts, axis=2)
+        assert (highest <= upper).all() and (lowest >= lower).all()
+
+
 def test_the_peak_search_says_what_it_cannot_take():
     finder = PeakFinder(33, 16, np.array([0.9745, 1.0, 0.9745]), 0.176)
     with pytest.raises(ValueError, match=r"score maps of shape \(3, 33, 33\) expected, got \(3, 17, 17\)"):
