@@ -228,9 +228,12 @@ def _multithreshold(g: _Graph, int_model, node, inputs, outputs):
 
 
 def session(path_or_model) -> ort.InferenceSession:
-    """An onnxruntime session with every graph optimisation off."""
+    """An onnxruntime session with every graph optimisation off, whose threads sleep between runs
+    (their spinning would be charged to the caller's own work timed between runs: the tracker's
+    host phases, flow/targets/siamfc/host.py)."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     data = path_or_model.SerializeToString() if isinstance(path_or_model, onnx.ModelProto) \
         else Path(path_or_model).read_bytes()
     return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
