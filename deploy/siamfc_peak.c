@@ -95,7 +95,6 @@ static inline pair smaller_of(pair a, pair b)
 static inline pair magnitude(pair v) { return (pair)((pair_mask)v & ~(pair_mask)splat(-0.0)); }
 
 static inline double lane_max(pair v) { return v[1] > v[0] ? v[1] : v[0]; }
-static inline double lane_min(pair v) { return v[1] < v[0] ? v[1] : v[0]; }
 
 /* One scale's source rows along x, each block's columns computed when a block that needs them
  * is (a segment): map, size x size; x, size x cells; ready, size x blocks, a segment's state
@@ -618,7 +617,7 @@ int siamfc_peak_finish(const double *maps, PEAK_ARGUMENTS)
     const ptrdiff_t n = cells, b = blocks, per_scale = b * b;
     if (scales > MAX_SCALES)
         return 1;
-    (void)high, (void)low, (void)slack;
+    (void)high, (void)low;
     ptrdiff_t best = 0;
     for (ptrdiff_t s = 0; s < scales; s++)
         if (maxima[s] * penalties[s] > maxima[best] * penalties[best])

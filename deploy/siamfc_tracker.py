@@ -163,8 +163,8 @@ class SiamFCTracker:
                          clock=time.perf_counter) -> np.ndarray:
         """responses() then locate(); with a backend that gives the scales' maps one by one as its
         accelerator scores them (scores_by_scale, in scale_order), each scale's part of the peak
-        search runs while the accelerator scores the next. seconds: adds the time spent in the backend and in the
-        peak search (PHASES "backend" and "peak")."""
+        search runs while the accelerator scores the next. seconds: adds the time spent in the
+        backend and in the peak search (PHASES "backend" and "peak")."""
         times = {"backend": 0.0, "peak": 0.0}
         by_scale = getattr(self.backend, "scores_by_scale", None)
         t = clock()

@@ -3,9 +3,10 @@
 The core is the stitched RTL top of rtl/ (an HLS IP with the same stream ports can stand in
 for it: `core_sources` is the one place that chooses). The top's streams are as wide as an AXI
 DMA stream can be (a power of two of at least 8 bits), with the core's words in the low bits;
-TLAST marks a batch's last output word; axil_control holds the batch size and the cycle counter,
-and, for a core with the exemplar_capture control input (the SiamFC tracker), the CAPTURE
-register that drives it batch by batch (hw/rtl/axil_control.v says why per batch).
+TLAST marks a batch's last output word (or every frame's, where the FRAMES write sets EACH);
+axil_control holds the batch size and the cycle counter, and, for a core with the
+exemplar_capture control input (the SiamFC tracker), the CAPTURE register that drives it batch
+by batch (hw/rtl/axil_control.v says why per batch).
 """
 
 from __future__ import annotations

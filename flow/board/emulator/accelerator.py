@@ -84,8 +84,9 @@ class Accelerator:
         if self.frames_left == 0:
             self.batches += 1
         frame_bytes = self.output["words"] * self.output["dma_bytes"]
-        ends = [k * frame_bytes for k in range(1, frames + 1)] if self.each else [frames * frame_bytes] * ends_batch
-        return out.tobytes(), ends
+        if self.each:
+            return out.tobytes(), [k * frame_bytes for k in range(1, frames + 1)]
+        return out.tobytes(), [frames * frame_bytes] if ends_batch else []
 
     def close(self) -> None:
         self.session.close()
