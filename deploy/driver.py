@@ -136,7 +136,8 @@ class QNNOverlay(Overlay):
         if x.dtype.kind not in "iuf" or x.dtype == np.bool_:
             raise DeployError(f"input dtype {x.dtype}: give integers (or integer-valued floats)")
         if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):
-            raise DeployError("input holds non-integer values: give the quantized integer codes")
+            raise DeployError("input holds non-integer values: give the quantized integer codes"
+                              + self._quantizer_hint())
         et = element_type(self.input["dtype"])
         if x.size and (x.min() < et.min or x.max() > et.max):
             raise DeployError(f"input values span [{x.min()}, {x.max()}], outside {et.name} "
@@ -144,6 +145,16 @@ class QNNOverlay(Overlay):
         if et.name == "BIPOLAR" and np.any(x == 0):
             raise DeployError("input holds 0, which is not a BIPOLAR value (-1 or +1)")
         return x if x.dtype.kind in "iu" else x.astype(np.int64)
+
+    def _quantizer_hint(self) -> str:
+        """How the network's real inputs became codes in its build, from design.json."""
+        quantizer = self.input.get("quantizer")
+        if not quantizer:
+            return ""
+        steps = " then ".join([*quantizer["float_edge"], f"x / {quantizer['scale']} + "
+                               f"{quantizer['zero_point']} rounded {quantizer['rounding']} "
+                               f"into {self.input['dtype']}, minus the zero point"])
+        return f" ({steps}: design.json input.quantizer)"
 
     def input_frames(self, n: int) -> np.ndarray:
         """The DMA input buffer's first n frames as (n, words, dma_bytes) uint8, a view: words

@@ -28,6 +28,7 @@ with import_warnings_hidden():
     from flow import verify
     from flow.backends import BACKENDS
     from flow.config import BuildConfig
+    from flow.declared_input import DeclaredInput
     from flow.pipeline import VERIFICATION_FILE, run_build
     from flow.reference import CORE_IN, CORE_OUT, run_reference, session
     from flow.target import find_target
@@ -39,7 +40,7 @@ GIVEN = "given"   # the caller's in-memory model, folding and inputs, as files i
 def configure(model, *, name: str | None = None, out: str | Path | None = None,
               folding: dict | str | Path | None = None, fps: float | str | None = None,
               clock_mhz: float | None = None, inputs: int | None = None, input_data=None,
-              input_shape: tuple[int, ...] | None = None, checkpoint: str | Path | None = None,
+              input_datatype: str | None = None, input_shape: tuple[int, ...] | None = None, checkpoint: str | Path | None = None,
               weights: str | None = None,
               backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
               dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None) -> BuildConfig:
@@ -50,7 +51,9 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     neither: a target's own goal, else PE = SIMD = 1. l4_shards: L4's frames split over this many
     Ray tasks (on this machine, or on the cluster at ray_address). input_data: test inputs (N, ...) as an array
     or a .npy file (not for targets, which make their own); input_shape: one frame's shape without
-    the batch axis, for a torch module given without input_data. out: build/<name> by default.
+    the batch axis, for a torch module given without input_data. input_datatype: the model's float
+    input declared as integer codes, "UINT8" or with a scale "UINT8:1/255" (flow/declared_input.py;
+    not for targets). out: build/<name> by default.
     weights: "random:SEED", a target's network with seeded random weights (not with checkpoint).
     """
     target = model_path = torch_model = None
@@ -81,6 +84,10 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         raise ValueError(f"backend {backend!r}: expected one of {', '.join(sorted(BACKENDS))}")
     if target is not None and input_data is not None:
         raise ValueError("input_data goes with a model (a target makes its own test inputs)")
+    if input_datatype is not None:
+        if target is not None:
+            raise ValueError("input_datatype goes with a model (a target's input quantizer is its own)")
+        DeclaredInput.parse(input_datatype)
     if checkpoint is not None and not Path(checkpoint).is_file():
         raise ValueError(f"checkpoint {checkpoint}: no such file")
     weights_seed = _weights_seed(weights, target, checkpoint)
@@ -124,6 +131,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         checkpoint=Path(checkpoint) if checkpoint else None, weights_seed=weights_seed, folding_path=folding_path, target_fps=fps,
         clock_mhz=clock_mhz or (target.clock_mhz if target else 100.0),
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
+        input_datatype=input_datatype,
         per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes,
         l4_shards=l4_shards, ray_address=ray_address)
 

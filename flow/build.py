@@ -63,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
                     help="test inputs verified at every level (default: the target's, else 100)")
     ap.add_argument("--input-data", type=_existing_file("--input-data"),
                     help="with --model: test inputs as a .npy file (N, ...)")
+    ap.add_argument("--input-datatype", metavar="TYPE[:SCALE]",
+                    help="with --model: its float input takes TYPE codes times SCALE (e.g. UINT8:1/255), "
+                    "quantized where it enters (a qonnx datatype annotation on the input does the same)")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
     ap.add_argument("--energy", action="store_true",
                     help="estimate energy per image from the design's toggle activity (an estimate)")
@@ -89,11 +92,14 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
         ap.error("--ray-address goes with --l4-shards N (N > 1): only L4's shards run on Ray")
     if args.input_data and not args.model:
         ap.error("--input-data goes with --model (a target makes its own test inputs)")
+    if args.input_datatype and not args.model:
+        ap.error("--input-datatype goes with --model (a target's input quantizer is its own)")
     if args.out and args.out.exists() and not args.out.is_dir():
         ap.error(f"--out {args.out}: exists and is not a directory")
     try:
         cfg = configure(args.target or args.model, out=args.out, folding=args.folding, fps=args.target_fps,
                         clock_mhz=args.clock_mhz, inputs=args.inputs, input_data=args.input_data,
+                        input_datatype=args.input_datatype,
                         checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
                         energy=args.energy,
                         op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,

@@ -29,6 +29,8 @@ class BuildConfig:
     clock_mhz: float = 100.0
     inputs: int = 100
     input_data: Path | None = None
+    # --input-datatype: the --model's float input declared as integer codes (flow/declared_input.py)
+    input_datatype: str | None = None
     per_op_sim: bool = True
     synth: bool = False
     energy: bool = False   # the energy estimate from toggle activity (flow/energy.py)

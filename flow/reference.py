@@ -17,6 +17,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from qonnx.core.modelwrapper import ModelWrapper
 
+from flow.streamline.edges import EDGE_OPS
 from flow.streamline.errors import UnsupportedGraph
 
 OPSET = 17
@@ -105,8 +106,7 @@ def _param(int_model, name):
 
 def _float_edge(g: _Graph, int_model, node, inputs, outputs):
     """Edge ops stay float32, exactly as in the integer graph (core values cast back first)."""
-    if node.op_type not in ("Mul", "Add", "Sub", "Div", "Reshape", "Flatten", "Transpose",
-                            "Identity", "Relu"):
+    if node.op_type not in EDGE_OPS:
         raise UnsupportedGraph(node, "no standard-op form for an edge op")
     args = []
     for position, name in enumerate(inputs):

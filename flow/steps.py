@@ -15,6 +15,7 @@ from flow import float_error, rounding_boundary, verdict, verify
 from flow.accuracy import L0_OUTPUTS, LABELS_FILE
 from flow.board.spec import load_board
 from flow.config import BuildConfig
+from flow.declared_input import declared_input, insert_input_quantizer
 from flow.estimate import total_resources
 from flow.fold import apply_folding, auto_folding, fit_memories, folding_of, load_folding
 from flow.frontend import clean, export_brevitas, load_qonnx
@@ -33,11 +34,18 @@ def step_export(cfg: BuildConfig) -> None:
     if cfg.model_path is not None:
         model = load_qonnx(cfg.model_path)
         shape = model.get_tensor_shape(model.graph.input[0].name)
+        declared = declared_input(model, cfg.input_datatype)
+        if declared is not None:
+            model = clean(insert_input_quantizer(model, declared))
         if cfg.input_data is not None:
             x = np.load(cfg.input_data).astype(np.float32)
             if tuple(x.shape[1:]) != tuple(shape[1:]):
                 raise ValueError(f"--input-data {cfg.input_data}: frames of shape {x.shape[1:]}, "
                                  f"the model takes {tuple(shape[1:])}")
+            if declared is not None:
+                declared.check(x[: cfg.inputs], f"--input-data {cfg.input_data}")
+        elif declared is not None:
+            x = declared.codes(np.random.default_rng(cfg.seed), (cfg.inputs, *shape[1:]))
         else:
             x = np.random.default_rng(cfg.seed).random((cfg.inputs, *shape[1:]), dtype=np.float32)
     else:
@@ -214,7 +222,8 @@ def step_verify(cfg: BuildConfig) -> list[dict]:
 
 FRONT_END = (
     Step("export", step_export, ("00_qonnx.onnx", "inputs.npy"),                     # Brevitas/QONNX in
-         ("name", "model_path", "checkpoint", "weights_seed", "inputs", "input_data", "dynamo", "seed")),
+         ("name", "model_path", "checkpoint", "weights_seed", "inputs", "input_data", "input_datatype",
+          "dynamo", "seed")),
     Step("streamline", step_streamline, ("10_integer.onnx",)),                      # integer weights, thresholds
     Step("reference", step_reference, ("reference.onnx", "reference_outputs.npz")),  # L2 in onnxruntime
     Step("lower", step_lower, ("20_hw.onnx",)),                                     # hardware ops, channels-last

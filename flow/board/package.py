@@ -59,16 +59,20 @@ def package(cfg, design, model: ModelWrapper) -> dict:
     rtlsim = json.loads(cfg.path("sim", "rtlsim.json").read_text())["throughput_run"]
     reference = {"core_in": ref[CORE_IN].astype(np.int64), "core_out": ref[CORE_OUT],
                  "images": np.load(cfg.path("inputs.npy"))}
+    quantizer = json.loads(cfg.load_model("10_integer.onnx").get_metadata_prop("input_quantizer") or "{}")
     return package_design(cfg.path(), cfg.name, cfg, design, model, reference,
-                          {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")})
+                          {k: rtlsim[k] for k in ("cycles_per_frame", "latency_cycles")},
+                          input_quantizer=quantizer)
 
 
 def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, reference: dict,
-                   rtlsim: dict, extra_facts: dict | None = None) -> dict:
+                   rtlsim: dict, extra_facts: dict | None = None,
+                   input_quantizer: dict | None = None) -> dict:
     """Write out/vivado/ and out/deploy/ for the stitched design of `model` (cfg gives board and
     clock); reference: the arrays of deploy/reference.npz (core_in: integer inputs (N, C, H, W),
     core_out: reference.onnx's outputs, and whatever else L6 needs: capture flags); extra_facts
-    join design.json. Returns the design facts."""
+    join design.json; input_quantizer: how real inputs become the input's codes (scale, zero
+    point, rounding, the float ops before it), recorded with the input. Returns the design facts."""
     out = Path(out)
     board = load_board(cfg.board)
     ins, outs = stream_facts(model)
@@ -84,7 +88,8 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
         shutil.rmtree(deploy)
     shutil.copytree(DRIVER_DIR, deploy / "deploy", ignore=shutil.ignore_patterns("__pycache__"))
     ins.update(dma_bytes=bd.in_dma_bits // 8, shape=list(reference["core_in"].shape[1:]),
-               frame_by_frame=bool(bd.mm2s_realigns))   # MM2S sends from any byte: one frame a transfer
+               frame_by_frame=bool(bd.mm2s_realigns),   # MM2S sends from any byte: one frame a transfer
+               **({"quantizer": input_quantizer} if input_quantizer else {}))
     outs.update(dma_bytes=bd.out_dma_bits // 8, shape=list(reference["core_out"].shape[1:]))
     facts = {
         "name": name, "board": board.name, "part": board.part, "clock_mhz": cfg.clock_mhz,

@@ -36,6 +36,8 @@ class Builder:
     forms: dict = field(default_factory=dict)
     linear: dict = field(default_factory=dict)    # int tensor name -> LinearRecord
     sites: list = field(default_factory=list)     # one dict per MultiThreshold (finish() records them)
+    # the first quantizer: scale, zero point, rounding and the float ops before it (for the driver)
+    input_quantizer: dict = field(default_factory=dict)
     counter: int = 0
 
     def fresh(self, base: str) -> str:

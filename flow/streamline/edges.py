@@ -19,8 +19,9 @@ from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.quantizer import parse_quantizer
 
 QUANTIZERS = ("Quant", "BipolarQuant")
-# float ops allowed between the graph input and the first quantizer (the input edge)
-EDGE_OPS = ("Mul", "Add", "Sub", "Div", "Reshape", "Flatten", "Transpose", "Identity")
+# float ops allowed between the graph input and the first quantizer (the input edge), each
+# element-wise or a layout change: the host computes them before the accelerator
+EDGE_OPS = ("Mul", "Add", "Sub", "Div", "Relu", "Reshape", "Flatten", "Transpose", "Identity")
 
 
 def find_input_edge(model):
@@ -67,6 +68,8 @@ def emit_input_edge(b: Builder, edge_nodes, quant_node) -> str:
            **{a.name: helper.get_attribute_value(a) for a in quant_node.attribute})
     b.dtypes[codes] = quant.dtype
     b.forms[quant_node.output[0]] = Affine(codes, quant.dtype, quant.scale, np.zeros(1))
+    b.input_quantizer = {"scale": compact(quant.scale).tolist(), "zero_point": quant.zero_point,
+                         "rounding": quant.rounding, "float_edge": [n.op_type for n in edge_nodes]}
     return codes
 
 
@@ -99,6 +102,7 @@ def finish(b: Builder, core_input: str) -> ModelWrapper:
     result.set_metadata_prop("core_input", core_input)
     result.set_metadata_prop("core_output", ",".join(core_outputs))
     result.set_metadata_prop("quantizer_sites", json.dumps(b.sites))
+    result.set_metadata_prop("input_quantizer", json.dumps(b.input_quantizer))
     return result
 
 

@@ -29,8 +29,12 @@ def const_arith(b: Builder, node):
         raise UnsupportedGraph(node, "needs exactly one constant operand", "x op constant")
     x_index = 0 if consts[0] is None else 1
     c = np.asarray(consts[1 - x_index], dtype=np.float64)
-    form = no_relu(node, input_form(b, node, x_index))
     op = node.op_type
+    form = input_form(b, node, x_index)
+    # max(0, z) * c = max(0, z * c) for c >= 0: a scaling after a Relu keeps it
+    scaling = op == "Mul" and np.all(c >= 0) or op == "Div" and x_index == 0 and np.all(c > 0)
+    if not scaling:
+        form = no_relu(node, form)
     if op == "Mul":
         form = form.mul(c)
     elif op == "Add":

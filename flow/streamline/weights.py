@@ -25,11 +25,15 @@ def constant_value(model, name: str) -> np.ndarray | None:
 
 
 def integer_weights(model, name: str, consumer) -> tuple[np.ndarray, np.ndarray, DataType]:
-    """(integers int64, scale float64 broadcastable, datatype) of a quantized weight tensor."""
+    """(integers int64, scale float64 broadcastable, datatype) of a quantized weight tensor: a
+    Quant/BipolarQuant of a constant, or a constant of integers (FINN-style QONNX, whose weights
+    are integer initializers with the scales in the Mul nodes that follow)."""
     node = model.find_producer(name)
+    if node is None and model.get_initializer(name) is not None:
+        return _integer_constant(np.asarray(model.get_initializer(name)), name, consumer)
     if node is None or node.op_type not in ("Quant", "BipolarQuant"):
         raise UnsupportedGraph(consumer, f"weight '{name}' is not quantized",
-                               "weights from a Quant or BipolarQuant of a constant")
+                               "weights from a Quant or BipolarQuant of a constant, or integer constants")
     raw = model.get_initializer(node.input[0])
     if raw is None:
         raise UnsupportedGraph(node, "weight quantizer input is not a constant")
@@ -46,3 +50,13 @@ def integer_weights(model, name: str, consumer) -> tuple[np.ndarray, np.ndarray,
     ints = resolve_rounding_mode(quant.rounding)(v).astype(np.int64) - quant.zero_point
     scale = np.broadcast_to(quant.scale, np.broadcast(w, quant.scale).shape) * 1.0
     return ints, scale, integer_dtype(int(ints.min(initial=0)), int(ints.max(initial=0)))
+
+
+def _integer_constant(w: np.ndarray, name: str, consumer):
+    ints = np.round(w).astype(np.int64)
+    if not np.array_equal(ints, w):
+        raise UnsupportedGraph(consumer, f"weight '{name}' is a float constant with non-integer values "
+                               "and no quantizer", "weights from a Quant or BipolarQuant of a constant, "
+                               "or integer constants")
+    return ints, np.ones_like(w, dtype=np.float64), integer_dtype(int(ints.min(initial=0)),
+                                                                  int(ints.max(initial=0)))

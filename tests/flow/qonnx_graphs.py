@@ -1,10 +1,12 @@
 """Hand-built QONNX graphs for cases Brevitas rarely exports: every rounding mode, zero points,
-power-of-two scales that put values exactly on rounding ties, Gemm, MaxPool before the quantizer."""
+power-of-two scales that put values exactly on rounding ties, Gemm, MaxPool before the quantizer,
+FINN-style layers on a declared input."""
 
 from __future__ import annotations
 
 import numpy as np
 from onnx import TensorProto, helper
+from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.util.basic import qonnx_make_model
 
@@ -122,4 +124,43 @@ def near_tie_graph() -> ModelWrapper:
     scale = np.float32(NEAR_TIE["weight_scale"])
     g.op("MatMul", g.quantized_weight(np.float32(NEAR_TIE["weight"]) * scale.reshape(1, 1), scale))
     g.quant(NEAR_TIE["out_scale"], bits=8, signed=True)
+    return g.model()
+
+
+def finn_style_graph(seed: int = 0) -> ModelWrapper:
+    """As FINN-style QONNX (qonnx's eltwise_chanlast_testcase) writes a layer: an input annotated
+    UINT8 straight into a Conv (stride 2) of integer constant weights, the scales in Mul/Add nodes,
+    a Relu, a positive Mul, then an unsigned Quant of unit scale. Scales are powers of two (exact)."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 7, 7))
+    g.op("Conv", g.const(rng.integers(-127, 128, (4, 3, 3, 3))), kernel_shape=[3, 3], strides=[2, 2])
+    g.op("Mul", g.const(2.0 ** -rng.integers(10, 14, (1, 4, 1, 1))))
+    g.op("Add", g.const(rng.integers(-16, 16, (1, 4, 1, 1)) / 8))
+    g.op("Relu")
+    g.op("Mul", g.const(2.0 ** rng.integers(1, 4, (1, 4, 1, 1))))
+    g.quant(1.0, bits=4, signed=False)
+    model = g.model()
+    model.set_tensor_datatype(model.graph.input[0].name, DataType["UINT8"])
+    return model
+
+
+def relu_edge_graph(seed: int = 0) -> ModelWrapper:
+    """A Relu on the float input before the input quantizer (as espcn's nn_resize model has)."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 8))
+    g.op("Relu")
+    g.quant(2.0**-3, bits=5, signed=False)
+    g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (8, 6)) * 0.25, 0.25))
+    g.quant(0.5, bits=4)
+    return g.model()
+
+
+def relu_then_negative_scale_graph() -> ModelWrapper:
+    """A Relu followed by a negative Mul: no longer a Relu of an affine form."""
+    g = GraphBuilder((1, 4))
+    g.quant(0.5, bits=4)
+    g.op("MatMul", g.quantized_weight(np.eye(4), 1.0))
+    g.op("Relu")
+    g.op("Mul", g.const(-2.0))
+    g.quant(0.5, bits=4)
     return g.model()

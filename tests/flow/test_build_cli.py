@@ -83,6 +83,9 @@ def test_bad_folding_file_names_the_op(int4_onnx, tmp_path, capsys):
     (["--backend", "vhdl"], "--backend: invalid choice: 'vhdl'"),
     (["--l4-shards", "0"], "--l4-shards 0: must be positive"),
     (["--ray-address", "127.0.0.1:6379"], "--ray-address goes with --l4-shards"),
+    (["--input-datatype", "FOO"], "--input-datatype 'FOO': 'FOO' is no qonnx datatype"),
+    (["--input-datatype", "UINT8:x"], "--input-datatype 'UINT8:x': scale 'x' is not a number"),
+    (["--input-datatype", "FLOAT32"], "FLOAT32 is not an integer or fixed-point type"),
 ])
 def test_malformed_flags_name_the_flag(int4_onnx, tmp_path, monkeypatch, capsys, flags, message):
     monkeypatch.chdir(tmp_path)
