@@ -4,6 +4,8 @@
   MatMul                    -> MVAU
   MultiThreshold            -> absorbed into the MVAU before it, else Thresholding
   MaxPool (kernel = stride) -> MaxPool
+  DepthToSpace, Resize      -> Upscale (a CRD DepthToSpace reorders the output channels of the
+                               MVAU before it into DCR order; Resize: nearest, integer factor)
   TopK / ArgMax             -> LabelSelect
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
 
@@ -28,8 +30,10 @@ from flow.ops import DOMAIN
 from flow.ops.label_select import index_dtype
 from flow.ops.mvau import mvau_mode
 from flow.streamline.errors import UnsupportedGraph
+from flow.streamline.upscale import string_attribute
 
-SUPPORTED = "Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), Reshape/Flatten to 2-D, TopK, ArgMax"
+SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), DepthToSpace, Resize (nearest), "
+             "Reshape/Flatten to 2-D, TopK, ArgMax")
 HW_IN, HW_OUT = "hw_in", "hw_out"
 
 
@@ -253,6 +257,46 @@ def _maxpool(low: Lowering, node):
     low.tensors[node.output[0]] = HWTensor(out, (n, h // k, w // k, c), x.dtype)
 
 
+def _depth_to_space(low: Lowering, node):
+    x = _input(low, node)
+    block = int(next(helper.get_attribute_value(a) for a in node.attribute if a.name == "blocksize"))
+    if string_attribute(node, "mode", "DCR") == "CRD":
+        _to_dcr(low, node, x, block)
+    _emit_upscale(low, node, x, block, "depth_to_space", x.shape[3] // (block * block))
+
+
+def _to_dcr(low: Lowering, node, x: HWTensor, block: int):
+    """CRD holds an output pixel's block position (i, j) of channel c at input channel
+    c*B*B + i*B + j, DCR at (i*B + j)*C + c: the MVAU computing x gives its outputs in DCR order."""
+    producer = next((n for n in low.nodes if n.output[0] == x.name), None)
+    if producer is None or producer.op_type != "MVAU":
+        raise UnsupportedGraph(node, "CRD mode on a tensor no convolution or dense layer computes",
+                               "DCR mode, or CRD right after a Conv or MatMul")
+    channels = x.shape[3] // (block * block)
+    dcr = np.arange(x.shape[3])
+    crd = (dcr % channels) * block * block + dcr // channels   # DCR position -> CRD channel
+    weights = producer.input[1]
+    low.initializers[weights] = low.initializers[weights][:, crd]
+    if len(producer.input) > 2:
+        thresholds = producer.input[2]
+        low.initializers[thresholds] = low.initializers[thresholds][crd]
+
+
+def _resize(low: Lowering, node):
+    x = _input(low, node)
+    factor = int(np.asarray(low.src.get_initializer(node.input[2]))[2])
+    _emit_upscale(low, node, x, factor, "nearest", x.shape[3])
+
+
+def _emit_upscale(low: Lowering, node, x: HWTensor, block: int, mode: str, channels: int):
+    if len(x.shape) != 4:
+        raise UnsupportedGraph(node, "input is not a feature map")
+    n, h, w, _ = x.shape
+    out = low.new_node("Upscale", [x.name], node, ifm_dims=[h, w], channels=channels, block=block,
+                       mode=mode, out_dtype=x.dtype.name)
+    low.tensors[node.output[0]] = HWTensor(out, (n, h * block, w * block, channels), x.dtype)
+
+
 def _flatten(low: Lowering, node):
     x = _input(low, node)
     out_shape = tuple(low.src.get_tensor_shape(node.output[0]))
@@ -285,6 +329,8 @@ HANDLERS = {
     "MatMul": _matmul,
     "MultiThreshold": _multithreshold,
     "MaxPool": _maxpool,
+    "DepthToSpace": _depth_to_space,
+    "Resize": _resize,
     "Reshape": _flatten,
     "Flatten": _flatten,
     "TopK": _label_select,

@@ -22,7 +22,7 @@ from flow.streamline.errors import UnsupportedGraph
 
 OPSET = 17
 CORE_IN, CORE_OUT = "core_in", "core_out"
-STANDARD_CORE_OPS = ("MatMul", "MaxPool", "Reshape", "Flatten", "Transpose", "TopK", "ArgMax")
+STANDARD_CORE_OPS = ("MatMul", "MaxPool", "DepthToSpace", "Reshape", "Flatten", "Transpose", "TopK", "ArgMax")
 
 
 class _Graph:
@@ -65,6 +65,8 @@ def make_reference(int_model: ModelWrapper) -> onnx.ModelProto:
             _multithreshold(g, int_model, node, inputs, outputs)
         elif node.op_type == "Conv":
             _conv(g, int_model, node, inputs, outputs)
+        elif node.op_type == "Resize":
+            _nearest(g, int_model, node, inputs, outputs)
         elif node.op_type in STANDARD_CORE_OPS:
             _core_op(g, int_model, node, inputs, outputs)
         else:
@@ -211,6 +213,16 @@ def _conv(g: _Graph, int_model, node, inputs, outputs):
     patches = g.node("Reshape", [patches, g.const("shape", [-1, in_ch * kh * kw, oh * ow], np.int64)])
     product = g.node("MatMul", [g.const("weights", w.reshape(out_ch, -1), np.float64), patches])
     g.node("Reshape", [product, g.const("shape", [-1, out_ch, oh, ow], np.int64)], outputs)
+
+
+def _nearest(g: _Graph, int_model, node, inputs, outputs):
+    """Resize by repeating each pixel over a factor x factor block (the only Resize the integer
+    graph has): (N, C, H, 1, W, 1) expanded and reshaped, as onnxruntime has no float64 Resize."""
+    factor = int(_param(int_model, node.input[2])[2])
+    _, c, h, w = int_model.get_tensor_shape(node.input[0])
+    x = g.node("Reshape", [inputs[0], g.const("shape", [-1, c, h, 1, w, 1], np.int64)])
+    x = g.node("Expand", [x, g.const("shape", [1, 1, 1, factor, 1, factor], np.int64)])
+    g.node("Reshape", [x, g.const("shape", [-1, c, h * factor, w * factor], np.int64)], outputs)
 
 
 def _multithreshold(g: _Graph, int_model, node, inputs, outputs):

@@ -9,6 +9,7 @@ from flow.ops.mvau import MVAU
 from flow.ops.sliding_window import SlidingWindow
 from flow.ops.stream_plumbing import FIFO, DataWidthConverter
 from flow.ops.thresholding import Thresholding
+from flow.ops.upscale import Upscale
 
 __all__ = [
     "DOMAIN",
@@ -24,4 +25,5 @@ __all__ = [
     "SlidingWindow",
     "Stream",
     "Thresholding",
+    "Upscale",
 ]

@@ -20,14 +20,14 @@ from __future__ import annotations
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.general import SortGraph
 
-from flow.streamline import activation, elementwise, linear
+from flow.streamline import activation, elementwise, linear, upscale
 from flow.streamline.builder import Builder
 from flow.streamline.edges import QUANTIZERS, emit_input_edge, find_input_edge, finish
 from flow.streamline.errors import UnsupportedGraph
 
 SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Relu, "
-             "Quant, BipolarQuant, MaxPool, Reshape, Flatten, Transpose, Identity, Dropout, "
-             "TopK, ArgMax")
+             "Quant, BipolarQuant, MaxPool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
+             "Identity, Dropout, TopK, ArgMax")
 
 HANDLERS = {
     "Conv": linear.conv,
@@ -47,6 +47,8 @@ HANDLERS = {
     "Quant": activation.quantizer,
     "BipolarQuant": activation.quantizer,
     "MaxPool": activation.maxpool,
+    "DepthToSpace": upscale.depth_to_space,
+    "Resize": upscale.resize,
     "TopK": activation.topk,
     "ArgMax": activation.topk,
 }

@@ -172,7 +172,9 @@ static int run_batch(HARNESS_TOP& top, std::mt19937& rng, const StreamOptions& o
 
     long in_idx = 0, out_idx = 0, cycle = 0;
     bool holding = false;  // AXI-Stream: a raised tvalid stays up until the handshake
-    while (out_idx < o.out_words) {
+    // until every output word is out and every input word in: a network may leave the end of
+    // its input unread (a strided convolution's last rows), which its input stream still carries
+    while (out_idx < o.out_words || in_idx < o.in_words) {
         if (cycle >= o.max_cycles) {
             std::fprintf(stderr, "harness: timeout after %ld cycles (%ld/%ld words in, %ld/%ld out)\n",
                          cycle, in_idx, o.in_words, out_idx, o.out_words);

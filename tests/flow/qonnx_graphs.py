@@ -130,9 +130,10 @@ def near_tie_graph() -> ModelWrapper:
 def finn_style_graph(seed: int = 0) -> ModelWrapper:
     """As FINN-style QONNX (qonnx's eltwise_chanlast_testcase) writes a layer: an input annotated
     UINT8 straight into a Conv (stride 2) of integer constant weights, the scales in Mul/Add nodes,
-    a Relu, a positive Mul, then an unsigned Quant of unit scale. Scales are powers of two (exact)."""
+    a Relu, a positive Mul, then an unsigned Quant of unit scale. Scales are powers of two (exact).
+    The last input row and column are read by no window (8 = 2 * 3 + 1 + 1)."""
     rng = np.random.default_rng(seed)
-    g = GraphBuilder((1, 3, 7, 7))
+    g = GraphBuilder((1, 3, 8, 8))
     g.op("Conv", g.const(rng.integers(-127, 128, (4, 3, 3, 3))), kernel_shape=[3, 3], strides=[2, 2])
     g.op("Mul", g.const(2.0 ** -rng.integers(10, 14, (1, 4, 1, 1))))
     g.op("Add", g.const(rng.integers(-16, 16, (1, 4, 1, 1)) / 8))
@@ -162,5 +163,36 @@ def relu_then_negative_scale_graph() -> ModelWrapper:
     g.op("MatMul", g.quantized_weight(np.eye(4), 1.0))
     g.op("Relu")
     g.op("Mul", g.const(-2.0))
+    g.quant(0.5, bits=4)
+    return g.model()
+
+
+def subpixel_graph(mode: str = "CRD", seed: int = 0) -> ModelWrapper:
+    """espcn's sub-pixel step (qonnx's bsd300x3-espcn/subpixel): a Conv to 3 x 2 x 2 channels, a
+    DepthToSpace of its accumulators, a Relu and an unsigned quantizer."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 2, 5, 6))
+    g.quant(2.0**-3, bits=4, signed=False)
+    w = g.quantized_weight(rng.integers(-7, 8, (12, 2, 3, 3)) * 0.25, 0.25)
+    g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    # a scale per output channel, on the 4 input channels that become its pixels
+    scale = 2.0 ** -rng.integers(0, 3, 3)
+    g.op("Mul", g.const((np.repeat(scale, 4) if mode == "CRD" else np.tile(scale, 4)).reshape(1, 12, 1, 1)))
+    g.op("DepthToSpace", blocksize=2, mode=mode)
+    g.op("Relu")
+    g.quant(0.25, bits=4, signed=False)
+    return g.model()
+
+
+def nearest_resize_graph(transform: str = "asymmetric", nearest_mode: str = "floor",
+                         mode: str = "nearest", seed: int = 0) -> ModelWrapper:
+    """espcn's nn_resize step: quantized activations resized by 2 (nearest), then a Conv."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 4, 5))
+    g.quant(2.0**-2, bits=4, signed=False)
+    g.op("Resize", "", g.const([1, 1, 2, 2]), mode=mode, coordinate_transformation_mode=transform,
+         nearest_mode=nearest_mode)
+    w = g.quantized_weight(rng.integers(-7, 8, (4, 3, 3, 3)) * 0.5, 0.5)
+    g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     g.quant(0.5, bits=4)
     return g.model()

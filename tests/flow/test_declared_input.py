@@ -41,7 +41,7 @@ def test_an_annotated_input_is_quantized_where_it_enters_and_streamlines_exactly
     assert decl == DeclaredInput(DataType["UINT8"], 1.0)
     first = with_quantizer.graph.node[0]
     assert first.op_type == "Quant" and first.input[0] == with_quantizer.graph.input[0].name
-    x = decl.codes(np.random.default_rng(1), (32, 3, 7, 7))
+    x = decl.codes(np.random.default_rng(1), (32, 3, 8, 8))
     integer = integerize(with_quantizer)
     # the given graph, without the quantizer, on the declared values: the quantizer is the identity
     assert np.array_equal(verify.execute_batch(model, x), verify.execute_batch(integer, x))

@@ -3,7 +3,7 @@
 The parameter sets are chosen from the RTL tests' lists (tests/rtl/), which build the models;
 each set is one compiled design. Together they cover widths, PE/SIMD, kernel, stride,
 padding, bit widths, bipolar, unsigned and signed inputs, every MVAU mode, with and
-without thresholds, and Correlation's run-time exemplar under per-frame capture flags.
+without thresholds, both Upscale modes, and Correlation's run-time exemplar under per-frame capture flags.
 """
 
 import numpy as np
@@ -20,6 +20,7 @@ from tests.rtl import test_maxpool as rtl_maxpool
 from tests.rtl import test_mvau as rtl_mvau
 from tests.rtl import test_sliding_window as rtl_sliding_window
 from tests.rtl import test_thresholding as rtl_thresholding
+from tests.rtl import test_upscale as rtl_upscale
 from tests.rtl.checks import expected_outputs
 
 # (MW, MH, SIMD, PE, in dtype, weight dtype, out dtype (None: accumulators), act_bias, vector_dims)
@@ -60,6 +61,9 @@ CORRELATION_CASES = [
     ((2, 6, 3, 2, "INT8"), [0, 1, 1, 0, 0]),          # the zero memory first, two captures in a row
     ((3, 2, 1, 2, "UINT4"), rtl_correlation.CAPTURE),  # SIMD 1, unsigned elements
 ]
+# (ifm, channels of an output pixel, block, mode, PE, dtype)
+UPSCALE_CASES = [((4, 5), 3, 2, "depth_to_space", 1, "INT18"), ((3, 4), 4, 3, "depth_to_space", 2, "UINT4"),
+                 ((4, 6), 4, 2, "nearest", 2, "UINT4")]
 DWC_CASES = [(3, 9, "INT2", (18,)), (12, 3, "INT4", (2, 12)), (4, 6, "INT4", (3, 12)), (9, 6, "BIPOLAR", (2, 18))]
 
 
@@ -85,6 +89,11 @@ def test_sliding_window_csim_equals_model(tmp_path, case):
 @pytest.mark.parametrize("case", MAXPOOL_CASES, ids=str)
 def test_maxpool_csim_equals_model(tmp_path, case):
     assert_csim_matches_model(*rtl_maxpool.make_case(*case), tmp_path)
+
+
+@pytest.mark.parametrize("case", UPSCALE_CASES, ids=str)
+def test_upscale_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_upscale.make_case(*case), tmp_path)
 
 
 @pytest.mark.parametrize("case", THRESHOLDING_CASES, ids=str)

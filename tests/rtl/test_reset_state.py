@@ -87,6 +87,8 @@ MODULES = [
     ("threshold_search", search_params(8)),
     ("threshold_unit", {"PE": 2, "IN_BITS": 6, "N_THRES": 3, "THRES_BITS": 6, "OUT_BITS": 2}),
     ("thresholding", op_params(test_thresholding, test_thresholding.CASES[0], frames=1)),
+    ("upscale", {"IFM_H": 3, "IFM_W": 4, "C": 4, "B": 2, "MODE": 0, "PE": 2, "BITS": 4}),
+    ("upscale", {"IFM_H": 3, "IFM_W": 3, "C": 2, "B": 3, "MODE": 1, "PE": 1, "BITS": 8}),
 ]
 IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
 # modules with no reset and no handshake, which this test leaves out (a memory: its contents are

@@ -6,11 +6,12 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.backends.rtl.op_sim import simulate_op
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.verilator import lint
 from flow.ops import FoldingError
 from tests.helpers import random_values, single_op_model
-from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model
+from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model, expected_outputs
 
 FRAMES = 4
 
@@ -105,3 +106,14 @@ def test_whole_windows_fit_the_widest_hls_word():
     assert not op.can_stream_whole_windows()
     with pytest.raises(FoldingError, match=r"makes 5184-bit words; the HLS backend takes at most 4096"):
         op.check_folding()
+
+
+@pytest.mark.parametrize("simd", [1, 12], ids=["channels", "whole-windows"])
+def test_rows_no_window_reads_are_still_taken(tmp_path, simd):
+    """9 x 9 by 2 x 2 windows at stride 2: row and column 8 belong to no window, yet they are part of
+    the input stream, and the run ends only when every word went in (the design is ready for the
+    next frame; a DMA sends them all)."""
+    model, node, x = make_case((9, 9), 3, (2, 2), (2, 2), (0, 0, 0, 0), simd, "UINT4", frames=2)
+    y, stats = simulate_op(model, node, x, tmp_path)
+    assert np.array_equal(y, expected_outputs(model, node, x))
+    assert stats["words_in"] == getCustomOp(node).in_stream().words * len(x)
