@@ -32,6 +32,9 @@ NETWORKS = {  # config name: (calibration / input images, folding target fps)
     "cnv_1w1a": (photo_crops, 3_000), "cnv_1w2a": (photo_crops, 3_000),
     "cnv_2w2a": (photo_crops, 3_000), "resnet18_4w4a": (photo_crops, 100),
 }
+# networks whose first layer takes the image unquantized: their input declared as 8-bit pixels
+# (the images in [0, 1], as 1/255 steps), and the test images moved onto those steps
+DECLARED_INPUTS = {"resnet18_4w4a": "UINT8:1/255"}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -43,6 +46,9 @@ def build_network(name: str, inputs: int, workdir: Path, backend: str = "both") 
     except Exception as err:  # noqa: BLE001 - a network brevitas cannot instantiate is a result too
         return {"network": name, "built": False, "reason": f"model: {err}"}
     x = images(inputs, 7)
+    declared = DECLARED_INPUTS.get(name)
+    if declared:
+        x = np.round(x * 255).astype(np.float32) * np.float32(1 / 255)
     onnx_path = workdir / f"{name}.onnx"
     try:
         export_brevitas(model, torch.from_numpy(x[:1]), onnx_path)
@@ -52,7 +58,7 @@ def build_network(name: str, inputs: int, workdir: Path, backend: str = "both") 
     out = workdir / name
     code = build_main(["--model", str(onnx_path), "--out", str(out), "--input-data",
                        str(workdir / f"{name}_inputs.npy"), "--target-fps", str(fps), "--no-op-sim",
-                       "--backend", backend])
+                       "--backend", backend, *(["--input-datatype", declared] if declared else [])])
     row = {"network": name, "built": code == 0, "seconds": round(time.time() - started, 1)}
     report_path = out / "report.json"
     if report_path.exists():

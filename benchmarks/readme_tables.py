@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import cnv_efficiency, cnv_figures, energy
+from flow import coverage
 from flow.faults.report import kinds_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +57,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "siamfc_binary": lambda: recorded("siamfc_binary_build"),
     "siamfc_int4": lambda: recorded("siamfc_int4_build"),
     "ci": lambda: recorded("ci_runs"),
+    "op_coverage": lambda: coverage.table(load("op_coverage")["entries"]),
 }
 
 

@@ -9,6 +9,9 @@
   TopK / ArgMax             -> LabelSelect
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
 
+A bipolar map that a convolution zero-pads is carried as INT2 (its MultiThreshold counts from -1
+twice), since 0 is no bipolar value; that convolution's MVAU then takes INT2 inputs.
+
 Hardware tensors are channels-last (NHWC). A flattened feature map streams in (H, W, C)
 order while the model flattens (C, H, W); the permutation is carried with the tensor and
 absorbed into the weights (or thresholds) of whatever consumes it.
@@ -16,6 +19,7 @@ absorbed into the weights (or thresholds) of whatever consumes it.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +88,7 @@ def make_attribute(key, value):
 
 def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
     """Integer graph -> hardware graph of flow.ops nodes (PE = SIMD = 1)."""
+    int_model = _widen_padded_bipolar_maps(int_model)
     core_in = int_model.get_metadata_prop("core_input")
     core_out = int_model.get_metadata_prop("core_output")
     low = Lowering(int_model)
@@ -104,6 +109,44 @@ def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
         if core_out in low.tensors:
             break
     return _finish(low, low.tensors[core_in], low.tensors[core_out])
+
+
+def _widen_padded_bipolar_maps(int_model: ModelWrapper) -> ModelWrapper:
+    """A convolution zero-pads its input, and 0 is no bipolar value: a bipolar map a padded
+    convolution reads is carried as INT2 (-1 and +1, and the pad's 0), so the convolution runs as
+    an MVAU of INT2 inputs, exactly. The MultiThreshold that makes the map counts its threshold
+    twice from -1 (-1 + 2 * [acc >= T]) instead of giving a sign bit; a MaxPool between passes
+    INT2 on; a network input is streamed as INT2 codes."""
+    bipolar, int2 = DataType["BIPOLAR"], DataType["INT2"]
+    padded = [n for n in int_model.graph.node if n.op_type == "Conv"
+              and any(v for a in n.attribute if a.name == "pads" for v in a.ints)
+              and int_model.get_tensor_datatype(n.input[0]) == bipolar]
+    if not padded:
+        return int_model
+    model = ModelWrapper(copy.deepcopy(int_model.model))
+    core_in = model.get_metadata_prop("core_input")
+    for conv in padded:
+        tensor = conv.input[0]
+        while model.get_tensor_datatype(tensor) == bipolar:
+            model.set_tensor_datatype(tensor, int2)
+            producer = model.find_producer(tensor)
+            if tensor == core_in:
+                break
+            if producer.op_type == "MaxPool":
+                tensor = producer.input[0]
+            elif producer.op_type == "MultiThreshold":
+                thresholds = model.get_initializer(producer.input[1])
+                model.set_initializer(producer.input[1], np.repeat(thresholds, 2, axis=1))
+                for attr in producer.attribute:
+                    if attr.name == "out_dtype":
+                        attr.s = b"INT2"
+                    elif attr.name == "out_scale":
+                        attr.f = 1.0
+            else:
+                raise UnsupportedGraph(conv, f"zero padding of a bipolar map that {producer.op_type} node "
+                                       f"'{producer.name}' makes", "maps of a MultiThreshold, a MaxPool "
+                                       "of one, or the network input")
+    return model
 
 
 def _feeds_core(low: Lowering, node) -> bool:
@@ -210,9 +253,6 @@ def _conv(low: Lowering, node):
     if (kh, kw) == (1, 1) and strides == [1, 1] and not any(pads):
         window = x
     else:
-        if any(pads) and x.dtype == DataType["BIPOLAR"]:
-            raise UnsupportedGraph(node, "zero padding of a bipolar feature map (0 is not bipolar)",
-                                   "padding of integer feature maps")
         out = low.new_node("SlidingWindow", [x.name], node, ifm_dims=list(x.shape[1:3]),
                            channels=in_ch, kernel=[kh, kw], stride=strides,
                            pads=[pads[0], pads[1], pads[2], pads[3]], out_dtype=x.dtype.name)

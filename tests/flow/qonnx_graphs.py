@@ -196,3 +196,21 @@ def nearest_resize_graph(transform: str = "asymmetric", nearest_mode: str = "flo
     g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     g.quant(0.5, bits=4)
     return g.model()
+
+
+def padded_bipolar_graph(seed: int = 0) -> ModelWrapper:
+    """W1A1 as BNN-PYNQ builds it, but with zero padding: BipolarQuant -> Conv -> BipolarQuant ->
+    MaxPool -> Conv (pads 1) -> BipolarQuant. Brevitas pads a bipolar map with 0."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 8, 8))
+    g.op("BipolarQuant", g.const(1.0), domain=QONNX_DOMAIN)
+    for i, (shape, pads) in enumerate([((8, 3, 3, 3), [0, 0, 0, 0]), ((6, 8, 3, 3), [1, 1, 1, 1])]):
+        g.count += 1
+        w = f"w{g.count}"
+        g.nodes.append(helper.make_node("BipolarQuant", [g.const(rng.normal(size=shape)), g.const(1.0)], [w],
+                                        domain=QONNX_DOMAIN, name=f"WeightQuant_{i}"))
+        g.op("Conv", w, kernel_shape=[3, 3], pads=pads)
+        g.op("BipolarQuant", g.const(1.0), domain=QONNX_DOMAIN)
+        if i == 0:
+            g.op("MaxPool", kernel_shape=[2, 2], strides=[2, 2])
+    return g.model()

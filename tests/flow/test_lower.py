@@ -3,6 +3,7 @@ test_ladder_small_nets.py); here: structure, datapath modes and clear errors."""
 
 import numpy as np
 import pytest
+from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 
 from flow.lower import lower_to_hardware
@@ -48,14 +49,16 @@ def test_one_by_one_conv_needs_no_window(tmp_path):
     assert types == ["SlidingWindow", "MVAU", "MaxPool", "MVAU", "SlidingWindow", "MVAU", "MVAU"]
 
 
-def test_padding_a_bipolar_map_is_refused():
+def test_a_padded_bipolar_network_input_streams_as_int2():
+    """0 is no bipolar value: the input a padded convolution reads comes as INT2 codes (-1, +1)."""
     g = GraphBuilder((1, 2, 5, 5))
     g.op("BipolarQuant", g.const(1.0), domain="qonnx.custom_op.general")
     w = g.quantized_weight(np.ones((3, 2, 3, 3)), 1.0, bits=2)
     g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     g.op("BipolarQuant", g.const(1.0), domain="qonnx.custom_op.general")
-    with pytest.raises(UnsupportedGraph, match=r"Conv node .*zero padding of a bipolar"):
-        lower_to_hardware(integerize(g.model()))
+    hw = lower_to_hardware(integerize(g.model()))
+    assert hw.get_tensor_datatype(hw.graph.input[0].name) == DataType["INT2"]
+    assert getCustomOp(next(n for n in hw.graph.node if n.op_type == "MVAU")).attr("mode") == "int"
 
 
 def test_overlapping_maxpool_is_refused():

@@ -1,0 +1,41 @@
+"""Zero padding of a bipolar map (Brevitas pads with 0, no bipolar value) is exact: the padded map is
+carried as INT2, from the MultiThreshold that makes it (or the network input) through a MaxPool."""
+
+import json
+
+import numpy as np
+from qonnx.custom_op.registry import getCustomOp
+
+from flow import verify
+from flow.build import main
+from flow.lower import lower_to_hardware
+from flow.reference import make_reference, run_reference, session
+from flow.streamline import integerize
+from tests.flow.qonnx_graphs import padded_bipolar_graph
+
+
+def test_a_padded_bipolar_map_is_lowered_as_int2_and_stays_exact():
+    model = padded_bipolar_graph()
+    integer = integerize(model)
+    hw = lower_to_hardware(integer)
+    mvaus = [getCustomOp(n) for n in hw.graph.node if n.op_type == "MVAU"]
+    assert [m.attr("mode") for m in mvaus] == ["xnor", "binary_weight"]
+    assert mvaus[0].attr("out_dtype") == "INT2" and mvaus[1].attr("in_dtype") == "INT2"
+    pool = next(getCustomOp(n) for n in hw.graph.node if n.op_type == "MaxPool")
+    assert pool.attr("out_dtype") == "INT2"
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 3, 8, 8)).astype(np.float32)
+    ref = run_reference(session(make_reference(integer)), x)
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
+    # and the reference is what qonnx computes from the QONNX graph, zeros padded
+    assert np.array_equal(verify.execute_batch(model, x), ref[model.graph.output[0].name])
+
+
+def test_a_padded_bipolar_network_builds_through_every_level(tmp_path):
+    path = tmp_path / "padded.onnx"
+    padded_bipolar_graph().save(str(path))
+    out = tmp_path / "b"
+    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
+        assert report["verification"][level]["passed"], level
