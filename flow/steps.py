@@ -178,7 +178,11 @@ def max_fps_folding(model: ModelWrapper, clock_mhz: float, board, adjust=None) -
     for _ in range(12):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-    return folding_for(model, lo)
+    # an op at its most parallel (a window fed one pixel a cycle) may bound the rate below lo:
+    # the others need only reach the rate it gives, with less parallelism and fewer resources
+    trial = apply_folding(ModelWrapper(model.model, make_deepcopy=True), folding_for(model, lo))
+    reached = clock_mhz * 1e6 / max(getCustomOp(n).cycles() for n in trial.graph.node)
+    return folding_for(model, min(lo, reached))
 
 
 # --- 6. verification ladder, float and numpy levels ----------------------------------------------

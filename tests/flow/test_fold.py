@@ -134,3 +134,25 @@ def test_a_wide_shallow_fifo_leaves_block_ram_first_and_no_move_goes_over_the_lu
     # the FIFO moves (fewest bits per block); the weights would take the LUTs over: they stay
     assert fifo.memory().style == "distributed" and weights.weight_ram_style() == "block"
     assert total_resources(model)["LUT"] <= board.budget()["LUT"]
+
+
+def test_the_max_folding_gives_no_op_more_than_the_bottleneck_needs():
+    """A strided window fed one pixel a cycle bounds the rate, whatever the MVAU after it gets: the
+    max folding folds every op for the rate that window reaches, not for the budget's."""
+    from flow.declared_input import declared_input, insert_input_quantizer
+    from flow.frontend import clean
+    from flow.lower import lower_to_hardware
+    from flow.steps import max_fps_folding
+    from flow.streamline import integerize
+    from tests.flow.qonnx_graphs import finn_style_graph
+
+    model = finn_style_graph()
+    hw = lower_to_hardware(integerize(clean(insert_input_quantizer(model, declared_input(model, None)))))
+    folding = max_fps_folding(hw, 100.0, load_board("pynq_z2"))
+    folded = apply_folding(ModelWrapper(hw.model.__deepcopy__()), folding)
+    cycles = {n.op_type: getCustomOp(n).cycles() for n in folded.graph.node}
+    assert cycles["SlidingWindow"] == max(cycles.values())   # at its most parallel
+    assert folding == auto_folding(hw, 100e6 / cycles["SlidingWindow"], 100.0)
+    # less than the budget allows it (PE 4 x SIMD 27)
+    mvau = folding["MVAU_0"]
+    assert mvau["PE"] * mvau["SIMD"] < 4 * 27
