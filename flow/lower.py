@@ -4,6 +4,7 @@
   MatMul                    -> MVAU
   MultiThreshold            -> absorbed into the MVAU before it, else Thresholding
   MaxPool (kernel = stride) -> MaxPool
+  ReduceSum over H, W       -> GlobalSum (a GlobalAveragePool: its division is in the scale)
   DepthToSpace, Resize      -> Upscale (a CRD DepthToSpace reorders the output channels of the
                                MVAU before it into DCR order; Resize: nearest, integer factor)
   TopK / ArgMax             -> LabelSelect
@@ -36,7 +37,7 @@ from flow.ops.mvau import mvau_mode
 from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.upscale import string_attribute
 
-SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), DepthToSpace, Resize (nearest), "
+SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), GlobalAveragePool, DepthToSpace, Resize (nearest), "
              "Reshape/Flatten to 2-D, TopK, ArgMax")
 HW_IN, HW_OUT = "hw_in", "hw_out"
 
@@ -337,6 +338,19 @@ def _emit_upscale(low: Lowering, node, x: HWTensor, block: int, mode: str, chann
     low.tensors[node.output[0]] = HWTensor(out, (n, h * block, w * block, channels), x.dtype)
 
 
+def _global_sum(low: Lowering, node):
+    x = _input(low, node)
+    if len(x.shape) != 4:
+        raise UnsupportedGraph(node, "input is not a feature map")
+    if x.dtype == DataType["BIPOLAR"]:
+        raise UnsupportedGraph(node, "a sum of bipolar values", "integer feature maps")
+    n, h, w, c = x.shape
+    out_dtype = low.dtype(node.output[0])
+    out = low.new_node("GlobalSum", [x.name], node, ifm_dims=[h, w], channels=c, in_dtype=x.dtype.name,
+                       out_dtype=out_dtype.name)
+    low.tensors[node.output[0]] = HWTensor(out, (n, 1, 1, c), out_dtype)
+
+
 def _flatten(low: Lowering, node):
     x = _input(low, node)
     out_shape = tuple(low.src.get_tensor_shape(node.output[0]))
@@ -369,6 +383,7 @@ HANDLERS = {
     "MatMul": _matmul,
     "MultiThreshold": _multithreshold,
     "MaxPool": _maxpool,
+    "ReduceSum": _global_sum,
     "DepthToSpace": _depth_to_space,
     "Resize": _resize,
     "Reshape": _flatten,

@@ -67,6 +67,8 @@ def make_reference(int_model: ModelWrapper) -> onnx.ModelProto:
             _conv(g, int_model, node, inputs, outputs)
         elif node.op_type == "Resize":
             _nearest(g, int_model, node, inputs, outputs)
+        elif node.op_type == "ReduceSum":   # a global average pool's sum over H and W
+            g.node("ReduceSum", [inputs[0], g.const("axes", [2, 3], np.int64)], outputs, keepdims=1)
         elif node.op_type in STANDARD_CORE_OPS:
             _core_op(g, int_model, node, inputs, outputs)
         else:

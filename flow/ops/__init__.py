@@ -3,6 +3,7 @@
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
 from flow.ops.bilinear_crop import BilinearCrop
 from flow.ops.correlation import Correlation
+from flow.ops.global_sum import GlobalSum
 from flow.ops.label_select import LabelSelect
 from flow.ops.maxpool import MaxPool
 from flow.ops.mvau import MVAU
@@ -19,6 +20,7 @@ __all__ = [
     "Correlation",
     "DataWidthConverter",
     "FoldingError",
+    "GlobalSum",
     "HWOp",
     "LabelSelect",
     "MaxPool",

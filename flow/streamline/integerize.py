@@ -26,7 +26,7 @@ from flow.streamline.edges import QUANTIZERS, emit_input_edge, find_input_edge, 
 from flow.streamline.errors import UnsupportedGraph
 
 SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Relu, "
-             "Quant, BipolarQuant, MaxPool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
+             "Quant, BipolarQuant, MaxPool, GlobalAveragePool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
              "Identity, Dropout, TopK, ArgMax")
 
 HANDLERS = {
@@ -47,6 +47,7 @@ HANDLERS = {
     "Quant": activation.quantizer,
     "BipolarQuant": activation.quantizer,
     "MaxPool": activation.maxpool,
+    "GlobalAveragePool": linear.global_average_pool,
     "DepthToSpace": upscale.depth_to_space,
     "Resize": upscale.resize,
     "TopK": activation.topk,

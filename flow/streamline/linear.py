@@ -162,3 +162,27 @@ def _weight_dtype_after_negation(dtype: DataType, w: np.ndarray) -> DataType:
     if dtype == DataType["BIPOLAR"]:
         return dtype
     return integer_dtype(int(w.min()), int(w.max()))
+
+
+def global_average_pool(b: Builder, node):
+    """The mean over a map as the integer sum times 1/(H*W): the division joins the form's scale."""
+    form = input_form(b, node)
+    shape = b.shape(node.input[0])
+    if form.relu:
+        raise UnsupportedGraph(node, "input passed through a Relu without a quantizer after it")
+    per_channel = form.per_channel(shape)
+    if len(shape) != 4 or per_channel is None:
+        raise UnsupportedGraph(node, "scale/offset vary within a channel", "per-channel forms of a feature map")
+    pixels = shape[2] * shape[3]
+    int_out = b.fresh(f"{node.name}_sum")
+    opset = next((o.version for o in b.source.model.opset_import if o.domain in ("", "ai.onnx")), 13)
+    if opset >= 13:   # the axes became an input in opset 13
+        b.emit("ReduceSum", [form.int_name, b.const(f"{node.name}_axes", np.array([2, 3]), dtype=np.int64)],
+               [int_out], node.name, keepdims=1)
+    else:
+        b.emit("ReduceSum", [form.int_name], [int_out], node.name, axes=[2, 3], keepdims=1)
+    b.dtypes[int_out] = integer_dtype(pixels * int(form.dtype.min()), pixels * int(form.dtype.max()))
+    scale, offset = per_channel
+    rank = len(shape)
+    b.forms[node.output[0]] = Affine(int_out, b.dtypes[int_out], channel_vector(scale / pixels, rank),
+                                     channel_vector(offset, rank))

@@ -214,3 +214,15 @@ def padded_bipolar_graph(seed: int = 0) -> ModelWrapper:
         if i == 0:
             g.op("MaxPool", kernel_shape=[2, 2], strides=[2, 2])
     return g.model()
+
+
+def global_pool_graph(seed: int = 0) -> ModelWrapper:
+    """The head of ResNet-8 and MobileNet: a quantized map, GlobalAveragePool, a dense layer."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 8, 4, 4))
+    g.quant(2.0**-2, bits=4, signed=False)
+    g.op("GlobalAveragePool")
+    g.op("Flatten", axis=1)
+    g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (8, 5)) * 0.5, 0.5))
+    g.quant(0.25, bits=4)
+    return g.model()

@@ -74,6 +74,8 @@ MODULES = [
     ("dwc", {"IN_ELEMS": 6, "OUT_ELEMS": 4, "BITS": 2}),
     ("dwc", {"IN_ELEMS": 2, "OUT_ELEMS": 8, "BITS": 1}),
     ("fifo", {"WIDTH": 12, "DEPTH": 8}),
+    ("global_sum", {"PIXELS": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
+    ("global_sum", {"PIXELS": 5, "C": 2, "PE": 2, "IN_BITS": 3, "IN_SIGNED": 0, "OUT_BITS": 6}),
     ("label_select", {"LABELS": 10, "K": 3, "PE": 2, "IN_BITS": 8, "IN_SIGNED": 1, "OUT_BITS": 4}),
     ("maxpool", {"IFM_H": 9, "IFM_W": 7, "C": 6, "K": 3, "PE": 2, "BITS": 4, "SIGNED": 1}),
     ("mvau", op_params(test_mvau, test_mvau.CASES[0], frames=1)),     # xnor with thresholds

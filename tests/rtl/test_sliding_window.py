@@ -11,7 +11,12 @@ from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.verilator import lint
 from flow.ops import FoldingError
 from tests.helpers import random_values, single_op_model
-from tests.rtl.checks import GAPS_AND_STALLS, assert_analytic_cycles, assert_rtl_matches_model, expected_outputs
+from tests.rtl.checks import (
+    GAPS_AND_STALLS,
+    assert_analytic_cycles,
+    assert_rtl_matches_model,
+    expected_outputs,
+)
 
 FRAMES = 4
 

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Copyright (c) 2026 the qnnflow authors
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * global_sum: each channel of a channels-last feature map summed over its PIXELS pixels (a
+ * global average pool whose division by PIXELS the next thresholds take).
+ *
+ * Input: frames of PIXELS pixels x C channels, C/PE words per pixel, back to back; output: one
+ * pixel of C sums, C/PE words of PE sums of OUT_BITS (two's complement when IN_SIGNED, else
+ * unsigned; OUT_BITS holds PIXELS times the largest input).
+ *
+ * A memory of C/PE words holds the running sums. Each input word reads its sum (a registered
+ * read, issued when the word is accepted), adds itself in the next cycle (the first pixel starts
+ * from 0) and writes it back; a write-to-read forward covers back-to-back words of the same
+ * channels (C/PE = 1). The last pixel's sums go to a 4-word output queue. s_axis_tready depends
+ * only on registers: it reserves queue room for the word in flight, so one input word is accepted
+ * per cycle while the output keeps up.
+ */
+module global_sum #
+(
+    // pixels of the feature map (height x width)
+    parameter PIXELS = 4,
+    // channels
+    parameter C = 1,
+    // channels per stream word
+    parameter PE = 1,
+    // bits per input value
+    parameter IN_BITS = 1,
+    // 1: two's complement inputs, 0: unsigned
+    parameter IN_SIGNED = 0,
+    // bits per sum
+    parameter OUT_BITS = 2
+)
+(
+    // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
+    /* verilator coverage_off */
+    input  wire                  clk,
+    input  wire                  rst,
+
+    /*
+     * AXI-Stream input: pixels in raster order, channels fastest
+     */
+    input  wire [PE*IN_BITS-1:0] s_axis_tdata,
+    input  wire                  s_axis_tvalid,
+    output wire                  s_axis_tready,
+
+    /*
+     * AXI-Stream output: the sums, channels in order
+     */
+    output wire [PE*OUT_BITS-1:0] m_axis_tdata,
+    output wire                   m_axis_tvalid,
+    input  wire                   m_axis_tready
+    /* verilator coverage_on */
+);
+
+localparam WIDTH = PE * OUT_BITS;
+// words per pixel
+localparam CF = C / PE;
+localparam CFB = CF > 1 ? $clog2(CF) : 1;
+localparam PB = PIXELS > 1 ? $clog2(PIXELS) : 1;
+localparam QDEPTH = 4;
+
+// sized constants (integer values, then their low bits)
+localparam integer CF_M1_I = CF - 1;
+localparam integer PIXELS_M1_I = PIXELS - 1;
+localparam integer QDEPTH_I = QDEPTH;
+localparam [CFB-1:0] CF_M1 = CF_M1_I[CFB-1:0];
+localparam [PB-1:0] PIXELS_M1 = PIXELS_M1_I[PB-1:0];
+localparam [2:0] QDEPTH_Q = QDEPTH_I[2:0];
+
+initial begin
+    if (PE < 1 || C < 1 || C % PE != 0) begin
+        $error("global_sum: PE=%0d must divide C=%0d", PE, C);
+        $finish;
+    end
+    if (PIXELS < 1 || IN_BITS < 1 || OUT_BITS < IN_BITS) begin
+        $error("global_sum: need PIXELS >= 1 and OUT_BITS >= IN_BITS >= 1 (PIXELS=%0d, IN_BITS=%0d, OUT_BITS=%0d)",
+               PIXELS, IN_BITS, OUT_BITS);
+        $finish;
+    end
+    if (IN_SIGNED != 0 && IN_SIGNED != 1) begin
+        $error("global_sum: IN_SIGNED must be 0 or 1 (got %0d)", IN_SIGNED);
+        $finish;
+    end
+end
+
+reg [WIDTH-1:0] mem [0:CF-1];
+
+/*
+ * Input position
+ */
+reg [CFB-1:0] cf = 0;
+reg [PB-1:0] pixel = 0;
+
+/*
+ * Stage 1: the accepted word, its running sums read from memory, and the addition
+ */
+reg s1_valid = 1'b0;
+reg [PE*IN_BITS-1:0] s1_data = 0;
+reg [CFB-1:0] s1_cf = 0;
+reg s1_first = 1'b0;   // first pixel: the sums start from 0
+reg s1_last = 1'b0;    // last pixel: the sums go out
+reg [WIDTH-1:0] rd_data = 0;
+reg fwd = 1'b0;        // the sums were written in the cycle they were read: use fwd_data
+reg [WIDTH-1:0] fwd_data = 0;
+
+wire [WIDTH-1:0] running = s1_first ? {WIDTH{1'b0}} : fwd ? fwd_data : rd_data;
+wire [WIDTH-1:0] summed;
+
+genvar lane;
+generate
+    for (lane = 0; lane < PE; lane = lane + 1) begin : lanes
+        wire [IN_BITS-1:0] x = s1_data[lane*IN_BITS +: IN_BITS];
+        wire [OUT_BITS-1:0] x_ext = {{(OUT_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+        assign summed[lane*OUT_BITS +: OUT_BITS] = running[lane*OUT_BITS +: OUT_BITS] + x_ext;
+    end
+endgenerate
+
+wire push = s1_valid && s1_last;
+
+/*
+ * Output queue
+ */
+reg [WIDTH-1:0] q_mem [0:QDEPTH-1];
+reg [1:0] q_wr = 0;
+reg [1:0] q_rd = 0;
+reg [2:0] q_count = 0;
+
+wire pop = m_axis_tvalid && m_axis_tready;
+
+// room for the word in stage 1 and the one accepted now, whatever the output does
+assign s_axis_tready = q_count + {2'b00, push} < QDEPTH_Q;
+wire fire = s_axis_tvalid && s_axis_tready;
+
+assign m_axis_tvalid = q_count != 3'd0;
+assign m_axis_tdata = q_mem[q_rd];
+
+always @(posedge clk) begin
+    if (fire) begin
+        rd_data <= mem[cf];
+        s1_data <= s_axis_tdata;
+        s1_cf <= cf;
+        s1_first <= pixel == 0;
+        s1_last <= pixel == PIXELS_M1;
+        fwd <= s1_valid && s1_cf == cf;
+        fwd_data <= summed;
+    end
+    if (s1_valid) begin
+        mem[s1_cf] <= summed;
+    end
+    if (push) begin
+        q_mem[q_wr] <= summed;
+    end
+end
+
+always @(posedge clk) begin
+    if (rst) begin
+        s1_valid <= 1'b0;
+        q_wr <= 0;
+        q_rd <= 0;
+        q_count <= 0;
+        cf <= 0;
+        pixel <= 0;
+    end else begin
+        s1_valid <= fire;
+        if (push) begin
+            q_wr <= q_wr + 1'b1;
+        end
+        if (pop) begin
+            q_rd <= q_rd + 1'b1;
+        end
+        q_count <= q_count + {2'b00, push} - {2'b00, pop};
+        if (fire) begin
+            if (cf == CF_M1) begin
+                cf <= 0;
+                pixel <= pixel == PIXELS_M1 ? {PB{1'b0}} : pixel + 1'b1;
+            end else begin
+                cf <= cf + 1'b1;
+            end
+        end
+    end
+end
+
+endmodule
+
+`resetall
