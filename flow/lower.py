@@ -1,6 +1,7 @@
 """Lower the integer core (NCHW, standard ops + MultiThreshold) to hardware ops (20_hw.onnx).
 
-  Conv                      -> SlidingWindow + MVAU (a 1x1, stride-1, unpadded conv: MVAU alone)
+  Conv                      -> SlidingWindow + MVAU (a 1x1, stride-1, unpadded conv: MVAU alone);
+                               a depthwise Conv -> SlidingWindow + VVAU
   MatMul                    -> MVAU
   MultiThreshold            -> absorbed into the MVAU before it, else Thresholding
   MaxPool (kernel = stride) -> MaxPool
@@ -254,11 +255,30 @@ def _conv(low: Lowering, node):
     if (kh, kw) == (1, 1) and strides == [1, 1] and not any(pads):
         window = x
     else:
+        # the map's channels: a depthwise convolution's weights have one input channel each
         out = low.new_node("SlidingWindow", [x.name], node, ifm_dims=list(x.shape[1:3]),
-                           channels=in_ch, kernel=[kh, kw], stride=strides,
+                           channels=x.shape[3], kernel=[kh, kw], stride=strides,
                            pads=[pads[0], pads[1], pads[2], pads[3]], out_dtype=x.dtype.name)
-        window = HWTensor(out, (x.shape[0], oh, ow, kh * kw * in_ch), x.dtype)
-    _emit_mvau(low, node, window, weights, [oh, ow], (x.shape[0], oh, ow, out_ch))
+        window = HWTensor(out, (x.shape[0], oh, ow, kh * kw * x.shape[3]), x.dtype)
+    if attrs.get("group", 1) > 1:
+        _emit_vvau(low, node, window, w.reshape(out_ch, kh * kw), [oh, ow])
+    else:
+        _emit_mvau(low, node, window, weights, [oh, ow], (x.shape[0], oh, ow, out_ch))
+
+
+def _emit_vvau(low: Lowering, node, window: HWTensor, weights: np.ndarray, vector_dims: list[int]):
+    """A depthwise convolution: weights (C, kernel positions); its activation stays a Thresholding."""
+    if window.dtype == DataType["BIPOLAR"]:
+        raise UnsupportedGraph(node, "a depthwise convolution of a bipolar map", "integer feature maps")
+    w_dtype = low.dtype(node.input[1])
+    if w_dtype == DataType["BIPOLAR"]:   # +-1 as numbers: the module multiplies two's complement
+        w_dtype = DataType["INT2"]
+    channels = weights.shape[0]
+    out = low.new_node("VVAU", [window.name, low.param(f"{node.name}_W", weights)], node, channels=channels,
+                       kernel_positions=weights.shape[1], vector_dims=vector_dims, in_dtype=window.dtype.name,
+                       w_dtype=w_dtype.name, out_dtype=low.dtype(node.output[0]).name)
+    low.tensors[node.output[0]] = HWTensor(out, (window.shape[0], *vector_dims, channels),
+                                           low.dtype(node.output[0]))
 
 
 def _matmul(low: Lowering, node):

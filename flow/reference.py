@@ -195,6 +195,14 @@ def _conv(g: _Graph, int_model, node, inputs, outputs):
     """
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
     w = _param(int_model, node.input[1]).astype(np.float64)
+    group = attrs.get("group", 1)
+    if group > 1:   # the groups' weights on the diagonal of one convolution's, zeros elsewhere
+        per_group = w.shape[0] // group
+        dense = np.zeros((w.shape[0], w.shape[1] * group, *w.shape[2:]))
+        for g_ in range(group):
+            dense[g_ * per_group:(g_ + 1) * per_group, g_ * w.shape[1]:(g_ + 1) * w.shape[1]] = \
+                w[g_ * per_group:(g_ + 1) * per_group]
+        w = dense
     out_ch, in_ch, kh, kw = w.shape
     _, _, oh, ow = int_model.get_tensor_shape(node.output[0])
     sh, sw = attrs.get("strides", [1, 1])

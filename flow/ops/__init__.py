@@ -2,8 +2,8 @@
 
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
 from flow.ops.bilinear_crop import BilinearCrop
+from flow.ops.channel_sum import VVAU, GlobalSum
 from flow.ops.correlation import Correlation
-from flow.ops.global_sum import GlobalSum
 from flow.ops.label_select import LabelSelect
 from flow.ops.maxpool import MaxPool
 from flow.ops.mvau import MVAU
@@ -28,4 +28,5 @@ __all__ = [
     "Stream",
     "Thresholding",
     "Upscale",
+    "VVAU",
 ]

@@ -63,8 +63,10 @@ def conv(b: Builder, node):
     w_ints, w_scale, w_dtype = integer_weights(b.source, node.input[1], node)
     bias = constant_value(b.source, node.input[2]) if len(node.input) > 2 and node.input[2] else None
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-    if attrs.get("group", 1) != 1:
-        raise UnsupportedGraph(node, f"group={attrs['group']}", "group=1 convolutions")
+    group, in_channels = attrs.get("group", 1), b.shape(node.input[0])[1]
+    if group != 1 and not (group == in_channels == w_ints.shape[0]):
+        raise UnsupportedGraph(node, f"group={group}", "group=1 convolutions, and depthwise ones "
+                               "(group = input channels = output channels)")
     if x_form.per_channel(b.shape(node.input[0])) is None:
         raise UnsupportedGraph(node, "input offset varies spatially")
     offset = 0.0

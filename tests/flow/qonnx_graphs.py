@@ -226,3 +226,20 @@ def global_pool_graph(seed: int = 0) -> ModelWrapper:
     g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (8, 5)) * 0.5, 0.5))
     g.quant(0.25, bits=4)
     return g.model()
+
+
+def depthwise_graph(seed: int = 0) -> ModelWrapper:
+    """MobileNet's depthwise-separable block: a 3x3 depthwise convolution (group = channels, padded,
+    stride 2), BatchNorm, Relu and a quantizer, then a 1x1 pointwise convolution."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 6, 7, 7))
+    g.quant(2.0**-2, bits=4, signed=False)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 1, 3, 3)) * 0.25, 0.25), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1], strides=[2, 2], group=6)
+    g.op("BatchNormalization", g.const(rng.uniform(-2, 2, 6)), g.const(rng.normal(size=6)),
+         g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
+    g.op("Relu")
+    g.quant(0.5, bits=4, signed=False)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 6, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
+    g.quant(0.5, bits=4)
+    return g.model()

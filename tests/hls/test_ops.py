@@ -3,7 +3,7 @@
 The parameter sets are chosen from the RTL tests' lists (tests/rtl/), which build the models;
 each set is one compiled design. Together they cover widths, PE/SIMD, kernel, stride,
 padding, bit widths, bipolar, unsigned and signed inputs, every MVAU mode, with and
-without thresholds, GlobalSum, both Upscale modes, and Correlation's run-time exemplar under per-frame capture flags.
+without thresholds, VVAU and GlobalSum, both Upscale modes, and Correlation's run-time exemplar under per-frame capture flags.
 """
 
 import numpy as np
@@ -14,8 +14,8 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.backends.hls.op_sim import csim_op
 from flow.backends.rtl.verilator import SimulationError
 from tests.helpers import random_values, single_op_model
+from tests.rtl import test_channel_sum as rtl_channel_sum
 from tests.rtl import test_correlation as rtl_correlation
-from tests.rtl import test_global_sum as rtl_global_sum
 from tests.rtl import test_label_select as rtl_label_select
 from tests.rtl import test_maxpool as rtl_maxpool
 from tests.rtl import test_mvau as rtl_mvau
@@ -62,8 +62,6 @@ CORRELATION_CASES = [
     ((2, 6, 3, 2, "INT8"), [0, 1, 1, 0, 0]),          # the zero memory first, two captures in a row
     ((3, 2, 1, 2, "UINT4"), rtl_correlation.CAPTURE),  # SIMD 1, unsigned elements
 ]
-# (ifm, channels, PE, input dtype)
-GLOBAL_SUM_CASES = [((8, 8), 64, 8, "INT4"), ((3, 5), 4, 4, "UINT8"), ((2, 3), 6, 2, "UINT2")]
 # (ifm, channels of an output pixel, block, mode, PE, dtype)
 UPSCALE_CASES = [((4, 5), 3, 2, "depth_to_space", 1, "INT18"), ((3, 4), 4, 3, "depth_to_space", 2, "UINT4"),
                  ((4, 6), 4, 2, "nearest", 2, "UINT4")]
@@ -94,9 +92,14 @@ def test_maxpool_csim_equals_model(tmp_path, case):
     assert_csim_matches_model(*rtl_maxpool.make_case(*case), tmp_path)
 
 
-@pytest.mark.parametrize("case", GLOBAL_SUM_CASES, ids=str)
+@pytest.mark.parametrize("case", rtl_channel_sum.VVAU_CASES, ids=str)
+def test_vvau_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_channel_sum.make_case(case, frames=3), tmp_path)
+
+
+@pytest.mark.parametrize("case", rtl_channel_sum.GLOBAL_SUM_CASES[:2], ids=str)
 def test_global_sum_csim_equals_model(tmp_path, case):
-    assert_csim_matches_model(*rtl_global_sum.make_case(*case), tmp_path)
+    assert_csim_matches_model(*rtl_channel_sum.make_global_case(*case), tmp_path)
 
 
 @pytest.mark.parametrize("case", UPSCALE_CASES, ids=str)

@@ -16,7 +16,7 @@ from flow.backends.rtl.codegen import verilog_value
 from flow.backends.rtl.sources import RTL_DIR, rtl_sources
 from flow.ops.base import pack_fields, write_memh
 from flow.ops.threshold_search import write_stage_files
-from tests.rtl import test_correlation, test_mvau, test_thresholding
+from tests.rtl import test_channel_sum, test_correlation, test_mvau, test_thresholding
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed (./dev env)")
 
@@ -69,13 +69,13 @@ MODULES = [
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
     ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
+    ("channel_sum", {"K": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
+    ("channel_sum", op_params(test_channel_sum, test_channel_sum.VVAU_CASES[0], frames=1)),
     ("correlation", op_params(test_correlation, test_correlation.CASES[1])),
     ("credit_fifo", {"WIDTH": 12, "CREDITS": 3}),
     ("dwc", {"IN_ELEMS": 6, "OUT_ELEMS": 4, "BITS": 2}),
     ("dwc", {"IN_ELEMS": 2, "OUT_ELEMS": 8, "BITS": 1}),
     ("fifo", {"WIDTH": 12, "DEPTH": 8}),
-    ("global_sum", {"PIXELS": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
-    ("global_sum", {"PIXELS": 5, "C": 2, "PE": 2, "IN_BITS": 3, "IN_SIGNED": 0, "OUT_BITS": 6}),
     ("label_select", {"LABELS": 10, "K": 3, "PE": 2, "IN_BITS": 8, "IN_SIGNED": 1, "OUT_BITS": 4}),
     ("maxpool", {"IFM_H": 9, "IFM_W": 7, "C": 6, "K": 3, "PE": 2, "BITS": 4, "SIGNED": 1}),
     ("mvau", op_params(test_mvau, test_mvau.CASES[0], frames=1)),     # xnor with thresholds

@@ -6,24 +6,26 @@
 `default_nettype none
 
 /*
- * global_sum: each channel of a channels-last feature map summed over its PIXELS pixels (a
- * global average pool whose division by PIXELS the next thresholds take).
+ * channel_sum: per channel, the sum of K consecutive terms, each the input value times its
+ * weight (a depthwise convolution's window, after a sliding window) or the value itself (a global
+ * average pool's map, whose division by K the next thresholds take).
  *
- * Input: frames of PIXELS pixels x C channels, C/PE words per pixel, back to back; output: one
- * pixel of C sums, C/PE words of PE sums of OUT_BITS (two's complement when IN_SIGNED, else
- * unsigned; OUT_BITS holds PIXELS times the largest input).
+ * Input: vectors of K terms x C channels, C/PE words per term, back to back; output: C sums a
+ * vector, C/PE words of PE sums of OUT_BITS two's complement (unsigned when neither input nor
+ * weights are signed; OUT_BITS holds every sum). Term k of channel group cf takes weight word
+ * k*C/PE + cf of WEIGHT_FILE (PE weights of W_BITS); without a file every weight is 1.
  *
- * A memory of C/PE words holds the running sums. Each input word reads its sum (a registered
- * read, issued when the word is accepted), adds itself in the next cycle (the first pixel starts
- * from 0) and writes it back; a write-to-read forward covers back-to-back words of the same
- * channels (C/PE = 1). The last pixel's sums go to a 4-word output queue. s_axis_tready depends
- * only on registers: it reserves queue room for the word in flight, so one input word is accepted
- * per cycle while the output keeps up.
+ * A memory of C/PE words holds the running sums. Each input word reads its sums and its weights
+ * (registered reads, issued when the word is accepted), adds its products in the next cycle (the
+ * first term starts from 0) and writes the sums back; a write-to-read forward covers back-to-back
+ * words of the same channels (C/PE = 1). The last term's sums go to a 4-word output queue.
+ * s_axis_tready depends only on registers: it reserves queue room for the word in flight, so one
+ * input word is accepted per cycle while the output keeps up.
  */
-module global_sum #
+module channel_sum #
 (
-    // pixels of the feature map (height x width)
-    parameter PIXELS = 4,
+    // terms per sum (kernel positions, or pixels)
+    parameter K = 4,
     // channels
     parameter C = 1,
     // channels per stream word
@@ -32,6 +34,14 @@ module global_sum #
     parameter IN_BITS = 1,
     // 1: two's complement inputs, 0: unsigned
     parameter IN_SIGNED = 0,
+    // bits per weight
+    parameter W_BITS = 1,
+    // 1: two's complement weights, 0: unsigned
+    parameter W_SIGNED = 0,
+    // $readmemh file of the K*C/PE weight words; "" = every weight 1
+    parameter WEIGHT_FILE = "",
+    // weight memory: "block" or "distributed"
+    parameter WEIGHT_RAM_STYLE = "distributed",
     // bits per sum
     parameter OUT_BITS = 2
 )
@@ -42,7 +52,7 @@ module global_sum #
     input  wire                  rst,
 
     /*
-     * AXI-Stream input: pixels in raster order, channels fastest
+     * AXI-Stream input: term by term, channels fastest
      */
     input  wire [PE*IN_BITS-1:0] s_axis_tdata,
     input  wire                  s_axis_tvalid,
@@ -58,32 +68,37 @@ module global_sum #
 );
 
 localparam WIDTH = PE * OUT_BITS;
-// words per pixel
+// words per term
 localparam CF = C / PE;
 localparam CFB = CF > 1 ? $clog2(CF) : 1;
-localparam PB = PIXELS > 1 ? $clog2(PIXELS) : 1;
+localparam KB = K > 1 ? $clog2(K) : 1;
+localparam WORDS = K * CF;
+localparam WB = WORDS > 1 ? $clog2(WORDS) : 1;
+localparam WEIGHTED = WEIGHT_FILE != "";
 localparam QDEPTH = 4;
 
 // sized constants (integer values, then their low bits)
 localparam integer CF_M1_I = CF - 1;
-localparam integer PIXELS_M1_I = PIXELS - 1;
+localparam integer K_M1_I = K - 1;
+localparam integer WORDS_M1_I = WORDS - 1;
 localparam integer QDEPTH_I = QDEPTH;
 localparam [CFB-1:0] CF_M1 = CF_M1_I[CFB-1:0];
-localparam [PB-1:0] PIXELS_M1 = PIXELS_M1_I[PB-1:0];
+localparam [KB-1:0] K_M1 = K_M1_I[KB-1:0];
+localparam [WB-1:0] WORDS_M1 = WORDS_M1_I[WB-1:0];
 localparam [2:0] QDEPTH_Q = QDEPTH_I[2:0];
 
 initial begin
     if (PE < 1 || C < 1 || C % PE != 0) begin
-        $error("global_sum: PE=%0d must divide C=%0d", PE, C);
+        $error("channel_sum: PE=%0d must divide C=%0d", PE, C);
         $finish;
     end
-    if (PIXELS < 1 || IN_BITS < 1 || OUT_BITS < IN_BITS) begin
-        $error("global_sum: need PIXELS >= 1 and OUT_BITS >= IN_BITS >= 1 (PIXELS=%0d, IN_BITS=%0d, OUT_BITS=%0d)",
-               PIXELS, IN_BITS, OUT_BITS);
+    if (K < 1 || IN_BITS < 1 || W_BITS < 1 || OUT_BITS < IN_BITS) begin
+        $error("channel_sum: need K >= 1, W_BITS >= 1 and OUT_BITS >= IN_BITS >= 1 (K=%0d, IN_BITS=%0d, OUT_BITS=%0d)",
+               K, IN_BITS, OUT_BITS);
         $finish;
     end
-    if (IN_SIGNED != 0 && IN_SIGNED != 1) begin
-        $error("global_sum: IN_SIGNED must be 0 or 1 (got %0d)", IN_SIGNED);
+    if (IN_SIGNED != 0 && IN_SIGNED != 1 || W_SIGNED != 0 && W_SIGNED != 1) begin
+        $error("channel_sum: IN_SIGNED and W_SIGNED must be 0 or 1 (got %0d, %0d)", IN_SIGNED, W_SIGNED);
         $finish;
     end
 end
@@ -94,7 +109,8 @@ reg [WIDTH-1:0] mem [0:CF-1];
  * Input position
  */
 reg [CFB-1:0] cf = 0;
-reg [PB-1:0] pixel = 0;
+reg [KB-1:0] k = 0;
+reg [WB-1:0] word = 0;       // k * CF + cf: the weight word
 
 /*
  * Stage 1: the accepted word, its running sums read from memory, and the addition
@@ -102,8 +118,8 @@ reg [PB-1:0] pixel = 0;
 reg s1_valid = 1'b0;
 reg [PE*IN_BITS-1:0] s1_data = 0;
 reg [CFB-1:0] s1_cf = 0;
-reg s1_first = 1'b0;   // first pixel: the sums start from 0
-reg s1_last = 1'b0;    // last pixel: the sums go out
+reg s1_first = 1'b0;   // first term: the sums start from 0
+reg s1_last = 1'b0;    // last term: the sums go out
 reg [WIDTH-1:0] rd_data = 0;
 reg fwd = 1'b0;        // the sums were written in the cycle they were read: use fwd_data
 reg [WIDTH-1:0] fwd_data = 0;
@@ -113,11 +129,35 @@ wire [WIDTH-1:0] summed;
 
 genvar lane;
 generate
+if (WEIGHTED) begin : g_weighted
+    // the weights of the accepted word, read with it
+    wire [PE*W_BITS-1:0] weights;
+    rom #(
+        .WIDTH(PE*W_BITS),
+        .DEPTH(WORDS),
+        .FILE(WEIGHT_FILE),
+        .STYLE(WEIGHT_RAM_STYLE)
+    )
+    weight_rom (
+        .clk(clk),
+        .addr(word),
+        .data(weights)
+    );
+    for (lane = 0; lane < PE; lane = lane + 1) begin : lanes
+        wire signed [IN_BITS:0] x = {IN_SIGNED != 0 && s1_data[lane*IN_BITS + IN_BITS - 1],
+                                     s1_data[lane*IN_BITS +: IN_BITS]};
+        wire signed [W_BITS:0] w = {W_SIGNED != 0 && weights[lane*W_BITS + W_BITS - 1],
+                                    weights[lane*W_BITS +: W_BITS]};
+        wire signed [OUT_BITS-1:0] product = x * w;
+        assign summed[lane*OUT_BITS +: OUT_BITS] = running[lane*OUT_BITS +: OUT_BITS] + product;
+    end
+end else begin : g_unit
     for (lane = 0; lane < PE; lane = lane + 1) begin : lanes
         wire [IN_BITS-1:0] x = s1_data[lane*IN_BITS +: IN_BITS];
         wire [OUT_BITS-1:0] x_ext = {{(OUT_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
         assign summed[lane*OUT_BITS +: OUT_BITS] = running[lane*OUT_BITS +: OUT_BITS] + x_ext;
     end
+end
 endgenerate
 
 wire push = s1_valid && s1_last;
@@ -144,8 +184,8 @@ always @(posedge clk) begin
         rd_data <= mem[cf];
         s1_data <= s_axis_tdata;
         s1_cf <= cf;
-        s1_first <= pixel == 0;
-        s1_last <= pixel == PIXELS_M1;
+        s1_first <= k == 0;
+        s1_last <= k == K_M1;
         fwd <= s1_valid && s1_cf == cf;
         fwd_data <= summed;
     end
@@ -164,7 +204,8 @@ always @(posedge clk) begin
         q_rd <= 0;
         q_count <= 0;
         cf <= 0;
-        pixel <= 0;
+        k <= 0;
+        word <= 0;
     end else begin
         s1_valid <= fire;
         if (push) begin
@@ -175,9 +216,10 @@ always @(posedge clk) begin
         end
         q_count <= q_count + {2'b00, push} - {2'b00, pop};
         if (fire) begin
+            word <= word == WORDS_M1 ? {WB{1'b0}} : word + 1'b1;
             if (cf == CF_M1) begin
                 cf <= 0;
-                pixel <= pixel == PIXELS_M1 ? {PB{1'b0}} : pixel + 1'b1;
+                k <= k == K_M1 ? {KB{1'b0}} : k + 1'b1;
             end else begin
                 cf <= cf + 1'b1;
             end

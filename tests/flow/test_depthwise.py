@@ -1,0 +1,50 @@
+"""Depthwise convolution (group = channels): exact through streamlining, a SlidingWindow and a VVAU
+(one weight set per channel) in hardware, built through every level."""
+
+import json
+
+import numpy as np
+import pytest
+
+from flow import verify
+from flow.build import main
+from flow.lower import lower_to_hardware
+from flow.reference import make_reference, run_reference, session
+from flow.streamline import UnsupportedGraph, integerize
+from tests.flow.qonnx_graphs import GraphBuilder, depthwise_graph
+
+
+def test_a_depthwise_convolution_streamlines_and_lowers_exactly():
+    model = depthwise_graph()
+    x = np.random.default_rng(1).uniform(-1, 5, (16, 6, 7, 7)).astype(np.float32)
+    integer = integerize(model)
+    ref = run_reference(session(make_reference(integer)), x)
+    qonnx = verify.execute_batch(model, x)
+    diff = qonnx != ref[model.graph.output[0].name]
+    assert diff.mean() < 0.01   # BatchNorm's float scales: only rounding-boundary cases may differ
+    hw = lower_to_hardware(integer)
+    assert [n.op_type for n in hw.graph.node] == ["SlidingWindow", "VVAU", "Thresholding", "MVAU"]
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
+
+
+def test_a_grouped_convolution_is_refused():
+    g = GraphBuilder((1, 4, 5, 5))
+    g.quant(0.5, bits=4)
+    g.op("Conv", g.quantized_weight(np.ones((4, 2, 3, 3)), 1.0), kernel_shape=[3, 3], group=2)
+    g.quant(0.5, bits=4)
+    with pytest.raises(UnsupportedGraph, match=r"Conv node .*: group=2 \(supported: group=1 convolutions, "
+                                               r"and depthwise ones"):
+        integerize(g.model())
+
+
+def test_a_depthwise_network_builds_through_every_level(tmp_path):
+    path = tmp_path / "dw.onnx"
+    depthwise_graph().save(str(path))
+    out = tmp_path / "b"
+    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
+        assert report["verification"][level]["passed"], level
+    vvau = next(op for op in report["ops"] if op["name"].startswith("VVAU"))
+    assert vvau["measured_cycles"] == vvau["analytic_cycles"]
