@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import cnv_efficiency, cnv_figures, energy
+from benchmarks import cnv_efficiency, cnv_figures, energy, qonnx_models
 from flow import coverage
 from flow.faults.report import kinds_table
 
@@ -58,6 +58,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "siamfc_int4": lambda: recorded("siamfc_int4_build"),
     "ci": lambda: recorded("ci_runs"),
     "op_coverage": lambda: coverage.table(load("op_coverage")["entries"]),
+    "qonnx_models": lambda: qonnx_models.table(load("qonnx_models")["rows"]),
 }
 
 

@@ -40,7 +40,8 @@ def find_input_edge(model):
             return edge, node
         if node.op_type not in EDGE_OPS:
             raise UnsupportedGraph(node, "reached before the input quantizer; the network input "
-                                   "must be quantized before the first layer", ", ".join(EDGE_OPS))
+                                   "must be quantized before the first layer, or declared as integer "
+                                   "codes (--input-datatype)", ", ".join(EDGE_OPS))
         edge.append(node)
         tensor = node.output[0]
 
