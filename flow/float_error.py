@@ -14,7 +14,8 @@ for a sum evaluated in any order, blocked or with FMA, so it covers any library'
 
 M is the expansion with every quantity replaced by its absolute value: a Conv of |w| with the
 inputs' M plus |bias|, a BatchNorm's (|gamma| M + |gamma * mean|) / sigma + |beta|, and so on.
-Relu and max are 1-Lipschitz: they pass the bound on (the max of M over a window). K counts, per
+Relu and max are 1-Lipschitz: they pass the bound on (the max of M over a window); DepthToSpace and
+a nearest Resize move it with the values; a global average pool is a sum and a division. K counts, per
 op: the weight's own rounding, one product and n - 1 additions of an n-term dot product, one
 for a bias; 8 for a BatchNorm (eps, sqrt, division, scale, mean, beta, in whatever order a
 library folds them); 2 for arithmetic with a constant (the constant's rounding, the op); 2 for
@@ -33,6 +34,7 @@ from onnx import helper
 
 from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.quantizer import parse_quantizer
+from flow.streamline.upscale import depth_to_space_nchw, nearest_nchw, string_attribute
 from flow.streamline.weights import constant_value
 
 FLOAT32, FLOAT64 = 2.0**-24, 2.0**-53
@@ -84,6 +86,12 @@ def _through(model, node, values, u, memo):
         return m.transpose(attrs["perm"]), k
     if op == "MaxPool":
         return _maxpool(m, attrs), k
+    if op == "DepthToSpace":   # values move, none is computed
+        return depth_to_space_nchw(m, attrs["blocksize"], string_attribute(node, "mode", "DCR")), k
+    if op == "Resize":         # streamlining takes only a nearest Resize that repeats each pixel
+        return nearest_nchw(m, model.get_tensor_shape(node.output[0])[2] // m.shape[2]), k
+    if op == "GlobalAveragePool":   # n - 1 additions and the division by n
+        return m.mean(axis=(2, 3), keepdims=True), k + m.shape[2] * m.shape[3]
     if op in ("Conv", "MatMul", "Gemm"):
         return _linear(model, node, attrs, m, k)
     if op == "BatchNormalization":
@@ -125,11 +133,12 @@ def _linear(model, node, attrs, m, k):
     bias = np.abs(np.asarray(constant_value(model, node.input[2]), dtype=np.float64)) \
         if len(node.input) > 2 and node.input[2] else np.zeros(1)
     if node.op_type == "Conv":
-        if w.ndim != 4 or attrs.get("group", 1) != 1:
-            raise UnsupportedGraph(node, "no float error bound", "2-D convolutions with group=1")
+        if w.ndim != 4:
+            raise UnsupportedGraph(node, "no float error bound", "2-D convolutions")
         x = _padded(m, attrs)
         y = torch.nn.functional.conv2d(x, torch.from_numpy(w), stride=attrs.get("strides", [1, 1]),
-                                       dilation=attrs.get("dilations", [1, 1])).numpy()
+                                       dilation=attrs.get("dilations", [1, 1]),
+                                       groups=attrs.get("group", 1)).numpy()
         return y + bias.reshape(1, -1, 1, 1), k + w[0].size + 2
     if node.op_type == "Gemm":
         w = w.T if attrs.get("transB", 0) else w

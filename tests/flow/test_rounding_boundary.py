@@ -138,3 +138,23 @@ def test_l0_ties_are_explained_when_a_batch_sums_in_another_order(tmp_path):
     assert evidence.explained.all() and not evidence.unexplained, evidence.unexplained[:3]
     assert evidence.cases and all(Fraction(c["exact_value"]) == 0 for c in evidence.cases)
     assert verify.mismatch_mask(l0, l2, step).any()  # the ties do change L0's output
+
+
+
+@pytest.mark.parametrize("graph", ["subpixel_graph", "nearest_resize_graph", "depthwise_graph", "global_pool_graph"])
+def test_the_float_error_bound_reaches_through_the_upscaling_depthwise_and_pooling_ops(graph):
+    """DepthToSpace, a nearest Resize, a depthwise Conv and a GlobalAveragePool carry the bound to
+    the last quantizer, as in a build's L1 evidence (a network of them whose L1 differs from L2
+    at a tie would otherwise stop the build)."""
+    from tests.flow import qonnx_graphs
+
+    model = getattr(qonnx_graphs, graph)()
+    shape = model.get_tensor_shape(model.graph.input[0].name)
+    x = np.random.default_rng(2).uniform(-1, 4, (1, *shape[1:])).astype(np.float32)
+    values = verify.execute_batch(model, x, full_context=True)
+    activations = [n for n in model.graph.node[1:] if n.op_type == "Quant"
+                   and model.get_initializer(n.input[0]) is None and model.find_producer(n.input[0]) is not None]
+    for quant in activations:
+        bound = quantizer_error_bound(model, quant, values, FLOAT32)
+        assert bound.shape[1:] == values[quant.input[0]].shape[1:] and np.all(np.isfinite(bound))
+        assert np.all(bound > 0) and np.all(bound < 1e-3)
