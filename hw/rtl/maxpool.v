@@ -167,19 +167,24 @@ wire push = s1_write && s1_last;
 /*
  * Output queue
  */
-reg [WIDTH-1:0] q_mem [0:QDEPTH-1];
-reg [1:0] q_wr = 0;
-reg [1:0] q_rd = 0;
-reg [2:0] q_count = 0;
-
-wire pop = m_axis_tvalid && m_axis_tready;
+wire [2:0] q_count;
+out_queue #(
+    .WIDTH(WIDTH)
+)
+queue (
+    .clk(clk),
+    .rst(rst),
+    .push(push),
+    .push_data(combined),
+    .count(q_count),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready)
+);
 
 // room for the word in stage 1 and the one accepted now, whatever the output does
 assign s_axis_tready = q_count + {2'b00, push} < QDEPTH_Q;
 wire fire = s_axis_tvalid && s_axis_tready;
-
-assign m_axis_tvalid = q_count != 3'd0;
-assign m_axis_tdata = q_mem[q_rd];
 
 always @(posedge clk) begin
     if (fire) begin
@@ -187,9 +192,6 @@ always @(posedge clk) begin
     end
     if (s1_write) begin
         mem[s1_idx] <= combined;
-    end
-    if (push) begin
-        q_mem[q_wr] <= combined;
     end
 end
 
@@ -208,18 +210,8 @@ end
 always @(posedge clk) begin
     if (rst) begin
         s1_valid <= 1'b0;
-        q_wr <= 0;
-        q_rd <= 0;
-        q_count <= 0;
     end else begin
         s1_valid <= fire;
-        if (push) begin
-            q_wr <= q_wr + 1'b1;
-        end
-        if (pop) begin
-            q_rd <= q_rd + 1'b1;
-        end
-        q_count <= q_count + {2'b00, push} - {2'b00, pop};
     end
 end
 

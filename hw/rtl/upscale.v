@@ -150,12 +150,21 @@ reg [AW-1:0] block = 0;      // the block position's first word: (ri * B + rj) *
 reg rd_valid = 1'b0;
 reg [WIDTH-1:0] rd_data = 0;
 
-reg [WIDTH-1:0] q_mem [0:QDEPTH-1];
-reg [1:0] q_wr = 0;
-reg [1:0] q_rd = 0;
-reg [2:0] q_count = 0;
+wire [2:0] q_count;
+out_queue #(
+    .WIDTH(WIDTH)
+)
+queue (
+    .clk(clk),
+    .rst(rst),
+    .push(rd_valid),
+    .push_data(rd_data),
+    .count(q_count),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready)
+);
 
-wire pop = m_axis_tvalid && m_axis_tready;
 wire read = rows_ready != 2'd0 && q_count + {2'b00, rd_valid} < QDEPTH_Q;
 wire last_cf = rcf == CF_M1;
 wire last_j = rj == B_M1;
@@ -164,18 +173,12 @@ wire last_i = ri == B_M1;
 wire row_read = read && last_cf && last_j && last_x && last_i;
 wire [AW-1:0] raddr = pixel + block + {{(AW - CFB){1'b0}}, rcf};
 
-assign m_axis_tvalid = q_count != 3'd0;
-assign m_axis_tdata = q_mem[q_rd];
-
 always @(posedge clk) begin
     if (write) begin
         mem[wbase + {{(AW - RB){1'b0}}, wpos}] <= s_axis_tdata;
     end
     if (read) begin
         rd_data <= mem[raddr];
-    end
-    if (rd_valid) begin
-        q_mem[q_wr] <= rd_data;
     end
 end
 
@@ -194,9 +197,6 @@ always @(posedge clk) begin
         pixel <= 0;
         block <= 0;
         rd_valid <= 1'b0;
-        q_wr <= 0;
-        q_rd <= 0;
-        q_count <= 0;
     end else begin
         if (write) begin
             if (wpos == ROW_M1) begin
@@ -236,13 +236,6 @@ always @(posedge clk) begin
             end
         end
         rd_valid <= read;
-        if (rd_valid) begin
-            q_wr <= q_wr + 1'b1;
-        end
-        if (pop) begin
-            q_rd <= q_rd + 1'b1;
-        end
-        q_count <= q_count + {2'b00, rd_valid} - {2'b00, pop};
     end
 end
 

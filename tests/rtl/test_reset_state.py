@@ -82,6 +82,7 @@ MODULES = [
     ("mvau", op_params(test_mvau, test_mvau.CASES[9], frames=1)),     # int with thresholds
     ("mvau", op_params(test_mvau, test_mvau.CASES[5], frames=1)),     # accumulators out
     ("mvau", op_params(test_mvau, test_mvau.CASES[13], frames=1)),    # thresholds by binary search
+    ("out_queue", {"WIDTH": 6}),
     ("parallel_window", {"IFM_H": 5, "IFM_W": 6, "C": 2, "BITS": 4, "K_H": 3, "K_W": 2, "STRIDE_H": 2}),
     ("sliding_window", {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1,
                         "PAD_B": 1, "PAD_R": 1}),
