@@ -106,12 +106,13 @@ def _weight_quant(weight_bits, scaled_binary=False):
 
 
 def quant_conv2d(in_ch, out_ch, kernel_size, stride=1, padding=0, weight_bits=None, bias=False,
-                 scaled_binary=False):
-    """A Conv2d; float (nn.Conv2d) when `weight_bits` is None, else a Brevitas QuantConv2d."""
+                 scaled_binary=False, groups=1):
+    """A Conv2d; float (nn.Conv2d) when `weight_bits` is None, else a Brevitas QuantConv2d;
+    groups = in_ch = out_ch makes it depthwise."""
     if weight_bits is None:
-        return nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias)
+        return nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias, groups=groups)
     return QuantConv2d(
-        in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias,
+        in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias, groups=groups,
         **_weight_quant(weight_bits, scaled_binary),
     )
 
