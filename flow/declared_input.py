@@ -19,6 +19,7 @@ from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 
 from flow.streamline.edges import QUANTIZERS
+from flow.streamline.quantizer import parse_quantizer
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
 SUPPORTED = "INTn, UINTn, BINARY, BIPOLAR, TERNARY or FIXED<w,i>, optionally :SCALE (e.g. UINT8:1/255)"
@@ -150,8 +151,6 @@ def _initializer(model: ModelWrapper, base: str, value: float) -> str:
 
 
 def _same_quantizer(model: ModelWrapper, node, declared: DeclaredInput) -> bool:
-    from flow.streamline.quantizer import parse_quantizer
-
     if node.op_type not in QUANTIZERS:
         return False
     quant = parse_quantizer(model, node)
