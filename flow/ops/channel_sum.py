@@ -83,10 +83,12 @@ class ChannelSum(HWOp):
         pe, out_bits = self.attr("PE"), self.out_dtype().bitwidth()
         width = pe * out_bits
         luts = 30 + 2 * width   # an adder and the output queue's 4-way read per sum bit, counters
-        if self.weighted():     # a multiplier per lane: about a LUT per partial-product bit
-            luts += pe * dtype_attr(self, "in_dtype").bitwidth() * dtype_attr(self, "w_dtype").bitwidth()
+        # a lane's `x * w` goes to a DSP48 (Yosys's synth_xilinx maps a product of two operands of
+        # 2 bits or more there: 1 DSP and 143 LUT for a PE-1 VVAU of 4-bit values and weights)
+        dsp = pe if self.weighted() and min(dtype_attr(self, "in_dtype").bitwidth(),
+                                            dtype_attr(self, "w_dtype").bitwidth()) >= 2 else 0
         # input, forward and read registers, the queue's 4 words
-        return add_resources(memories_resources(self), {"LUT": luts, "FF": 40 + 7 * width})
+        return add_resources(memories_resources(self), {"LUT": luts, "FF": 40 + 7 * width, "DSP": dsp})
 
     def auto_fold(self, model, target_cycles, folding):
         return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}

@@ -86,3 +86,15 @@ def test_global_sum_steady_state_cycles(tmp_path, case):
 ])
 def test_channel_sum_lint_clean(params):
     assert lint("channel_sum", rtl_sources("channel_sum"), params) == ""
+
+
+def test_the_vvau_estimate_counts_a_dsp_per_lane():
+    """Yosys puts each lane's product of multi-bit operands in a DSP48 (1 for a PE-1 VVAU of 4-bit
+    values and weights, measured): the budget check must see them."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    for case, dsps in ((VVAU_CASES[0], 4), (VVAU_CASES[2], 1)):
+        _, node, _ = make_case(case, frames=1)
+        assert getCustomOp(node).resources()["DSP"] == dsps
+    _, node, _ = make_global_case(*GLOBAL_SUM_CASES[0], frames=1)
+    assert getCustomOp(node).resources()["DSP"] == 0
