@@ -19,11 +19,13 @@ import argparse
 import json
 from pathlib import Path
 
+import qonnx
 from qonnx.core.modelwrapper import ModelWrapper
 
 from flow.declared_input import declared_input
 
 RESULTS = Path(__file__).resolve().parent / "results"
+QONNX_DATA = Path(qonnx.__file__).resolve().parent / "data" / "onnx"   # the models' folder
 LEVELS = ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6")
 
 
@@ -44,7 +46,7 @@ def row(build: Path) -> dict:
     else:
         source = "float, " + " then ".join([*quantizer["float_edge"], "its own quantizer"])
     return {
-        "model": "/".join(model.parts[-3:-1] if model.parent.name in ("subpixel", "nn_resize") else model.parts[-1:]),
+        "model": model.resolve().relative_to(QONNX_DATA).as_posix(),
         "build": build.name, "input": source, "input_codes": facts["dtype"], "folding": r["build"]["folding"],
         "ladder": {k: r["verification"][k]["passed"] for k in LEVELS if k in r["verification"]},
         "inputs": r["build"]["inputs"], "fps": perf["measured_fps"], "bottleneck": perf["bottleneck"],

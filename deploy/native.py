@@ -3,9 +3,9 @@ C compiler into a shared library, loaded with ctypes (standard library only: on 
 PYNQ-Z2 image's gcc builds it, on a host the one the project's tools use).
 
 The library is cached under $QNNFLOW_NATIVE_CACHE, else $XDG_CACHE_HOME/qnnflow/native, else
-~/.cache/qnnflow/native, named by the hash of the source, the compiler's version and the flags,
-so that an edited source or another compiler builds afresh; it is written to a temporary name and
-renamed, so that processes building it at once never load half a file.
+~/.cache/qnnflow/native, named by the hash of the source and the headers beside it, the compiler's
+version and the flags, so that an edited source or another compiler builds afresh; it is written to
+a temporary name and renamed, so that processes building it at once never load half a file.
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ def load(source: Path) -> ctypes.CDLL:
     """The library of the C file `source`, built first if this machine has no current one."""
     source, cc = Path(source), compiler()
     version = _version(cc)
-    key = hashlib.sha256(source.read_bytes() + version.encode() + " ".join(FLAGS + LIBRARIES).encode()).hexdigest()[:16]
+    # the headers beside it are part of what it compiles (siamfc_peak.h)
+    headers = b"".join(h.read_bytes() for h in sorted(source.parent.glob("*.h")))
+    key = hashlib.sha256(source.read_bytes() + headers + version.encode()
+                         + " ".join(FLAGS + LIBRARIES).encode()).hexdigest()[:16]
     library = cache_dir() / f"{source.stem}-{key}.so"
     if not library.exists():
         library.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,8 @@
  * splitting the search does not change it. The cells are computed two at a time (`pair`), each
  * lane in the scalar order.
  */
+#include "siamfc_peak.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -553,16 +555,6 @@ static void part(struct search *w, pthread_t thread)
         pthread_barrier_destroy(&w->barrier);
     }
 }
-
-/* the arguments after the maps, the same for both entry points (deploy/peak.py passes one list):
- * the sizes, deploy/peak.py's tables, the working arrays, each scale's maximum and minimum, the
- * rows' segments' states, the peak found */
-#define PEAK_ARGUMENTS                                                                                          \
-    ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks, const ptrdiff_t *starts,               \
-        const ptrdiff_t *index, const double *weights, const double *wmax, const double *wmin,                 \
-        const double *row_totals, const double *penalties, const double *window, const double *window_max,     \
-        double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
-        double *upper, double *lower, double *blend, double *maxima, double *minima, int *ready, ptrdiff_t *peak
 
 /* Scale s of the score maps (scales x size x size; the scales in any order, each once, maxima
  * -inf for those not done yet): its rows, bounds and maximum into the working arrays, maxima[s]

@@ -22,172 +22,110 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from onnx import TensorProto, helper
-from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.util.basic import qonnx_make_model
 
-QONNX = "qonnx.custom_op.general"
+from flow.qonnx_graph import QONNX_DOMAIN, GraphBuilder
 
 
-class Graph:
-    """A graph under construction: a current tensor that each op takes as its first input."""
-
-    def __init__(self, shape):
-        self.nodes, self.inits, self.count = [], {}, 0
-        self.shape = list(shape)
-        self.tensor = "x"
-        self.out_type = TensorProto.FLOAT
-        self.annotations = {}
-
-    def const(self, value) -> str:
-        self.count += 1
-        name = f"c{self.count}"
-        self.inits[name] = np.asarray(value, dtype=np.float32)
-        return name
-
-    def const_int(self, value) -> str:
-        self.count += 1
-        name = f"c{self.count}"
-        self.inits[name] = np.asarray(value, dtype=np.int64)
-        return name
-
-    def op(self, op_type, *inputs, domain="", first=None, **attrs) -> str:
-        self.count += 1
-        out = f"t{self.count}"
-        self.nodes.append(helper.make_node(op_type, [first or self.tensor, *inputs], [out], domain=domain,
-                                           name=f"{op_type}_{self.count}", **attrs))
-        self.tensor = out
-        return out
-
-    def quant(self, scale=0.125, bits=4, signed=True, zero_point=0, narrow=False, rounding="ROUND", first=None):
-        return self.op("Quant", self.const(scale), self.const(zero_point), self.const(bits), domain=QONNX,
-                       first=first, signed=int(signed), narrow=int(narrow), rounding_mode=rounding)
-
-    def weights(self, shape, bits=4, seed=0) -> str:
-        """A constant behind its weight quantizer, as Brevitas exports weights."""
-        values = np.random.default_rng(seed).integers(-7, 8, shape) * 0.25
-        self.count += 1
-        out = f"w{self.count}"
-        self.nodes.append(helper.make_node(
-            "Quant", [self.const(values), self.const(0.25), self.const(0), self.const(bits)], [out],
-            domain=QONNX, name=f"WeightQuant_{self.count}", signed=1, narrow=1, rounding_mode="ROUND"))
-        return out
-
-    def model(self) -> ModelWrapper:
-        graph = helper.make_graph(
-            self.nodes, "coverage", [helper.make_tensor_value_info("x", TensorProto.FLOAT, self.shape)],
-            [helper.make_tensor_value_info(self.tensor, self.out_type, None)])
-        model = ModelWrapper(qonnx_make_model(graph, opset_imports=[
-            helper.make_opsetid("", 13), helper.make_opsetid(QONNX, 1)]))
-        for name, value in self.inits.items():
-            model.set_initializer(name, value)   # float32 constants, int64 shapes and counts
-        for name, dtype in self.annotations.items():
-            model.set_tensor_datatype(name, DataType[dtype])
-        return model
+def _weights(g: GraphBuilder, shape, bits=4, seed=0) -> str:
+    """Random 4-bit weights behind their quantizer."""
+    return g.quantized_weight(np.random.default_rng(seed).integers(-7, 8, shape) * 0.25, 0.25, bits)
 
 
 @dataclass(frozen=True)
 class Case:
     op: str
     attributes: str
-    make: Callable[[], Graph]
+    make: Callable[[], ModelWrapper]
 
 
-def _feature_map(channels=4, side=6, **quant) -> Graph:
-    g = Graph((1, channels, side, side))
-    g.quant(**quant)
-    return g
+def _feature_map(channels=4, side=6) -> GraphBuilder:
+    """A quantized feature map to put an op on."""
+    return GraphBuilder((1, channels, side, side)).quant(0.125)
 
 
-def _conv(channels_out=4, kernel=3, seed=0, group=1, channels_in=4, **attrs) -> Callable[[], Graph]:
+def _conv(channels_out=4, kernel=3, seed=0, group=1, channels_in=4, **attrs) -> Callable[[], ModelWrapper]:
     def make():
         g = _feature_map(channels_in)
-        g.op("Conv", g.weights((channels_out, channels_in // group, kernel, kernel), seed=seed),
+        g.op("Conv", _weights(g, (channels_out, channels_in // group, kernel, kernel), seed=seed),
              kernel_shape=[kernel, kernel], group=group, **attrs)
         g.quant(0.5)
-        return g
+        return g.model()
     return make
 
 
-def _then(op_type, *consts, channels=4, **attrs) -> Callable[[], Graph]:
+def _then(op_type, *consts, channels=4, **attrs) -> Callable[[], ModelWrapper]:
     """A quantized feature map, the op (with constant inputs), an output quantizer."""
     def make():
         g = _feature_map(channels)
         g.op(op_type, *[g.const(c) if c is not None else "" for c in consts], **attrs)
         g.quant(0.5)
-        return g
+        return g.model()
     return make
 
 
-def _dense(then=None, **attrs) -> Callable[[], Graph]:
+def _dense(then=None) -> Callable[[], ModelWrapper]:
+    """A dense layer on a quantized vector, then `then(g)`, else an output quantizer."""
     def make():
-        g = Graph((1, 16))
-        g.quant()
-        g.op("MatMul", g.weights((16, 10)))
+        g = GraphBuilder((1, 16))
+        g.quant(0.125)
+        g.op("MatMul", _weights(g, (16, 10)))
         if then is not None:
             then(g)
         else:
             g.quant(0.5)
-        return g
+        return g.model()
     return make
 
 
-def _join(op_type, **attrs) -> Callable[[], Graph]:
+def _join(op_type, **attrs) -> Callable[[], ModelWrapper]:
     """Two branches of one feature map joined: the map itself and a convolution of it."""
     def make():
         g = _feature_map()
         skip = g.tensor
-        g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3], pads=[1, 1, 1, 1])
-        g.quant()
+        g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+        g.quant(0.125)
         g.op(op_type, skip, **attrs)
         g.quant(0.5)
-        return g
+        return g.model()
     return make
 
 
-def _bipolar(**attrs) -> Callable[[], Graph]:
+def _bipolar(**attrs) -> Callable[[], ModelWrapper]:
     """W1A1: bipolar inputs and weights (BipolarQuant), as BNN-PYNQ's networks."""
     def make():
-        g = Graph((1, 4, 6, 6))
-        g.op("BipolarQuant", g.const(1.0), domain=QONNX)
-        g.count += 1
-        w = f"w{g.count}"
-        g.nodes.append(helper.make_node(
-            "BipolarQuant", [g.const(np.random.default_rng(0).normal(size=(4, 4, 3, 3))), g.const(1.0)], [w],
-            domain=QONNX, name="WeightQuant_bipolar"))
-        g.op("Conv", w, kernel_shape=[3, 3], **attrs)
-        g.op("BipolarQuant", g.const(1.0), domain=QONNX)
-        return g
+        g = GraphBuilder((1, 4, 6, 6)).bipolar()
+        g.op("Conv", g.bipolar_weight(np.random.default_rng(0).normal(size=(4, 4, 3, 3))), kernel_shape=[3, 3],
+             **attrs)
+        return g.bipolar().model()
     return make
 
 
-def _input_edge(op_type) -> Callable[[], Graph]:
+def _input_edge(op_type) -> Callable[[], ModelWrapper]:
     def make():
-        g = Graph((1, 4, 6, 6))
+        g = GraphBuilder((1, 4, 6, 6))
         g.op(op_type)
         g.quant(0.125, bits=5, signed=False)
-        g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+        g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
         g.quant(0.5)
-        return g
+        return g.model()
     return make
 
 
-def _declared_input() -> Graph:
-    g = Graph((1, 3, 6, 6))
-    g.annotations["x"] = "UINT8"
+def _declared_input() -> ModelWrapper:
+    g = GraphBuilder((1, 3, 6, 6))
     g.op("Conv", g.const(np.random.default_rng(0).integers(-127, 128, (4, 3, 3, 3))), kernel_shape=[3, 3])
     g.op("Mul", g.const(2.0**-12))
     g.quant(1.0, signed=False)
-    return g
+    return g.model(input_datatype="UINT8")
 
 
-def _float_quant() -> Graph:
-    g = Graph((1, 16))
-    g.op("FloatQuant", g.const(1.0), g.const(4), g.const(3), g.const(7), g.const(448.0), domain=QONNX)
-    g.op("MatMul", g.weights((16, 10)))
+def _float_quant() -> ModelWrapper:
+    g = GraphBuilder((1, 16))
+    g.op("FloatQuant", g.const(1.0), g.const(4), g.const(3), g.const(7), g.const(448.0), domain=QONNX_DOMAIN)
+    g.op("MatMul", _weights(g, (16, 10)))
     g.quant(0.5)
-    return g
+    return g.model()
 
 
 CASES = [
@@ -226,85 +164,74 @@ CASES = [
     Case("Resize", "linear x2", _then("Resize", None, [1, 1, 2, 2], mode="linear")),
     Case("Pad", "1 pixel, constant 0", lambda: _pad()),
     Case("Transpose", "NCHW -> NHWC", _then("Transpose", perm=[0, 2, 3, 1])),
-    Case("Softmax", "over classes", _dense(then=lambda g: (g.quant(0.5), g.op("Softmax", axis=-1)))),
-    Case("TopK", "k = 3, the indices out", _dense(then=lambda g: _top(g, "TopK", g.const_int([3])))),
-    Case("ArgMax", "", _dense(then=lambda g: _top(g, "ArgMax", axis=1, keepdims=1))),
+    Case("Softmax", "over classes", _dense(then=lambda g: g.quant(0.5).op("Softmax", axis=-1))),
+    Case("TopK", "k = 3, the indices out", _dense(then=lambda g: g.quant(0.5).indices("TopK", g.const([3], np.int64)))),
+    Case("ArgMax", "", _dense(then=lambda g: g.quant(0.5).indices("ArgMax", axis=1, keepdims=1))),
     Case("Quant", "zero point 2, FLOOR rounding, narrow", lambda: _quant_variant()),
     Case("Quant", "input declared UINT8 (qonnx annotation), integer weights", _declared_input),
     Case("FloatQuant", "fp8 e4m3", _float_quant),
 ]
 
 
-def _top(g: Graph, op_type, *inputs, **attrs):
-    """Class scores, then the op's indices as the graph's output (as qonnx's InsertTopK does)."""
-    g.quant(0.5)
-    scores = g.tensor
-    g.count += 1
-    indices = f"t{g.count}"
-    outputs = [f"{indices}_values", indices] if op_type == "TopK" else [indices]
-    g.nodes.append(helper.make_node(op_type, [scores, *inputs], outputs, name=f"{op_type}_{g.count}", **attrs))
-    g.tensor, g.out_type = indices, TensorProto.INT64
-
-
-def _gemm(**attrs) -> Graph:
-    g = Graph((1, 16))
-    g.quant()
+def _gemm(**attrs) -> ModelWrapper:
+    g = GraphBuilder((1, 16))
+    g.quant(0.125)
     shape = (1, 10) if attrs.get("transA") else (10, 16) if attrs.get("transB") else (16, 10)
-    g.op("Gemm", g.weights(shape), g.const(np.arange(10) * 0.25), **attrs)
+    g.op("Gemm", _weights(g, shape), g.const(np.arange(10) * 0.25), **attrs)
     g.quant(0.5)
-    return g
+    return g.model()
 
 
-def _batchnorm() -> Graph:
+def _batchnorm() -> ModelWrapper:
     g = _feature_map()
-    g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+    g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
     g.op("BatchNormalization", g.const([1.5, -0.7, 0.9, -2.0]), g.const([0.1, 0.2, -0.3, 0.0]),
          g.const([0.5, -0.5, 0.25, 0.0]), g.const([1.0, 2.0, 0.5, 1.5]))
     g.quant(0.5)
-    return g
+    return g.model()
 
 
-def _arith() -> Graph:
+def _arith() -> ModelWrapper:
     g = _feature_map()
-    g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+    g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
     g.op("Mul", g.const(np.array([0.5, 2.0, 1.0, 0.25]).reshape(1, 4, 1, 1)))
     g.op("Add", g.const(np.array([0.5, -1.0, 0.0, 0.25]).reshape(1, 4, 1, 1)))
     g.op("Sub", g.const(0.125))
     g.op("Div", g.const(2.0))
     g.quant(0.5)
-    return g
+    return g.model()
 
 
-def _relu() -> Graph:
+def _relu() -> ModelWrapper:
     g = _feature_map()
-    g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+    g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
     g.op("Relu")
     g.quant(0.5, signed=False)
-    return g
+    return g.model()
 
 
-def _conv_then(op_type, **attrs) -> Graph:
+def _conv_then(op_type, **attrs) -> ModelWrapper:
     g = _feature_map()
-    g.op("Conv", g.weights((8, 4, 3, 3)), kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    g.op("Conv", _weights(g, (8, 4, 3, 3)), kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     g.op(op_type, **attrs)
     g.quant(0.5)
-    return g
+    return g.model()
 
 
-def _pad() -> Graph:
+def _pad() -> ModelWrapper:
     g = _feature_map()
-    g.op("Pad", g.const_int([0, 0, 1, 1, 0, 0, 1, 1]))
-    g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+    g.op("Pad", g.const([0, 0, 1, 1, 0, 0, 1, 1], np.int64))
+    g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
     g.quant(0.5)
-    return g
+    return g.model()
 
 
-def _quant_variant() -> Graph:
-    g = Graph((1, 4, 6, 6))
+def _quant_variant() -> ModelWrapper:
+    g = GraphBuilder((1, 4, 6, 6))
     g.quant(0.125, bits=5, signed=False, zero_point=2, rounding="FLOOR")
-    g.op("Conv", g.weights((4, 4, 3, 3)), kernel_shape=[3, 3])
+    g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3])
     g.quant(0.5, narrow=True, rounding="HALF_UP")
-    return g
+    return g.model()
 
 
 def run_case(case: Case, workdir: Path, inputs: int) -> dict:
@@ -313,7 +240,7 @@ def run_case(case: Case, workdir: Path, inputs: int) -> dict:
     from flow.pipeline import StepFailed
 
     path = workdir / "model.onnx"
-    case.make().model().save(str(path))
+    case.make().save(str(path))
     entry = {"op": case.op, "attributes": case.attributes}
     try:
         result = build(str(path), out=workdir / "build", inputs=inputs, fps=20000, op_sim=False, verbose=False)

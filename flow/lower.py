@@ -11,8 +11,9 @@
   TopK / ArgMax             -> LabelSelect
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
 
-A bipolar map that a convolution zero-pads is carried as INT2 (its MultiThreshold counts from -1
-twice), since 0 is no bipolar value; that convolution's MVAU then takes INT2 inputs.
+A bipolar map that an op reads as numbers (a convolution that zero-pads it, 0 being no bipolar
+value; a depthwise convolution or a global sum, whose arithmetic is not XNOR's) is carried as INT2
+(its MultiThreshold counts from -1 twice); that op then takes INT2 inputs.
 
 Hardware tensors are channels-last (NHWC). A flattened feature map streams in (H, W, C)
 order while the model flattens (C, H, W); the permutation is carried with the tensor and
@@ -90,7 +91,7 @@ def make_attribute(key, value):
 
 def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
     """Integer graph -> hardware graph of flow.ops nodes (PE = SIMD = 1)."""
-    int_model = _widen_padded_bipolar_maps(int_model)
+    int_model = _widen_bipolar_maps_read_as_numbers(int_model)
     core_in = int_model.get_metadata_prop("core_input")
     core_out = int_model.get_metadata_prop("core_output")
     low = Lowering(int_model)
@@ -113,22 +114,28 @@ def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
     return _finish(low, low.tensors[core_in], low.tensors[core_out])
 
 
-def _widen_padded_bipolar_maps(int_model: ModelWrapper) -> ModelWrapper:
-    """A convolution zero-pads its input, and 0 is no bipolar value: a bipolar map a padded
-    convolution reads is carried as INT2 (-1 and +1, and the pad's 0), so the convolution runs as
-    an MVAU of INT2 inputs, exactly. The MultiThreshold that makes the map counts its threshold
-    twice from -1 (-1 + 2 * [acc >= T]) instead of giving a sign bit; a MaxPool between passes
-    INT2 on; a network input is streamed as INT2 codes."""
+def _reads_bipolar_as_numbers(node) -> bool:
+    """A convolution that zero-pads (0 is no bipolar value), a depthwise convolution or a global
+    sum: ops whose hardware computes on the values, not on XNOR's bits."""
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if node.op_type == "Conv":
+        return any(attrs.get("pads", [])) or attrs.get("group", 1) > 1
+    return node.op_type == "ReduceSum"
+
+
+def _widen_bipolar_maps_read_as_numbers(int_model: ModelWrapper) -> ModelWrapper:
+    """A bipolar map such an op reads is carried as INT2 (-1 and +1, and a pad's 0), exactly: the
+    MultiThreshold that makes it counts its threshold twice from -1 (-1 + 2 * [acc >= T]) instead of
+    giving a sign bit; a MaxPool between passes INT2 on; a network input is streamed as INT2 codes."""
     bipolar, int2 = DataType["BIPOLAR"], DataType["INT2"]
-    padded = [n for n in int_model.graph.node if n.op_type == "Conv"
-              and any(v for a in n.attribute if a.name == "pads" for v in a.ints)
-              and int_model.get_tensor_datatype(n.input[0]) == bipolar]
-    if not padded:
+    readers = [n for n in int_model.graph.node if _reads_bipolar_as_numbers(n)
+               and int_model.get_tensor_datatype(n.input[0]) == bipolar]
+    if not readers:
         return int_model
     model = ModelWrapper(copy.deepcopy(int_model.model))
     core_in = model.get_metadata_prop("core_input")
-    for conv in padded:
-        tensor = conv.input[0]
+    for reader in readers:
+        tensor = reader.input[0]
         while model.get_tensor_datatype(tensor) == bipolar:
             model.set_tensor_datatype(tensor, int2)
             producer = model.find_producer(tensor)
@@ -145,9 +152,9 @@ def _widen_padded_bipolar_maps(int_model: ModelWrapper) -> ModelWrapper:
                     elif attr.name == "out_scale":
                         attr.f = 1.0
             else:
-                raise UnsupportedGraph(conv, f"zero padding of a bipolar map that {producer.op_type} node "
-                                       f"'{producer.name}' makes", "maps of a MultiThreshold, a MaxPool "
-                                       "of one, or the network input")
+                raise UnsupportedGraph(reader, f"a bipolar map read as numbers, which {producer.op_type} "
+                                       f"node '{producer.name}' makes", "maps of a MultiThreshold, a "
+                                       "MaxPool of one, or the network input")
     return model
 
 
@@ -268,8 +275,6 @@ def _conv(low: Lowering, node):
 
 def _emit_vvau(low: Lowering, node, window: HWTensor, weights: np.ndarray, vector_dims: list[int]):
     """A depthwise convolution: weights (C, kernel positions); its activation stays a Thresholding."""
-    if window.dtype == DataType["BIPOLAR"]:
-        raise UnsupportedGraph(node, "a depthwise convolution of a bipolar map", "integer feature maps")
     w_dtype = low.dtype(node.input[1])
     if w_dtype == DataType["BIPOLAR"]:   # +-1 as numbers: the module multiplies two's complement
         w_dtype = DataType["INT2"]
@@ -362,8 +367,6 @@ def _global_sum(low: Lowering, node):
     x = _input(low, node)
     if len(x.shape) != 4:
         raise UnsupportedGraph(node, "input is not a feature map")
-    if x.dtype == DataType["BIPOLAR"]:
-        raise UnsupportedGraph(node, "a sum of bipolar values", "integer feature maps")
     n, h, w, c = x.shape
     out_dtype = low.dtype(node.output[0])
     out = low.new_node("GlobalSum", [x.name], node, ifm_dims=[h, w], channels=c, in_dtype=x.dtype.name,

@@ -13,6 +13,7 @@ Folding: PE channels per word.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +49,13 @@ class ChannelSum(HWOp):
     rtl_module = "channel_sum"
     folding_attrs = ("PE",)
 
+    @abstractmethod
     def terms(self) -> int:
-        raise NotImplementedError
+        """K: the terms of one sum."""
 
+    @abstractmethod
     def vectors(self) -> int:
-        raise NotImplementedError
+        """The sums of one channel a frame."""
 
     def weighted(self) -> bool:
         return False

@@ -4,7 +4,7 @@ scale and offset of its affine form (a Relu moves with the values, so it stays).
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from flow.streamline.affine import Affine
 from flow.streamline.builder import Builder, compact, input_form
@@ -86,23 +86,18 @@ def nearest_factor(b: Builder, node) -> int:
 
 
 def _run_resize(node, pixels, inputs, params):
-    """The node alone on a (1, 1, H, W) image: its scales/sizes given for one image and channel."""
+    """The node alone on a (1, 1, H, W) image: its roi and scales as given, its sizes (if any)
+    those of one image and channel."""
     import onnxruntime as ort
 
     names, initializers = ["x"], []
     for i, (name, value) in enumerate(zip(inputs[1:], params, strict=True)):
-        if not name:
-            names.append("")
-            continue
-        names.append(f"p{i}")
-        initializers.append(helper.make_tensor(f"p{i}", TensorProto.INT64 if value.dtype == np.int64
-                                               else TensorProto.FLOAT, value.shape,
-                                               np.asarray(value).reshape(-1).tolist()))
-    if params[2] is not None:   # sizes: this image's
-        sizes = np.asarray(params[2], dtype=np.int64).copy()
-        sizes[:2] = 1
-        initializers[-1] = helper.make_tensor(names[3], TensorProto.INT64, sizes.shape, sizes.tolist())
-    while names and names[-1] == "":
+        if i == 2 and value is not None:
+            value = np.concatenate([[1, 1], np.asarray(value, dtype=np.int64)[2:]])
+        names.append(f"p{i}" if name else "")
+        if name:
+            initializers.append(numpy_helper.from_array(np.asarray(value), f"p{i}"))
+    while names[-1] == "":
         names.pop()
     graph = helper.make_graph(
         [helper.make_node("Resize", names, ["y"], **{a.name: helper.get_attribute_value(a)

@@ -18,19 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siamfc_peak.h"
+
 void pillow_crop(const uint8_t *frame, ptrdiff_t h, ptrdiff_t w, uint8_t *out, ptrdiff_t n,
                  ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t c1,
                  const ptrdiff_t *x, const double *dx, const ptrdiff_t *y, const double *dy, double *rows);
 void crop_header(ptrdiff_t h, ptrdiff_t w, ptrdiff_t n, double cx, double cy, double side, const uint8_t *fill,
                  uint64_t *words, ptrdiff_t *x, double *dx, ptrdiff_t *y, double *dy);
-#define PEAK_ARGUMENTS                                                                                          \
-    ptrdiff_t scales, ptrdiff_t size, ptrdiff_t cells, ptrdiff_t blocks, const ptrdiff_t *starts,               \
-        const ptrdiff_t *index, const double *weights, const double *wmax, const double *wmin,                 \
-        const double *row_totals, const double *penalties, const double *window, const double *window_max,     \
-        double influence, double near_tie, double slack, double *rows_x, double *high, double *low,            \
-        double *upper, double *lower, double *blend, double *maxima, double *minima, int *ready, ptrdiff_t *peak
-int siamfc_peak_scale(ptrdiff_t s, int minimum, const double *maps, PEAK_ARGUMENTS);
-int siamfc_peak_finish(const double *maps, PEAK_ARGUMENTS);
 
 static FILE *in;
 

@@ -26,7 +26,8 @@ ARM_FLAGS = ("-march=armv7-a", "-mfpu=vfpv3-d16", "-mfloat-abi=hard", "-static")
 def arm_kernels(tmp_path_factory):
     program = tmp_path_factory.mktemp("arm") / "arm_kernels"
     flags = [f for f in native.FLAGS if f not in ("-shared", "-fPIC")]
-    subprocess.run(["arm-linux-gnueabihf-gcc", *flags, *ARM_FLAGS, "-o", str(program), str(HERE / "arm_kernels.c"),
+    subprocess.run(["arm-linux-gnueabihf-gcc", *flags, *ARM_FLAGS, "-I", str(DEPLOY_DIR), "-o", str(program),
+                    str(HERE / "arm_kernels.c"),
                     str(DEPLOY_DIR / "pillow_crop.c"), str(DEPLOY_DIR / "crop_header.c"), str(DEPLOY_DIR / "siamfc_peak.c"),
                     *native.LIBRARIES], check=True)
 

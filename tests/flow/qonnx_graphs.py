@@ -5,58 +5,11 @@ FINN-style layers on a declared input."""
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, helper
-from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.util.basic import qonnx_make_model
 
-from flow.frontend import clean
+from flow.qonnx_graph import GraphBuilder
 
-QONNX_DOMAIN = "qonnx.custom_op.general"
-
-
-class GraphBuilder:
-    def __init__(self, in_shape):
-        self.nodes, self.inits, self.count = [], {}, 0
-        self.in_shape = list(in_shape)
-        self.tensor = "x"
-
-    def const(self, value):
-        self.count += 1
-        name = f"c{self.count}"
-        self.inits[name] = np.asarray(value, dtype=np.float32)
-        return name
-
-    def op(self, op_type, *inputs, domain="", **attrs):
-        self.count += 1
-        out = f"t{self.count}"
-        self.nodes.append(helper.make_node(op_type, [self.tensor, *inputs], [out], domain=domain,
-                                           name=f"{op_type}_{self.count}", **attrs))
-        self.tensor = out
-        return self
-
-    def quant(self, scale, zero_point=0, bits=4, signed=True, narrow=False, rounding="ROUND"):
-        return self.op("Quant", self.const(scale), self.const(zero_point), self.const(bits),
-                       domain=QONNX_DOMAIN, signed=int(signed), narrow=int(narrow), rounding_mode=rounding)
-
-    def quantized_weight(self, w, scale, bits=4):
-        """A weight tensor behind its own Quant node (as Brevitas exports weights)."""
-        self.count += 1
-        out = f"w{self.count}"
-        self.nodes.append(helper.make_node(
-            "Quant", [self.const(w), self.const(scale), self.const(0), self.const(bits)], [out],
-            domain=QONNX_DOMAIN, name=f"WeightQuant_{self.count}", signed=1, narrow=1, rounding_mode="ROUND"))
-        return out
-
-    def model(self) -> ModelWrapper:
-        graph = helper.make_graph(
-            self.nodes, "test", [helper.make_tensor_value_info("x", TensorProto.FLOAT, self.in_shape)],
-            [helper.make_tensor_value_info(self.tensor, TensorProto.FLOAT, None)])
-        model = ModelWrapper(qonnx_make_model(graph, opset_imports=[
-            helper.make_opsetid("", 13), helper.make_opsetid(QONNX_DOMAIN, 1)]))
-        for name, value in self.inits.items():
-            model.set_initializer(name, value)
-        return clean(model)
+__all__ = ["GraphBuilder"]   # the tests build their own graphs with it too
 
 
 def dense_tie_graph(rounding: str, zero_point: int, signed: bool, relu: bool, seed: int = 0) -> ModelWrapper:
@@ -140,9 +93,7 @@ def finn_style_graph(seed: int = 0) -> ModelWrapper:
     g.op("Relu")
     g.op("Mul", g.const(2.0 ** rng.integers(1, 4, (1, 4, 1, 1))))
     g.quant(1.0, bits=4, signed=False)
-    model = g.model()
-    model.set_tensor_datatype(model.graph.input[0].name, DataType["UINT8"])
-    return model
+    return g.model(input_datatype="UINT8")
 
 
 def relu_edge_graph(seed: int = 0) -> ModelWrapper:
@@ -203,14 +154,10 @@ def padded_bipolar_graph(seed: int = 0) -> ModelWrapper:
     MaxPool -> Conv (pads 1) -> BipolarQuant. Brevitas pads a bipolar map with 0."""
     rng = np.random.default_rng(seed)
     g = GraphBuilder((1, 3, 8, 8))
-    g.op("BipolarQuant", g.const(1.0), domain=QONNX_DOMAIN)
+    g.bipolar()
     for i, (shape, pads) in enumerate([((8, 3, 3, 3), [0, 0, 0, 0]), ((6, 8, 3, 3), [1, 1, 1, 1])]):
-        g.count += 1
-        w = f"w{g.count}"
-        g.nodes.append(helper.make_node("BipolarQuant", [g.const(rng.normal(size=shape)), g.const(1.0)], [w],
-                                        domain=QONNX_DOMAIN, name=f"WeightQuant_{i}"))
-        g.op("Conv", w, kernel_shape=[3, 3], pads=pads)
-        g.op("BipolarQuant", g.const(1.0), domain=QONNX_DOMAIN)
+        g.op("Conv", g.bipolar_weight(rng.normal(size=shape)), kernel_shape=[3, 3], pads=pads)
+        g.bipolar()
         if i == 0:
             g.op("MaxPool", kernel_shape=[2, 2], strides=[2, 2])
     return g.model()

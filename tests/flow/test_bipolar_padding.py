@@ -11,7 +11,7 @@ from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import integerize
-from tests.flow.qonnx_graphs import padded_bipolar_graph
+from tests.flow.qonnx_graphs import GraphBuilder, padded_bipolar_graph
 
 
 def test_a_padded_bipolar_map_is_lowered_as_int2_and_stays_exact():
@@ -39,3 +39,23 @@ def test_a_padded_bipolar_network_builds_through_every_level(tmp_path):
     report = json.loads((out / "report.json").read_text())
     for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
         assert report["verification"][level]["passed"], level
+
+
+def test_bipolar_maps_a_depthwise_convolution_and_a_global_sum_read_are_int2():
+    """A depthwise convolution and a global sum compute on the values, not XNOR's bits: the bipolar
+    maps they read come as INT2, the network input and a MultiThreshold's alike."""
+    rng = np.random.default_rng(0)
+    g = GraphBuilder((1, 4, 6, 6)).bipolar()
+    g.op("Conv", g.bipolar_weight(rng.normal(size=(4, 1, 3, 3))), kernel_shape=[3, 3], group=4).bipolar()
+    g.op("GlobalAveragePool").op("Flatten", axis=1)
+    g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (4, 3)) * 0.5, 0.5)).quant(0.5, bits=4)
+    model = g.model()
+    integer = integerize(model)
+    hw = lower_to_hardware(integer)
+    ops = {n.op_type: getCustomOp(n) for n in hw.graph.node}
+    assert ops["VVAU"].attr("in_dtype") == "INT2" and ops["GlobalSum"].attr("in_dtype") == "INT2"
+    x = np.random.default_rng(1).uniform(-1, 1, (16, 4, 6, 6)).astype(np.float32)
+    ref = run_reference(session(make_reference(integer)), x)
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(l3.reshape(ref["core_out"].shape), ref["core_out"])
+    assert np.array_equal(verify.execute_batch(model, x), ref[model.graph.output[0].name])

@@ -57,3 +57,16 @@ def test_upscaling_networks_build_through_every_level(tmp_path, graph):
         assert report["verification"][level]["passed"], level
     upscale = next(op for op in report["ops"] if op["name"].startswith("Upscale"))
     assert upscale["measured_cycles"] == upscale["analytic_cycles"]
+
+
+def test_a_resize_given_by_its_sizes_streamlines_exactly():
+    """Sizes (for one image: the model's batch is 1) instead of scales: the same repetition."""
+    from tests.flow.qonnx_graphs import GraphBuilder
+
+    g = GraphBuilder((1, 3, 4, 5)).quant(0.25, bits=4, signed=False)
+    g.op("Resize", "", "", g.const([1, 3, 8, 10], np.int64), mode="nearest",
+         coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    model = g.quant(0.5, bits=4).model()
+    integer = integerize(model)
+    for x in np.random.default_rng(3).uniform(-1, 4, (4, 1, 3, 4, 5)).astype(np.float32):
+        assert np.array_equal(verify.execute_batch(model, x), verify.execute_batch(integer, x))
