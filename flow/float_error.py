@@ -3,7 +3,7 @@ exact value, given that level's own outputs of the quantizers before it.
 
 A float level (L1: qonnx in float32; L0: torch in float64) computes a quantizer's input z from
 the previous quantizers' outputs y = code * s with Conv/MatMul/Gemm, BatchNorm, arithmetic with
-constants, Relu, MaxPool and layout ops, then v = z / s + zp, which it rounds. Every float op is
+constants, the Add of two tensors, Relu, MaxPool and layout ops, then v = z / s + zp, which it rounds. Every float op is
 correctly rounded (relative error at most u: 2^-24 in float32, 2^-53 in float64), so the
 computed value is the exact one with every monomial of its expansion perturbed by a factor
 (1 + theta), |theta| <= gamma_K = K u / (1 - K u), K the number of roundings on the monomial's
@@ -17,7 +17,7 @@ inputs' M plus |bias|, a BatchNorm's (|gamma| M + |gamma * mean|) / sigma + |bet
 Relu and max are 1-Lipschitz: they pass the bound on (the max of M over a window); DepthToSpace and
 a nearest Resize move it with the values; a global average pool is a sum and a division. K counts, per
 op: the weight's own rounding, one product and n - 1 additions of an n-term dot product, one
-for a bias; 8 for a BatchNorm (eps, sqrt, division, scale, mean, beta, in whatever order a
+for a bias; one for the Add of two tensors (on the longer path); 8 for a BatchNorm (eps, sqrt, division, scale, mean, beta, in whatever order a
 library folds them); 2 for arithmetic with a constant (the constant's rounding, the op); 2 for
 the quantizer's x / s + zp; 1 for each leaf y = fl(code * s).
 
@@ -101,6 +101,9 @@ def _through(model, node, values, u, memo):
         shape = (1, -1) + (1,) * (m.ndim - 2)
         m = gamma_.reshape(shape) * (m + mean.reshape(shape)) / sigma.reshape(shape) + beta.reshape(shape)
         return m, k + ROUNDINGS[op]
+    if op == "Add" and constant_value(model, node.input[1]) is None:   # a residual join: one rounding
+        m_b, k_b = _magnitude(model, node.input[1], values, u, memo)
+        return m + m_b, max(k, k_b) + 1
     if op in ("Mul", "Div", "Add", "Sub"):
         c = np.abs(np.asarray(constant_value(model, node.input[1]), dtype=np.float64))
         m = m * c if op == "Mul" else m / c if op == "Div" else m + c

@@ -3,7 +3,10 @@
 Where an op's output words (PE elements) differ from its consumer's input words (SIMD
 elements), a DataWidthConverter regroups them. A FIFO sits on every stream, the graph's
 input and output included: it registers the ready/valid path between ops and absorbs burst
-mismatches (depths from FIFO sizing, default 2).
+mismatches (depths from FIFO sizing, default 2). The graph may branch (a DuplicateStreams
+feeding two ops, an AddStreams joining two): each edge gets its own plumbing, and the FIFOs
+after a DuplicateStreams start at a whole frame, where no join can deadlock whichever branch is
+the longer, until FIFO sizing measures what they hold.
 """
 
 from __future__ import annotations
@@ -20,11 +23,19 @@ from flow.streamline.errors import UnsupportedGraph
 DEFAULT_FIFO_DEPTH = 2
 
 
+def branch_fifo_depth(words: int) -> int:
+    """A FIFO that holds a whole frame of `words` (a power of two, as FIFO depths are)."""
+    return 1 << max(1, int(words + 1).bit_length())
+
+
 def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -> ModelWrapper:
     ops = list(model.graph.node)
-    _require_chain(model, ops)
+    _require_one_consumer_per_stream(model, ops)
     graph_in, graph_out = model.graph.input[0].name, model.graph.output[0].name
-    ops[-1].output[0] = f"{ops[-1].name}_out"  # the output FIFO now ends the graph
+    producers = {out: node for node in ops for out in node.output}
+    last = producers[graph_out]
+    last.output[list(last.output).index(graph_out)] = f"{last.name}_out"  # the output FIFO now ends the graph
+    producers = {out: node for node in ops for out in node.output}
     nodes, counts = [], {}
 
     def add(op_type, tensor, shape, dtype, out=None, **attrs):
@@ -37,24 +48,27 @@ def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -
         nodes.append(node)
         return node.output[0]
 
-    tensor = graph_in
-    previous = None
     for node in ops:
         op = getCustomOp(node)
-        wanted = op.in_stream()
-        given = previous.out_stream() if previous is not None else wanted
-        if given.elems != wanted.elems:
-            tensor = add("FIFO", tensor, op.in_shape(1)[1:], given.dtype, elems=given.elems,
-                         depth=fifo_depth)
-            tensor = add("DataWidthConverter", tensor, op.in_shape(1)[1:], wanted.dtype,
-                         in_elems=given.elems, out_elems=wanted.elems)
-        tensor = add("FIFO", tensor, op.in_shape(1)[1:], wanted.dtype, elems=wanted.elems,
-                     depth=fifo_depth)
-        node.input[0] = tensor
+        shape = op.in_shape(1)[1:]
+        for i, wanted in enumerate(op.input_streams()):
+            tensor = node.input[i]
+            producer = producers.get(tensor)
+            given = getCustomOp(producer).out_stream() if producer is not None else wanted
+            depth = fifo_depth
+            if producer is not None and producer.op_type == "DuplicateStreams":
+                depth = max(fifo_depth, branch_fifo_depth(given.words))
+            if given.elems != wanted.elems:
+                tensor = add("FIFO", tensor, shape, given.dtype, elems=given.elems, depth=depth)
+                tensor = add("DataWidthConverter", tensor, shape, wanted.dtype,
+                             in_elems=given.elems, out_elems=wanted.elems)
+                depth = fifo_depth
+            tensor = add("FIFO", tensor, shape, wanted.dtype, elems=wanted.elems, depth=depth)
+            node.input[i] = tensor
         nodes.append(node)
-        tensor, previous = node.output[0], op
-    out = previous.out_stream()
-    add("FIFO", tensor, previous.out_shape(1)[1:], out.dtype, out=graph_out, elems=out.elems,
+    out_op = getCustomOp(last)
+    out = out_op.out_stream()
+    add("FIFO", last.output[0], out_op.out_shape(1)[1:], out.dtype, out=graph_out, elems=out.elems,
         depth=fifo_depth)
     del model.graph.node[:]
     model.graph.node.extend(nodes)
@@ -64,9 +78,11 @@ def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -
     return model
 
 
-def _require_chain(model, ops) -> None:
-    for node in ops[:-1]:
-        consumers = model.find_consumers(node.output[0])
-        if len(consumers) != 1:
-            raise UnsupportedGraph(node, f"output feeds {len(consumers)} ops",
-                                   "a chain of ops (each output feeds one op)")
+def _require_one_consumer_per_stream(model, ops) -> None:
+    """A stream has one reader: a tensor that feeds several ops goes through a DuplicateStreams."""
+    for node in ops:
+        for out in node.output:
+            consumers = model.find_consumers(out)
+            if out != model.graph.output[0].name and len(consumers) != 1:
+                raise UnsupportedGraph(node, f"output '{out}' feeds {len(consumers)} ops",
+                                       "one reader per stream (a DuplicateStreams where a tensor feeds two)")

@@ -8,7 +8,9 @@
   ReduceSum over H, W       -> GlobalSum (a GlobalAveragePool: its division is in the scale)
   DepthToSpace, Resize      -> Upscale (a CRD DepthToSpace reorders the output channels of the
                                MVAU before it into DCR order; Resize: nearest, integer factor)
+  Add of two tensors        -> AddStreams (a residual join; its quantizer follows as Thresholding)
   TopK / ArgMax             -> LabelSelect
+  a tensor read by two ops  -> DuplicateStreams (a stream has one reader)
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
 
 A bipolar map that an op reads as numbers (a convolution that zero-pads it, 0 being no bipolar
@@ -40,7 +42,7 @@ from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.upscale import string_attribute
 
 SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), GlobalAveragePool, DepthToSpace, Resize (nearest), "
-             "Reshape/Flatten to 2-D, TopK, ArgMax")
+             "Add of two maps, Reshape/Flatten to 2-D, TopK, ArgMax")
 HW_IN, HW_OUT = "hw_in", "hw_out"
 
 
@@ -111,7 +113,38 @@ def lower_to_hardware(int_model: ModelWrapper) -> ModelWrapper:
             handler(low, node)
         if core_out in low.tensors:
             break
+    _duplicate_forks(low, low.tensors[core_in])
     return _finish(low, low.tensors[core_in], low.tensors[core_out])
+
+
+def _duplicate_forks(low: Lowering, first: HWTensor) -> None:
+    """A DuplicateStreams after every tensor two ops read (a chain of them for more readers),
+    placed right after its producer so the node list stays in topological order."""
+    known = {t.name: t for t in low.tensors.values()}
+    for tensor in [first.name] + [o for n in list(low.nodes) for o in n.output]:
+        reads = [(n, i) for n in low.nodes for i, name in enumerate(n.input) if name == tensor]
+        if len(reads) < 2:
+            continue
+        hw = known[tensor]
+        if hw.perm is not None:
+            raise UnsupportedGraph(reads[0][0], f"a flattened map '{tensor}' read by {len(reads)} ops",
+                                   "forks of feature maps and dense-layer results")
+        position = next((i for i, n in enumerate(low.nodes) if tensor in n.output), -1) + 1
+        source = tensor
+        for k, (reader, slot) in enumerate(reads[:-1]):
+            index = low.counts.get("DuplicateStreams", 0)
+            low.counts["DuplicateStreams"] = index + 1
+            name = f"DuplicateStreams_{index}"
+            outputs = [f"{name}_out", f"{name}_out_1"]
+            node = helper.make_node("DuplicateStreams", [source], outputs, name=name, domain=DOMAIN)
+            node.attribute.extend(make_attribute(a, v) for a, v in
+                                  dict(shape=list(hw.shape[1:]), out_dtype=hw.dtype.name).items())
+            node.doc_string = f"the fork of '{tensor}', read {len(reads)} times"
+            low.nodes.insert(position + k, node)
+            reader.input[slot] = outputs[0]
+            source = outputs[1]
+        reader, slot = reads[-1]
+        reader.input[slot] = source
 
 
 def _reads_bipolar_as_numbers(node) -> bool:
@@ -374,6 +407,17 @@ def _global_sum(low: Lowering, node):
     low.tensors[node.output[0]] = HWTensor(out, (n, 1, 1, c), out_dtype)
 
 
+def _add(low: Lowering, node):
+    a, b = _input(low, node, 0), _input(low, node, 1)
+    if a.perm is not None or b.perm is not None or a.shape != b.shape:
+        raise UnsupportedGraph(node, f"adds {list(a.shape)} and {list(b.shape)} tensors",
+                               "two maps (or dense results) of one shape")
+    out_dtype = low.dtype(node.output[0])
+    out = low.new_node("AddStreams", [a.name, b.name], node, shape=list(a.shape[1:]), a_dtype=a.dtype.name,
+                       b_dtype=b.dtype.name, out_dtype=out_dtype.name)
+    low.tensors[node.output[0]] = HWTensor(out, a.shape, out_dtype)
+
+
 def _flatten(low: Lowering, node):
     x = _input(low, node)
     out_shape = tuple(low.src.get_tensor_shape(node.output[0]))
@@ -407,6 +451,7 @@ HANDLERS = {
     "MultiThreshold": _multithreshold,
     "MaxPool": _maxpool,
     "ReduceSum": _global_sum,
+    "Add": _add,
     "DepthToSpace": _depth_to_space,
     "Resize": _resize,
     "Reshape": _flatten,

@@ -11,6 +11,10 @@
    near the bottleneck's rate are usually what keeps it from starving (cnv_w1a1: capping at
    32 costs 45% of the throughput), so the cap often fails; a per-FIFO search would find
    depths in between at the price of a build per trial.
+
+A FIFO on a branch after a DuplicateStreams keeps its largest fill, never capped: the words the
+other branch takes in before its first output must fit, or the join deadlocks. The fill is at
+least that many, since both branches receive every word together.
 """
 
 from __future__ import annotations
@@ -49,12 +53,18 @@ def fifo_depths_by_simulation(model: ModelWrapper, x_hw: np.ndarray, keep: set[s
         _, unthrottled = _run(model, deep, frames, Path(tmp) / "deep")
         needed = {name: next_pow2(max(2, fills.get(name, 0) - 1)) for name in fifos}  # capacity depth + 1
         chosen = needed
-        capped = {name: min(d, CAPPED_DEPTH) for name, d in needed.items()}
+        branches = _branch_fifos(model)
+        capped = {name: d if name in branches else min(d, CAPPED_DEPTH) for name, d in needed.items()}
         if capped != needed and _uses_block_ram(model, needed):
             _, cycles = _run(model, capped, frames, Path(tmp) / "capped")
             if cycles <= unthrottled:   # never trade throughput: the verdict holds cycles to the analytic figure
                 chosen = capped
     return {name: {"depth": depth} for name, depth in chosen.items()}
+
+
+def _branch_fifos(model: ModelWrapper) -> set[str]:
+    return {n.name for n in model.graph.node if n.op_type == "FIFO"
+            and (p := model.find_producer(n.input[0])) is not None and p.op_type == "DuplicateStreams"}
 
 
 def _uses_block_ram(model: ModelWrapper, depths: dict) -> bool:

@@ -98,6 +98,9 @@ class HWOp(CustomOp):
     movable_memory_attr: str = ""
     # control inputs of the RTL module, wired to top-level inputs of the same name
     control_ports: tuple[str, ...] = ()
+    # streams read and written: the first `stream_inputs` node inputs are streams (the rest
+    # parameters), every node output is one; the stitching wires them in this order
+    stream_inputs: int = 1
 
     # --- attributes -------------------------------------------------------------------------
     @abstractmethod
@@ -163,6 +166,15 @@ class HWOp(CustomOp):
     @abstractmethod
     def out_stream(self) -> Stream:
         """The output stream at the current folding."""
+
+    def input_streams(self) -> list[Stream]:
+        """Every input stream, in node-input order (an op reading two streams overrides it)."""
+        return [self.in_stream()]
+
+    def multi_stream(self) -> bool:
+        """More than one input or output stream: the single-stream harness cannot run it alone;
+        the stitched design's stream taps check it (flow/backends/taps.py)."""
+        return self.stream_inputs > 1 or len(self.onnx_node.output) > 1
 
     def check_folding(self) -> None:
         """Raise FoldingError naming this op when its folding is not legal."""

@@ -1,5 +1,6 @@
 """Ops that only change a tensor's affine form (BatchNorm, arithmetic with constants, Relu,
-pass-through) and layout ops (Reshape, Flatten, Transpose), which apply to the form too."""
+pass-through) and layout ops (Reshape, Flatten, Transpose), which apply to the form too. The Add
+of two tensors goes to residual.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from onnx import helper
 from flow.streamline.affine import channel_vector
 from flow.streamline.builder import Builder, compact, input_form, no_relu
 from flow.streamline.errors import UnsupportedGraph
+from flow.streamline.residual import add_tensors
 from flow.streamline.weights import constant_value
 
 
@@ -25,6 +27,8 @@ def batchnorm(b: Builder, node):
 
 def const_arith(b: Builder, node):
     consts = [constant_value(b.source, name) for name in node.input]
+    if op_is_join(node, consts):
+        return add_tensors(b, node)
     if (consts[0] is None) == (consts[1] is None):
         raise UnsupportedGraph(node, "needs exactly one constant operand", "x op constant")
     x_index = 0 if consts[0] is None else 1
@@ -46,6 +50,11 @@ def const_arith(b: Builder, node):
     else:
         raise UnsupportedGraph(node, "division by a tensor", "x / constant")
     b.forms[node.output[0]] = form
+
+
+def op_is_join(node, consts) -> bool:
+    """The Add of two tensors (a residual join), not arithmetic with a constant."""
+    return node.op_type == "Add" and consts[0] is None and consts[1] is None
 
 
 def relu(b: Builder, node):

@@ -25,7 +25,8 @@ from flow.streamline.builder import Builder
 from flow.streamline.edges import QUANTIZERS, emit_input_edge, find_input_edge, finish
 from flow.streamline.errors import UnsupportedGraph
 
-SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Relu, "
+SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Add of two tensors "
+             "of one scale, Relu, "
              "Quant, BipolarQuant, MaxPool, GlobalAveragePool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
              "Identity, Dropout, TopK, ArgMax")
 

@@ -190,3 +190,24 @@ def depthwise_graph(seed: int = 0) -> ModelWrapper:
     g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 6, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
     g.quant(0.5, bits=4)
     return g.model()
+
+
+def residual_graph(seed: int = 0, channels: int = 4, size: int = 6) -> ModelWrapper:
+    """A residual block as brevitas_examples' ResNets build it: x -> Quant(s) -> [Conv -> BN -> Quant
+    -> Conv -> BN -> Quant(s), one scale with x's, as a shared quantizer gives] + x -> Quant. The
+    second BatchNorm's negative scales make channels of the block upward before the join."""
+    rng = np.random.default_rng(seed)
+    shared = 2.0**-3
+    g = GraphBuilder((1, channels, size, size))
+    g.quant(shared, bits=4, signed=False)
+    skip = g.tensor
+    signs = np.where(np.arange(channels) % 2, -1, 1)
+    for gamma, out_scale in ((rng.uniform(0.5, 2, channels), 0.1), (rng.uniform(0.5, 2, channels) * signs, shared)):
+        w = g.quantized_weight(rng.integers(-7, 8, (channels, channels, 3, 3)) * 0.05, 0.05)
+        g.op("Conv", w, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+        g.op("BatchNormalization", g.const(gamma), g.const(rng.normal(size=channels) * 0.2),
+             g.const(rng.normal(size=channels) * 0.2), g.const(rng.uniform(0.5, 2, channels)), epsilon=1e-3)
+        g.quant(out_scale, bits=4, signed=False)
+    g.op("Add", skip)
+    g.quant(0.25, bits=4, signed=False)
+    return g.model()

@@ -88,12 +88,10 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
     nodes = [n for n in model.graph.node if n.op_type != "FIFO"]
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     in_bits, out_bits = first.in_stream().bits, last.out_stream().bits
-    depths = {n.output[0]: getCustomOp(n).attr("depth") for n in model.graph.node if n.op_type == "FIFO"}
-    producer_of = {n.output[0]: n for n in model.graph.node}
+    wires, depths = _stream_wires(model)
     streams, instances, headers = [], [], set()
-    current = "s_axis"
     with tempfile.TemporaryDirectory() as tmp:
-        for i, node in enumerate(nodes):
+        for node in nodes:
             op = getCustomOp(node)
             try:
                 op_headers = hls_headers(op.rtl_module)
@@ -114,25 +112,26 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
                     headers.add(_memory_header(env, out_dir, _zero_image(Path(tmp), mem_name), mem_name,
                                                f"an unused {key[:-5].lower()} memory of {node.name}"))
                 memories.append(mem_name)
-            is_last = i == len(nodes) - 1
-            output = "m_axis" if is_last else f"s_{name}"
-            if not is_last:
-                streams.append({"name": output, "bits": op.out_stream().bits,
-                                "depth": _depth_after(node, depths, producer_of, nodes[i + 1])})
+            inputs = [wires[t] for t in node.input[:op.stream_inputs]]
+            outputs = [wires[t] for t in node.output]
+            for output in outputs:
+                if output != "m_axis":
+                    streams.append({"name": output, "bits": op.out_stream().bits,
+                                    "depth": depths.get(output, DEFAULT_DEPTH)})
             ints = {k: int(v) for k, v in params.items() if not isinstance(v, str)}
-            ints.update(IN_WORD_BITS=port_bits(in_bits) if i == 0 else op.in_stream().bits,
-                        OUT_WORD_BITS=port_bits(out_bits) if is_last else op.out_stream().bits,
+            ints.update(IN_WORD_BITS=port_bits(in_bits) if inputs[0] == "s_axis" else op.in_stream().bits,
+                        OUT_WORD_BITS=port_bits(out_bits) if outputs[0] == "m_axis" else op.out_stream().bits,
                         IN_WORDS=op.in_stream().words, OUT_WORDS=op.out_stream().words)
             instances.append({
                 "name": name, "node": node.name, "tap_bits": op.out_stream().bits,
                 "function": op.rtl_module, "params": list(ints.items()),
                 "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
-                "input": current, "output": output, "memories": memories, "controls": list(op.control_ports),
+                "streams": inputs + outputs, "tap": outputs[0], "memories": memories,
+                "controls": list(op.control_ports),
             })
             headers.add(f"{op.rtl_module}.hpp")
             for src in op_headers:
                 shutil.copyfile(src, out_dir / src.name)
-            current = output
     for bench in (TESTBENCH, STREAM_TAPS):
         shutil.copyfile(HLS_DIR / bench, out_dir / bench)
     shutil.copyfile(STREAM_OPTIONS, out_dir / STREAM_OPTIONS.name)  # the test bench's command line
@@ -153,14 +152,25 @@ def _zero_image(folder: Path, name: str) -> Path:
     return path
 
 
-def _depth_after(node, depths: dict, producer_of: dict, consumer) -> int:
-    """The depth of the FIFO between node and consumer, if the build sized one there."""
-    tensor = consumer.input[0]
-    while tensor != node.output[0]:
-        if tensor in depths:
-            return depths[tensor]
-        tensor = producer_of[tensor].input[0]
-    return DEFAULT_DEPTH
+def _stream_wires(model: ModelWrapper) -> tuple[dict, dict]:
+    """({tensor: hls::stream name}, {stream name: depth}): a FIFO node is the depth of the stream
+    it sits on, not a function; the graph's input is s_axis, the op output that reaches the graph's
+    m_axis, every other op output s_<op> (s_<op>_<k> for its k-th output, k > 0)."""
+    graph_in, graph_out = model.graph.input[0].name, model.graph.output[0].name
+    wires, depths = {graph_in: "s_axis"}, {}
+    out_tensor = graph_out  # the tensor of the op whose output reaches the graph's through FIFOs
+    while (producer := model.find_producer(out_tensor)).op_type == "FIFO":
+        out_tensor = producer.input[0]
+    for node in model.graph.node:
+        if node.op_type == "FIFO":
+            wire = wires[node.input[0]]
+            wires[node.output[0]] = wire
+            depths.setdefault(wire, getCustomOp(node).attr("depth"))
+            continue
+        for k, tensor in enumerate(node.output):
+            wires[tensor] = "m_axis" if tensor == out_tensor else \
+                f"s_{_identifier(node.name)}" + (f"_{k}" if k else "")
+    return wires, depths
 
 
 def _cosim_capture(controls: tuple[str, ...], cosim_io, capture) -> np.ndarray | None:

@@ -29,18 +29,27 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     nodes = list(model.graph.node)
-    ops = [getCustomOp(n) for n in nodes]
-    streams = [{"name": "s_in", "bits": ops[0].in_stream().bits}]
+    graph_in, graph_out = model.graph.input[0].name, model.graph.output[0].name
+    first = getCustomOp(model.find_consumer(graph_in))
+    streams = [{"name": "s_in", "bits": first.in_stream().bits}]
+    wires = {graph_in: "s_in"}  # tensor -> the stream wire carrying it
     instances, modules = [], set()
-    for i, (node, op) in enumerate(zip(nodes, ops, strict=True)):
-        out_name = "s_out" if i == len(nodes) - 1 else f"s_{node.name}"
-        streams.append({"name": out_name, "bits": op.out_stream().bits})
+    for node in nodes:
+        op = getCustomOp(node)
+        outputs = []
+        for k, tensor in enumerate(node.output):
+            name = "s_out" if tensor == graph_out else f"s_{node.name}" + (f"_{k}" if k else "")
+            streams.append({"name": name, "bits": op.out_stream().bits})
+            wires[tensor] = name
+            outputs.append(name)
+        inputs = [wires[t] for t in node.input[:op.stream_inputs]]
         params = op.rtl_params(model, out_dir)
         instances.append({
             "name": node.name, "module": op.rtl_module,
             "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
             "params": [(k, verilog_value(v)) for k, v in params.items()],
-            "input": streams[-2]["name"], "output": out_name, "controls": list(op.control_ports),
+            "ports": _ports("s", inputs) + _ports("m", outputs), "tap": outputs[0],
+            "controls": list(op.control_ports),
         })
         modules.add(op.rtl_module)
     sources = []
@@ -50,7 +59,8 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
             if not target.exists():
                 shutil.copyfile(src, target)
                 sources.append(target)
-    in_bits, out_bits = streams[0]["bits"], streams[-1]["bits"]
+    in_bits = streams[0]["bits"]
+    out_bits = next(st["bits"] for st in streams if st["name"] == "s_out")
     controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
     text = template_env(TEMPLATES).get_template("accelerator.v.j2").render(
         top=TOP, build_name=build_name, streams=streams, instances=instances, controls=controls,
@@ -59,3 +69,11 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
     top_file = out_dir / f"{TOP}.v"
     top_file.write_text(text)
     return Design(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits, controls)
+
+
+def _ports(side: str, wires: list[str]) -> list[tuple[str, str]]:
+    """(port prefix, wire) of a module's input ("s") or output ("m") streams: s_axis for one,
+    s0_axis, s1_axis, ... for several."""
+    if len(wires) == 1:
+        return [(f"{side}_axis", wires[0])]
+    return [(f"{side}{i}_axis", w) for i, w in enumerate(wires)]

@@ -1,0 +1,95 @@
+"""Residual joins: the Add of two tensors of one scale streamlines to an integer Add, lowers to a
+DuplicateStreams at the fork and an AddStreams at the join, and builds through every level."""
+
+import json
+
+import numpy as np
+import pytest
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from flow import verify
+from flow.build import main
+from flow.lower import lower_to_hardware
+from flow.reference import make_reference, run_reference, session
+from flow.streamline import UnsupportedGraph, integerize
+from tests.flow.qonnx_graphs import GraphBuilder, residual_graph
+
+
+def levels(model, x):
+    """(L1 qonnx, L2 reference outputs, the hardware graph)."""
+    integer = integerize(model)
+    ref = run_reference(session(make_reference(integer)), x)
+    return verify.execute_batch(model, x), ref, integer
+
+
+def test_a_residual_block_streamlines_and_lowers_exactly():
+    model = residual_graph()
+    x = np.random.default_rng(1).uniform(-0.5, 2.5, (16, 4, 6, 6)).astype(np.float32)
+    qonnx, ref, integer = levels(model, x)
+    assert [n.op_type for n in integer.graph.node].count("Add") == 1
+    assert np.mean(qonnx != ref[model.graph.output[0].name]) < 0.01   # rounding-boundary cases only
+    hw = lower_to_hardware(integer)
+    assert [n.op_type for n in hw.graph.node] == ["DuplicateStreams", "SlidingWindow", "MVAU", "SlidingWindow",
+                                                  "MVAU", "AddStreams", "Thresholding"]
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
+
+
+def test_a_tensor_read_three_times_forks_twice():
+    """(x + x) + x: three reads of x, two DuplicateStreams in a chain; the result is 3x. (An Identity
+    names x twice: qonnx's tensor renaming misses a node's second read of one tensor.)"""
+    g = GraphBuilder((1, 2, 3, 3))
+    g.quant(0.5, bits=3, signed=True)
+    x = g.tensor
+    g.op("Identity").op("Add", x).op("Add", x)
+    g.quant(0.5, bits=6, signed=True)
+    model = g.model()
+    data = np.random.default_rng(2).integers(-4, 4, (8, 2, 3, 3)).astype(np.float32) * 0.5
+    _, ref, integer = levels(model, data)
+    hw = lower_to_hardware(integer)
+    ops = [n.op_type for n in hw.graph.node]
+    assert ops.count("DuplicateStreams") == 2 and ops.count("AddStreams") == 2
+    assert all(len(hw.find_consumers(o)) == 1 for n in hw.graph.node for o in n.output if o != "hw_out")
+    l3 = verify.to_channels_first(verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"])))
+    assert np.array_equal(l3, ref["core_out"])
+    assert np.array_equal(ref[model.graph.output[0].name], 3 * data)
+
+
+def test_operands_of_different_scales_are_refused():
+    g = GraphBuilder((1, 2, 3, 3))
+    g.quant(0.5, bits=4, signed=False)
+    skip = g.tensor
+    g.op("Conv", g.quantized_weight(np.ones((2, 2, 1, 1)), 1.0), kernel_shape=[1, 1])
+    g.quant(0.25, bits=4, signed=False)
+    g.op("Add", skip)
+    g.quant(0.5, bits=4, signed=False)
+    with pytest.raises(UnsupportedGraph, match=r"Add node .*operands carry different scales \(channel 0: "
+                                               r"0\.25 and 0\.5\) \(supported: operands of one scale"):
+        integerize(g.model())
+
+
+def test_a_relu_before_the_join_without_a_quantizer_is_refused():
+    g = GraphBuilder((1, 2, 3, 3))
+    g.quant(0.5, bits=4, signed=True)
+    skip = g.tensor
+    g.op("Relu").op("Add", skip)
+    g.quant(0.5, bits=4, signed=False)
+    with pytest.raises(UnsupportedGraph, match="Relu without a quantizer"):
+        integerize(g.model())
+
+
+def test_a_residual_network_builds_through_every_level(tmp_path):
+    path = tmp_path / "residual.onnx"
+    residual_graph().save(str(path))
+    out = tmp_path / "b"
+    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "50000"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
+        assert report["verification"][level]["passed"], level
+    folded = ModelWrapper(str(out / "30_folded.onnx"))
+    dup = next(n for n in folded.graph.node if n.op_type == "DuplicateStreams")
+    skip = next(n for n in folded.graph.node if n.input[0] == dup.output[1])
+    # sized by simulation: what the window branch takes in before its first output, not a frame
+    depth = getCustomOp(skip).attr("depth")
+    assert 8 <= depth < 2 * 36 * 4
