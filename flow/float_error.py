@@ -3,7 +3,7 @@ exact value, given that level's own outputs of the quantizers before it.
 
 A float level (L1: qonnx in float32; L0: torch in float64) computes a quantizer's input z from
 the previous quantizers' outputs y = code * s with Conv/MatMul/Gemm, BatchNorm, arithmetic with
-constants, the Add of two tensors, Relu, MaxPool and layout ops, then v = z / s + zp, which it rounds. Every float op is
+constants, the Add of two tensors, Concat, Relu, MaxPool and layout ops, then v = z / s + zp, which it rounds. Every float op is
 correctly rounded (relative error at most u: 2^-24 in float32, 2^-53 in float64), so the
 computed value is the exact one with every monomial of its expansion perturbed by a factor
 (1 + theta), |theta| <= gamma_K = K u / (1 - K u), K the number of roundings on the monomial's
@@ -101,6 +101,9 @@ def _through(model, node, values, u, memo):
         shape = (1, -1) + (1,) * (m.ndim - 2)
         m = gamma_.reshape(shape) * (m + mean.reshape(shape)) / sigma.reshape(shape) + beta.reshape(shape)
         return m, k + ROUNDINGS[op]
+    if op == "Concat":   # values move, none is computed
+        parts = [(m, k)] + [_magnitude(model, name, values, u, memo) for name in node.input[1:]]
+        return np.concatenate([p[0] for p in parts], axis=attrs["axis"]), max(p[1] for p in parts)
     if op == "Add" and constant_value(model, node.input[1]) is None:   # a residual join: one rounding
         m_b, k_b = _magnitude(model, node.input[1], values, u, memo)
         return m + m_b, max(k, k_b) + 1

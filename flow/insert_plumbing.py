@@ -50,9 +50,8 @@ def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -
 
     for node in ops:
         op = getCustomOp(node)
-        shape = op.in_shape(1)[1:]
         for i, wanted in enumerate(op.input_streams()):
-            tensor = node.input[i]
+            tensor, shape = node.input[i], op.input_shape(i, 1)[1:]
             producer = producers.get(tensor)
             given = getCustomOp(producer).out_stream() if producer is not None else wanted
             depth = fifo_depth

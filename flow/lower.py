@@ -9,6 +9,7 @@
   DepthToSpace, Resize      -> Upscale (a CRD DepthToSpace reorders the output channels of the
                                MVAU before it into DCR order; Resize: nearest, integer factor)
   Add of two tensors        -> AddStreams (a residual join; its quantizer follows as Thresholding)
+  Concat along channels     -> ConcatStreams (more than two operands: a chain of them)
   TopK / ArgMax             -> LabelSelect
   a tensor read by two ops  -> DuplicateStreams (a stream has one reader)
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
@@ -42,7 +43,7 @@ from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.upscale import string_attribute
 
 SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), GlobalAveragePool, DepthToSpace, Resize (nearest), "
-             "Add of two maps, Reshape/Flatten to 2-D, TopK, ArgMax")
+             "Add of two maps, Concat along channels, Reshape/Flatten to 2-D, TopK, ArgMax")
 HW_IN, HW_OUT = "hw_in", "hw_out"
 
 
@@ -407,15 +408,39 @@ def _global_sum(low: Lowering, node):
     low.tensors[node.output[0]] = HWTensor(out, (n, 1, 1, c), out_dtype)
 
 
+def _join_operands(low: Lowering, node) -> list[HWTensor]:
+    operands = [_input(low, node, i) for i in range(len(node.input))]
+    for x in operands:
+        if x.perm is not None:
+            raise UnsupportedGraph(node, "an operand is a flattened map", "maps and dense-layer results")
+        if x.dtype == DataType["BIPOLAR"]:
+            raise UnsupportedGraph(node, "a bipolar operand (its stream holds bits, not -1/+1)",
+                                   "integer operands")
+    return operands
+
+
 def _add(low: Lowering, node):
-    a, b = _input(low, node, 0), _input(low, node, 1)
-    if a.perm is not None or b.perm is not None or a.shape != b.shape:
+    a, b = _join_operands(low, node)
+    if a.shape != b.shape:
         raise UnsupportedGraph(node, f"adds {list(a.shape)} and {list(b.shape)} tensors",
                                "two maps (or dense results) of one shape")
     out_dtype = low.dtype(node.output[0])
     out = low.new_node("AddStreams", [a.name, b.name], node, shape=list(a.shape[1:]), a_dtype=a.dtype.name,
                        b_dtype=b.dtype.name, out_dtype=out_dtype.name)
     low.tensors[node.output[0]] = HWTensor(out, a.shape, out_dtype)
+
+
+def _concat(low: Lowering, node):
+    operands = _join_operands(low, node)
+    out_dtype = low.dtype(node.output[0])
+    a = operands[0]
+    for b in operands[1:]:
+        channels = a.shape[-1] + b.shape[-1]
+        out = low.new_node("ConcatStreams", [a.name, b.name], node, vector_dims=list(a.shape[1:-1]),
+                           a_channels=a.shape[-1], b_channels=b.shape[-1], a_dtype=a.dtype.name,
+                           b_dtype=b.dtype.name, out_dtype=out_dtype.name)
+        a = HWTensor(out, (*a.shape[:-1], channels), out_dtype)
+    low.tensors[node.output[0]] = a
 
 
 def _flatten(low: Lowering, node):
@@ -452,6 +477,7 @@ HANDLERS = {
     "MaxPool": _maxpool,
     "ReduceSum": _global_sum,
     "Add": _add,
+    "Concat": _concat,
     "DepthToSpace": _depth_to_space,
     "Resize": _resize,
     "Reshape": _flatten,

@@ -4,6 +4,7 @@ from flow.ops.add_streams import AddStreams
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
 from flow.ops.bilinear_crop import BilinearCrop
 from flow.ops.channel_sum import VVAU, GlobalSum
+from flow.ops.concat_streams import ConcatStreams
 from flow.ops.correlation import Correlation
 from flow.ops.duplicate_streams import DuplicateStreams
 from flow.ops.label_select import LabelSelect
@@ -20,6 +21,7 @@ __all__ = [
     "BilinearCrop",
     "FIFO",
     "MVAU",
+    "ConcatStreams",
     "Correlation",
     "DataWidthConverter",
     "DuplicateStreams",

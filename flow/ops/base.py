@@ -171,6 +171,10 @@ class HWOp(CustomOp):
         """Every input stream, in node-input order (an op reading two streams overrides it)."""
         return [self.in_stream()]
 
+    def input_shape(self, index: int, batch: int) -> tuple[int, ...]:
+        """Shape of input stream `index` (channels-last): in_shape unless the inputs differ."""
+        return self.in_shape(batch)
+
     def multi_stream(self) -> bool:
         """More than one input or output stream: the single-stream harness cannot run it alone;
         the stitched design's stream taps check it (flow/backends/taps.py)."""

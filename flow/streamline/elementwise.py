@@ -1,6 +1,6 @@
 """Ops that only change a tensor's affine form (BatchNorm, arithmetic with constants, Relu,
 pass-through) and layout ops (Reshape, Flatten, Transpose), which apply to the form too. The Add
-of two tensors goes to residual.py."""
+of two tensors goes to joins.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from onnx import helper
 from flow.streamline.affine import channel_vector
 from flow.streamline.builder import Builder, compact, input_form, no_relu
 from flow.streamline.errors import UnsupportedGraph
-from flow.streamline.residual import add_tensors
+from flow.streamline.joins import add_tensors
 from flow.streamline.weights import constant_value
 
 

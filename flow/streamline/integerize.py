@@ -20,13 +20,13 @@ from __future__ import annotations
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.general import SortGraph
 
-from flow.streamline import activation, elementwise, linear, upscale
+from flow.streamline import activation, elementwise, joins, linear, upscale
 from flow.streamline.builder import Builder
 from flow.streamline.edges import QUANTIZERS, emit_input_edge, find_input_edge, finish
 from flow.streamline.errors import UnsupportedGraph
 
 SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Add of two tensors "
-             "of one scale, Relu, "
+             "of one scale, Concat along channels, Relu, "
              "Quant, BipolarQuant, MaxPool, GlobalAveragePool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
              "Identity, Dropout, TopK, ArgMax")
 
@@ -51,6 +51,7 @@ HANDLERS = {
     "GlobalAveragePool": linear.global_average_pool,
     "DepthToSpace": upscale.depth_to_space,
     "Resize": upscale.resize,
+    "Concat": joins.concat,
     "TopK": activation.topk,
     "ArgMax": activation.topk,
 }

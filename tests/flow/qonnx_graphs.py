@@ -211,3 +211,23 @@ def residual_graph(seed: int = 0, channels: int = 4, size: int = 6) -> ModelWrap
     g.op("Add", skip)
     g.quant(0.25, bits=4, signed=False)
     return g.model()
+
+
+def concat_graph(seed: int = 0) -> ModelWrapper:
+    """x -> Quant -> Concat(x, Quant(BN(Conv(x)))) on channels -> Conv -> Quant: the joined channels
+    keep their own scales (0.125 and 0.3) up to the quantizer after the join (a convolution needs
+    one scale for its whole input). The last weight scale keeps values off rounding ties."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 5, 5))
+    g.quant(0.125, bits=4, signed=True)
+    skip = g.tensor
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (5, 3, 3, 3)) * 0.1, 0.1), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1])
+    g.op("BatchNormalization", g.const(rng.uniform(-2, 2, 5)), g.const(rng.normal(size=5) * 0.2),
+         g.const(rng.normal(size=5) * 0.2), g.const(rng.uniform(0.5, 2, 5)), epsilon=1e-3)
+    g.quant(0.3, bits=3, signed=False)
+    g.op("Concat", skip, axis=1)
+    g.quant(0.25, bits=4, signed=True)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 8, 1, 1)) * 0.0731, 0.0731), kernel_shape=[1, 1])
+    g.quant(0.5, bits=4, signed=True)
+    return g.model()

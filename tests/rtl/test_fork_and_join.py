@@ -1,7 +1,8 @@
-"""duplicate_streams and add_streams: a residual join's fork and sum, in a stitched design (neither
-fits the one-stream harness alone): x -> DuplicateStreams -> [Thresholding] + x -> AddStreams. The
-RTL equals the numpy models bit for bit under random input gaps and output back-pressure, whatever
-unreset state holds, at one word a cycle; a skip FIFO too shallow for the other branch deadlocks."""
+"""duplicate_streams, add_streams and concat_streams: a fork and its join, in a stitched design (none
+fits the one-stream harness alone): x -> DuplicateStreams -> [Thresholding] and x -> AddStreams or
+ConcatStreams. The RTL and the HLS C++ equal the numpy models bit for bit under random input gaps
+and output back-pressure, whatever unreset state holds, at one word a cycle; a skip FIFO too
+shallow for the other branch deadlocks."""
 
 from functools import partial
 
@@ -31,10 +32,10 @@ SHAPE = (3, 4, 4)   # H, W, C of a frame
 FRAMES = 5
 
 
-def residual_join(pe_add: int, pe_threshold: int, window: int = 0) -> ModelWrapper:
-    """hw_in (INT4) -> DuplicateStreams -> Thresholding (UINT2) + hw_in -> AddStreams (INT5 + ...),
-    plumbed; `window` > 0 puts a 3x3 SlidingWindow + MVAU on the long branch instead, which takes
-    in rows before its first output."""
+def residual_join(pe_add: int, pe_threshold: int, window: int = 0, join: str = "AddStreams") -> ModelWrapper:
+    """hw_in (INT4) -> DuplicateStreams -> Thresholding (UINT2), joined with hw_in by `join`
+    (AddStreams: INT5; ConcatStreams: INT4, twice the channels), plumbed; `window` > 0 puts a 3x3
+    SlidingWindow + MVAU on the long branch instead, which takes in rows before its first output."""
     c = SHAPE[-1]
     nodes = [helper.make_node("DuplicateStreams", ["hw_in"], ["d0", "d1"], name="DuplicateStreams_0",
                               domain=DOMAIN, shape=list(SHAPE), out_dtype="INT4", PE=pe_threshold)]
@@ -54,12 +55,18 @@ def residual_join(pe_add: int, pe_threshold: int, window: int = 0) -> ModelWrapp
                                       domain=DOMAIN, channels=c, PE=pe_threshold, in_dtype="INT4",
                                       out_dtype="UINT2", vector_dims=list(SHAPE[:2])))
         branch_dtype = "UINT2"
-    out_dtype = "INT6" if window else "INT5"
-    nodes.append(helper.make_node("AddStreams", ["branch", "d1"], ["hw_out"], name="AddStreams_0", domain=DOMAIN,
-                                  shape=list(SHAPE), PE=pe_add, a_dtype=branch_dtype, b_dtype="INT4",
-                                  out_dtype=out_dtype))
+    out_shape = list(SHAPE)
+    if join == "AddStreams":
+        nodes.append(helper.make_node(join, ["branch", "d1"], ["hw_out"], name=f"{join}_0", domain=DOMAIN,
+                                      shape=list(SHAPE), PE=pe_add, a_dtype=branch_dtype, b_dtype="INT4",
+                                      out_dtype="INT6" if window else "INT5"))
+    else:
+        nodes.append(helper.make_node(join, ["branch", "d1"], ["hw_out"], name=f"{join}_0", domain=DOMAIN,
+                                      vector_dims=list(SHAPE[:2]), a_channels=c, b_channels=c, PE=pe_add,
+                                      a_dtype=branch_dtype, b_dtype="INT4", out_dtype="INT4"))
+        out_shape[-1] = 2 * c
     graph = helper.make_graph(nodes, "join", [helper.make_tensor_value_info("hw_in", TensorProto.FLOAT, [1, *SHAPE])],
-                              [helper.make_tensor_value_info("hw_out", TensorProto.FLOAT, [1, *SHAPE])])
+                              [helper.make_tensor_value_info("hw_out", TensorProto.FLOAT, [1, *out_shape])])
     model = ModelWrapper(qonnx_make_model(graph))
     for name, value in inits.items():
         model.set_initializer(name, np.asarray(value, dtype=np.float32))
@@ -75,14 +82,20 @@ def frames(n=FRAMES):
     ("duplicate_streams", {"WIDTH": 1}), ("duplicate_streams", {"WIDTH": 24}),
     ("add_streams", {"PE": 1, "A_BITS": 2, "B_BITS": 4, "B_SIGNED": 1, "OUT_BITS": 5}),
     ("add_streams", {"PE": 4, "A_BITS": 8, "A_SIGNED": 1, "B_BITS": 1, "OUT_BITS": 9}),
+    ("concat_streams", {"PE": 1, "A_WORDS": 4, "B_WORDS": 4, "A_BITS": 4, "B_BITS": 4, "OUT_BITS": 4}),
+    ("concat_streams", {"PE": 3, "A_WORDS": 1, "B_WORDS": 3, "A_BITS": 2, "A_SIGNED": 1, "B_BITS": 5, "OUT_BITS": 5}),
 ])
 def test_lint_clean(module, params):
     assert lint(module, rtl_sources(module), params) == ""
 
 
-@pytest.mark.parametrize("pe_add, pe_threshold", [(1, 1), (4, 2), (2, 4)])
-def test_the_join_matches_the_numpy_models_under_gaps_and_back_pressure(tmp_path, pe_add, pe_threshold):
-    model = residual_join(pe_add, pe_threshold)
+JOINS = [("AddStreams", 1, 1), ("AddStreams", 4, 2), ("AddStreams", 2, 4), ("ConcatStreams", 1, 1),
+         ("ConcatStreams", 4, 2), ("ConcatStreams", 2, 4)]
+
+
+@pytest.mark.parametrize("join, pe_join, pe_threshold", JOINS)
+def test_the_join_matches_the_numpy_models_under_gaps_and_back_pressure(tmp_path, join, pe_join, pe_threshold):
+    model = residual_join(pe_join, pe_threshold, join=join)
     x = frames()
     expected = verify.execute_batch(model, x)
     design = generate_rtl(model, tmp_path / "rtl", "join")
@@ -91,17 +104,20 @@ def test_the_join_matches_the_numpy_models_under_gaps_and_back_pressure(tmp_path
         simulate = partial(simulate_design, sim, design, model, x, seed=seed, in_gap=gap, out_stall=stall)
         y, _ = run_two_x_seeds(simulate) if i == 0 else simulate()
         assert np.array_equal(y, expected), f"seed {seed}, in_gap {gap}, out_stall {stall}"
-    # the sum of a UINT2 and an INT4: both operands' signs count
-    assert expected.min() < -5 and expected.max() > 8
+    if join == "AddStreams":   # the sum of a UINT2 and an INT4: both operands' signs count
+        assert expected.min() < -5 and expected.max() > 8
+    else:                      # the thresholds' levels, then the input's channels
+        assert np.array_equal(expected[..., SHAPE[-1]:], x) and expected[..., :SHAPE[-1]].max() == 3
 
 
-def test_the_join_runs_one_word_a_cycle(tmp_path):
-    model = residual_join(2, 2)
+@pytest.mark.parametrize("join", ["AddStreams", "ConcatStreams"])
+def test_the_join_runs_one_word_a_cycle(tmp_path, join):
+    model = residual_join(2, 2, join=join)
     design = generate_rtl(model, tmp_path / "rtl", "join")
     _, stats = simulate_design(build_design(design), design, model, frames(8))
-    ops = [getCustomOp(n) for n in model.graph.node if n.op_type in ("DuplicateStreams", "AddStreams")]
-    assert {op.cycles() for op in ops} == {SHAPE[0] * SHAPE[1] * SHAPE[2] // 2}
-    assert steady_state_cycles(stats) == ops[0].cycles()
+    op = getCustomOp(next(n for n in model.graph.node if n.op_type == join))
+    assert op.cycles() == SHAPE[0] * SHAPE[1] * SHAPE[2] // 2 * (1 if join == "AddStreams" else 2)
+    assert steady_state_cycles(stats) == op.cycles()
 
 
 def test_a_skip_fifo_too_shallow_for_the_long_branch_deadlocks(tmp_path):
@@ -122,8 +138,9 @@ def test_a_skip_fifo_too_shallow_for_the_long_branch_deadlocks(tmp_path):
         simulate_design(build_design(design), design, model, x)
 
 
-def test_the_hls_join_matches_the_numpy_models(tmp_path):
-    model = residual_join(4, 2)
+@pytest.mark.parametrize("join", ["AddStreams", "ConcatStreams"])
+def test_the_hls_join_matches_the_numpy_models(tmp_path, join):
+    model = residual_join(4, 2, join=join)
     x = frames()
     design = generate_hls(model, tmp_path / "hls", "join", "xc7z020clg400-1", 100.0)
     first = getCustomOp(model.graph.node[0])
