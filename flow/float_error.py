@@ -38,7 +38,7 @@ from flow.streamline.upscale import depth_to_space_nchw, nearest_nchw, string_at
 from flow.streamline.weights import constant_value
 
 FLOAT32, FLOAT64 = 2.0**-24, 2.0**-53
-QUANTIZERS = ("Quant", "BipolarQuant")
+QUANTIZERS = ("Quant", "BipolarQuant", "Trunc")
 ROUNDINGS = {"BatchNormalization": 8, "Mul": 2, "Div": 2, "Add": 2, "Sub": 2}
 MARGIN = 1 + 2.0**-30
 
@@ -90,7 +90,7 @@ def _through(model, node, values, u, memo):
         return depth_to_space_nchw(m, attrs["blocksize"], string_attribute(node, "mode", "DCR")), k
     if op == "Resize":         # streamlining takes only a nearest Resize that repeats each pixel
         return nearest_nchw(m, model.get_tensor_shape(node.output[0])[2] // m.shape[2]), k
-    if op == "GlobalAveragePool":   # n - 1 additions and the division by n
+    if op in ("GlobalAveragePool", "AveragePool"):   # n - 1 additions and the division by n (a whole map)
         return m.mean(axis=(2, 3), keepdims=True), k + m.shape[2] * m.shape[3]
     if op in ("Conv", "MatMul", "Gemm"):
         return _linear(model, node, attrs, m, k)

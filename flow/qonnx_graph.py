@@ -72,14 +72,15 @@ class GraphBuilder:
                                            domain=QONNX_DOMAIN, name=f"WeightQuant_{self.count}"))
         return out
 
-    def model(self, input_datatype: str | None = None) -> ModelWrapper:
+    def model(self, input_datatype: str | None = None, qonnx_opset: int = 1) -> ModelWrapper:
         """The graph, cleaned as a build's front end cleans it; input_datatype: qonnx's datatype
-        annotation on the input."""
+        annotation on the input; qonnx_opset: its domain's version (2: Trunc with an output scale,
+        as Brevitas exports it)."""
         graph = helper.make_graph(
             self.nodes, "test", [helper.make_tensor_value_info("x", TensorProto.FLOAT, self.in_shape)],
             [helper.make_tensor_value_info(self.tensor, self.out_type, None)])
         model = ModelWrapper(qonnx_make_model(graph, opset_imports=[
-            helper.make_opsetid("", 13), helper.make_opsetid(QONNX_DOMAIN, 1)]))
+            helper.make_opsetid("", 13), helper.make_opsetid(QONNX_DOMAIN, qonnx_opset)]))
         for name, value in self.inits.items():
             model.set_initializer(name, value)
         model = clean(model)

@@ -35,7 +35,6 @@ from flow import verify
 from flow.float_error import FLOAT32, QUANTIZERS, quantizer_error_bound
 from flow.reference import CORE_IN, CORE_OUT, make_reference, session
 from flow.streamline.quantizer import Quantizer, parse_quantizer
-from flow.streamline.rounding import level_condition
 
 SITES = "quantizer_sites"
 EVIDENCE_SHOWN = 20  # per level in the check: the counts are complete, the examples are not
@@ -59,8 +58,7 @@ class Site:
 
     def boundary(self, code: int) -> tuple[Fraction, bool]:
         """(c, strict): the code is reached where v >= c (v > c when strict)."""
-        return (Fraction(0), False) if self.quant.bipolar else \
-            level_condition(self.quant.rounding, code + self.quant.zero_point)
+        return self.quant.condition(code)
 
     def exact_code(self, v: Fraction) -> int:
         levels = self.quant.levels
@@ -69,7 +67,7 @@ class Site:
 
     def codes(self, values: np.ndarray) -> np.ndarray:
         """A level's quantizer outputs (code * scale) as codes."""
-        return np.rint(np.asarray(values, np.float64) / np.asarray(self.quant.scale, np.float64))
+        return np.rint(np.asarray(values, np.float64) / np.asarray(self.quant.output_scale, np.float64))
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Activation quantizers to MultiThreshold, and the ops that need values ordered upwards first:
+"""Activation quantizers (and Brevitas' Trunc after an average pool) to MultiThreshold, and the ops that need values ordered upwards first:
 MaxPool and the final TopK/ArgMax."""
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ def quantizer(b: Builder, node):
     scale, offset = _per_channel(b, node, form)
     shape = b.shape(node.input[0])
     channels = shape[1] if len(shape) > 1 else 1
-    q_scale = np.broadcast_to(np.asarray(quant.scale, dtype=np.float64).reshape(-1), (channels,)) \
-        if np.asarray(quant.scale).size in (1, channels) else None
-    if q_scale is None:
+    q_scale, out_scale = (np.broadcast_to(np.asarray(v, dtype=np.float64).reshape(-1), (channels,))
+                          if np.asarray(v).size in (1, channels) else None
+                          for v in (quant.scale, quant.output_scale))
+    if q_scale is None or out_scale is None:
         raise UnsupportedGraph(node, "quantizer scale is neither per-tensor nor per-channel")
     record = b.linear.get(form.int_name)
     lo = record.acc_lo if record is not None else np.full(channels, int(form.dtype.min()))
@@ -60,7 +61,7 @@ def quantizer(b: Builder, node):
         alphas.append(str(alpha))
         betas.append(str(beta))
     table = np.asarray(table, dtype=np.int64)
-    out_form = Affine("", quant.dtype, channel_vector(q_scale, max(len(shape), 2)), np.zeros(1))
+    out_form = Affine("", quant.dtype, channel_vector(out_scale, max(len(shape), 2)), np.zeros(1))
     if _is_identity(table, form.dtype, quant):
         b.forms[node.output[0]] = out_form.with_(int_name=form.int_name)
         return

@@ -27,7 +27,7 @@ from flow.streamline.errors import UnsupportedGraph
 
 SUPPORTED = ("Conv, MatMul, Gemm, BatchNormalization, Mul/Add/Sub/Div by constants, Add of two tensors "
              "of one scale, Concat along channels, Relu, "
-             "Quant, BipolarQuant, MaxPool, GlobalAveragePool, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
+             "Quant, BipolarQuant, Trunc (FLOOR), MaxPool, GlobalAveragePool, AveragePool over the whole map, DepthToSpace, Resize (nearest), Reshape, Flatten, Transpose, "
              "Identity, Dropout, TopK, ArgMax")
 
 HANDLERS = {
@@ -47,8 +47,10 @@ HANDLERS = {
     "Transpose": elementwise.layout,
     "Quant": activation.quantizer,
     "BipolarQuant": activation.quantizer,
+    "Trunc": activation.quantizer,
     "MaxPool": activation.maxpool,
     "GlobalAveragePool": linear.global_average_pool,
+    "AveragePool": linear.global_average_pool,
     "DepthToSpace": upscale.depth_to_space,
     "Resize": upscale.resize,
     "Concat": joins.concat,

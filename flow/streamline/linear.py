@@ -167,9 +167,15 @@ def _weight_dtype_after_negation(dtype: DataType, w: np.ndarray) -> DataType:
 
 
 def global_average_pool(b: Builder, node):
-    """The mean over a map as the integer sum times 1/(H*W): the division joins the form's scale."""
+    """The mean over a map as the integer sum times 1/(H*W): the division joins the form's scale.
+    An AveragePool whose kernel covers the whole map, unpadded, is the same."""
     form = input_form(b, node)
     shape = b.shape(node.input[0])
+    if node.op_type == "AveragePool":
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if list(attrs.get("kernel_shape", [])) != list(shape[2:]) or any(attrs.get("pads", [])):
+            raise UnsupportedGraph(node, f"kernel {attrs.get('kernel_shape')} on a {list(shape[2:])} map, pads "
+                                   f"{attrs.get('pads', [0])}", "a kernel over the whole map, no padding")
     if form.relu:
         raise UnsupportedGraph(node, "input passed through a Relu without a quantizer after it")
     per_channel = form.per_channel(shape)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
-from flow.qonnx_graph import GraphBuilder
+from flow.qonnx_graph import QONNX_DOMAIN, GraphBuilder
 
 __all__ = ["GraphBuilder"]   # the tests build their own graphs with it too
 
@@ -231,3 +231,20 @@ def concat_graph(seed: int = 0) -> ModelWrapper:
     g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 8, 1, 1)) * 0.0731, 0.0731), kernel_shape=[1, 1])
     g.quant(0.5, bits=4, signed=True)
     return g.model()
+
+
+def trunc_avgpool_graph(seed: int = 0) -> ModelWrapper:
+    """Brevitas' TruncAvgPool as QONNX exports it: a 4x4 AveragePool over the whole map, then a Trunc
+    that drops the mean's low bits (8 -> 4 bits, FLOOR), before a dense layer. Power-of-two scales:
+    every value is exact in float32, so L1 must equal L2 everywhere, ties of both roundings included."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 4, 4))
+    g.quant(2.0**-2, bits=4, signed=False)
+    g.op("AveragePool", kernel_shape=[4, 4], strides=[4, 4])
+    # the mean's scale is 2^-2 / 16 = 2^-6; 8-bit codes in, 4-bit codes of scale 2^-2 out (T = 16)
+    g.op("Trunc", g.const(2.0**-6), g.const(0.0), g.const(8.0), g.const(2.0**-2), g.const(4.0),
+         domain=QONNX_DOMAIN, rounding_mode="FLOOR", signed=0, narrow=0)
+    g.op("Flatten", axis=1)
+    g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (3, 5)) * 0.25, 0.25))
+    g.quant(2.0**-3, bits=8, signed=True)
+    return g.model(qonnx_opset=2)
