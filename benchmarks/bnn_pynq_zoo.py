@@ -35,6 +35,9 @@ NETWORKS = {  # config name: (calibration / input images, folding target fps)
 # networks whose first layer takes the image unquantized: their input declared as 8-bit pixels
 # (the images in [0, 1], as 1/255 steps), and the test images moved onto those steps
 DECLARED_INPUTS = {"resnet18_4w4a": "UINT8:1/255"}
+# networks that fit no board without streaming their weights from DDR: verified with the budget
+# check relaxed (the report says so), as a design that no board holds
+OVER_BUDGET = {"resnet18_4w4a"}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -58,8 +61,10 @@ def build_network(name: str, inputs: int, workdir: Path, backend: str = "both") 
     out = workdir / name
     code = build_main(["--model", str(onnx_path), "--out", str(out), "--input-data",
                        str(workdir / f"{name}_inputs.npy"), "--target-fps", str(fps), "--no-op-sim",
-                       "--backend", backend, *(["--input-datatype", declared] if declared else [])])
-    row = {"network": name, "built": code == 0, "seconds": round(time.time() - started, 1)}
+                       "--backend", backend, *(["--input-datatype", declared] if declared else []),
+                       *(["--ignore-budget"] if name in OVER_BUDGET else [])])
+    row = {"network": name, "built": code == 0, "seconds": round(time.time() - started, 1),
+           "budget_check": "relaxed (--ignore-budget)" if name in OVER_BUDGET else "the board's"}
     report_path = out / "report.json"
     if report_path.exists():
         report = json.loads(report_path.read_text())
@@ -133,8 +138,15 @@ def table(rows: list[dict]) -> str:
         csim = "{compile} / {run}".format(**r["csim_seconds"]) if r.get("csim_seconds") else "-"
         lines.append(f"| {r['network']} | {'yes' if r['built'] else 'no'} | {equal} | {fps} | "
                      f"{est.get('LUT', '-')} | {est.get('BRAM36', '-')} | {csim} | "
-                     f"{'' if r['built'] else r.get('reason', '')} |")
+                     f"{_note(r)} |")
     return "\n".join(lines)
+
+
+def _note(row: dict) -> str:
+    if not row["built"]:
+        return row.get("reason", "")
+    return "budget check relaxed (--ignore-budget): fits no board as built" \
+        if row.get("budget_check", "").startswith("relaxed") else ""
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
               input_datatype: str | None = None, input_shape: tuple[int, ...] | None = None, checkpoint: str | Path | None = None,
               weights: str | None = None,
               backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
-              dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None) -> BuildConfig:
+              dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None,
+              ignore_budget: bool = False) -> BuildConfig:
     """The BuildConfig of a build of `model`: a target name, a QONNX file, a qonnx ModelWrapper or
     a Brevitas (torch) module.
 
@@ -55,6 +56,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     input declared as integer codes, "UINT8" or with a scale "UINT8:1/255" (flow/declared_input.py;
     not for targets). out: build/<name> by default.
     weights: "random:SEED", a target's network with seeded random weights (not with checkpoint).
+    ignore_budget: the folding is not held to the board's budget (a network that fits no board,
+    verified all the same; not with fps "max", which the budget defines); the report says so.
     """
     target = model_path = torch_model = None
     if isinstance(model, str) and not _names_a_file(model):
@@ -121,6 +124,11 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     if input_data is not None and inputs is None:   # every frame given is a test input
         inputs = len(np.load(input_data, mmap_mode="r"))
     notes = []
+    if ignore_budget:
+        if fps == "max":
+            raise ValueError("ignore_budget with fps 'max': the budget is what defines the max folding")
+        notes.append("budget check relaxed (--ignore-budget): the design is not held to the board's budget by "
+                     "the estimate, and the resources below may exceed it; it fits no board as built")
     if fps is None and folding_path is None:
         if target is not None:
             fps = target.target_fps
@@ -133,7 +141,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
         input_datatype=input_datatype,
         per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes,
-        l4_shards=l4_shards, ray_address=ray_address)
+        l4_shards=l4_shards, ray_address=ray_address, ignore_budget=ignore_budget)
 
 
 def _weights_seed(weights: str | None, target, checkpoint) -> int | None:

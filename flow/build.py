@@ -70,6 +70,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--energy", action="store_true",
                     help="estimate energy per image from the design's toggle activity (an estimate)")
     ap.add_argument("--no-op-sim", action="store_true", help="skip the per-op RTL simulations")
+    ap.add_argument("--ignore-budget", action="store_true",
+                    help="do not hold the folding to the board's budget (verify a network that fits no "
+                    "board); the report says so")
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
@@ -103,7 +106,7 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
                         checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
                         energy=args.energy,
                         op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,
-                        ray_address=args.ray_address)
+                        ray_address=args.ray_address, ignore_budget=args.ignore_budget)
     except ValueError as err:
         ap.error(str(err))
     return cfg, args
