@@ -66,13 +66,17 @@ def activation_params(search: bool):
 MODULES = [
     ("activation", activation_params(search=False)),
     ("activation", activation_params(search=True)),
+    ("add_streams", {"PE": 2, "A_BITS": 3, "A_SIGNED": 1, "B_BITS": 4, "OUT_BITS": 6}),
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
     ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
     ("channel_sum", {"K": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
     ("channel_sum", op_params(test_channel_sum, test_channel_sum.VVAU_CASES[0], frames=1)),
+    ("concat_streams", {"PE": 2, "A_WORDS": 2, "B_WORDS": 3, "A_BITS": 2, "B_BITS": 4, "B_SIGNED": 1,
+                        "OUT_BITS": 4}),
     ("correlation", op_params(test_correlation, test_correlation.CASES[1])),
     ("credit_fifo", {"WIDTH": 12, "CREDITS": 3}),
+    ("duplicate_streams", {"WIDTH": 10}),
     ("dwc", {"IN_ELEMS": 6, "OUT_ELEMS": 4, "BITS": 2}),
     ("dwc", {"IN_ELEMS": 2, "OUT_ELEMS": 8, "BITS": 1}),
     ("fifo", {"WIDTH": 12, "DEPTH": 8}),
@@ -123,7 +127,7 @@ def input_driver(name: str, outputs: set[str]) -> str:
     AXI-Lite request's valid 0, the rest (data, tags, addresses) random words."""
     if name.endswith("ready"):
         return "1'b1"
-    if name in ("s_axis_tvalid", "in_valid"):
+    if re.fullmatch(r"s\d?_axis_tvalid|in_valid", name):   # every input stream of a join too
         return "valid && dut.credit_ok" if "credit_ok" in outputs else "valid"
     if name == "take":   # credit_fifo: a word is taken as it arrives
         return "valid && dut.credit_ok"
