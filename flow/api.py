@@ -27,6 +27,7 @@ with import_warnings_hidden():
 
     from flow import verify
     from flow.backends import BACKENDS
+    from flow.board.spec import load_board
     from flow.config import BuildConfig
     from flow.declared_input import DeclaredInput
     from flow.pipeline import VERIFICATION_FILE, run_build
@@ -44,7 +45,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
               weights: str | None = None,
               backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
               dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None,
-              ignore_budget: bool = False) -> BuildConfig:
+              ignore_budget: bool = False, board: str | None = None) -> BuildConfig:
     """The BuildConfig of a build of `model`: a target name, a QONNX file, a qonnx ModelWrapper or
     a Brevitas (torch) module.
 
@@ -56,6 +57,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     input declared as integer codes, "UINT8" or with a scale "UINT8:1/255" (flow/declared_input.py;
     not for targets). out: build/<name> by default.
     weights: "random:SEED", a target's network with seeded random weights (not with checkpoint).
+    board: a board of hw/boards/ (default: the target's, else pynq_z2): its part, budget, clock and
+    block design.
     ignore_budget: the folding is not held to the board's budget (a network that fits no board,
     verified all the same; not with fps "max", which the budget defines); the report says so.
     """
@@ -123,6 +126,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
 
     if input_data is not None and inputs is None:   # every frame given is a test input
         inputs = len(np.load(input_data, mmap_mode="r"))
+    board = board or (target.board if target else "pynq_z2")
+    load_board(board)   # an unknown name: a ValueError naming the known ones
     notes = []
     if ignore_budget:
         if fps == "max":
@@ -141,7 +146,7 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
         input_datatype=input_datatype,
         per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes,
-        l4_shards=l4_shards, ray_address=ray_address, ignore_budget=ignore_budget)
+        l4_shards=l4_shards, ray_address=ray_address, ignore_budget=ignore_budget, board=board)
 
 
 def _weights_seed(weights: str | None, target, checkpoint) -> int | None:

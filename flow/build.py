@@ -25,6 +25,7 @@ from flow.third_party import import_warnings_hidden
 with import_warnings_hidden():
     from flow.api import configure
     from flow.backends import BACKENDS
+    from flow.board.spec import known_boards
     from flow.config import BuildConfig
     from flow.pipeline import StepFailed, run_build
     from flow.summary import summary
@@ -66,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--input-datatype", metavar="TYPE[:SCALE]",
                     help="with --model: its float input takes TYPE codes times SCALE (e.g. UINT8:1/255), "
                     "quantized where it enters (a qonnx datatype annotation on the input does the same)")
+    ap.add_argument("--board", choices=known_boards(),
+                    help="the board to build for (default: the target's, else pynq_z2): part, budget, block design")
     ap.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the generated RTL")
     ap.add_argument("--energy", action="store_true",
                     help="estimate energy per image from the design's toggle activity (an estimate)")
@@ -106,7 +109,7 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
                         checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
                         energy=args.energy,
                         op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,
-                        ray_address=args.ray_address, ignore_budget=args.ignore_budget)
+                        ray_address=args.ray_address, ignore_budget=args.ignore_budget, board=args.board)
     except ValueError as err:
         ap.error(str(err))
     return cfg, args

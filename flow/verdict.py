@@ -47,10 +47,11 @@ def deadlock(name: str, cycles: int, scope: str = "ladder") -> dict:
 
 
 def fits(name: str, counts: dict, budget: dict, scope: str = "synthesis") -> dict:
-    """Resource counts of a synthesis tool (LUT, FF, BRAM36, DSP) against the board's budget."""
-    over = {k: [counts[k], budget[k]] for k in budget if counts[k] > budget[k]}
+    """Resource counts of a synthesis tool (LUT, FF, BRAM36, DSP; URAM where the part has it) against the
+    board's budget."""
+    over = {k: [counts.get(k, 0), budget[k]] for k in budget if counts.get(k, 0) > budget[k]}
     return {"name": name, "scope": scope, "rule": "fits", "passed": not over,
-            "counts": {k: counts[k] for k in budget}, "budget": dict(budget), "over": over}
+            "counts": {k: counts.get(k, 0) for k in budget}, "budget": dict(budget), "over": over}
 
 
 def failures(checks_by_step: dict[str, list[dict]]) -> list[str]:

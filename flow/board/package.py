@@ -7,7 +7,8 @@
     vivado/vivado.json    whether Vivado ran; its utilisation and timing when it did (the real
                           .bit/.hwh are then in vivado/out/, the .hwh given the PL clock parameter)
     deploy/<name>.bit/.hwh the overlay: Vivado's when it ran, else the emulated board's stand-in
-                          (flow/board/bitstream.py), which a real board's driver refuses
+                          (flow/board/bitstream.py), which a real board's driver refuses; none
+                          for a board with no emulated board (a Zynq UltraScale+) until Vivado runs
     deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA, and
                           which bitstream deploy/ holds ("bitstream": source, sha256 of .bit/.hwh)
     deploy/reference.npz  reference inputs and reference.onnx's outputs for L6
@@ -80,7 +81,7 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
     digest = sources_digest(bd.sources + bd.data_files)
     warnings = lint(bd.top, bd.sources)
     checks = {"verilator_lint": warnings or "clean"}
-    checks["tcl"] = check_tcl(write_tcl(out / "vivado", name, board, cfg.clock_mhz, bd), bd)
+    checks["tcl"] = check_tcl(write_tcl(out / "vivado", name, board, cfg.clock_mhz, bd), bd, board)
     (out / "vivado" / "checks.json").write_text(json.dumps(checks, indent=2) + "\n")
 
     deploy = out / "deploy"
@@ -101,9 +102,10 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
     }
     write_facts(out, facts)
     np.savez(deploy / "reference.npz", **reference)
-    bit = emulated_bit(name, board.part, {"build": name, "rtl_digest": digest})
-    (deploy / f"{name}.bit").write_bytes(bit)
-    (deploy / f"{name}.hwh").write_text(hwh_xml(name, board, cfg.clock_mhz, bd, bd.sources[-1]))
+    if board.emulated:
+        bit = emulated_bit(name, board.part, {"build": name, "rtl_digest": digest})
+        (deploy / f"{name}.bit").write_bytes(bit)
+        (deploy / f"{name}.hwh").write_text(hwh_xml(name, board, cfg.clock_mhz, bd, bd.sources[-1]))
     return facts
 
 
@@ -126,6 +128,11 @@ def deploy_bitstream(out: Path, name: str, vivado_ran: bool) -> dict:
         for suffix in (".bit", ".hwh"):
             shutil.copyfile(Path(out) / "vivado" / "out" / f"{name}{suffix}", deploy / f"{name}{suffix}")
     facts = read_facts(out)
+    if not (deploy / f"{name}.bit").exists():
+        facts["bitstream"] = {"source": "none", "why": f"Vivado did not run, and {facts['board']} has no emulated "
+                                                       "board to stand in for one"}
+        write_facts(out, facts)
+        return facts["bitstream"]
     facts["bitstream"] = {"source": "vivado" if vivado_ran else "emulated",
                           **{f"{s}_sha256": _sha256(deploy / f"{name}.{s}") for s in ("bit", "hwh")}}
     write_facts(out, facts)

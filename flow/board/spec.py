@@ -1,6 +1,7 @@
 """Boards as data (hw/boards/*.json): part, clock, resources and the budget the folding respects,
-and the facts the Vivado Tcl and the emulated board share: the PS7 settings (PLLs, FCLK0), the
-DDR window, the address map and the DMA."""
+and the facts the Vivado Tcl and the emulated board share: the processing system's settings (a
+Zynq-7000's PS7: PLLs, FCLK0; a Zynq UltraScale+'s PS8: its ports and PL clock), the DDR window,
+the address map and the DMA. Only the PS7 boards have an emulated board (L6)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,19 @@ class Board:
     data: dict
 
     def budget(self) -> dict:
-        """The resources a design may use: the part's totals times the budget fraction."""
-        return {k: self.resources[k] * self.budget_fraction.get(k, 1.0) for k in RESOURCE_KINDS}
+        """The resources a design may use: the part's totals times the budget fraction (every
+        kind the part has: URAM too, on an UltraScale+)."""
+        return {k: v * self.budget_fraction.get(k, 1.0) for k, v in self.resources.items()}
+
+    @property
+    def processing_system(self) -> str:
+        """"ps7" (Zynq-7000) or "ps8" (Zynq UltraScale+): which block design and emulator apply."""
+        return "ps8" if "ps8" in self.data else "ps7"
+
+    @property
+    def emulated(self) -> bool:
+        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 only)."""
+        return self.processing_system == "ps7"
 
     def address(self, block: str) -> int:
         """Base address of a block of the block design (axi_dma_0, accelerator)."""
@@ -44,10 +56,14 @@ class Board:
         return d0, d1, pll / (d0 * d1)
 
 
+def known_boards() -> list[str]:
+    return sorted(p.stem for p in BOARDS_DIR.glob("*.json"))
+
+
 def load_board(name: str = "pynq_z2") -> Board:
     path = BOARDS_DIR / f"{name}.json"
     if not path.is_file():
-        known = ", ".join(p.stem for p in BOARDS_DIR.glob("*.json"))
+        known = ", ".join(known_boards())
         raise ValueError(f"unknown board '{name}' (known: {known})")
     data = json.loads(path.read_text())
     return Board(data["name"], data["part"], data["family"], float(data["default_clock_mhz"]),

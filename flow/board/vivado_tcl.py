@@ -29,6 +29,8 @@ SCRIPTS = ["package_ip.tcl", "block_design.tcl", "implement.tcl", "project.tcl"]
 XILINX_PINS = {
     "processing_system7": {"M_AXI_GP0", "S_AXI_HP0", "DDR", "FIXED_IO", "FCLK_CLK0", "FCLK_RESET0_N",
                            "M_AXI_GP0_ACLK", "S_AXI_HP0_ACLK"},
+    "zynq_ultra_ps_e": {"M_AXI_HPM0_FPD", "S_AXI_HP0_FPD", "pl_clk0", "pl_resetn0", "maxihpm0_fpd_aclk",
+                        "saxihp0_fpd_aclk"},
     "axi_dma": {"S_AXI_LITE", "M_AXI_MM2S", "M_AXI_S2MM", "M_AXIS_MM2S", "S_AXIS_S2MM",
                 "s_axi_lite_aclk", "m_axi_mm2s_aclk", "m_axi_s2mm_aclk", "axi_resetn"},
     "proc_sys_reset": {"slowest_sync_clk", "ext_reset_in", "peripheral_aresetn", "peripheral_reset",
@@ -51,22 +53,25 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
     ports = [p for _, p, _ in top_ports(bd.sources[-1])]
     vendor, library, top, version = ACCEL_VLNV.split(":")
     ic_clocks = ["ACLK", "S00_ACLK", "M00_ACLK"]
+    ps = board.processing_system
+    ps_clocks = (["processing_system7_0/M_AXI_GP0_ACLK", "processing_system7_0/S_AXI_HP0_ACLK"] if ps == "ps7"
+                 else ["zynq_ultra_ps_e_0/maxihpm0_fpd_aclk", "zynq_ultra_ps_e_0/saxihp0_fpd_aclk"])
     clock_pins = (["accelerator/clk", "axi_dma_0/s_axi_lite_aclk", "axi_dma_0/m_axi_mm2s_aclk",
-                   "axi_dma_0/m_axi_s2mm_aclk", "processing_system7_0/M_AXI_GP0_ACLK",
-                   "processing_system7_0/S_AXI_HP0_ACLK", "rst_ps7_0/slowest_sync_clk"]
+                   "axi_dma_0/m_axi_s2mm_aclk", *ps_clocks, f"rst_{ps}_0/slowest_sync_clk"]
                   + [f"axi_interconnect_gp0/{p}" for p in ic_clocks + ["M01_ACLK"]]
                   + [f"axi_interconnect_hp0/{p}" for p in ic_clocks + ["S01_ACLK"]])
     resetn_pins = (["axi_dma_0/axi_resetn"]
                    + [f"axi_interconnect_gp0/{p.replace('ACLK', 'ARESETN')}" for p in ic_clocks + ["M01_ACLK"]]
                    + [f"axi_interconnect_hp0/{p.replace('ACLK', 'ARESETN')}" for p in ic_clocks + ["S01_ACLK"]])
     values = dict(
-        name=name, part=board.part, board_part=board.data["ps7"]["board_part"], top=top,
+        name=name, board_name=board.name, part=board.part, board_part=board.data[ps]["board_part"], top=top,
         vlnv=ACCEL_VLNV, vendor=vendor, library=library, version=version,
         verilog=[p.name for p in bd.sources], data_files=[p.name for p in bd.data_files],
         s_axis=_interface_ports(ports, "s_axis"), m_axis=_interface_ports(ports, "m_axis"),
         s_axi_control=_interface_ports(ports, "s_axi_control"), control_range=CONTROL_RANGE,
         registers={k: f"0x{v:02X}" for k, v in bd.registers.items()},
-        clock_mhz=f"{clock_mhz:g}", ps7_vlnv=board.data["ps7"]["ip"], dma_vlnv=board.data["dma"]["ip"],
+        clock_mhz=f"{clock_mhz:g}", ps_vlnv=board.data[ps]["ip"],
+        dma_vlnv=board.data["dma"]["ip"], addr_width=board.data["dma"].get("addr_width", 32),
         mm_bits=board.data["dma"]["mm_data_width"], length_width=board.data["dma"]["length_width"],
         in_bits=bd.in_dma_bits, out_bits=bd.out_dma_bits, mm2s_dre=bd.mm2s_realigns,
         clock_pins=clock_pins, resetn_pins=resetn_pins,
@@ -78,7 +83,9 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
     written = []
     for script in SCRIPTS:
         path = out_dir / script
-        path.write_text(_env().get_template(script + ".j2").render(**values))
+        # a Zynq UltraScale+ has a block design of its own (its PS8's ports and clock)
+        template = "block_design_ps8.tcl.j2" if script == "block_design.tcl" and ps == "ps8" else script + ".j2"
+        path.write_text(_env().get_template(template).render(**values))
         written.append(path)
     return written
 

@@ -109,7 +109,7 @@ def test_plain_abc_maps_where_the_delay_aware_mapping_fails(tmp_path, monkeypatc
     # an option synth_xilinx refuses stands in for abc9's internal error on a large design
     monkeypatch.setattr(synth, "MAPPINGS", ("-no_such_option", ""))
     counts = synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 8, "DEPTH": 32})
-    assert counts["mapping"] == synth.SYNTH and counts["LUT"] > 0
+    assert counts["mapping"] == synth.SYNTH.format(family="xc7") and counts["LUT"] > 0
     assert len(counts["mapping_failures"]) == 1 and "-no_such_option" in counts["mapping_failures"][0]
     assert counts["timing_proxy"]["critical_path_ps"] > 0
 
@@ -197,7 +197,7 @@ def test_a_design_past_the_webassembly_memory_is_counted_module_by_module(tmp_pa
     flat = synthesize(tmp_path, rtl_sources("mvau"), "mvau", params)
     monkeypatch.setattr(synth.tools, "yosys", TrappingYosys)
     counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", params)
-    assert counts["mapping"] == f"{synth.SYNTH_HIERARCHICAL} -abc9"
+    assert counts["mapping"] == f"{synth.SYNTH_HIERARCHICAL.format(family='xc7')} -abc9"
     assert synth.mapping_used(counts["mapping"]) == "abc9, module by module"
     assert counts["timing_proxy"] is None
     assert len(counts["mapping_failures"]) == 1
@@ -220,3 +220,11 @@ def test_a_webassembly_trap_on_every_mapping_is_one_line_with_the_way_out(tmp_pa
 def mvau_params(workdir: Path) -> dict:
     model, node, _ = make_case(CASES[0], frames=1)
     return getCustomOp(node).rtl_params(model, workdir)
+
+
+def test_an_ultrascale_board_is_mapped_to_its_own_primitives(tmp_path):
+    """--board zcu104/kv260: synth_xilinx -family xcup, whose block RAM (RAMB36E2) counts as BRAM36;
+    no timing proxy, whose delays are the 7-series'."""
+    counts = synthesize(tmp_path, rtl_sources("fifo"), "fifo", {"WIDTH": 36, "DEPTH": 1024}, family="xcup")
+    assert counts["cells"].get("RAMB36E2") == 1 and counts["BRAM36"] == 1.0 and counts["URAM"] == 0
+    assert "-family xcup" in counts["mapping"] and counts["timing_proxy"] is None

@@ -64,7 +64,7 @@ def step_hls_synth(cfg: BuildConfig) -> None:
 
 
 SIMULATION = (
-    Step("hls_codegen", step_hls_codegen, ("hls",), backend="hls"),    # HLS C++ top, memories, Tcl
+    Step("hls_codegen", step_hls_codegen, ("hls",), ("board",), backend="hls"),    # HLS C++ top, memories, Tcl
     Step("hlssim", step_hlssim, ("sim/hlssim.json", "sim/l5_outputs.npy"), backend="hls"),  # g++ C-sim (L5)
 )
 SYNTHESIS = (

@@ -207,11 +207,12 @@ def step_synth(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dict
     first, last = getCustomOp(model.graph.node[0]), getCustomOp(model.graph.node[-1])
     board = generate_board_top(design, first.in_stream().words, last.out_stream().words,
                                files.path(cfg, "synth", "board_top"), files.name(cfg))
-    result = synthesize(board.sources[-1].parent, board.sources, board.top)
+    part = load_board(cfg.board)
+    result = synthesize(board.sources[-1].parent, board.sources, board.top, family=part.family)
     cfg.write_json(out, {"run": True, "tool": f"yosys {result['mapping']}",
                          "scope": f"board top {board.top}: core {board.core}, AXI-Lite control, "
                                   f"DMA-width stream adapters", **result})
-    return [verdict.fits("yosys", result, load_board(cfg.board).budget())]
+    return [verdict.fits("yosys", result, part.budget())]
 
 
 def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
@@ -228,6 +229,9 @@ def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
         cfg.write_json(out, {"run": False, "reason": "not requested (--energy)"})
         return
     model, design = cfg.load_model(files.folded), load_design(cfg, files)
+    if "power" not in load_board(cfg.board).data:
+        cfg.write_json(out, {"run": False, "reason": f"no power figures for {cfg.board} (hw/boards/{cfg.board}.json)"})
+        return
     if design.controls:
         cfg.write_json(out, {"run": False, "reason": f"designs with control inputs ({', '.join(design.controls)}) "
                                                      "are not estimated"})
@@ -260,7 +264,7 @@ SIMULATION = (
     Step("op_rtlsim", step_op_rtlsim, ("sim/ops.json",), ("per_op_sim",), backend="rtl"),  # per-op RTL
 )
 SYNTHESIS = (
-    Step("synth", step_synth, ("synth/yosys.json",), ("synth",), backend="rtl"),   # Yosys (--synth)
+    Step("synth", step_synth, ("synth/yosys.json",), ("synth", "board"), backend="rtl"),   # Yosys (--synth)
 )
 ENERGY = (
     Step("energy", step_energy, ("energy/energy.json",), ("energy", "board", "clock_mhz"), backend="rtl"),  # estimate (--energy)

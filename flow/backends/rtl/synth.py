@@ -21,13 +21,14 @@ from pathlib import Path
 from flow.backends import tools
 
 # LUT-equivalents of 7-series distributed-memory and shift-register primitives
-LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4,
+LUT_MEMORY_CELLS = {"RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2, "RAM64X1D": 2,
+                    "RAM128X1D": 4,
                     "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
                     "SRL16E": 1, "SRLC32E": 1}
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
-SYNTH = "synth_xilinx -family xc7 -noiopad -flatten"
+SYNTH = "synth_xilinx -family {family} -noiopad -flatten"
 # where the flattened netlist does not fit the WebAssembly Yosys's memory (see synthesize)
-SYNTH_HIERARCHICAL = "synth_xilinx -family xc7 -noiopad"
+SYNTH_HIERARCHICAL = "synth_xilinx -family {family} -noiopad"
 # delay-aware mapping first; Yosys 0.23's abc9_ops has been seen to stop with an internal error
 # (std::out_of_range) on a whole cnv_w1a1 board top, and then plain abc maps it
 MAPPINGS = ("-abc9", "")
@@ -53,10 +54,11 @@ def _last_pass(log: Path) -> str:
 
 
 def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None = None,
-               timeout: int = 3600) -> dict:
-    """Run synth_xilinx -abc9 (xc7) on `top` (plain abc where abc9 fails; module by module, without
-    the timing proxy, where the flattened design is past the WebAssembly Yosys's memory); returns
-    LUT/FF/BRAM36/DSP, the raw cell counts, the timing proxy (None module by module), the mapping
+               timeout: int = 3600, family: str = "xc7") -> dict:
+    """Run synth_xilinx -abc9 for `family` (xc7, or xcup: a Zynq UltraScale+) on `top` (plain abc
+    where abc9 fails; module by module, without the timing proxy, where the flattened design is past
+    the WebAssembly Yosys's memory); returns LUT/FF/BRAM36/URAM/DSP, the raw cell counts, the timing
+    proxy (None module by module, and for xcup, whose delays the proxy does not model), the mapping
     used and the Yosys version."""
     try:
         yosys = tools.yosys()
@@ -86,11 +88,12 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
                     f"has at most 4 GiB of memory)")
         return f"{synth} {mapping}: {proc.stderr.strip()[-2000:]}"
 
-    attempts = [(SYNTH, mapping) for mapping in MAPPINGS]
+    flat, hierarchical = SYNTH.format(family=family), SYNTH_HIERARCHICAL.format(family=family)
+    attempts = [(flat, mapping) for mapping in MAPPINGS]
     while attempts:
         synth, mapping = attempts.pop(0)
-        flattened = synth == SYNTH
-        proc = run(synth, mapping, timing=flattened)
+        flattened = synth == flat
+        proc = run(synth, mapping, timing=flattened and family == "xc7")
         if proc.returncode == 0:
             break
         errors.append(failure(synth, mapping, proc))
@@ -99,13 +102,14 @@ def synthesize(rtl_dir: Path, sources: list[Path], top: str, params: dict | None
             # the other mapping needs as much memory; past 4 GiB flattened, each module is mapped
             # on its own and the top counted over the hierarchy (no cross-module optimisation, and
             # no `sta`, which wants one netlist)
-            attempts = [(SYNTH_HIERARCHICAL, m) for m in MAPPINGS] if flattened else []
+            attempts = [(hierarchical, m) for m in MAPPINGS] if flattened else []
     else:
         way_out = "; name a native Yosys in QNNFLOW_YOSYS to synthesize it" if trapped else ""
         raise SynthesisError(f"yosys failed on {top} (log: {log}): {' | '.join(errors)}{way_out}")
     text = log.read_text()
     cells = parse_cells(text)
-    return {**summarize(cells), "cells": cells, "timing_proxy": parse_timing(text) if flattened else None,
+    return {**summarize(cells), "cells": cells,
+            "timing_proxy": parse_timing(text) if flattened and family == "xc7" else None,
             "mapping": f"{synth} {mapping}".strip(), "mapping_failures": errors,
             "seconds": round(time.time() - started, 1), "yosys": version}
 
@@ -177,6 +181,7 @@ def summarize(cells: dict) -> dict:
     return {
         "LUT": luts,
         "FF": sum(cells.get(c, 0) for c in FF_CELLS),
-        "BRAM36": cells.get("RAMB36E1", 0) + cells.get("RAMB18E1", 0) / 2,
-        "DSP": cells.get("DSP48E1", 0),
+        "BRAM36": sum(cells.get(f"RAMB36E{v}", 0) + cells.get(f"RAMB18E{v}", 0) / 2 for v in (1, 2)),
+        "URAM": cells.get("URAM288", 0),
+        "DSP": cells.get("DSP48E1", 0) + cells.get("DSP48E2", 0),
     }
