@@ -99,8 +99,8 @@ def pack_words(values: np.ndarray, dtype) -> np.ndarray:
     elems = values.shape[-1]
     bits = element_bits(dtype)
     et = element_type(dtype)
-    if bits % 8 == 0 and bits <= 64 and et.name != "BIPOLAR":
-        # whole bytes: each value's little-endian two's complement bytes, no bit planes
+    if bits in (8, 16, 32, 64) and et.name != "BIPOLAR":
+        # a numpy integer's bytes: each value's little-endian two's complement, no bit planes
         raw = checked_integers(values, et).astype(f"<{'i' if et.signed else 'u'}{bits // 8}")
         return raw.view(np.uint8).reshape(values.shape[:-1] + (elems * bits // 8,))
     codes = to_codes(values, dtype)
@@ -119,8 +119,8 @@ def unpack_words(words: np.ndarray, elems: int, dtype) -> np.ndarray:
     bits = element_bits(dtype)
     et = element_type(dtype)
     words = np.asarray(words, dtype=np.uint8)
-    if bits % 8 == 0 and bits <= 64 and et.name != "BIPOLAR":
-        # whole bytes: each value's little-endian two's complement bytes (pack_words' layout)
+    if bits in (8, 16, 32, 64) and et.name != "BIPOLAR":
+        # a numpy integer's bytes: each value's little-endian two's complement (pack_words' layout)
         raw = np.ascontiguousarray(words[..., : elems * bits // 8])
         return raw.view(f"<{'i' if et.signed else 'u'}{bits // 8}").astype(np.int64)
     if elems == 1 and words.shape[-1] in (1, 2, 4, 8) and et.name != "BIPOLAR":

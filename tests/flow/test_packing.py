@@ -9,8 +9,9 @@ from flow.packing import pack_words, tensor_to_words, unpack_words, words_to_ten
 
 
 @pytest.mark.parametrize("dtype,elems", [("BIPOLAR", 13), ("INT4", 7), ("UINT2", 16), ("INT8", 3),
-                                          ("UINT20", 9), ("INT32", 2)])
+                                          ("UINT20", 9), ("INT32", 2), ("INT24", 3), ("UINT48", 2)])
 def test_roundtrip(dtype, elems):
+    """Whole-byte widths numpy has no integer for (24, 48 bits: a ResNet's accumulators) too."""
     dt = DataType[dtype]
     rng = np.random.default_rng(0)
     if dtype == "BIPOLAR":
