@@ -10,6 +10,7 @@
                                MVAU before it into DCR order; Resize: nearest, integer factor)
   Add of two tensors        -> AddStreams (a residual join; its quantizer follows as Thresholding)
   Concat along channels     -> ConcatStreams (more than two operands: a chain of them)
+  Mul by integer factors    -> ChannelScale (before a join of two scales in a small integer ratio)
   TopK / ArgMax             -> LabelSelect
   a tensor read by two ops  -> DuplicateStreams (a stream has one reader)
   Reshape/Flatten to (N, K) -> no op: the next MVAU's weight rows follow the stream order
@@ -43,7 +44,7 @@ from flow.streamline.errors import UnsupportedGraph
 from flow.streamline.upscale import string_attribute
 
 SUPPORTED = ("Conv, MatMul, MultiThreshold, MaxPool (kernel = stride), GlobalAveragePool, DepthToSpace, Resize (nearest), "
-             "Add of two maps, Concat along channels, Reshape/Flatten to 2-D, TopK, ArgMax")
+             "Add of two maps, Concat along channels, Mul by per-channel integers, Reshape/Flatten to 2-D, TopK, ArgMax")
 HW_IN, HW_OUT = "hw_in", "hw_out"
 
 
@@ -409,7 +410,8 @@ def _global_sum(low: Lowering, node):
 
 
 def _join_operands(low: Lowering, node) -> list[HWTensor]:
-    operands = [_input(low, node, i) for i in range(len(node.input))]
+    """The stream inputs of a join or a ChannelScale (its parameters are no streams)."""
+    operands = [_input(low, node, i) for i in range(len(node.input)) if node.input[i] in low.tensors]
     for x in operands:
         if x.perm is not None:
             raise UnsupportedGraph(node, "an operand is a flattened map", "maps and dense-layer results")
@@ -441,6 +443,22 @@ def _concat(low: Lowering, node):
                            b_dtype=b.dtype.name, out_dtype=out_dtype.name)
         a = HWTensor(out, (*a.shape[:-1], channels), out_dtype)
     low.tensors[node.output[0]] = a
+
+
+def _channel_scale(low: Lowering, node):
+    x = _join_operands(low, node)[0]
+    factors = np.asarray(low.src.get_initializer(node.input[1]), dtype=np.int64).reshape(-1)
+    channels = x.shape[-1]
+    factors = np.broadcast_to(factors, (channels,)) if factors.size == 1 else factors
+    k_bits = max(1, int(factors.max()).bit_length())
+    # wider than either operand, as the RTL's signed product wants (hw/rtl/channel_scale.v)
+    out_dtype = low.dtype(node.output[0])
+    bits = max(out_dtype.bitwidth(), x.dtype.bitwidth() + 1, k_bits + 1)
+    out_dtype = DataType[f"{'INT' if out_dtype.signed() else 'UINT'}{bits}"]
+    out = low.new_node("ChannelScale", [x.name, low.param(f"{node.name}_factors", factors)], node,
+                       channels=channels, vector_dims=list(x.shape[1:-1]), in_dtype=x.dtype.name,
+                       factor_bits=k_bits, out_dtype=out_dtype.name)
+    low.tensors[node.output[0]] = HWTensor(out, x.shape, out_dtype)
 
 
 def _flatten(low: Lowering, node):
@@ -478,6 +496,7 @@ HANDLERS = {
     "ReduceSum": _global_sum,
     "Add": _add,
     "Concat": _concat,
+    "Mul": _channel_scale,
     "DepthToSpace": _depth_to_space,
     "Resize": _resize,
     "Reshape": _flatten,

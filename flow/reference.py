@@ -22,7 +22,7 @@ from flow.streamline.errors import UnsupportedGraph
 
 OPSET = 17
 CORE_IN, CORE_OUT = "core_in", "core_out"
-STANDARD_CORE_OPS = ("MatMul", "Add", "Concat", "MaxPool", "DepthToSpace", "Reshape", "Flatten", "Transpose", "TopK", "ArgMax")
+STANDARD_CORE_OPS = ("MatMul", "Add", "Mul", "Concat", "MaxPool", "DepthToSpace", "Reshape", "Flatten", "Transpose", "TopK", "ArgMax")
 
 
 class _Graph:

@@ -3,6 +3,7 @@
 from flow.ops.add_streams import AddStreams
 from flow.ops.base import DOMAIN, FoldingError, HWOp, Stream
 from flow.ops.bilinear_crop import BilinearCrop
+from flow.ops.channel_scale import ChannelScale
 from flow.ops.channel_sum import VVAU, GlobalSum
 from flow.ops.concat_streams import ConcatStreams
 from flow.ops.correlation import Correlation
@@ -21,6 +22,7 @@ __all__ = [
     "BilinearCrop",
     "FIFO",
     "MVAU",
+    "ChannelScale",
     "ConcatStreams",
     "Correlation",
     "DataWidthConverter",

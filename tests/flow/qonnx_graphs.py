@@ -248,3 +248,18 @@ def trunc_avgpool_graph(seed: int = 0) -> ModelWrapper:
     g.op("MatMul", g.quantized_weight(rng.integers(-7, 8, (3, 5)) * 0.25, 0.25))
     g.quant(2.0**-3, bits=8, signed=True)
     return g.model(qonnx_opset=2)
+
+
+def po2_residual_graph(seed: int = 0) -> ModelWrapper:
+    """A residual join of two power-of-two scales, no quantizer shared (FINN-style): the skip at 2^-3,
+    the convolution's branch at 2^-2, so the branch's codes are doubled before the sum."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 4, 5, 5))
+    g.quant(2.0**-3, bits=4, signed=False)
+    skip = g.tensor
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 4, 3, 3)) * 2.0**-4, 2.0**-4), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1])
+    g.quant(2.0**-2, bits=3, signed=True)
+    g.op("Add", skip)
+    g.quant(2.0**-1, bits=4, signed=False)
+    return g.model()

@@ -14,7 +14,7 @@ from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
-from tests.flow.qonnx_graphs import GraphBuilder, concat_graph, residual_graph
+from tests.flow.qonnx_graphs import GraphBuilder, concat_graph, po2_residual_graph, residual_graph
 
 
 def levels(model, x):
@@ -63,10 +63,11 @@ def test_operands_of_different_scales_are_refused():
     skip = g.tensor
     g.op("Conv", g.quantized_weight(np.ones((2, 2, 1, 1)), 1.0), kernel_shape=[1, 1])
     g.quant(0.25, bits=4, signed=False)
+    g.op("Mul", g.const(0.3))   # 0.25 * 0.3 against 0.5: no small integer ratio
     g.op("Add", skip)
     g.quant(0.5, bits=4, signed=False)
-    with pytest.raises(UnsupportedGraph, match=r"Add node .*operands carry different scales \(channel 0: "
-                                               r"0\.25 and 0\.5\) \(supported: operands of one scale"):
+    with pytest.raises(UnsupportedGraph, match=r"Add node .*operands carry scales 0\.075 and 0\.5 \(channel 0\), "
+                                               r"whose ratio is no p/q of integers up to 256 \(supported: operands of one"):
         integerize(g.model())
 
 
@@ -103,7 +104,8 @@ def test_a_concat_along_space_is_refused():
         integerize(g.model())
 
 
-@pytest.mark.parametrize("graph, join", [(residual_graph, "AddStreams"), (concat_graph, "ConcatStreams")])
+@pytest.mark.parametrize("graph, join", [(residual_graph, "AddStreams"), (concat_graph, "ConcatStreams"),
+                                         (po2_residual_graph, "ChannelScale")])
 def test_a_network_with_a_join_builds_through_every_level(tmp_path, graph, join):
     path = tmp_path / "joined.onnx"
     graph().save(str(path))
@@ -119,3 +121,18 @@ def test_a_network_with_a_join_builds_through_every_level(tmp_path, graph, join)
     # sized by simulation: what the window branch takes in before its first output, not a frame
     frame = getCustomOp(skip).stream().words
     assert 4 <= getCustomOp(skip).attr("depth") < frame
+
+
+def test_a_join_of_power_of_two_scales_rescales_one_branch():
+    """Scales 2^-2 and 2^-3: the branch's codes times 2 (a ChannelScale), then one sum; exact."""
+    model = po2_residual_graph()
+    x = np.random.default_rng(5).uniform(-0.5, 2.5, (32, 4, 5, 5)).astype(np.float32)
+    qonnx, ref, integer = levels(model, x)
+    assert np.array_equal(qonnx, ref[model.graph.output[0].name])   # power-of-two scales: no float error
+    hw = lower_to_hardware(integer)
+    assert [n.op_type for n in hw.graph.node] == ["DuplicateStreams", "SlidingWindow", "MVAU", "ChannelScale",
+                                                  "AddStreams", "Thresholding"]
+    scale = next(n for n in hw.graph.node if n.op_type == "ChannelScale")
+    assert np.array_equal(hw.get_initializer(scale.input[1]), [2, 2, 2, 2])
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])

@@ -3,7 +3,7 @@
 The parameter sets are chosen from the RTL tests' lists (tests/rtl/), which build the models;
 each set is one compiled design. Together they cover widths, PE/SIMD, kernel, stride,
 padding, bit widths, bipolar, unsigned and signed inputs, every MVAU mode, with and
-without thresholds, VVAU and GlobalSum, both Upscale modes, and Correlation's run-time exemplar under per-frame capture flags.
+without thresholds, VVAU and GlobalSum, ChannelScale, both Upscale modes, and Correlation's run-time exemplar under per-frame capture flags.
 """
 
 import numpy as np
@@ -14,6 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.backends.hls.op_sim import csim_op
 from flow.backends.rtl.verilator import SimulationError
 from tests.helpers import random_values, single_op_model
+from tests.rtl import test_channel_scale as rtl_channel_scale
 from tests.rtl import test_channel_sum as rtl_channel_sum
 from tests.rtl import test_correlation as rtl_correlation
 from tests.rtl import test_label_select as rtl_label_select
@@ -95,6 +96,11 @@ def test_maxpool_csim_equals_model(tmp_path, case):
 @pytest.mark.parametrize("case", rtl_channel_sum.VVAU_CASES, ids=str)
 def test_vvau_csim_equals_model(tmp_path, case):
     assert_csim_matches_model(*rtl_channel_sum.make_case(case, frames=3), tmp_path)
+
+
+@pytest.mark.parametrize("case", rtl_channel_scale.CASES, ids=str)
+def test_channel_scale_csim_equals_model(tmp_path, case):
+    assert_csim_matches_model(*rtl_channel_scale.make_case(case), tmp_path)
 
 
 @pytest.mark.parametrize("case", rtl_channel_sum.GLOBAL_SUM_CASES[:2], ids=str)

@@ -16,7 +16,7 @@ from flow.backends.rtl.codegen import verilog_value
 from flow.backends.rtl.sources import RTL_DIR, rtl_sources
 from flow.ops.base import pack_fields, write_memh
 from flow.ops.threshold_search import write_stage_files
-from tests.rtl import test_channel_sum, test_correlation, test_mvau, test_thresholding
+from tests.rtl import test_channel_scale, test_channel_sum, test_correlation, test_mvau, test_thresholding
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed (./dev env)")
 
@@ -70,6 +70,7 @@ MODULES = [
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
     ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
+    ("channel_scale", op_params(test_channel_scale, test_channel_scale.CASES[1], frames=1)),
     ("channel_sum", {"K": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
     ("channel_sum", op_params(test_channel_sum, test_channel_sum.VVAU_CASES[0], frames=1)),
     ("concat_streams", {"PE": 2, "A_WORDS": 2, "B_WORDS": 3, "A_BITS": 2, "B_BITS": 4, "B_SIGNED": 1,

@@ -1,0 +1,79 @@
+"""Residual networks on the PYNQ-Z2: the verification ladder, measured fps and the Yosys counts of
+the board top against the budget, from finished builds, beside the peer that publishes the same
+network on the same board.
+
+    ./dev build resnet8 --synth --out build/resnet8
+    ./dev build resnet8 --target-fps max --synth --out build/resnet8_max
+    ./dev build residual_tiny --synth --out build/residual_tiny
+    ./dev python benchmarks/residual_networks.py build/resnet8 build/resnet8_max build/residual_tiny
+
+Writes benchmarks/results/residual_networks.{json,md}; README.md's table renders from the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LEVELS = ("L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6")
+# the same topology on the same board, as its authors measured it (a cited figure, not run here)
+PEERS = [{
+    "network": "hls4ml RN08 (MLPerf Tiny ResNet-8, its own quantization)",
+    "fps": 130.8, "top1": "83.5 % (CIFAR-10)",
+    "source": "mlcommons/tiny_results_v1.0, open division, hls4ml, RN08 on the PYNQ-Z2: the benchmark "
+              "harness's inferences/s, host I/O included",
+}]
+
+
+def row(build: Path) -> dict:
+    r = json.loads((build / "report.json").read_text())
+    syn, perf = r["synthesis"], r["performance"]
+    if "LUT" not in syn:
+        raise SystemExit(f"{build}: no Yosys synthesis in its report (build it with --synth)")
+    return {
+        "build": build.name, "network": r["build"]["name"], "weights": r["build"]["weights"],
+        "folding": r["build"]["folding"], "board": r["board"]["name"],
+        "ladder": {k: r["verification"][k]["passed"] for k in LEVELS if k in r["verification"]},
+        "inputs": r["build"]["inputs"], "fps": perf["measured_fps"], "bottleneck": perf["bottleneck"],
+        "yosys": {k: syn.get(k, 0) for k in ("LUT", "FF", "BRAM36", "URAM", "DSP")},
+        "estimate": r["totals"]["estimate"], "budget": r["board"]["budget"],
+        "seconds": round(sum(r["build"]["steps"].values())), "passed": r["verdict"]["passed"],
+    }
+
+
+def table(rows: list[dict], peers: list[dict] = PEERS) -> str:
+    lines = ["| network | folding | ladder | fps @100 MHz | LUT | FF | BRAM36 | DSP | of the PYNQ-Z2 budget (LUT, BRAM36) "
+             "| estimate LUT | build (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        y, b = r["yosys"], r["budget"]
+        ladder = ", ".join(k for k, ok in r["ladder"].items() if ok)
+        if not all(r["ladder"].values()):
+            ladder += "; failed: " + ", ".join(k for k, ok in r["ladder"].items() if not ok)
+        lines.append(
+            f"| {r['network']} ({r['weights']}) | {r['folding']} | {ladder} on {r['inputs']} inputs | "
+            f"{r['fps']:,.1f} | {y['LUT']:,} | {y['FF']:,} | {y['BRAM36']} | {y['DSP']} | "
+            f"{100 * y['LUT'] / b['LUT']:.0f} %, {100 * y['BRAM36'] / b['BRAM36']:.0f} % | "
+            f"{r['estimate']['LUT']:,.0f} | {r['seconds']:,} |")
+    for p in peers:
+        lines.append(f"| {p['network']}, peer: {p['source']} | - | top-1 {p['top1']} | {p['fps']:,.1f} "
+                     "| - | - | - | - | - | - | - |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("builds", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+    rows = [row(b) for b in args.builds]
+    command = "./dev python benchmarks/residual_networks.py " + " ".join(str(b) for b in args.builds)
+    (RESULTS / "residual_networks.json").write_text(
+        json.dumps({"command": command, "rows": rows, "peers": PEERS}, indent=2) + "\n")
+    (RESULTS / "residual_networks.md").write_text(table(rows) + "\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
