@@ -78,13 +78,14 @@ def _dense(then=None) -> Callable[[], ModelWrapper]:
     return make
 
 
-def _join(op_type, **attrs) -> Callable[[], ModelWrapper]:
-    """Two branches of one feature map joined: the map itself and a convolution of it."""
+def _join(op_type, branch_scale=0.125, **attrs) -> Callable[[], ModelWrapper]:
+    """Two branches of one feature map joined: the map itself (scale 0.125) and a convolution of it
+    (quantized at branch_scale)."""
     def make():
         g = _feature_map()
         skip = g.tensor
         g.op("Conv", _weights(g, (4, 4, 3, 3)), kernel_shape=[3, 3], pads=[1, 1, 1, 1])
-        g.quant(0.125)
+        g.quant(branch_scale)
         g.op(op_type, skip, **attrs)
         g.quant(0.5)
         return g.model()
@@ -153,7 +154,9 @@ CASES = [
     Case("MaxPool", "2x2, ceil_mode", _then("MaxPool", kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)),
     Case("AveragePool", "2x2, stride 2", _then("AveragePool", kernel_shape=[2, 2], strides=[2, 2])),
     Case("GlobalAveragePool", "", _then("GlobalAveragePool")),
+    Case("AveragePool", "over the whole map, then Trunc (Brevitas' TruncAvgPool)", lambda: _trunc_avg_pool()),
     Case("Add", "of two branches (residual)", _join("Add")),
+    Case("Add", "of two branches, scales 0.25 and 0.125", _join("Add", branch_scale=0.25)),
     Case("Concat", "of two branches, channels", _join("Concat", axis=1)),
     Case("DepthToSpace", "DCR, block 2", _then("DepthToSpace", blocksize=2, mode="DCR")),
     Case("DepthToSpace", "CRD, block 2, after Conv", lambda: _conv_then("DepthToSpace", blocksize=2, mode="CRD")),
@@ -180,6 +183,15 @@ def _gemm(**attrs) -> ModelWrapper:
     g.op("Gemm", _weights(g, shape), g.const(np.arange(10) * 0.25), **attrs)
     g.quant(0.5)
     return g.model()
+
+
+def _trunc_avg_pool() -> ModelWrapper:
+    """The mean's 8-bit codes (scale 2^-3 / 36 rounded to 2^-8) truncated to 4 bits (QONNX opset 2)."""
+    g = _feature_map()
+    g.op("AveragePool", kernel_shape=[6, 6])
+    g.op("Trunc", g.const(2.0**-8), g.const(0.0), g.const(8.0), g.const(2.0**-4), g.const(4.0),
+         domain=QONNX_DOMAIN, rounding_mode="FLOOR", signed=1, narrow=0)
+    return g.model(qonnx_opset=2)
 
 
 def _batchnorm() -> ModelWrapper:
