@@ -22,6 +22,13 @@ from pathlib import Path
 import qonnx
 from qonnx.core.modelwrapper import ModelWrapper
 
+from benchmarks.finished_builds import (
+    RESOURCE_HEADER,
+    common_fields,
+    ladder_cell,
+    resource_cells,
+    synthesized_report,
+)
 from flow.declared_input import declared_input
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,11 +37,8 @@ LEVELS = ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6")
 
 
 def row(build: Path) -> dict:
-    r = json.loads((build / "report.json").read_text())
+    r = synthesized_report(build)
     args = json.loads((build / "build_args.json").read_text())["argv"]
-    syn, perf = r["synthesis"], r["performance"]
-    if "LUT" not in syn:
-        raise SystemExit(f"{build}: no Yosys synthesis in its report (build it with --synth)")
     model = Path(args[args.index("--model") + 1])
     declared = args[args.index("--input-datatype") + 1] if "--input-datatype" in args else None
     facts = json.loads((build / "deploy" / "design.json").read_text())["input"]
@@ -48,30 +52,16 @@ def row(build: Path) -> dict:
     return {
         "model": model.resolve().relative_to(QONNX_DATA).as_posix(),
         "build": build.name, "input": source, "input_codes": facts["dtype"], "folding": r["build"]["folding"],
-        "ladder": {k: r["verification"][k]["passed"] for k in LEVELS if k in r["verification"]},
-        "inputs": r["build"]["inputs"], "fps": perf["measured_fps"], "bottleneck": perf["bottleneck"],
-        "yosys": {k: syn[k] for k in ("LUT", "FF", "BRAM36", "DSP")},
+        **common_fields(r, LEVELS),
         "boundary_cases": r["verification"]["L1_L2"].get("boundary_cases", 0),
-        "estimate": r["totals"]["estimate"], "budget": r["board"]["budget"], "board": r["board"]["name"],
-        "passed": r["verdict"]["passed"],
     }
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| model | input | ladder | fps @100 MHz | LUT | FF | BRAM36 | DSP | of the PYNQ-Z2 budget (LUT, BRAM36) | estimate LUT |",
+    lines = [f"| model | input | ladder | fps @100 MHz | {RESOURCE_HEADER} |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        y, b = r["yosys"], r["budget"]
-        ladder = ", ".join(k for k, ok in r["ladder"].items() if ok)
-        if r["boundary_cases"]:
-            ladder += f" (L1: {r['boundary_cases']} rounding-boundary cases, shown as such)"
-        if not all(r["ladder"].values()):
-            ladder += "; failed: " + ", ".join(k for k, ok in r["ladder"].items() if not ok)
-        lines.append(
-            f"| {r['model']} | {r['input']} | "
-            f"{ladder} on {r['inputs']} inputs | {r['fps']:,.1f} | {y['LUT']:,} | {y['FF']:,} | {y['BRAM36']} | "
-            f"{y['DSP']} | {100 * y['LUT'] / b['LUT']:.0f} %, {100 * y['BRAM36'] / b['BRAM36']:.0f} % | "
-            f"{r['estimate']['LUT']:,.0f} |")
+    lines += [f"| {r['model']} | {r['input']} | {ladder_cell(r, r['boundary_cases'])} | {r['fps']:,.1f} | "
+              f"{resource_cells(r)} |" for r in rows]
     return "\n".join(lines)
 
 

@@ -16,6 +16,14 @@ import argparse
 import json
 from pathlib import Path
 
+from benchmarks.finished_builds import (
+    RESOURCE_HEADER,
+    common_fields,
+    ladder_cell,
+    resource_cells,
+    synthesized_report,
+)
+
 RESULTS = Path(__file__).resolve().parent / "results"
 LEVELS = ("L0_L1", "L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6")
 # the same topology on the same board, as its authors measured it (a cited figure, not run here)
@@ -28,38 +36,19 @@ PEERS = [{
 
 
 def row(build: Path) -> dict:
-    r = json.loads((build / "report.json").read_text())
-    syn, perf = r["synthesis"], r["performance"]
-    if "LUT" not in syn:
-        raise SystemExit(f"{build}: no Yosys synthesis in its report (build it with --synth)")
-    return {
-        "build": build.name, "network": r["build"]["name"], "weights": r["build"]["weights"],
-        "folding": r["build"]["folding"], "board": r["board"]["name"],
-        "ladder": {k: r["verification"][k]["passed"] for k in LEVELS if k in r["verification"]},
-        "inputs": r["build"]["inputs"], "fps": perf["measured_fps"], "bottleneck": perf["bottleneck"],
-        "yosys": {k: syn.get(k, 0) for k in ("LUT", "FF", "BRAM36", "URAM", "DSP")},
-        "estimate": r["totals"]["estimate"], "budget": r["board"]["budget"],
-        "seconds": round(sum(r["build"]["steps"].values())), "passed": r["verdict"]["passed"],
-    }
+    r = synthesized_report(build)
+    return {"build": build.name, "network": r["build"]["name"], "weights": r["build"]["weights"],
+            "folding": r["build"]["folding"], **common_fields(r, LEVELS),
+            "seconds": round(sum(r["build"]["steps"].values()))}
 
 
 def table(rows: list[dict], peers: list[dict] = PEERS) -> str:
-    lines = ["| network | folding | ladder | fps @100 MHz | LUT | FF | BRAM36 | DSP | of the PYNQ-Z2 budget (LUT, BRAM36) "
-             "| estimate LUT | build (s) |",
+    lines = [f"| network | folding | ladder | fps @100 MHz | {RESOURCE_HEADER} | build (s) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        y, b = r["yosys"], r["budget"]
-        ladder = ", ".join(k for k, ok in r["ladder"].items() if ok)
-        if not all(r["ladder"].values()):
-            ladder += "; failed: " + ", ".join(k for k, ok in r["ladder"].items() if not ok)
-        lines.append(
-            f"| {r['network']} ({r['weights']}) | {r['folding']} | {ladder} on {r['inputs']} inputs | "
-            f"{r['fps']:,.1f} | {y['LUT']:,} | {y['FF']:,} | {y['BRAM36']} | {y['DSP']} | "
-            f"{100 * y['LUT'] / b['LUT']:.0f} %, {100 * y['BRAM36'] / b['BRAM36']:.0f} % | "
-            f"{r['estimate']['LUT']:,.0f} | {r['seconds']:,} |")
-    for p in peers:
-        lines.append(f"| {p['network']}, peer: {p['source']} | - | top-1 {p['top1']} | {p['fps']:,.1f} "
-                     "| - | - | - | - | - | - | - |")
+    lines += [f"| {r['network']} ({r['weights']}) | {r['folding']} | {ladder_cell(r)} | {r['fps']:,.1f} | "
+              f"{resource_cells(r)} | {r['seconds']:,} |" for r in rows]
+    lines += [f"| {p['network']}, peer: {p['source']} | - | top-1 {p['top1']} | {p['fps']:,.1f} "
+              "| - | - | - | - | - | - | - |" for p in peers]
     return "\n".join(lines)
 
 

@@ -31,9 +31,8 @@ def branch_fifo_depth(words: int) -> int:
 def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -> ModelWrapper:
     ops = list(model.graph.node)
     _require_one_consumer_per_stream(model, ops)
-    graph_in, graph_out = model.graph.input[0].name, model.graph.output[0].name
-    producers = {out: node for node in ops for out in node.output}
-    last = producers[graph_out]
+    graph_out = model.graph.output[0].name
+    last = next(node for node in ops if graph_out in node.output)
     last.output[list(last.output).index(graph_out)] = f"{last.name}_out"  # the output FIFO now ends the graph
     producers = {out: node for node in ops for out in node.output}
     nodes, counts = [], {}

@@ -64,16 +64,23 @@ class Lowering:
         self.done: set[str] = set()
         self.counts: dict[str, int] = {}
 
-    def new_node(self, op_type, inputs, source, **attrs) -> str:
+    def make_node(self, op_type, inputs, doc: str, outputs: int = 1, **attrs):
+        """A flow.ops node named <op_type>_<index>, its outputs <name>_out, <name>_out_1, ...
+        (not yet in the graph)."""
         index = self.counts.get(op_type, 0)
         self.counts[op_type] = index + 1
         name = f"{op_type}_{index}"
-        out = f"{name}_out"
-        node = helper.make_node(op_type, inputs, [out], name=name, domain=DOMAIN)
+        names = [f"{name}_out" + (f"_{k}" if k else "") for k in range(outputs)]
+        node = helper.make_node(op_type, inputs, names, name=name, domain=DOMAIN)
         node.attribute.extend(make_attribute(k, v) for k, v in attrs.items())
-        node.doc_string = f"from {source.op_type} node '{source.name}'"
+        node.doc_string = doc
+        return node
+
+    def new_node(self, op_type, inputs, source, **attrs) -> str:
+        """The op lowered from `source` (a node of the integer graph), appended; its output."""
+        node = self.make_node(op_type, inputs, f"from {source.op_type} node '{source.name}'", **attrs)
         self.nodes.append(node)
-        return out
+        return node.output[0]
 
     def param(self, base, value) -> str:
         self.initializers[base] = np.asarray(value, dtype=np.float32)
@@ -134,17 +141,11 @@ def _duplicate_forks(low: Lowering, first: HWTensor) -> None:
         position = next((i for i, n in enumerate(low.nodes) if tensor in n.output), -1) + 1
         source = tensor
         for k, (reader, slot) in enumerate(reads[:-1]):
-            index = low.counts.get("DuplicateStreams", 0)
-            low.counts["DuplicateStreams"] = index + 1
-            name = f"DuplicateStreams_{index}"
-            outputs = [f"{name}_out", f"{name}_out_1"]
-            node = helper.make_node("DuplicateStreams", [source], outputs, name=name, domain=DOMAIN)
-            node.attribute.extend(make_attribute(a, v) for a, v in
-                                  dict(shape=list(hw.shape[1:]), out_dtype=hw.dtype.name).items())
-            node.doc_string = f"the fork of '{tensor}', read {len(reads)} times"
+            node = low.make_node("DuplicateStreams", [source], f"the fork of '{tensor}', read {len(reads)} times",
+                                 outputs=2, shape=list(hw.shape[1:]), out_dtype=hw.dtype.name)
             low.nodes.insert(position + k, node)
-            reader.input[slot] = outputs[0]
-            source = outputs[1]
+            reader.input[slot] = node.output[0]
+            source = node.output[1]
         reader, slot = reads[-1]
         reader.input[slot] = source
 
@@ -409,7 +410,7 @@ def _global_sum(low: Lowering, node):
     low.tensors[node.output[0]] = HWTensor(out, (n, 1, 1, c), out_dtype)
 
 
-def _join_operands(low: Lowering, node) -> list[HWTensor]:
+def _stream_operands(low: Lowering, node) -> list[HWTensor]:
     """The stream inputs of a join or a ChannelScale (its parameters are no streams)."""
     operands = [_input(low, node, i) for i in range(len(node.input)) if node.input[i] in low.tensors]
     for x in operands:
@@ -422,7 +423,7 @@ def _join_operands(low: Lowering, node) -> list[HWTensor]:
 
 
 def _add(low: Lowering, node):
-    a, b = _join_operands(low, node)
+    a, b = _stream_operands(low, node)
     if a.shape != b.shape:
         raise UnsupportedGraph(node, f"adds {list(a.shape)} and {list(b.shape)} tensors",
                                "two maps (or dense results) of one shape")
@@ -433,7 +434,7 @@ def _add(low: Lowering, node):
 
 
 def _concat(low: Lowering, node):
-    operands = _join_operands(low, node)
+    operands = _stream_operands(low, node)
     out_dtype = low.dtype(node.output[0])
     a = operands[0]
     for b in operands[1:]:
@@ -446,7 +447,7 @@ def _concat(low: Lowering, node):
 
 
 def _channel_scale(low: Lowering, node):
-    x = _join_operands(low, node)[0]
+    x = _stream_operands(low, node)[0]
     factors = np.asarray(low.src.get_initializer(node.input[1]), dtype=np.int64).reshape(-1)
     channels = x.shape[-1]
     factors = np.broadcast_to(factors, (channels,)) if factors.size == 1 else factors

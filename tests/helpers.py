@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 from onnx import TensorProto, helper
 from qonnx.core.datatype import DataType
@@ -34,3 +37,21 @@ def random_values(rng: np.random.Generator, dtype: DataType, shape) -> np.ndarra
     if dtype == DataType["BIPOLAR"]:
         return rng.choice(np.array([-1, 1]), size=shape)
     return rng.integers(int(dtype.min()), int(dtype.max()) + 1, size=shape)
+
+
+LADDER = ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6")
+
+
+def build_through_every_level(model: ModelWrapper, out: Path, *flags: str) -> dict:
+    """`model` saved and built with `python -m flow.build --model` on 3 inputs (and `flags`) into
+    out; asserts that it passed L1 to L6 and returns its report."""
+    from flow.build import main
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "model.onnx"
+    model.save(str(path))
+    assert main(["--model", str(path), "--out", str(out / "build"), "--inputs", "3", *flags]) == 0
+    report = json.loads((out / "build" / "report.json").read_text())
+    for level in LADDER:
+        assert report["verification"][level]["passed"], level
+    return report

@@ -36,8 +36,9 @@ class Board:
 
     @property
     def emulated(self) -> bool:
-        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 only)."""
-        return self.processing_system == "ps7"
+        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 only);
+        a board without one says why in "no_emulator"."""
+        return "no_emulator" not in self.data
 
     def address(self, block: str) -> int:
         """Base address of a block of the block design (axi_dma_0, accelerator)."""

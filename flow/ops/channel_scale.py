@@ -13,59 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from flow.estimate import add_resources, memories_resources
-from flow.ops.base import (
-    HWOp,
-    Memory,
-    Stream,
-    dtype_attr,
-    pack_fields,
-    read_memh_fields,
-    require_divisible,
-    write_memh,
-)
+from flow.ops.base import Memory, dtype_attr, pack_fields, read_memh_fields, write_memh
+from flow.ops.channelwise import ChannelwiseOp
 
 
-class ChannelScale(HWOp):
+class ChannelScale(ChannelwiseOp):
     rtl_module = "channel_scale"
-    folding_attrs = ("PE",)
 
     def op_attrs(self):
-        return {
-            "channels": ("i", True, 0),
-            "vector_dims": ("ints", False, []),  # leading dims of one frame: [H, W] or []
-            "PE": ("i", False, 1),
-            "in_dtype": ("s", True, ""),
-            "factor_bits": ("i", True, 1),       # unsigned factors of this many bits
-            "out_dtype": ("s", True, ""),
-        }
-
-    def num_vectors(self) -> int:
-        return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
-
-    def in_shape(self, batch):
-        return (batch, *self.attr("vector_dims"), self.attr("channels"))
-
-    def out_shape(self, batch):
-        return self.in_shape(batch)
+        return {**self.channelwise_attrs(), "factor_bits": ("i", True, 1)}   # unsigned factors
 
     def compute(self, x, factors):
         return np.asarray(x, dtype=np.int64) * np.asarray(factors, dtype=np.int64).reshape(-1)
-
-    def _stream(self, dtype) -> Stream:
-        pe = self.attr("PE")
-        return Stream(pe, dtype, self.num_vectors() * self.attr("channels") // pe)
-
-    def in_stream(self):
-        return self._stream(dtype_attr(self, "in_dtype"))
-
-    def out_stream(self):
-        return self._stream(self.out_dtype())
-
-    def check_folding(self):
-        require_divisible(self, self.attr("channels"), "channels", self.attr("PE"), "PE")
-
-    def cycles(self):
-        return self.in_stream().words
 
     def factors(self) -> Memory:
         pe = self.attr("PE")
@@ -81,9 +40,6 @@ class ChannelScale(HWOp):
         return add_resources(memories_resources(self),
                              {"LUT": 20 + pe * (in_bits * self.attr("factor_bits") + out_bits),
                               "FF": 20 + pe * (in_bits + 5 * out_bits)})
-
-    def auto_fold(self, model, target_cycles, folding):
-        return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}
 
     def rtl_params(self, model, memdir: Path):
         c, pe, k_bits = self.attr("channels"), self.attr("PE"), self.attr("factor_bits")

@@ -45,8 +45,9 @@ class DuplicateStreams(HWOp):
 
     def execute_node(self, context, graph):
         x = context[self.onnx_node.input[0]]
+        y = self.compute(x.reshape(self.out_shape(x.shape[0]))).astype(self.context_dtype())
         for out in self.onnx_node.output:
-            context[out] = x.reshape(self.out_shape(x.shape[0])).astype(self.context_dtype())
+            context[out] = y
 
     def stream(self) -> Stream:
         pe = self.attr("PE")

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from qonnx.core.datatype import DataType
 
 from flow.estimate import add_resources, comparator_luts, memories_resources
-from flow.ops.base import (
-    HWOp,
-    Memory,
-    Stream,
-    dtype_attr,
-    pack_fields,
-    read_memh_fields,
-    require_divisible,
-    write_memh,
-)
+from flow.ops.base import Memory, dtype_attr, pack_fields, read_memh_fields, write_memh
+from flow.ops.channelwise import ChannelwiseOp
 from flow.ops.threshold_search import (
     ComparedInHLS,
     read_effective_thresholds,
@@ -35,45 +26,14 @@ from flow.ops.thresholds import apply_thresholds, clamp_thresholds, threshold_bi
 from flow.packing import from_codes
 
 
-class Thresholding(ComparedInHLS, HWOp):
+class Thresholding(ComparedInHLS, ChannelwiseOp):
     rtl_module = "thresholding"
-    folding_attrs = ("PE",)
 
     def op_attrs(self):
-        return {
-            "channels": ("i", True, 0),
-            "PE": ("i", False, 1),
-            "in_dtype": ("s", True, ""),
-            "out_dtype": ("s", True, ""),
-            "vector_dims": ("ints", False, []),  # leading dims of one frame: [H, W] or []
-            "act_bias": ("i", False, 0),
-        }
-
-    def num_vectors(self):
-        return int(np.prod(self.attr("vector_dims"), dtype=np.int64))
-
-    def in_shape(self, batch):
-        return (batch, *self.attr("vector_dims"), self.attr("channels"))
-
-    def out_shape(self, batch):
-        return self.in_shape(batch)
+        return {**self.channelwise_attrs(), "act_bias": ("i", False, 0)}
 
     def compute(self, x, thresholds):
         return apply_thresholds(x, thresholds, self.out_dtype(), self.attr("act_bias"))
-
-    def in_stream(self):
-        pe = self.attr("PE")
-        return Stream(pe, dtype_attr(self, "in_dtype"), self.num_vectors() * self.attr("channels") // pe)
-
-    def out_stream(self):
-        pe = self.attr("PE")
-        return Stream(pe, self.out_dtype(), self.num_vectors() * self.attr("channels") // pe)
-
-    def check_folding(self):
-        require_divisible(self, self.attr("channels"), "channels", self.attr("PE"), "PE")
-
-    def cycles(self):
-        return self.in_stream().words
 
     def threshold_count(self) -> int:
         """Thresholds per channel: one per output level above the lowest."""
@@ -111,9 +71,6 @@ class Thresholding(ComparedInHLS, HWOp):
         return add_resources(memories_resources(self),
                              {"LUT": 30 + pe * (self.threshold_count() * comparator_luts(in_bits + 1) + out_bits),
                               "FF": 20 + pe * (in_bits + out_bits)})
-
-    def auto_fold(self, model, target_cycles, folding):
-        return {"PE": self.least_parallelism("PE", self.attr("channels"), target_cycles)}
 
     def rtl_params(self, model, memdir: Path, search: bool | None = None):
         """search: thresholds by binary search (default: where they are many)."""

@@ -1,17 +1,15 @@
 """Zero padding of a bipolar map (Brevitas pads with 0, no bipolar value) is exact: the padded map is
 carried as INT2, from the MultiThreshold that makes it (or the network input) through a MaxPool."""
 
-import json
-
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verify
-from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import integerize
 from tests.flow.qonnx_graphs import GraphBuilder, padded_bipolar_graph
+from tests.helpers import build_through_every_level
 
 
 def test_a_padded_bipolar_map_is_lowered_as_int2_and_stays_exact():
@@ -32,13 +30,7 @@ def test_a_padded_bipolar_map_is_lowered_as_int2_and_stays_exact():
 
 
 def test_a_padded_bipolar_network_builds_through_every_level(tmp_path):
-    path = tmp_path / "padded.onnx"
-    padded_bipolar_graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    build_through_every_level(padded_bipolar_graph(), tmp_path, "--target-fps", "20000")
 
 
 def test_bipolar_maps_a_depthwise_convolution_and_a_global_sum_read_are_int2():

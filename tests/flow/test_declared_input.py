@@ -10,7 +10,6 @@ import pytest
 from qonnx.core.datatype import DataType
 
 from flow import verify
-from flow.build import main
 from flow.declared_input import DeclaredInput, declared_input, insert_input_quantizer
 from flow.frontend import clean
 from flow.streamline import UnsupportedGraph, integerize
@@ -20,6 +19,7 @@ from tests.flow.qonnx_graphs import (
     relu_edge_graph,
     relu_then_negative_scale_graph,
 )
+from tests.helpers import build_through_every_level
 
 
 def declared(model, flag=None):
@@ -104,13 +104,8 @@ def test_a_float_weight_without_a_quantizer_is_refused():
 
 
 def test_an_annotated_model_builds_through_every_level(tmp_path, capsys):
-    path = tmp_path / "finn_style.onnx"
-    finn_style_graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--no-op-sim"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    build_through_every_level(finn_style_graph(), tmp_path, "--no-op-sim")
+    out = tmp_path / "build"
     facts = json.loads((out / "deploy" / "design.json").read_text())["input"]
     assert facts["dtype"] == "UINT8" and facts["quantizer"]["scale"] == [1.0]
     x = np.load(out / "inputs.npy")

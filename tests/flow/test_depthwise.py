@@ -1,17 +1,15 @@
 """Depthwise convolution (group = channels): exact through streamlining, a SlidingWindow and a VVAU
 (one weight set per channel) in hardware, built through every level."""
 
-import json
-
 import numpy as np
 import pytest
 
 from flow import verify
-from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
 from tests.flow.qonnx_graphs import GraphBuilder, depthwise_graph
+from tests.helpers import build_through_every_level
 
 
 def test_a_depthwise_convolution_streamlines_and_lowers_exactly():
@@ -39,12 +37,6 @@ def test_a_grouped_convolution_is_refused():
 
 
 def test_a_depthwise_network_builds_through_every_level(tmp_path):
-    path = tmp_path / "dw.onnx"
-    depthwise_graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    report = build_through_every_level(depthwise_graph(), tmp_path, "--target-fps", "20000")
     vvau = next(op for op in report["ops"] if op["name"].startswith("VVAU"))
     assert vvau["measured_cycles"] == vvau["analytic_cycles"]

@@ -1,16 +1,14 @@
 """GlobalAveragePool: the sum over the map in hardware (GlobalSum), the division by the pixel count
 in the scale the next thresholds take; exact through streamlining and built through every level."""
 
-import json
-
 import numpy as np
 
 from flow import verify
-from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import integerize
 from tests.flow.qonnx_graphs import global_pool_graph
+from tests.helpers import build_through_every_level
 
 
 def test_global_average_pool_streamlines_exactly():
@@ -25,12 +23,6 @@ def test_global_average_pool_streamlines_exactly():
 
 
 def test_a_global_pool_network_builds_through_every_level(tmp_path):
-    path = tmp_path / "pool.onnx"
-    global_pool_graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    report = build_through_every_level(global_pool_graph(), tmp_path, "--target-fps", "20000")
     pool = next(op for op in report["ops"] if op["name"].startswith("GlobalSum"))
     assert pool["measured_cycles"] == pool["analytic_cycles"]

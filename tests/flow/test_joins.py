@@ -2,19 +2,17 @@
 integer Add and lowers to an AddStreams, a Concat along channels to a ConcatStreams, the fork to a
 DuplicateStreams; both build through every level."""
 
-import json
-
 import numpy as np
 import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from flow import verify
-from flow.build import main
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
 from tests.flow.qonnx_graphs import GraphBuilder, concat_graph, po2_residual_graph, residual_graph
+from tests.helpers import build_through_every_level
 
 
 def levels(model, x):
@@ -107,14 +105,8 @@ def test_a_concat_along_space_is_refused():
 @pytest.mark.parametrize("graph, join", [(residual_graph, "AddStreams"), (concat_graph, "ConcatStreams"),
                                          (po2_residual_graph, "ChannelScale")])
 def test_a_network_with_a_join_builds_through_every_level(tmp_path, graph, join):
-    path = tmp_path / "joined.onnx"
-    graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "50000"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
-    folded = ModelWrapper(str(out / "30_folded.onnx"))
+    build_through_every_level(graph(), tmp_path, "--target-fps", "50000")
+    folded = ModelWrapper(str(tmp_path / "build" / "30_folded.onnx"))
     assert any(n.op_type == join for n in folded.graph.node)
     dup = next(n for n in folded.graph.node if n.op_type == "DuplicateStreams")
     skip = next(n for n in folded.graph.node if n.input[0] == dup.output[1])

@@ -10,8 +10,8 @@ from benchmarks.rom_luts import measure as measure_rom
 from flow.backends.rtl import synth
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.synth import parse_cells, synthesize
-from tests.rtl.test_mvau import CASES, make_case
 from tests.helpers import single_op_model
+from tests.rtl.test_mvau import CASES, make_case
 from tests.rtl.test_sliding_window import make_case as make_window_case
 
 

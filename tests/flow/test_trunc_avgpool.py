@@ -2,16 +2,14 @@
 the Trunc's two roundings become exact thresholds, so the integer graph equals qonnx's float
 execution everywhere on power-of-two scales, and the network builds through every level."""
 
-import json
-
 import numpy as np
 import pytest
 
 from flow import verify
-from flow.build import main
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
 from tests.flow.qonnx_graphs import GraphBuilder, trunc_avgpool_graph
+from tests.helpers import build_through_every_level
 
 
 def test_the_truncated_mean_is_exact_ties_included():
@@ -36,10 +34,4 @@ def test_an_average_pool_not_over_the_whole_map_is_refused():
 
 
 def test_a_truncated_mean_builds_through_every_level(tmp_path):
-    path = tmp_path / "trunc.onnx"
-    trunc_avgpool_graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    build_through_every_level(trunc_avgpool_graph(), tmp_path)

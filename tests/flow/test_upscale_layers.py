@@ -2,16 +2,14 @@
 where a Resize does not repeat pixels, and built through every level as Upscale ops (a CRD
 DepthToSpace by reordering the channels of the convolution before it)."""
 
-import json
-
 import numpy as np
 import pytest
 
 from flow import verify
-from flow.build import main
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
 from tests.flow.qonnx_graphs import nearest_resize_graph, subpixel_graph
+from tests.helpers import build_through_every_level
 
 
 def exact(model, seed=1):
@@ -48,13 +46,7 @@ def test_a_resize_that_does_not_repeat_pixels_is_refused(graph, message):
 
 @pytest.mark.parametrize("graph", [lambda: subpixel_graph("CRD"), nearest_resize_graph], ids=["crd", "nearest"])
 def test_upscaling_networks_build_through_every_level(tmp_path, graph):
-    path = tmp_path / "net.onnx"
-    graph().save(str(path))
-    out = tmp_path / "b"
-    assert main(["--model", str(path), "--out", str(out), "--inputs", "3", "--target-fps", "20000"]) == 0
-    report = json.loads((out / "report.json").read_text())
-    for level in ("L1_L2", "L2_L3", "L2_L4", "L2_L5", "L2_L6"):
-        assert report["verification"][level]["passed"], level
+    report = build_through_every_level(graph(), tmp_path, "--target-fps", "20000")
     upscale = next(op for op in report["ops"] if op["name"].startswith("Upscale"))
     assert upscale["measured_cycles"] == upscale["analytic_cycles"]
 

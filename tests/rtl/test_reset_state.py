@@ -16,7 +16,13 @@ from flow.backends.rtl.codegen import verilog_value
 from flow.backends.rtl.sources import RTL_DIR, rtl_sources
 from flow.ops.base import pack_fields, write_memh
 from flow.ops.threshold_search import write_stage_files
-from tests.rtl import test_channel_scale, test_channel_sum, test_correlation, test_mvau, test_thresholding
+from tests.rtl import (
+    test_channel_scale,
+    test_channel_sum,
+    test_correlation,
+    test_mvau,
+    test_thresholding,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed (./dev env)")
 
