@@ -16,6 +16,12 @@ writes the batch size into the accelerator's FRAMES register (which places TLAST
 the cycle counter); after it, CYCLES_LO/HI hold the cycles from the first input word to the last
 output word, counted by the accelerator itself.
 
+A design with memories loaded at run time (UltraRAM, which a bitstream cannot initialise, or
+weights built to be reloadable) carries their image (design.json "weights", deploy/
+weight_image.bin): the driver loads it after programming the PL, through the WEIGHT_ADDR and
+WEIGHT_DATA registers, and load_weights(path) loads another image of the same layout (new
+weights, same bitstream).
+
 A design with the exemplar_capture control (the SiamFC tracker build's tracker/deploy) has a
 CAPTURE register: writing 1 makes the next batch a capture batch, and it clears itself when
 that batch ends. Its frames write the exemplar memory; the frames of later batches are scored
@@ -27,6 +33,7 @@ against that exemplar:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -104,6 +111,32 @@ class QNNOverlay(Overlay):
         self.controls = self.design.get("controls", [])
         self.exemplar_set = False   # a capture batch ran since this overlay was loaded
         self._batch = None          # the batch started and not finished: frames, sent, capture, start
+        if "weights" in self.design:
+            self.load_weights()
+
+    # --- memories loaded at run time
+    def load_weights(self, image: str | Path | None = None) -> None:
+        """Write a weight image (default: the build's, checked against its sha256) into the
+        accelerator's run-time memories; another image must have the build's length (its layout:
+        design.json "weights" regions). Only between batches."""
+        facts = self.design.get("weights")
+        if facts is None:
+            raise DeployError(f"design '{self.design['name']}' has no memories loaded at run time")
+        if self._batch is not None:
+            raise DeployError("a batch is running: load the weights between batches")
+        path = Path(image) if image is not None else self.deploy_dir / facts["file"]
+        if not path.is_file():
+            raise DeployError(f"weight image {path} not found")
+        data = path.read_bytes()
+        if image is None and hashlib.sha256(data).hexdigest() != facts["sha256"]:
+            raise DeployError(f"{path} is not the build's weight image (its sha256 differs from design.json's)")
+        if len(data) != 4 * facts["words"]:
+            raise DeployError(f"{path} holds {len(data)} bytes; the design's weight image is "
+                              f"{facts['words']} 32-bit words ({4 * facts['words']} bytes)")
+        self.control.write(self.registers["WEIGHT_ADDR"], 0)
+        data_register = self.registers["WEIGHT_DATA"]
+        for word in np.frombuffer(data, dtype="<u4").tolist():
+            self.control.write(data_register, word)
 
     # --- registers of the accelerator (axil_control)
     def read_register(self, name: str) -> int:

@@ -45,7 +45,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
               weights: str | None = None,
               backend: str = "both", synth: bool = False, energy: bool = False, op_sim: bool = True,
               dynamo: bool = False, l4_shards: int = 1, ray_address: str | None = None,
-              ignore_budget: bool = False, board: str | None = None) -> BuildConfig:
+              ignore_budget: bool = False, board: str | None = None,
+              runtime_weights: bool = False) -> BuildConfig:
     """The BuildConfig of a build of `model`: a target name, a QONNX file, a qonnx ModelWrapper or
     a Brevitas (torch) module.
 
@@ -61,6 +62,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
     block design.
     ignore_budget: the folding is not held to the board's budget (a network that fits no board,
     verified all the same; not with fps "max", which the budget defines); the report says so.
+    runtime_weights: every MVAU's weights are loaded by the host after the bitstream (the driver
+    does), so that new weights of the same network need no new bitstream.
     """
     target = model_path = torch_model = None
     if isinstance(model, str) and not _names_a_file(model):
@@ -146,7 +149,8 @@ def configure(model, *, name: str | None = None, out: str | Path | None = None,
         inputs=inputs or (target.default_inputs if target else 100), input_data=input_data,
         input_datatype=input_datatype,
         per_op_sim=op_sim, synth=synth, energy=energy, dynamo=dynamo, backend=backend, notes=notes,
-        l4_shards=l4_shards, ray_address=ray_address, ignore_budget=ignore_budget, board=board)
+        l4_shards=l4_shards, ray_address=ray_address, ignore_budget=ignore_budget, board=board,
+        runtime_weights=runtime_weights)
 
 
 def _weights_seed(weights: str | None, target, checkpoint) -> int | None:

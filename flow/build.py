@@ -76,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--ignore-budget", action="store_true",
                     help="do not hold the folding to the board's budget (verify a network that fits no "
                     "board); the report says so")
+    ap.add_argument("--runtime-weights", action="store_true",
+                    help="load every MVAU's weights at run time (the driver does, after the bitstream): "
+                    "new weights of the same network need no new bitstream")
     ap.add_argument("--backend", choices=sorted(BACKENDS), default="both",
                     help="generate and simulate the RTL (L4), the HLS C++ (L5) or both (default)")
     ap.add_argument("--dynamo", action="store_true", help="export with torch's dynamo exporter")
@@ -109,7 +112,8 @@ def parse_args(argv=None) -> tuple[BuildConfig, argparse.Namespace]:
                         checkpoint=args.checkpoint, weights=args.weights, backend=args.backend, synth=args.synth,
                         energy=args.energy,
                         op_sim=not args.no_op_sim, dynamo=args.dynamo, l4_shards=args.l4_shards,
-                        ray_address=args.ray_address, ignore_budget=args.ignore_budget, board=args.board)
+                        ray_address=args.ray_address, ignore_budget=args.ignore_budget, board=args.board,
+                        runtime_weights=args.runtime_weights)
     except ValueError as err:
         ap.error(str(err))
     return cfg, args

@@ -36,6 +36,8 @@ class BuildConfig:
     # the fold step does not hold the design to the board budget (a network that fits no board,
     # verified all the same); the report says so
     ignore_budget: bool = False
+    # every MVAU's weights loaded by the host at run time (reloadable without a new bitstream)
+    runtime_weights: bool = False
     energy: bool = False   # the energy estimate from toggle activity (flow/energy.py)
     dynamo: bool = False
     board: str = "pynq_z2"

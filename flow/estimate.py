@@ -1,4 +1,5 @@
-"""Analytic resource estimates (LUT, FF, BRAM36, DSP) for 7-series parts: what the ops share.
+"""Analytic resource estimates (LUT, FF, BRAM36, URAM, DSP) for 7-series parts (and the
+UltraRAM of a Zynq UltraScale+): what the ops share.
 
 Each op models its own RTL in `resources()` (flow/ops/): the registers its module declares,
 its logic, with constants fitted to Yosys synth_xilinx on every op of the BNN-PYNQ builds
@@ -21,6 +22,9 @@ if TYPE_CHECKING:  # the ops import this file
 
 # RAMB36E1 simple-dual-port aspect ratios (width, depth)
 BRAM36_SHAPES = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
+# URAM288: 4K words of 72 bits, no other aspect ratio (AMD UG573)
+URAM_SHAPE = (72, 4096)
+RESOURCE_KEYS = ("LUT", "FF", "BRAM36", "URAM", "DSP")
 # dual-port LUTRAM primitives, (depth, data bits, LUTs): RAM32M, RAM64M, RAM128X1D
 LUTRAM_SHAPES = ((32, 6, 4), (64, 3, 4), (128, 1, 4))
 
@@ -32,6 +36,22 @@ def bram36_count(width: int, depth: int) -> float:
     full = min(math.ceil(width / w) * math.ceil(depth / d) for w, d in BRAM36_SHAPES)
     half = min(math.ceil(width / w) * math.ceil(depth / (d // 2)) for w, d in BRAM36_SHAPES if w <= 36)
     return min(full, half / 2)
+
+
+def uram_count(width: int, depth: int) -> int:
+    """URAM288 blocks for a width x depth memory: columns of 72 bits, rows of 4K words."""
+    if width * depth == 0:
+        return 0
+    return math.ceil(width / URAM_SHAPE[0]) * math.ceil(depth / URAM_SHAPE[1])
+
+
+def loader_resources(width: int) -> dict:
+    """hw/rtl/weight_loader.v of a memory of `width`-bit words: the staged lanes, the write word
+    and its counters, and the two 32-bit address compares (register counts from the module;
+    LUTs a count of its compares and lane multiplexers, not fitted to synthesis)."""
+    lanes = math.ceil(width / 32)
+    return {"LUT": 2 * comparator_luts(32) + 2 * lanes + 16,
+            "FF": (lanes - 1) * 32 + width + 2 * 16}
 
 
 def lutram_luts(width: int, depth: int) -> int:
@@ -56,6 +76,8 @@ def rom_luts(width: int, depth: int) -> int:
 
 
 def memory_resources(mem: Memory) -> dict:
+    if mem.style == "ultra":
+        return {"URAM": uram_count(mem.width, mem.depth)}
     if mem.style == "block":
         return {"LUT": 0, "FF": 0, "BRAM36": bram36_count(mem.width, mem.depth), "DSP": 0}
     if mem.writable:
@@ -68,7 +90,7 @@ def memories_resources(op) -> dict:
 
 
 def add_resources(*parts: dict) -> dict:
-    total = {"LUT": 0, "FF": 0, "BRAM36": 0, "DSP": 0}
+    total = dict.fromkeys(RESOURCE_KEYS, 0)
     for p in parts:
         for k in total:
             total[k] += p.get(k, 0)

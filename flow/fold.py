@@ -25,7 +25,7 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from flow.estimate import bram36_count, total_resources
+from flow.estimate import bram36_count, total_resources, uram_count
 from flow.ops import FoldingError
 
 
@@ -63,27 +63,43 @@ def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = Fal
 
 
 def fit_memories(model: ModelWrapper, board) -> None:
-    """Move the ops' movable memories (MVAU weights and FIFOs left on "auto") from block RAM to
-    LUTs while the design is over its BRAM budget, the least BRAM-efficient (fewest bits per
-    block) first: wide, shallow words fill a block poorly. A move that would take the design over
-    its LUT budget is not made."""
+    """Move the ops' movable memories (MVAU weights and FIFOs left on "auto") out of block RAM
+    while the design is over its BRAM budget. On a board with UltraRAM, weight memories the host
+    can load at run time go there first, those that free the most block RAM per UltraRAM first
+    (a move that would take the design over its URAM budget is not made). Then memories go to
+    LUTs, the least BRAM-efficient (fewest bits per block) first: wide, shallow words fill a block
+    poorly. A move that would take the design over its LUT budget is not made."""
     budget = board.budget()
     movable = []
     for node in model.graph.node:
         op = getCustomOp(node)
         mem = op.movable_memory()
         if mem is not None:
-            movable.append((mem.bits / bram36_count(mem.width, mem.depth), op))
+            movable.append((mem, op))
     total = total_resources(model)
-    for _, op in sorted(movable, key=lambda item: item[0]):
+    if budget.get("URAM", 0) > 0:
+        loadable = [(m, op) for m, op in movable if op.runtime_loadable]
+        for _, op in sorted(loadable, key=lambda item: -bram36_count(item[0].width, item[0].depth)
+                            / uram_count(item[0].width, item[0].depth)):
+            if total["BRAM36"] <= budget["BRAM36"]:
+                return
+            total = _move(model, op, "ultra", total, "URAM", budget)
+    for _, op in sorted(movable, key=lambda item: item[0].bits / bram36_count(item[0].width, item[0].depth)):
         if total["BRAM36"] <= budget["BRAM36"]:
             return
-        op.set_nodeattr(op.movable_memory_attr, "distributed")
-        moved = total_resources(model)
-        if moved["LUT"] > budget["LUT"]:
-            op.set_nodeattr(op.movable_memory_attr, "auto")   # back: the total stands as it was
-        else:
-            total = moved
+        if op.attr(op.movable_memory_attr) == "auto":
+            total = _move(model, op, "distributed", total, "LUT", budget)
+
+
+def _move(model: ModelWrapper, op, style: str, total: dict, kind: str, budget: dict) -> dict:
+    """Set op's movable memory to `style` unless that takes the design over its `kind` budget;
+    returns the design's total."""
+    op.set_nodeattr(op.movable_memory_attr, style)
+    moved = total_resources(model)
+    if moved[kind] > budget.get(kind, 0):
+        op.set_nodeattr(op.movable_memory_attr, "auto")   # back: the total stands as it was
+        return total
+    return moved
 
 
 def check_folding(model: ModelWrapper) -> None:

@@ -130,6 +130,8 @@ def step_fold(cfg: BuildConfig) -> None:
     else:
         folding = {}
     model = insert_plumbing(apply_folding(model, folding, plumbing_later=True))
+    if cfg.runtime_weights:
+        load_weights_at_run_time(model)
     fifos = {k: v for k, v in folding.items() if k.startswith("FIFO_")}
     apply_folding(model, fifos)
     fit_memories(model, board)
@@ -144,15 +146,23 @@ def step_fold(cfg: BuildConfig) -> None:
     cfg.write_json("folding.json", folding_of(model))
 
 
+def load_weights_at_run_time(model: ModelWrapper) -> None:
+    for node in model.graph.node:
+        op = getCustomOp(node)
+        if op.runtime_loadable:
+            op.set_nodeattr("weight_load", "runtime")
+
+
 def check_budget(model: ModelWrapper, board) -> None:
     total, budget = total_resources(model), board.budget()
-    over = [k for k in budget if total.get(k, 0) > budget[k]]   # no op maps to URAM: it stays unused
+    # a kind the board lacks has a budget of 0 (UltraRAM on a Zynq-7000)
+    over = [k for k in total if total[k] > budget.get(k, 0)]
     if over:
         per_op = sorted(((getCustomOp(n).resources()[over[0]], n.name) for n in model.graph.node),
                         reverse=True)[:3]
         raise FoldingError(
             "the folding exceeds the " + board.part + " budget by the estimate: "
-            + ", ".join(f"{k} {total[k]:,.0f} > {budget[k]:,.0f}" for k in over)
+            + ", ".join(f"{k} {total[k]:,.0f} > {budget.get(k, 0):,.0f}" for k in over)
             + "; largest " + over[0] + ": " + ", ".join(f"{name} ({v:,.0f})" for v, name in per_op))
 
 
@@ -234,6 +244,6 @@ FRONT_END = (
     Step("reference", step_reference, ("reference.onnx", "reference_outputs.npz")),  # L2 in onnxruntime
     Step("lower", step_lower, ("20_hw.onnx",)),                                     # hardware ops, channels-last
     Step("fold", step_fold, ("30_folded.onnx", "folding.json"),                      # PE/SIMD, DWCs, FIFOs, budget
-         ("folding_path", "target_fps", "clock_mhz", "board", "ignore_budget")),
+         ("folding_path", "target_fps", "clock_mhz", "board", "ignore_budget", "runtime_weights")),
     Step("verify", step_verify, (), ("torch_level",)),                              # L0, L1, L3 against L2
 )

@@ -19,15 +19,23 @@ class Design:
     in_bits: int            # data bits of the input stream (port rounded up to bytes)
     out_bits: int
     controls: tuple[str, ...] = ()  # control inputs of the top (flow/ops/base.py control_ports)
+    # the memories the host loads at run time (flow/backends/weight_image.py Region.as_dict);
+    # the top then has the weight bus, and the folder holds their image
+    weight_regions: tuple[dict, ...] = ()
+
+    @property
+    def weight_words(self) -> int:
+        return sum(r["lanes"] * r["depth"] for r in self.weight_regions)
 
     def save(self) -> None:
         (self.directory / RECORD).write_text(json.dumps({
             "top": self.top, "sources": [p.name for p in self.sources], "in_bits": self.in_bits,
-            "out_bits": self.out_bits, "controls": list(self.controls)}, indent=2) + "\n")
+            "out_bits": self.out_bits, "controls": list(self.controls),
+            "weight_regions": list(self.weight_regions)}, indent=2) + "\n")
 
     @classmethod
     def load(cls, directory: Path) -> Design:
         directory = Path(directory)
         d = json.loads((directory / RECORD).read_text())
         return cls(d["top"], directory, [directory / s for s in d["sources"]], d["in_bits"],
-                   d["out_bits"], tuple(d.get("controls", ())))
+                   d["out_bits"], tuple(d.get("controls", ())), tuple(d.get("weight_regions", ())))

@@ -30,6 +30,8 @@ _REGISTER_DOC = {
     "IN_WORDS": ("read-only", "input words per frame"), "OUT_WORDS": ("read-only", "output words per frame"),
     "CAPTURE": ("read-write", "bit 0: the next batch is a capture batch (exemplar_capture high for all "
                 "its frames); clears itself at that batch's end"),
+    "WEIGHT_ADDR": ("read-write", "weight image address of the next WEIGHT_DATA write"),
+    "WEIGHT_DATA": ("write-only", "a write loads its word at WEIGHT_ADDR, which then counts up by one"),
 }
 
 

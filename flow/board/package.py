@@ -29,6 +29,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow import verdict
 from flow.backends.rtl.steps import load_design
 from flow.backends.rtl.verilator import lint
+from flow.backends.weight_image import IMAGE_FILE
 from flow.board.bitstream import emulated_bit, sources_digest
 from flow.board.facts import read_facts, write_facts
 from flow.board.hwh import ACCEL, DMA, hwh_xml
@@ -100,6 +101,10 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
         "rtl_digest": digest, "top": BOARD_TOP, "core": design.top, "rtlsim": rtlsim,
         **(extra_facts or {}),
     }
+    if design.weight_regions:   # the memories the driver loads after programming the PL
+        shutil.copyfile(Path(design.directory) / IMAGE_FILE, deploy / IMAGE_FILE)
+        facts["weights"] = {"file": IMAGE_FILE, "words": design.weight_words,
+                            "sha256": _sha256(deploy / IMAGE_FILE), "regions": list(design.weight_regions)}
     write_facts(out, facts)
     np.savez(deploy / "reference.npz", **reference)
     if board.emulated:

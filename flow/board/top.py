@@ -6,7 +6,8 @@ DMA stream can be (a power of two of at least 8 bits), with the core's words in 
 TLAST marks a batch's last output word (or every frame's, where the FRAMES write sets EACH);
 axil_control holds the batch size and the cycle counter, and, for a core with the
 exemplar_capture control input (the SiamFC tracker), the CAPTURE register that drives it batch
-by batch (hw/rtl/axil_control.v says why per batch).
+by batch (hw/rtl/axil_control.v says why per batch), and for a core with memories loaded at
+run time (flow/backends/weight_image.py), WEIGHT_ADDR / WEIGHT_DATA on its weight bus.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ BOARD_TOP = "accelerator_axi"
 CONTROL = "axil_control"
 # register byte offsets of hw/rtl/axil_control.v
 REGISTERS = {"ID": 0x00, "STATUS": 0x04, "FRAMES": 0x08, "CYCLES_LO": 0x0C, "CYCLES_HI": 0x10,
-             "IN_WORDS": 0x14, "OUT_WORDS": 0x18}
+             "IN_WORDS": 0x14, "OUT_WORDS": 0x18, "WEIGHT_ADDR": 0x20, "WEIGHT_DATA": 0x24}
 EACH = 1 << 31   # FRAMES bit 31: TLAST ends every output frame, not only the batch's last
 # control inputs of a core -> the register that drives each
 CONTROL_REGISTERS = {"exemplar_capture": ("CAPTURE", 0x1C)}
@@ -53,6 +54,7 @@ class BoardDesign:
     in_words: int            # stream words per frame
     out_words: int
     controls: tuple[str, ...] = ()   # control inputs of the core, each driven by a register
+    weight_words: int = 0            # the core's weight image (0: no weight bus)
 
     @property
     def registers(self) -> dict[str, int]:
@@ -102,12 +104,12 @@ def generate_board_top(design: Design, in_words: int, out_words: int, out_dir: P
     text = template_env(Path(__file__).resolve().parent / "templates").get_template("accelerator_axi.v.j2").render(
         top=BOARD_TOP, core=design.top, build_name=build_name, in_port_bits=in_port,
         out_port_bits=out_port, in_dma_bits=in_dma, out_dma_bits=out_dma,
-        in_words=in_words, out_words=out_words, controls=design.controls)
+        in_words=in_words, out_words=out_words, controls=design.controls, weights=bool(design.weight_regions))
     top_file = out_dir / f"{BOARD_TOP}.v"
     top_file.write_text(text)
     n_verilog = len(verilog) + len(rtl_sources(CONTROL))
     return BoardDesign(BOARD_TOP, design.top, copies[:n_verilog] + [top_file], copies[n_verilog:],
-                       in_dma, out_dma, in_words, out_words, tuple(design.controls))
+                       in_dma, out_dma, in_words, out_words, tuple(design.controls), design.weight_words)
 
 
 def top_ports(verilog: Path) -> list[tuple[str, str, int]]:
@@ -128,4 +130,5 @@ def load_board_design(src_dir: Path, facts: dict) -> BoardDesign:
     data = sorted(p for p in src_dir.iterdir() if p.suffix != ".v")
     ins, outs = facts["input"], facts["output"]
     return BoardDesign(BOARD_TOP, facts["core"], verilog, data, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"],
-                       ins["words"], outs["words"], tuple(facts.get("controls", ())))
+                       ins["words"], outs["words"], tuple(facts.get("controls", ())),
+                       facts.get("weights", {}).get("words", 0))

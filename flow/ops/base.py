@@ -34,7 +34,7 @@ class Memory:
     name: str
     width: int
     depth: int
-    style: str  # "block" (BRAM) or "distributed" (LUTs)
+    style: str  # "block" (BRAM), "distributed" (LUTs) or "ultra" (UltraRAM)
     writable: bool = True
 
     @property
@@ -88,7 +88,8 @@ class HWOp(CustomOp):
     rtl_modules: tuple[str, ...] = ()
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
-    # RAM styles a folding JSON may also set (after folding_attrs; not part of the folding summary)
+    # memory attributes (RAM style, run-time loading) a folding JSON may also set (after
+    # folding_attrs; not part of the folding summary)
     ram_style_attrs: tuple[str, ...] = ()
     # stream plumbing (FIFO, width converter): passes values on unchanged
     plumbing: bool = False
@@ -96,8 +97,13 @@ class HWOp(CustomOp):
     output_kind: str = "tensor"
     # the RAM-style attribute of movable_memory()
     movable_memory_attr: str = ""
+    # movable_memory() may be loaded by the host at run time, so may go to UltraRAM
+    runtime_loadable: bool = False
     # control inputs of the RTL module, wired to top-level inputs of the same name
     control_ports: tuple[str, ...] = ()
+    # the RTL module has the weight bus (wl_valid, wl_addr, wl_data: hw/rtl/weight_loader.v),
+    # used where loaded_memory() names a memory, idle elsewhere
+    weight_bus: bool = False
     # streams read and written: the first `stream_inputs` node inputs are streams (the rest
     # parameters), every node output is one; the stitching wires them in this order
     stream_inputs: int = 1
@@ -202,6 +208,11 @@ class HWOp(CustomOp):
     def memories(self) -> list[Memory]:
         """The RTL's memories at the current folding (none by default: registers only)."""
         return []
+
+    def loaded_memory(self) -> tuple[Memory, str] | None:
+        """The memory the host loads at run time (flow/backends/weight_image.py) and the name of
+        its memory file among rtl_params' files; None: the bitstream holds every memory."""
+        return None
 
     @abstractmethod
     def resources(self) -> dict:

@@ -22,6 +22,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.estimate import (
     add_resources,
     comparator_luts,
+    loader_resources,
     memory_resources,
     tree_adder_luts,
     tree_register_bits,
@@ -82,8 +83,10 @@ def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
 class MVAU(ComparedInHLS, HWOp):
     rtl_module = "mvau"
     folding_attrs = ("PE", "SIMD")
-    ram_style_attrs = ("weight_ram_style",)
+    ram_style_attrs = ("weight_ram_style", "weight_load")
     movable_memory_attr = "weight_ram_style"
+    runtime_loadable = True
+    weight_bus = True
 
     def op_attrs(self):
         return {
@@ -100,7 +103,12 @@ class MVAU(ComparedInHLS, HWOp):
             "vector_dims": ("ints", False, []),
             # added to the threshold count (the lowest activation level); unused without thresholds
             "act_bias": ("i", False, 0),
-            "weight_ram_style": ("s", False, "auto", {"auto", "block", "distributed"}),
+            "weight_ram_style": ("s", False, "auto", {"auto", "block", "distributed", "ultra"}),
+            # "runtime": the weights are loaded by the host after the bitstream (always so in
+            # UltraRAM, which a bitstream cannot initialise), and can be reloaded without a new one
+            "weight_load": ("s", False, "bitstream", {"bitstream", "runtime"}),
+            # the weights' first word in the design's weight image (flow/backends/weight_image.py)
+            "weight_base": ("i", False, 0),
         }
 
     # --- graph ----------------------------------------------------------------------------------
@@ -145,9 +153,21 @@ class MVAU(ComparedInHLS, HWOp):
 
     def weight_ram_style(self) -> str:
         depth, width = self.weight_memory_shape()
+        if self.attr("weight_ram_style") == "ultra":
+            return "ultra"
         if self.attr("weight_ram_style") == "auto" and self.weights_in_terms():
             return "distributed"
         return ram_style_for(depth * width, self.attr("weight_ram_style"))
+
+    def runtime_weights(self) -> bool:
+        """Whether the host loads the weights at run time (hw/rtl/weight_loader.v)."""
+        return self.attr("weight_ram_style") == "ultra" or self.attr("weight_load") == "runtime"
+
+    def loaded_memory(self) -> tuple[Memory, str] | None:
+        """The memory the host loads at run time and its memory file, or None."""
+        if not self.runtime_weights():
+            return None
+        return self.memories()[0], f"{self.name}_weights.mem"
 
     def weights_in_terms(self) -> bool:
         """Whether the weights, as a ROM in logic, merge into the terms stage's LUTs, costing none
@@ -156,12 +176,12 @@ class MVAU(ComparedInHLS, HWOp):
         with NF = 1: a replayed vector reaches the terms through the replay multiplexer, which
         leaves no room (benchmarks/mvau_synth_cases.py, the rom_merge label)."""
         return (self.attr("mode") == "xnor" and self.attr("MH") == self.attr("PE")
-                and self.weight_memory_shape()[0] <= 8)
+                and self.weight_memory_shape()[0] <= 8 and not self.runtime_weights())
 
     def memories(self):
         mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
         depth, width = self.weight_memory_shape()
-        mems = [Memory("weights", width, depth, self.weight_ram_style(), writable=False)]
+        mems = [Memory("weights", width, depth, self.weight_ram_style(), writable=self.runtime_weights())]
         if self.threshold_search():
             mems += self.search_resources()[1]
         elif self.has_thresholds:
@@ -283,7 +303,8 @@ class MVAU(ComparedInHLS, HWOp):
         memories = self.memories()
         if memories[0].style == "distributed" and self.weights_in_terms():
             memories = memories[1:]   # the weight ROM is part of the terms' LUTs
-        return add_resources(logic, *(memory_resources(m) for m in memories))
+        loader = loader_resources(memories[0].width) if self.runtime_weights() else {}
+        return add_resources(logic, loader, *(memory_resources(m) for m in memories))
 
     # --- many thresholds: a binary search (flow/ops/threshold_search.py) ---------------------
     def threshold_search(self) -> bool:
@@ -355,6 +376,8 @@ class MVAU(ComparedInHLS, HWOp):
             "WEIGHT_FILE": weight_file, "THRES_FILE": "",
             "WEIGHT_RAM_STYLE": self.weight_ram_style(),
         }
+        if self.runtime_weights():
+            params.update(WEIGHT_LOAD=1, WEIGHT_BASE=self.attr("weight_base"))
         if self.has_thresholds and (self.threshold_search() if search is None else search):
             t, _ = self.hw_thresholds(model.get_initializer(self.onnx_node.input[2]))
             stem, bits = f"{self.name}_thresholds", self.search_bits()

@@ -13,6 +13,9 @@
 // byte per input frame from --capture, read and checked as the harness's (stream_options.hpp):
 // the host changes the register only while the accelerator is drained, so the bench calls the
 // top once per run of frames with one flag.
+// A top with memories loaded at run time (ACCELERATOR_WEIGHT_WORDS) takes the weight image
+// from --weights, as the host loads it on the board (flow/backends/weight_image.py), and gets
+// the memories as arguments.
 // +stream_taps=DIR, as the harness's plusarg, writes each op's output stream to DIR/<node>.hex in
 // a C-simulation built with QNNFLOW_STREAM_TAPS (hw/hls/stream_taps.hpp).
 #include <cstdio>
@@ -65,18 +68,39 @@ int main(int argc, char** argv) {
     }
     const long frames = o.in_words / o.in_frame_words;
     const std::vector<unsigned char> capture = read_capture_flags(o.capture_path, frames, "testbench");
+#ifdef ACCELERATOR_WEIGHT_WORDS
+    if (o.weights_path.empty()) {
+        std::fprintf(stderr, "testbench: the design loads memories at run time: give their image (--weights)\n");
+        return 2;
+    }
+    const std::vector<uint32_t> image = read_weight_image(o.weights_path, "testbench");
+    if (static_cast<long>(image.size()) != ACCELERATOR_WEIGHT_WORDS) {
+        std::fprintf(stderr, "testbench: %s holds %zu words; the design's weight image has %ld\n",
+                     o.weights_path.c_str(), image.size(), ACCELERATOR_WEIGHT_WORDS);
+        return 2;
+    }
+    static accelerator_weights weights;   // static: the memories may be large for the stack
+    accelerator_unpack_weights(image, weights);
+#define WEIGHT_ARGS ACCELERATOR_WEIGHT_ARGS(weights)
+#else
+    if (!o.weights_path.empty()) {
+        std::fprintf(stderr, "testbench: --weights given, but the design loads no memory at run time\n");
+        return 2;
+    }
+#define WEIGHT_ARGS
+#endif
 #ifdef ACCELERATOR_HAS_EXEMPLAR_CAPTURE
     for (long first = 0, end; first < frames; first = end) {
         for (end = first + 1; end < frames && capture[end] == capture[first]; ++end) {
         }
-        accelerator(s_in, s_out, static_cast<int>(end - first), capture[first] != 0);
+        accelerator(s_in, s_out, static_cast<int>(end - first), capture[first] != 0 WEIGHT_ARGS);
     }
 #else
     if (!o.capture_path.empty()) {
         std::fprintf(stderr, "testbench: --capture given, but the design has no exemplar_capture input\n");
         return 2;
     }
-    accelerator(s_in, s_out, static_cast<int>(frames));
+    accelerator(s_in, s_out, static_cast<int>(frames) WEIGHT_ARGS);
 #endif
 
     std::vector<unsigned char> out(static_cast<size_t>(o.out_words) * OUT_BYTES);

@@ -25,6 +25,12 @@
  *   0x1C CAPTURE     read-write bit 0: the next batch is a capture batch, exemplar_capture high
  *                    for all of its frames; clears itself when that batch's last output word
  *                    leaves (with the parameter CAPTURE = 0: reads 0, writes ignored)
+ *   0x20 WEIGHT_ADDR read-write the weight image address of the next WEIGHT_DATA write
+ *   0x24 WEIGHT_DATA write-only a write puts its word on the weight bus (wl_*) at WEIGHT_ADDR,
+ *                    which then counts up by one: the host loads the data path's run-time
+ *                    memories by writing WEIGHT_ADDR once and the image word by word
+ *                    (hw/rtl/weight_loader.v; with the parameter WEIGHTS = 0 both read 0,
+ *                    writes are ignored and the bus stays idle)
  * Writes to read-only registers are ignored; every access answers OKAY.
  *
  * exemplar_capture (the data path's control input) changes only while no batch runs: from the
@@ -33,7 +39,8 @@
  * batch (it samples the flag deep in the pipeline, as each frame's first word reaches the op).
  * A per-batch flag rather than a per-frame one: the register file cannot tell when a frame's
  * first word reaches that op while earlier frames are still in flight, but between batches
- * the data path is drained. A batch starts with a FRAMES write, as the driver does.
+ * the data path is drained. A batch starts with a FRAMES write, as the driver does. The weights
+ * are loaded between batches too, as the driver does once after programming the PL.
  */
 module axil_control #
 (
@@ -42,7 +49,9 @@ module axil_control #
     // output stream words per frame
     parameter [31:0] OUT_WORDS = 1,
     // 1: the data path has an exemplar_capture control input, set by the CAPTURE register
-    parameter CAPTURE = 0
+    parameter CAPTURE = 0,
+    // 1: the data path has the weight bus, driven by WEIGHT_ADDR / WEIGHT_DATA
+    parameter WEIGHTS = 0
 )
 (
     // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
@@ -53,7 +62,7 @@ module axil_control #
     /*
      * AXI-Lite slave
      */
-    input  wire [4:0]  s_axil_awaddr,  // word-aligned: bits 1:0 are not decoded
+    input  wire [5:0]  s_axil_awaddr,  // word-aligned: bits 1:0 are not decoded
     input  wire        s_axil_awvalid,
     output wire        s_axil_awready,
     input  wire [31:0] s_axil_wdata,
@@ -63,7 +72,7 @@ module axil_control #
     output wire [1:0]  s_axil_bresp,
     output reg         s_axil_bvalid = 1'b0,
     input  wire        s_axil_bready,
-    input  wire [4:0]  s_axil_araddr,
+    input  wire [5:0]  s_axil_araddr,
     input  wire        s_axil_arvalid,
     output wire        s_axil_arready,
     output reg  [31:0] s_axil_rdata = 32'd0,
@@ -81,7 +90,10 @@ module axil_control #
     /*
      * Control inputs of the data path
      */
-    output reg         exemplar_capture = 1'b0
+    output reg         exemplar_capture = 1'b0,
+    output reg         wl_valid = 1'b0,
+    output reg  [31:0] wl_addr = 32'd0,
+    output reg  [31:0] wl_data = 32'd0
     /* verilator coverage_on */
 );
 
@@ -96,6 +108,10 @@ initial begin
         $error("axil_control: CAPTURE must be 0 or 1 (got %0d)", CAPTURE);
         $finish;
     end
+    if (WEIGHTS != 0 && WEIGHTS != 1) begin
+        $error("axil_control: WEIGHTS must be 0 or 1 (got %0d)", WEIGHTS);
+        $finish;
+    end
 end
 
 reg [30:0] frames = 31'd1;
@@ -108,6 +124,7 @@ reg [63:0] cycles = 64'd0;
 reg started = 1'b0;
 reg done = 1'b0;
 reg capture_next = 1'b0;   // the CAPTURE register
+reg [31:0] weight_addr = 32'd0;   // the WEIGHT_ADDR register
 
 // a write takes address and data together, and waits while its response is pending
 wire write = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
@@ -131,15 +148,16 @@ always @(posedge clk) begin
 
     if (s_axil_arvalid && s_axil_arready) begin
         s_axil_rvalid <= 1'b1;
-        case (s_axil_araddr[4:2])
-            3'd0: s_axil_rdata <= ID;
-            3'd1: s_axil_rdata <= {30'd0, done, running};
-            3'd2: s_axil_rdata <= {each, frames};
-            3'd3: s_axil_rdata <= cycles[31:0];
-            3'd4: s_axil_rdata <= cycles[63:32];
-            3'd5: s_axil_rdata <= IN_WORDS;
-            3'd6: s_axil_rdata <= OUT_WORDS;
-            3'd7: s_axil_rdata <= {31'd0, capture_next};
+        case (s_axil_araddr[5:2])
+            4'd0: s_axil_rdata <= ID;
+            4'd1: s_axil_rdata <= {30'd0, done, running};
+            4'd2: s_axil_rdata <= {each, frames};
+            4'd3: s_axil_rdata <= cycles[31:0];
+            4'd4: s_axil_rdata <= cycles[63:32];
+            4'd5: s_axil_rdata <= IN_WORDS;
+            4'd6: s_axil_rdata <= OUT_WORDS;
+            4'd7: s_axil_rdata <= {31'd0, capture_next};
+            4'd8: s_axil_rdata <= weight_addr;
             default: s_axil_rdata <= 32'd0;
         endcase
     end else if (s_axil_rready) begin
@@ -170,11 +188,22 @@ always @(posedge clk) begin
     if (out_fire && batch_last && exemplar_capture) begin
         capture_next <= 1'b0;
     end
-    if (CAPTURE != 0 && write && s_axil_awaddr[4:2] == 3'd7) begin
+    if (CAPTURE != 0 && write && s_axil_awaddr[5:2] == 4'd7) begin
         capture_next <= s_axil_wdata[0];
     end
 
-    if (write && s_axil_awaddr[4:2] == 3'd2) begin
+    // the weight bus: one image word a WEIGHT_DATA write, at WEIGHT_ADDR, which counts on
+    wl_valid <= WEIGHTS != 0 && write && s_axil_awaddr[5:2] == 4'd9;
+    if (WEIGHTS != 0 && write && s_axil_awaddr[5:2] == 4'd9) begin
+        wl_addr <= weight_addr;
+        wl_data <= s_axil_wdata;
+        weight_addr <= weight_addr + 32'd1;
+    end
+    if (WEIGHTS != 0 && write && s_axil_awaddr[5:2] == 4'd8) begin
+        weight_addr <= s_axil_wdata;
+    end
+
+    if (write && s_axil_awaddr[5:2] == 4'd2) begin
         frames <= s_axil_wdata[30:0] == 31'd0 ? 31'd1 : s_axil_wdata[30:0];
         each <= s_axil_wdata[31];
         frames_out <= 32'd0;
@@ -196,6 +225,8 @@ always @(posedge clk) begin
         cycles <= 64'd0;
         capture_next <= 1'b0;
         exemplar_capture <= 1'b0;
+        weight_addr <= 32'd0;
+        wl_valid <= 1'b0;
     end
 end
 

@@ -62,14 +62,25 @@ module mvau #
     parameter THRES_SEARCH = 0,
     // $readmemh file of the thresholds: word nf, field pe*N_THRES + k (or the stem above)
     parameter THRES_FILE = "",
-    // "auto", "block" or "distributed"; read by synthesis only
-    parameter WEIGHT_RAM_STYLE = "auto"
+    // "auto", "block", "distributed" or "ultra" (UltraRAM); read by synthesis only
+    parameter WEIGHT_RAM_STYLE = "auto",
+    // 1: the weights are loaded at run time over the weight bus (weight_loader.v), from word
+    // WEIGHT_BASE of the design's weight image on; WEIGHT_FILE is then not read
+    parameter WEIGHT_LOAD = 0,
+    parameter WEIGHT_BASE = 0
 )
 (
     // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
     /* verilator coverage_off */
     input  wire                     clk,
     input  wire                     rst,
+
+    /*
+     * The weight bus (unused unless WEIGHT_LOAD)
+     */
+    input  wire                     wl_valid,
+    input  wire [31:0]              wl_addr,
+    input  wire [31:0]              wl_data,
 
     /*
      * AXI-Stream input: SIMD elements of IN_BITS, element 0 in the LSBs
@@ -211,13 +222,14 @@ end
 /*
  * Stage 1: weight word and input word (registered reads)
  */
-// The weights are a ROM: Vivado takes its style as rom_style. Yosys (0.70 as 0.23) maps no ROM
-// to LUTRAM, so there a distributed ROM is what it is in the fabric, LUT logic.
+// The weights are a ROM unless loaded at run time: Vivado takes a ROM's style as rom_style.
+// Yosys (0.70 as 0.23) maps no ROM to LUTRAM, so there a distributed ROM is what it is in the
+// fabric, LUT logic.
 `ifdef YOSYS
-localparam WEIGHT_YOSYS_STYLE = WEIGHT_RAM_STYLE == "distributed" ? "logic" : WEIGHT_RAM_STYLE;
+localparam WEIGHT_YOSYS_STYLE = WEIGHT_RAM_STYLE == "distributed" && WEIGHT_LOAD == 0 ? "logic" : WEIGHT_RAM_STYLE;
 (* ram_style = WEIGHT_YOSYS_STYLE *)
 `else
-(* rom_style = WEIGHT_RAM_STYLE *)
+(* rom_style = WEIGHT_RAM_STYLE, ram_style = WEIGHT_RAM_STYLE *)
 `endif
 reg [PE*SIMD*W_BITS-1:0] weights [0:SF*NF-1];
 // the weight register's or ROM's output by another name (a ROM read by a registered address is
@@ -231,11 +243,39 @@ wire [SIMD*IN_BITS-1:0] x1;
 localparam TAG_BITS = NF_BITS + 3;
 reg [TAG_BITS-1:0] tag1 = 0;
 
-// no file (elaboration with the default parameters): no contents
+// no file (elaboration with the default parameters), or loaded at run time: no contents (an
+// UltraRAM's power up as zeros, and the design is simulated as the board runs it)
 generate
-if (WEIGHT_FILE != "") begin : g_weight_init
+if (WEIGHT_FILE != "" && WEIGHT_LOAD == 0) begin : g_weight_init
     initial begin
         $readmemh(WEIGHT_FILE, weights);
+    end
+end
+endgenerate
+
+generate
+if (WEIGHT_LOAD != 0) begin : g_weight_load
+    wire we;
+    wire [WADDR_BITS-1:0] load_addr;
+    wire [PE*SIMD*W_BITS-1:0] load_data;
+    weight_loader #(
+        .BASE(WEIGHT_BASE),
+        .WIDTH(PE*SIMD*W_BITS),
+        .DEPTH(SF*NF)
+    ) loader (
+        .clk(clk),
+        .rst(rst),
+        .wl_valid(wl_valid),
+        .wl_addr(wl_addr),
+        .wl_data(wl_data),
+        .we(we),
+        .waddr(load_addr),
+        .wdata(load_data)
+    );
+    always @(posedge clk) begin
+        if (we) begin
+            weights[load_addr] <= load_data;
+        end
     end
 end
 endgenerate

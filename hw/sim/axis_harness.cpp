@@ -18,6 +18,10 @@
 // one flag byte per input frame from --capture: the flag is applied before the frame's first
 // word, and a change waits until every earlier frame's output has left (the host's protocol:
 // the flag is a control register, changed only while the accelerator is drained).
+// A design with the weight bus (HARNESS_WEIGHTS defined: wl_valid, wl_addr, wl_data) gets the
+// weight image of --weights after reset, one word a cycle from address --weights-base on, as the
+// host loads it before the first frame (flow/backends/weight_image.py); without --weights the bus
+// stays idle.
 // With --serve 1 the harness resets the design once and then runs one batch per line of stdin
 // (that batch's options, "--in ... --out ..."), printing "harness: batch done" after each: the
 // design keeps its state between batches, as the programmable logic of a board does (the
@@ -298,6 +302,22 @@ static StreamOptions parse_line(const std::string& line) {
     return parse_stream_options(static_cast<int>(argv.size()), argv.data(), "harness");
 }
 
+#ifdef HARNESS_WEIGHTS
+static void load_weights(HARNESS_TOP& top, const StreamOptions& o) {
+    const std::vector<uint32_t> image = o.weights_path.empty() ? std::vector<uint32_t>()
+                                                               : read_weight_image(o.weights_path, "harness");
+    for (size_t i = 0; i <= image.size(); ++i) {   // and one idle cycle after the last word
+        top.wl_valid = i < image.size();
+        top.wl_addr = static_cast<uint32_t>(o.weights_base + static_cast<long>(i));
+        top.wl_data = i < image.size() ? image[i] : 0;
+        top.clk = 0;
+        top.eval();
+        top.clk = 1;
+        top.eval();
+    }
+}
+#endif
+
 int main(int argc, char** argv) {
     // +name=value arguments are the design's ($value$plusargs) and Verilator's: the option
     // parser skips them, context.commandArgs takes them
@@ -319,6 +339,9 @@ int main(int argc, char** argv) {
 #ifdef HARNESS_CAPTURE
     top.exemplar_capture = 0;
 #endif
+#ifdef HARNESS_WEIGHTS
+    top.wl_valid = 0;
+#endif
 #ifdef HARNESS_AXI_LITE
     // an AXI-Lite master keeps its valid and ready signals low until it has a transfer
     top.s_axi_control_awvalid = 0;
@@ -332,6 +355,14 @@ int main(int argc, char** argv) {
         top.eval();
     }
     top.rst = 0;
+#ifdef HARNESS_WEIGHTS
+    load_weights(top, o);
+#else
+    if (!o.weights_path.empty()) {
+        std::fprintf(stderr, "harness: --weights given, but the design has no weight bus\n");
+        return 2;
+    }
+#endif
 
     int status = 0;
     if (!o.serve) {

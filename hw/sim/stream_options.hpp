@@ -9,6 +9,7 @@
 #ifndef QNNFLOW_STREAM_OPTIONS_HPP
 #define QNNFLOW_STREAM_OPTIONS_HPP
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,6 +17,10 @@
 
 struct StreamOptions {
     std::string in_path, out_path, stats_path, capture_path, expect_path, axil_writes, axil_reads;
+    // the weight image the host loads before the first batch (flow/backends/weight_image.py),
+    // its first word at image address weights_base
+    std::string weights_path;
+    long weights_base = 0;
     long in_words = 0, out_words = 0, in_frame_words = 1, out_frame_words = 1;
     double in_gap = 0.0, out_stall = 0.0, in_period = 0.0;
     unsigned seed = 1;
@@ -60,6 +65,8 @@ inline StreamOptions parse_stream_options(int argc, char** argv, const char* pro
         else if (key == "--progress") o.progress = std::atol(v) != 0;
         else if (key == "--ends-batch") o.ends_batch = std::atol(v) != 0;
         else if (key == "--each-frame") o.each_frame = std::atol(v) != 0;
+        else if (key == "--weights") o.weights_path = v;
+        else if (key == "--weights-base") o.weights_base = std::atol(v);
         else { std::fprintf(stderr, "%s: unknown option %s\n", program, key.c_str()); std::exit(2); }
     }
     return o;
@@ -91,6 +98,24 @@ inline std::vector<unsigned char> read_capture_flags(const std::string& path, lo
         }
     }
     return flags;
+}
+
+// --weights: the weight image, little-endian 32-bit words; exit 2 with a message when unreadable
+inline std::vector<uint32_t> read_weight_image(const std::string& path, const char* program) {
+    std::vector<uint32_t> words;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) { std::fprintf(stderr, "%s: cannot open the weight image %s\n", program, path.c_str()); std::exit(2); }
+    unsigned char b[4];
+    while (std::fread(b, 1, 4, f) == 4) {
+        words.push_back(b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24));
+    }
+    const bool whole = std::feof(f) && std::ftell(f) == static_cast<long>(4 * words.size());
+    std::fclose(f);
+    if (!whole) {
+        std::fprintf(stderr, "%s: %s is not a whole number of 32-bit words\n", program, path.c_str());
+        std::exit(2);
+    }
+    return words;
 }
 
 #endif

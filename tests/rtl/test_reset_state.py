@@ -22,6 +22,7 @@ from tests.rtl import (
     test_correlation,
     test_mvau,
     test_thresholding,
+    test_weight_loader,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed (./dev env)")
@@ -75,6 +76,7 @@ MODULES = [
     ("add_streams", {"PE": 2, "A_BITS": 3, "A_SIGNED": 1, "B_BITS": 4, "OUT_BITS": 6}),
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
+    ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "WEIGHTS": 1}),
     ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
     ("channel_scale", op_params(test_channel_scale, test_channel_scale.CASES[1], frames=1)),
     ("channel_sum", {"K": 6, "C": 6, "PE": 2, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 7}),
@@ -93,6 +95,7 @@ MODULES = [
     ("mvau", op_params(test_mvau, test_mvau.CASES[9], frames=1)),     # int with thresholds
     ("mvau", op_params(test_mvau, test_mvau.CASES[5], frames=1)),     # accumulators out
     ("mvau", op_params(test_mvau, test_mvau.CASES[13], frames=1)),    # thresholds by binary search
+    ("mvau", test_weight_loader.loaded_mvau_params(test_mvau.CASES[7])),  # weights loaded at run time
     ("out_queue", {"WIDTH": 6}),
     ("parallel_window", {"IFM_H": 5, "IFM_W": 6, "C": 2, "BITS": 4, "K_H": 3, "K_W": 2, "STRIDE_H": 2}),
     ("sliding_window", {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1,
@@ -103,6 +106,7 @@ MODULES = [
     ("thresholding", op_params(test_thresholding, test_thresholding.CASES[0], frames=1)),
     ("upscale", {"IFM_H": 3, "IFM_W": 4, "C": 4, "B": 2, "MODE": 0, "PE": 2, "BITS": 4}),
     ("upscale", {"IFM_H": 3, "IFM_W": 3, "C": 2, "B": 3, "MODE": 1, "PE": 1, "BITS": 8}),
+    ("weight_loader", {"BASE": 3, "WIDTH": 40, "DEPTH": 5}),
 ]
 IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
 # modules with no reset and no handshake, which this test leaves out (a memory: its contents are
@@ -145,9 +149,14 @@ def input_driver(name: str, outputs: set[str]) -> str:
     return "data"
 
 
+# a memory write port's address and data, qualified by its enable (weight_loader.v, and the
+# weight bus axil_control.v drives)
+WRITE_PORTS = {"wl_addr": "wl_valid", "waddr": "we", "wdata": "we"}
+
+
 def data_valid(name: str, outputs: set[str]) -> str | None:
     """The valid output that qualifies a data output (m_axis_tdata -> m_axis_tvalid), if any."""
-    valid = re.sub(r"([tbr]?)(data|resp)$", r"\1valid", name)
+    valid = WRITE_PORTS.get(name) or re.sub(r"([tbr]?)(data|resp)$", r"\1valid", name)
     return valid if valid != name and valid in outputs else None
 
 

@@ -20,6 +20,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.design import Design
 from flow.backends.rtl.codegen import TOP
+from flow.backends.weight_image import IMAGE_FILE, assign_regions, write_image
 from flow.ops.correlation import CAPTURE_INPUT
 from flow.packing import tensor_to_words
 from flow.paths import HW_DIR
@@ -28,6 +29,7 @@ from flow.templating import template_env
 HLS_DIR = HW_DIR / "hls"
 TESTBENCH = "testbench.cpp"
 STREAM_TAPS = "stream_taps.hpp"  # the C-simulation's alone (QNNFLOW_STREAM_TAPS)
+WEIGHT_IMAGE_HEADER = "weight_image.hpp"  # the test bench's: run-time memories from the image
 STREAM_OPTIONS = HLS_DIR.parent / "sim" / "stream_options.hpp"  # shared with the Verilator harness
 DEFAULT_DEPTH = 2
 COSIM_FRAMES = 2
@@ -89,7 +91,8 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     in_bits, out_bits = first.in_stream().bits, last.out_stream().bits
     wires, depths = _stream_wires(model)
-    streams, instances, headers = [], [], set()
+    regions = {r.memory_file: r for r in assign_regions(model)}
+    streams, instances, headers, loaded = [], [], set(), []
     with tempfile.TemporaryDirectory() as tmp:
         for node in nodes:
             op = getCustomOp(node)
@@ -103,7 +106,12 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
             for key, value in params.items():
                 if not key.endswith("_FILE"):
                     continue
-                if value:
+                if value in regions:   # loaded at run time: an argument of the top
+                    mem_name = _identifier(Path(value).stem)
+                    region = regions[value]
+                    loaded.append({"name": mem_name, "depth": region.depth, "chunks": -(-region.width // 64),
+                                   "base": region.base, "lanes": region.lanes})
+                elif value:
                     mem_name = _identifier(Path(value).stem)
                     headers.add(_memory_header(env, out_dir, Path(tmp) / value, mem_name,
                                                f"{node.name}'s {key[:-5].lower()} memory"))
@@ -132,18 +140,22 @@ def generate_hls(model: ModelWrapper, out_dir: Path, build_name: str, part: str,
             headers.add(f"{op.rtl_module}.hpp")
             for src in op_headers:
                 shutil.copyfile(src, out_dir / src.name)
-    for bench in (TESTBENCH, STREAM_TAPS):
+        if regions:
+            write_image(list(regions.values()), Path(tmp), out_dir / IMAGE_FILE)
+    for bench in (TESTBENCH, STREAM_TAPS, WEIGHT_IMAGE_HEADER):
         shutil.copyfile(HLS_DIR / bench, out_dir / bench)
     shutil.copyfile(STREAM_OPTIONS, out_dir / STREAM_OPTIONS.name)  # the test bench's command line
     controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
     context = dict(top=TOP, build_name=build_name, in_bits=in_bits, out_bits=out_bits, controls=controls,
-                   in_port_bits=port_bits(in_bits), out_port_bits=port_bits(out_bits))
+                   in_port_bits=port_bits(in_bits), out_port_bits=port_bits(out_bits), loaded=loaded,
+                   weight_words=sum(r.words for r in regions.values()))
     (out_dir / f"{TOP}.hpp").write_text(env.get_template("hls_accelerator.hpp.j2").render(**context))
     (out_dir / f"{TOP}.cpp").write_text(env.get_template("hls_accelerator.cpp.j2").render(
         **context, headers=sorted(headers), instances=instances, streams=streams))
     _write_tcl(env, out_dir, build_name, part, clock_mhz, first, last, cosim_io,
                _cosim_capture(controls, cosim_io, cosim_capture))
-    return Design(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits, controls)
+    return Design(TOP, out_dir, [out_dir / f"{TOP}.cpp", out_dir / TESTBENCH], in_bits, out_bits, controls,
+                  tuple(r.as_dict() for r in regions.values()))
 
 
 def _zero_image(folder: Path, name: str) -> Path:

@@ -22,6 +22,7 @@ from flow.backends.build_cache import build_once
 from flow.backends.design import Design
 from flow.backends.hls.headers import HLS4ML_VERSION, ap_types_dir
 from flow.backends.rtl.verilator import SimulationError, Simulator, _build_env, cache_root
+from flow.backends.weight_image import IMAGE_FILE
 from flow.tasks import jobs
 
 CXX = "g++"
@@ -75,7 +76,8 @@ def build_csim(design: Design) -> Simulator:
                                   + "\n".join((p.stdout + p.stderr)[-4000:] for p in failed))
 
     build_once(binary.parent, binary.name, compile_into)
-    return Simulator(binary, in_bytes, out_bytes)
+    weights = directory / IMAGE_FILE if design.weight_regions else None   # the host's load, as on the board
+    return Simulator(binary, in_bytes, out_bytes, weights=weights)
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess:

@@ -22,7 +22,8 @@ import numpy as np
 
 from flow.backends.design import Design
 from flow.backends.rtl.op_sim import run_streams
-from flow.backends.rtl.verilator import build, verilator
+from flow.backends.rtl.stitched import build_design
+from flow.backends.rtl.verilator import verilator
 
 # signals wider than this are not covered by Verilator (its default is 256): covers the MVAUs'
 # PE x SIMD words of the folding's widest ops
@@ -139,8 +140,7 @@ def measure_activity(design: Design, model, x: np.ndarray, workdir: Path) -> Act
 
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
-    sim = build(design.top, design.sources, 8 * ((design.in_bits + 7) // 8), 8 * ((design.out_bits + 7) // 8),
-                capture=bool(design.controls), extra_flags=TOGGLE_FLAGS)
+    sim = build_design(design, TOGGLE_FLAGS)
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / COVERAGE_FILE).unlink(missing_ok=True)

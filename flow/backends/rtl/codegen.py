@@ -10,6 +10,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.design import Design
 from flow.backends.rtl.sources import rtl_sources
+from flow.backends.weight_image import IMAGE_FILE, assign_regions, write_image
 from flow.templating import template_env
 
 TOP = "accelerator"
@@ -29,6 +30,7 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     nodes = list(model.graph.node)
+    regions = assign_regions(model)
     graph_in, graph_out = model.graph.input[0].name, model.graph.output[0].name
     first = getCustomOp(model.find_consumer(graph_in))
     streams = [{"name": "s_in", "bits": first.in_stream().bits}]
@@ -49,7 +51,7 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
             "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
             "params": [(k, verilog_value(v)) for k, v in params.items()],
             "ports": _ports("s", inputs) + _ports("m", outputs), "tap": outputs[0],
-            "controls": list(op.control_ports),
+            "controls": list(op.control_ports), "weight_bus": op.weight_bus,
         })
         modules.add(op.rtl_module)
     sources = []
@@ -62,13 +64,17 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
     in_bits = streams[0]["bits"]
     out_bits = next(st["bits"] for st in streams if st["name"] == "s_out")
     controls = tuple(sorted({c for inst in instances for c in inst["controls"]}))
+    if regions:
+        write_image(regions, out_dir, out_dir / IMAGE_FILE)
     text = template_env(TEMPLATES).get_template("accelerator.v.j2").render(
         top=TOP, build_name=build_name, streams=streams, instances=instances, controls=controls,
+        weight_ports=bool(regions), weight_bus=any(inst["weight_bus"] for inst in instances),
         in_bits=in_bits, out_bits=out_bits,
         in_port_bits=8 * ((in_bits + 7) // 8), out_port_bits=8 * ((out_bits + 7) // 8))
     top_file = out_dir / f"{TOP}.v"
     top_file.write_text(text)
-    return Design(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits, controls)
+    return Design(TOP, out_dir, sorted(sources) + [top_file], in_bits, out_bits, controls,
+                  tuple(r.as_dict() for r in regions))
 
 
 def _ports(side: str, wires: list[str]) -> list[tuple[str, str]]:

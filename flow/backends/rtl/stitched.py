@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,18 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.backends.rtl.codegen import Design
 from flow.backends.rtl.op_sim import run_streams
 from flow.backends.rtl.verilator import IDLE_CYCLES, X_SEED, Simulator, build
+from flow.backends.weight_image import IMAGE_FILE
 
 
-def build_design(design: Design) -> Simulator:
-    return build(design.top, design.sources, 8 * ((design.in_bits + 7) // 8),
-                 8 * ((design.out_bits + 7) // 8), capture=bool(design.controls))
+def build_design(design: Design, extra_flags: tuple[str, ...] = ()) -> Simulator:
+    """The design's simulator (extra_flags: verilator.build's); one with memories loaded at run
+    time loads the design's weight image first, as the host does."""
+    sim = build(design.top, design.sources, 8 * ((design.in_bits + 7) // 8),
+                8 * ((design.out_bits + 7) // 8), capture=bool(design.controls), extra_flags=extra_flags,
+                weight_bus=bool(design.weight_regions))
+    if design.weight_regions:
+        sim = replace(sim, weights=Path(design.directory) / IMAGE_FILE)
+    return sim
 
 
 def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.ndarray,

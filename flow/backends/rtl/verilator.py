@@ -100,6 +100,9 @@ class Simulator:
     in_bytes: int
     out_bytes: int
     axi_lite: bool = False  # a board-facing top: AXI-Lite control registers and TLAST
+    # the weight image the harness loads over the weight bus after reset, from address weights_base
+    weights: Path | None = None
+    weights_base: int = 0
     FRAME_DONE = "harness: frame "   # a --progress line: one per completed output frame
 
     def run(
@@ -114,7 +117,7 @@ class Simulator:
         out_stall: float = 0.0,
         max_cycles: int = 10**9,
         in_period: float = 0.0,
-        axil_writes: dict[int, int] | None = None,
+        axil_writes: dict[int, int] | list[tuple[int, int]] | None = None,
         axil_reads: list[int] | None = None,
         capture: np.ndarray | None = None,
         x_seed: int = X_SEED,
@@ -128,7 +131,8 @@ class Simulator:
         in_period > 0 paces the input to one frame per in_period cycles. stats: cycles,
         frame_first_input / frame_last_output (cycle of each frame's first accepted input word
         and last accepted output word), log (what the design printed). A board-facing top
-        (axi_lite) first takes axil_writes {offset: value} and finally answers axil_reads
+        (axi_lite) first takes axil_writes ({offset: value}, or (offset, value) pairs in order where
+        a register is written more than once) and finally answers axil_reads
         (stats["axil_reads"], in order). x_seed: the seed every X and unreset variable
         draws its value from (returned as stats["x_seed"]). progress: a label for a progress bar
         over the output frames (runs of minutes: the whole test set through a large design).
@@ -145,6 +149,8 @@ class Simulator:
                 args += ["--idle-cycles", str(idle_cycles)]
             if each_frame:
                 args += ["--each-frame", "1"]
+            if self.weights is not None:
+                args += ["--weights", str(Path(self.weights).resolve()), "--weights-base", str(self.weights_base)]
             proc = subprocess.Popen([str(self.binary), "--seed", str(seed), "--progress", "1", *args,
                                      *x_seed_args(x_seed), *(f"+{p}" for p in plusargs)],
                                     cwd=workdir, stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -186,7 +192,8 @@ class Simulator:
             "--max-cycles", str(max_cycles), "--in-period", str(in_period),
         ]
         if axil_writes:
-            args += ["--axil-writes", ",".join(f"{k}={v}" for k, v in axil_writes.items())]
+            pairs = axil_writes.items() if isinstance(axil_writes, dict) else axil_writes
+            args += ["--axil-writes", ",".join(f"{k}={v}" for k, v in pairs)]
         if axil_reads:
             args += ["--axil-reads", ",".join(map(str, axil_reads))]
         if capture is not None:
@@ -213,7 +220,7 @@ class SimulatorSession:
                                      text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
 
     def run(self, words_in: np.ndarray, out_words: int, in_frame_words: int, out_frame_words: int,
-            max_cycles: int = 10**9, axil_writes: dict[int, int] | None = None,
+            max_cycles: int = 10**9, axil_writes: dict[int, int] | list[tuple[int, int]] | None = None,
             axil_reads: list[int] | None = None, ends_batch: bool = True,
             each_frame: bool = False) -> tuple[np.ndarray, dict]:
         """One batch, as Simulator.run (no gaps or stalls: the emulated DMA streams at full rate).
@@ -267,11 +274,14 @@ def build(
     axi_lite: bool = False,
     capture: bool = False,
     extra_flags: tuple[str, ...] = (),
+    weight_bus: bool = False,
 ) -> Simulator:
     """Compile `top` (with parameters) and the harness into a simulator, or reuse a cached one.
 
     axi_lite: the top has the AXI-Lite control port and TLAST of a board-facing design.
     capture: the top has an exemplar_capture control input that the harness drives.
+    weight_bus: the top has the weight bus (wl_valid, wl_addr, wl_data), which the harness
+    drives with the image of Simulator.weights (idle without one).
     extra_flags: more Verilator flags, for a separate build (toggle coverage: its harness
     writes coverage.dat into the run directory).
     """
@@ -279,7 +289,7 @@ def build(
     in_bytes, out_bytes = (in_bits + 7) // 8, (out_bits + 7) // 8
     sources = sorted({Path(s).resolve() for s in sources})
     key = hashlib.sha256()
-    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture,
+    for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture, weight_bus,
                  VERILATOR_FLAGS, extra_flags, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes(),
                  LINT_WAIVERS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
@@ -297,7 +307,8 @@ def build(
             f'#define HARNESS_TOP V{top}\n#define HARNESS_HEADER "V{top}.h"\n'
             f"#define IN_BYTES {in_bytes}\n#define OUT_BYTES {out_bytes}\n"
             + ("#define HARNESS_AXI_LITE 1\n" if axi_lite else "")
-            + ("#define HARNESS_CAPTURE 1\n" if capture else ""))
+            + ("#define HARNESS_CAPTURE 1\n" if capture else "")
+            + ("#define HARNESS_WEIGHTS 1\n" if weight_bus else ""))
         cmd = [
             *verilator().command, "--cc", "--exe", "--build", "-j", str(jobs()),
             "--top-module", top, "--Mdir", str(staging), "-o", "sim",

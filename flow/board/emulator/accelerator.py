@@ -2,7 +2,9 @@
 in one Verilator process that lives from the download to the next one, so the design keeps its
 state between DMA transfers as the board's PL does (the tracker's exemplar memory, for one).
 Every MMIO access to the accelerator is an AXI-Lite transaction on the RTL, and every DMA
-transfer streams through it."""
+transfer streams through it. Writes are posted, as an ARM core posts its stores to device memory:
+they reach the RTL, in order, with the next read or DMA transfer (a weight image of 10^5 words
+is then one simulator batch, not 10^5)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Accelerator:
         self.batches = 0
         self.frames_left = 0   # input frames the running batch still takes (0: none running)
         self.each = False      # the running batch ends every output frame with TLAST
+        self.posted: list[tuple[int, int]] = []   # writes not yet on the RTL: (offset, value)
         if self.read(REGISTERS["ID"]) != CONTROL_ID:
             raise AcceleratorError(f"{BOARD_TOP} of {build_dir} answers ID 0x{self.read(0):08x}")
 
@@ -39,9 +42,10 @@ class Accelerator:
     def frame_in_bytes(self) -> int:
         return self.input["words"] * self.input["dma_bytes"]
 
-    def _run(self, words: np.ndarray, frames: int, writes: dict | None = None,
-             reads: list | None = None, ends_batch: bool = True,
+    def _run(self, words: np.ndarray, frames: int, reads: list | None = None, ends_batch: bool = True,
              each_frame: bool = False) -> tuple[np.ndarray, list[int]]:
+        """The posted writes, then the stream, then the reads: one batch of the harness."""
+        writes, self.posted = self.posted, []
         try:
             out, stats = self.session.run(words, frames * self.output["words"], self.input["words"],
                                           self.output["words"], axil_writes=writes, axil_reads=reads,
@@ -50,14 +54,11 @@ class Accelerator:
             raise AcceleratorError(str(err)) from err
         return out, stats["axil_reads"]
 
-    def _access(self, writes: dict | None = None, reads: list | None = None) -> list[int]:
-        return self._run(np.zeros((0, self.input["dma_bytes"]), np.uint8), 0, writes, reads)[1]
-
     def read(self, offset: int) -> int:
-        return self._access(reads=[offset])[0]
+        return self._run(np.zeros((0, self.input["dma_bytes"]), np.uint8), 0, [offset])[1][0]
 
     def write(self, offset: int, value: int) -> None:
-        self._access(writes={offset: value})
+        self.posted.append((offset, value))
 
     def process(self, data: bytes) -> tuple[bytes, list[int]]:
         """One MM2S transfer of whole input frames of the running batch (the batch: as many frames
