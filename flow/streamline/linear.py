@@ -13,19 +13,24 @@ from flow.streamline.quantizer import integer_dtype
 from flow.streamline.weights import constant_value, integer_weights
 
 
-def _scalar_input_scale(node, form: Affine) -> float:
+def _input_scale(node, form: Affine, depthwise_shape: tuple[int, ...] | None = None) -> float | np.ndarray:
+    """The input's one scale; for a depthwise convolution (depthwise_shape: its input's shape) a
+    scale per channel, which passes to that channel's output alone."""
     if form.relu:
         raise UnsupportedGraph(node, "input passed through a Relu without a quantizer after it")
-    if not form.is_scalar_scale():
+    if form.is_scalar_scale():
+        return float(np.asarray(form.scale).flat[0])
+    per_channel = form.per_channel(depthwise_shape) if depthwise_shape is not None else None
+    if per_channel is None:
         raise UnsupportedGraph(node, "input has a per-channel scale; a layer needs one scale "
-                               "for its whole input")
-    return float(np.asarray(form.scale).flat[0])
+                               "for its whole input (a depthwise convolution one per channel)")
+    return per_channel[0]
 
 
 def _linear(b: Builder, node, x_form: Affine, w_ints, w_scale_out, w_dtype, bias, out_axis,
-            op_type, attrs, offset_contribution):
+            op_type, attrs, offset_contribution, depthwise: bool = False):
     """Emit Conv/MatMul on integers; record the output form."""
-    s_x = _scalar_input_scale(node, x_form)
+    s_x = _input_scale(node, x_form, b.shape(node.input[0]) if depthwise else None)
     out = node.output[0]
     rank = len(b.shape(out))
     weight_name = b.const(f"{node.name}_weights", w_ints)
@@ -74,7 +79,7 @@ def conv(b: Builder, node):
         # the input's offset passes through the convolution: an exact float64 conv of constants
         offset = _conv_constant(b, node, x_form, w_ints * w_scale, attrs)
     _linear(b, node, x_form, w_ints, _weight_scale_per_output(node, w_scale, 0), w_dtype, bias,
-            0, "Conv", attrs, offset)
+            0, "Conv", attrs, offset, depthwise=group != 1)
 
 
 def _conv_constant(b: Builder, node, x_form: Affine, w_real, attrs):

@@ -26,6 +26,53 @@ def test_a_depthwise_convolution_streamlines_and_lowers_exactly():
     assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
 
 
+def per_channel_depthwise_graph(seed: int = 0):
+    """MobileNet v1's first layers as brevitas_examples exports them: the activation before the
+    depthwise convolution is quantized per channel (its scale passes to that channel's output
+    alone), the one before the pointwise convolution per tensor."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 8, 8))
+    g.quant(2.0**-4, bits=8)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 3, 3, 3)) * 0.1, 0.1), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1])
+    g.op("BatchNormalization", g.const(rng.uniform(0.5, 2, 6)), g.const(rng.normal(size=6)),
+         g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
+    g.op("Relu")
+    g.quant(rng.uniform(0.05, 0.5, (1, 6, 1, 1)), bits=4, signed=False)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 1, 3, 3)) * 0.25, 0.25), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1], group=6)
+    g.op("BatchNormalization", g.const(rng.uniform(0.5, 2, 6)), g.const(rng.normal(size=6)),
+         g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
+    g.op("Relu")
+    g.quant(0.5, bits=4, signed=False)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 6, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
+    g.quant(0.5, bits=4)
+    return g.model()
+
+
+def test_a_per_channel_scale_passes_through_a_depthwise_convolution_exactly():
+    model = per_channel_depthwise_graph()
+    x = np.random.default_rng(1).uniform(-1, 1, (16, 3, 8, 8)).astype(np.float32)
+    integer = integerize(model)
+    ref = run_reference(session(make_reference(integer)), x)
+    qonnx = verify.execute_batch(model, x)
+    assert (qonnx != ref[model.graph.output[0].name]).mean() < 0.01   # rounding-boundary cases only
+    hw = lower_to_hardware(integer)
+    assert [n.op_type for n in hw.graph.node] == ["SlidingWindow", "MVAU", "SlidingWindow", "VVAU",
+                                                  "Thresholding", "MVAU"]
+    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
+    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
+
+
+def test_a_per_channel_scale_before_a_dense_layer_is_refused():
+    g = GraphBuilder((1, 4, 5, 5))
+    g.quant(np.array([0.5, 0.25, 0.5, 0.5]).reshape(1, 4, 1, 1), bits=4)
+    g.op("Conv", g.quantized_weight(np.ones((2, 4, 1, 1)), 1.0), kernel_shape=[1, 1])
+    g.quant(0.5, bits=4)
+    with pytest.raises(UnsupportedGraph, match="input has a per-channel scale; a layer needs one scale"):
+        integerize(g.model())
+
+
 def test_a_grouped_convolution_is_refused():
     g = GraphBuilder((1, 4, 5, 5))
     g.quant(0.5, bits=4)
