@@ -14,7 +14,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow import verdict
 from flow.accuracy import accuracy_by_level, accuracy_markdown
 from flow.backends.hls.report import hls_markdown
-from flow.board.spec import RESOURCE_KINDS, load_board
+from flow.board.spec import load_board
 from flow.html.build_report import write_html_report
 from flow.target import find_target, known_targets
 
@@ -56,7 +56,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
         if row["measured_cycles"]:
             row["measured_over_analytic"] = row["measured_cycles"] / row["analytic_cycles"]
         ops.append(row)
-    totals = {k: round(sum(r["resources"][k] for r in ops), 1) for k in RESOURCE_KINDS}
+    totals = {k: round(sum(r["resources"].get(k, 0) for r in ops), 1) for k in board.resource_kinds}
     compute_ops = [r for r in ops if r["op_type"] != "FIFO"]
     bottleneck = max(compute_ops, key=lambda r: r["analytic_cycles"])
     performance = {
@@ -84,7 +84,7 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
         "ops": ops,
         "totals": {
             "estimate": totals,
-            "utilisation_percent": {k: round(100 * totals[k] / board.resources[k], 1) for k in RESOURCE_KINDS},
+            "utilisation_percent": {k: round(100 * totals[k] / board.resources[k], 1) for k in board.resource_kinds},
             "weight_bits": sum(r["weight_bits"] for r in ops),
             "macs_per_frame": sum(r["macs"] for r in ops),
             "bit_ops_per_frame": sum(r["bit_ops"] for r in ops),
@@ -228,15 +228,17 @@ def render_markdown(r: dict) -> str:
     if r["per_op_rtl"]["run"]:
         lines += ["", (f"Each op's RTL alone on its real input equals its numpy model: "
                       f"{'yes' if r['per_op_rtl']['all_equal'] else '**no**'}.")]
-    lines += ["", "## Resources (analytic estimate)", "", "| | LUT | FF | BRAM36 | DSP |", "|---|---|---|---|---|",
-              "| total | " + " | ".join(_fmt(t["estimate"][k], 1) for k in RESOURCE_KINDS) + " |",
-              "| of the part (%) | " + " | ".join(_fmt(t["utilisation_percent"][k], 1) for k in RESOURCE_KINDS) + " |",
-              "| budget | " + " | ".join(_fmt(r["board"]["budget"][k], 0) for k in RESOURCE_KINDS) + " |"]
+    kinds = list(t["estimate"])   # the board's: URAM on a Zynq UltraScale+
+    lines += ["", "## Resources (analytic estimate)", "", "| | " + " | ".join(kinds) + " |",
+              "|---|" + "---|" * len(kinds),
+              "| total | " + " | ".join(_fmt(t["estimate"][k], 1) for k in kinds) + " |",
+              "| of the part (%) | " + " | ".join(_fmt(t["utilisation_percent"][k], 1) for k in kinds) + " |",
+              "| budget | " + " | ".join(_fmt(r["board"]["budget"][k], 0) for k in kinds) + " |"]
     s = r["synthesis"]
     if s.get("run", True) and "LUT" in s:
-        lines.append("| Yosys synth_xilinx | " + " | ".join(_fmt(s[k], 1) for k in RESOURCE_KINDS) + " |")
+        lines.append("| Yosys synth_xilinx | " + " | ".join(_fmt(s.get(k, 0), 1) for k in kinds) + " |")
         lines.append("| estimate / Yosys | " + " | ".join(
-            _fmt(t["estimate"][k] / s[k], 2) if s[k] else "-" for k in RESOURCE_KINDS) + " |")
+            _fmt(t["estimate"][k] / s[k], 2) if s.get(k) else "-" for k in kinds) + " |")
         lines += ["", f"Yosys counted {s.get('scope', 'the stitched design')}; the estimate is the ops'."]
         if s.get("timing_proxy"):
             tp = s["timing_proxy"]

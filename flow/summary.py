@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flow.board.spec import RESOURCE_KINDS
-
 
 def summary(report: dict, report_path: Path) -> str:
     p, budget = report["performance"], report["board"]["budget"]
@@ -16,7 +14,7 @@ def summary(report: dict, report_path: Path) -> str:
     lines = [f"{report['build']['name']}: {fps} at {p['clock_mhz']:g} MHz (bottleneck {p['bottleneck']})",
              "resources (estimate) of the budget: " + ", ".join(
                  f"{k} {estimate[k]:,.0f}/{budget[k]:,.0f} ({100 * estimate[k] / budget[k]:.0f} %)"
-                 for k in RESOURCE_KINDS if budget[k])]
+                 for k in estimate if budget.get(k))]
     levels = report["verification"]
     lines.append("ladder: " + (", ".join(f"{k} {'ok' if v['passed'] else 'FAIL'} ({v['inputs']} inputs"
                                          + (f", {v['boundary_cases']} on a rounding boundary"

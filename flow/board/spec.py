@@ -12,6 +12,7 @@ from flow.paths import HW_DIR
 
 BOARDS_DIR = HW_DIR / "boards"
 RESOURCE_KINDS = ("LUT", "FF", "BRAM36", "DSP")
+ALL_RESOURCE_KINDS = ("LUT", "FF", "BRAM36", "URAM", "DSP")   # URAM on a Zynq UltraScale+ only
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Board:
         """The resources a design may use: the part's totals times the budget fraction (every
         kind the part has: URAM too, on an UltraScale+)."""
         return {k: v * self.budget_fraction.get(k, 1.0) for k, v in self.resources.items()}
+
+    @property
+    def resource_kinds(self) -> tuple[str, ...]:
+        """The resource kinds the part has (UltraRAM on a Zynq UltraScale+), in report order."""
+        return tuple(k for k in ALL_RESOURCE_KINDS if k in self.resources)
 
     @property
     def processing_system(self) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from flow.board.spec import RESOURCE_KINDS
 from flow.html.graph import graph_svg
 from flow.html.page import document, figure, paragraph, pyplot, section, svg_of, table
 
@@ -77,9 +76,9 @@ def _summary(r: dict) -> str:
                  ["rtlsim speed on this machine (frames/s: full pipeline, with gaps)",
                   f"{p['rtlsim_frames_per_second']:.1f}, {p['rtlsim_frames_per_second_with_gaps']:.1f}"]]
     rows += [[f"{k} (estimate, % of the part)", f"{t['estimate'][k]:,g} ({t['utilisation_percent'][k]:g} %)"]
-             for k in RESOURCE_KINDS]
+             for k in resource_kinds(r)]
     if "LUT" in s:
-        rows += [[f"{k} (Yosys synth_xilinx)", s[k]] for k in RESOURCE_KINDS]
+        rows += [[f"{k} (Yosys synth_xilinx)", s.get(k, 0)] for k in resource_kinds(r)]
     verdict = r["verdict"]
     state = (f'<p>Verdict: <span class="{"pass" if verdict["passed"] else "fail"}">'
              f'{"PASS" if verdict["passed"] else "FAIL"}</span> ({len(verdict["failures"])} failed checks)</p>')
@@ -126,12 +125,13 @@ def _resources(r: dict) -> str:
         ax.set_xlabel(f"{kind} (estimate)")
     axes[0].set_yticks(ys, [o["name"] for o in ops], fontsize=6)
     axes[0].invert_yaxis()
+    kinds = resource_kinds(r)
     rows = [[o["name"], o["op_type"], ", ".join(f"{k}={v}" for k, v in o["folding"].items()),
-             *(o["resources"][k] for k in RESOURCE_KINDS)] for o in ops]
-    rows.append(["total", "", "", *(r["totals"]["estimate"][k] for k in RESOURCE_KINDS)])
+             *(o["resources"].get(k, 0) for k in kinds)] for o in ops]
+    rows.append(["total", "", "", *(r["totals"]["estimate"][k] for k in kinds)])
     return section("Resources per op", svg_of(fig), paragraph(
         "The analytic estimate of every op of 30_folded.onnx, FIFOs and width converters included."),
-        table(["op", "type", "folding", *RESOURCE_KINDS], rows, digits=[0, 0, 0, 1, 1, 1, 1],
+        table(["op", "type", "folding", *kinds], rows, digits=[0, 0, 0, *[1] * len(kinds)],
               id="resources-table"), id="resources")
 
 
@@ -141,7 +141,7 @@ def _memories(r: dict) -> str:
             for o in r["ops"] for m in o.get("memories", [])]
     return section("Memories", paragraph(
         "Every on-chip memory of the RTL: width x depth, and the RAM style it is built in "
-        "(block: BRAM; distributed: LUTRAM)."),
+        "(block: BRAM; distributed: LUTRAM; ultra: UltraRAM, loaded at run time)."),
         table(["op", "memory", "width (bits)", "depth (words)", "bits", "RAM style", "access"], rows,
               id="memories-table"), id="memories")
 
@@ -174,19 +174,25 @@ def _detail(check: dict) -> str:
     return "; ".join(map(str, check.get("findings", []))) or ""
 
 
+def resource_kinds(r: dict) -> list[str]:
+    """The resource kinds of the report's board (URAM on a Zynq UltraScale+)."""
+    return list(r["totals"]["estimate"])
+
+
 def resource_share(r: dict) -> dict[str, dict[str, float]]:
     """op type -> resource kind -> the estimate's sum over the ops of that type."""
-    share: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(RESOURCE_KINDS, 0.0))
+    kinds = resource_kinds(r)
+    share: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(kinds, 0.0))
     for o in r["ops"]:
-        for k in RESOURCE_KINDS:
-            share[o["op_type"]][k] += o["resources"][k]
+        for k in kinds:
+            share[o["op_type"]][k] += o["resources"].get(k, 0)
     return dict(share)
 
 
 def _share(r: dict) -> str:
     plt = pyplot()
     share, totals = resource_share(r), r["totals"]["estimate"]
-    kinds = [k for k in RESOURCE_KINDS if totals[k]]
+    kinds = [k for k in resource_kinds(r) if totals[k]]
     fig, ax = plt.subplots(figsize=(8, 0.6 + 0.45 * len(kinds)))
     left = np.zeros(len(kinds))
     for op_type, by_kind in share.items():
@@ -198,8 +204,9 @@ def _share(r: dict) -> str:
     ax.invert_yaxis()
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     rows = [[op_type, sum(1 for o in r["ops"] if o["op_type"] == op_type),
-             *(x for k in RESOURCE_KINDS for x in (by_kind[k], 100 * by_kind[k] / totals[k] if totals[k] else None))]
+             *(x for k in resource_kinds(r) for x in (by_kind[k], 100 * by_kind[k] / totals[k] if totals[k] else None))]
             for op_type, by_kind in share.items()]
-    header = ["op type", "ops", *(x for k in RESOURCE_KINDS for x in (k, f"{k} %"))]
-    return section("Resources by op type", svg_of(fig), table(header, rows, digits=[0, 0, *[1] * 8], id="share-table"),
+    header = ["op type", "ops", *(x for k in resource_kinds(r) for x in (k, f"{k} %"))]
+    return section("Resources by op type", svg_of(fig),
+                   table(header, rows, digits=[0, 0, *[1] * (2 * len(resource_kinds(r)))], id="share-table"),
                    id="share")
