@@ -1,4 +1,4 @@
-"""What the tables of finished builds share (qonnx_models.py, residual_networks.py): a build's report
+"""What the tables of finished builds share (qonnx_models.py, networks_on_boards.py): a build's report
 with its Yosys counts, the ladder it passed, and the Yosys columns against the board's budget."""
 
 from __future__ import annotations
@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-RESOURCES = ("LUT", "FF", "BRAM36", "DSP")
-RESOURCE_HEADER = "LUT | FF | BRAM36 | DSP | of the PYNQ-Z2 budget (LUT, BRAM36) | estimate LUT"
+RESOURCES = ("LUT", "FF", "BRAM36", "URAM", "DSP")   # URAM: a Zynq UltraScale+ board's
+RESOURCE_HEADER = "board | LUT | FF | BRAM36 | URAM | DSP | of the board's budget (LUT, BRAM36, URAM) | estimate LUT"
+RESOURCE_COLUMNS = 8
 
 
 def synthesized_report(build: Path) -> dict:
@@ -24,7 +25,7 @@ def common_fields(report: dict, levels: tuple[str, ...]) -> dict:
     return {
         "ladder": {k: report["verification"][k]["passed"] for k in levels if k in report["verification"]},
         "inputs": report["build"]["inputs"], "fps": perf["measured_fps"], "bottleneck": perf["bottleneck"],
-        "yosys": {k: report["synthesis"][k] for k in RESOURCES},
+        "yosys": {k: report["synthesis"][k] for k in RESOURCES if k in report["board"]["budget"]},
         "estimate": report["totals"]["estimate"], "budget": report["board"]["budget"], "board": report["board"]["name"],
         "passed": report["verdict"]["passed"],
     }
@@ -41,8 +42,8 @@ def ladder_cell(row: dict, boundary_cases: int = 0) -> str:
 
 
 def resource_cells(row: dict) -> str:
-    """The columns of RESOURCE_HEADER."""
+    """The columns of RESOURCE_HEADER (URAM "-" on a board without it)."""
     y, b = row["yosys"], row["budget"]
-    return (f"{y['LUT']:,} | {y['FF']:,} | {y['BRAM36']} | {y['DSP']} | "
-            f"{100 * y['LUT'] / b['LUT']:.0f} %, {100 * y['BRAM36'] / b['BRAM36']:.0f} % | "
-            f"{row['estimate']['LUT']:,.0f}")
+    shares = ", ".join(f"{100 * y[k] / b[k]:.0f} %" for k in ("LUT", "BRAM36", "URAM") if k in b)
+    return (f"{row.get('board', 'pynq_z2')} | {y['LUT']:,} | {y['FF']:,} | {y['BRAM36']} | {y.get('URAM', '-')} | "
+            f"{y['DSP']} | {shares} | {row['estimate']['LUT']:,.0f}")

@@ -23,6 +23,7 @@ import qonnx
 from qonnx.core.modelwrapper import ModelWrapper
 
 from benchmarks.finished_builds import (
+    RESOURCE_COLUMNS,
     RESOURCE_HEADER,
     common_fields,
     ladder_cell,
@@ -59,7 +60,7 @@ def row(build: Path) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = [f"| model | input | ladder | fps @100 MHz | {RESOURCE_HEADER} |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---" * (4 + RESOURCE_COLUMNS) + "|"]
     lines += [f"| {r['model']} | {r['input']} | {ladder_cell(r, r['boundary_cases'])} | {r['fps']:,.1f} | "
               f"{resource_cells(r)} |" for r in rows]
     return "\n".join(lines)

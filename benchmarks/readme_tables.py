@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import cnv_efficiency, cnv_figures, energy, qonnx_models, residual_networks
+from benchmarks import cnv_efficiency, cnv_figures, energy, networks_on_boards, qonnx_models
 from flow import coverage
 from flow.faults.report import kinds_table
 
@@ -59,8 +59,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "ci": lambda: recorded("ci_runs"),
     "op_coverage": lambda: coverage.table(load("op_coverage")["entries"]),
     "qonnx_models": lambda: qonnx_models.table(load("qonnx_models")["rows"]),
-    "residual_networks": lambda: residual_networks.table(load("residual_networks")["rows"],
-                                                         load("residual_networks")["peers"]),
+    "networks_on_boards": lambda: networks_on_boards.table(load("networks_on_boards")["rows"],
+                                                         load("networks_on_boards")["peers"]),
 }
 
 

@@ -1,13 +1,16 @@
-"""Residual networks on the PYNQ-Z2: the verification ladder, measured fps and the Yosys counts of
-the board top against the budget, from finished builds, beside the peer that publishes the same
-network on the same board.
+"""Residual and depthwise networks on their boards (ResNet-8 on the PYNQ-Z2, MobileNet v1 on the
+ZCU104): the verification ladder, measured fps and the Yosys counts of the board top against the
+board's budget, from finished builds, beside the peer that publishes the same network on the same
+board.
 
     ./dev build resnet8 --synth --out build/resnet8
     ./dev build resnet8 --target-fps max --synth --out build/resnet8_max
     ./dev build residual_tiny --synth --out build/residual_tiny
-    ./dev python benchmarks/residual_networks.py build/resnet8 build/resnet8_max build/residual_tiny
+    ./dev build mobilenet_v1 --synth --out build/mobilenet_v1
+    ./dev python benchmarks/networks_on_boards.py build/resnet8 build/resnet8_max build/residual_tiny \
+        build/mobilenet_v1
 
-Writes benchmarks/results/residual_networks.{json,md}; README.md's table renders from the JSON.
+Writes benchmarks/results/networks_on_boards.{json,md}; README.md's table renders from the JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 from pathlib import Path
 
 from benchmarks.finished_builds import (
+    RESOURCE_COLUMNS,
     RESOURCE_HEADER,
     common_fields,
     ladder_cell,
@@ -44,11 +48,11 @@ def row(build: Path) -> dict:
 
 def table(rows: list[dict], peers: list[dict] = PEERS) -> str:
     lines = [f"| network | folding | ladder | fps @100 MHz | {RESOURCE_HEADER} | build (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---" * (4 + RESOURCE_COLUMNS + 1) + "|"]
     lines += [f"| {r['network']} ({r['weights']}) | {r['folding']} | {ladder_cell(r)} | {r['fps']:,.1f} | "
               f"{resource_cells(r)} | {r['seconds']:,} |" for r in rows]
-    lines += [f"| {p['network']}, peer: {p['source']} | - | top-1 {p['top1']} | {p['fps']:,.1f} "
-              "| - | - | - | - | - | - | - |" for p in peers]
+    lines += [f"| {p['network']}, peer: {p['source']} | - | top-1 {p['top1']} | {p['fps']:,.1f} |"
+              + " - |" * (RESOURCE_COLUMNS + 1) for p in peers]
     return "\n".join(lines)
 
 
@@ -57,10 +61,10 @@ def main(argv=None) -> None:
     ap.add_argument("builds", nargs="+", type=Path)
     args = ap.parse_args(argv)
     rows = [row(b) for b in args.builds]
-    command = "./dev python benchmarks/residual_networks.py " + " ".join(str(b) for b in args.builds)
-    (RESULTS / "residual_networks.json").write_text(
+    command = "./dev python benchmarks/networks_on_boards.py " + " ".join(str(b) for b in args.builds)
+    (RESULTS / "networks_on_boards.json").write_text(
         json.dumps({"command": command, "rows": rows, "peers": PEERS}, indent=2) + "\n")
-    (RESULTS / "residual_networks.md").write_text(table(rows) + "\n")
+    (RESULTS / "networks_on_boards.md").write_text(table(rows) + "\n")
     print(table(rows))
 
 
