@@ -13,6 +13,7 @@ from flow.board.emulator.memory import DDR
 from flow.board.emulator.zynq_linux import LOADED_XCLBIN
 from flow.board.l6 import run_driver_on_emulated_board, run_on_emulated_board
 from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, env_dir
+from flow.board.spec import load_board
 
 DRIVER_ERRORS = """
 import json, sys
@@ -107,13 +108,20 @@ def test_missing_overlay_unknown_and_emulated_bitstream(small_build, tmp_path):
     assert any("is build 'other'" in e and "does not serve" in e for e in board.errors)
 
 
-@pytest.fixture
-def channel_pair():
-    ddr = DDR(0, 1 << 20, 1 << 19, 1 << 19)
-    engine = dma.AxiDma(ddr, length_width=26)
+def running_dma(board: str, ddr_base: int = 0) -> tuple[DDR, dma.AxiDma]:
+    """The board's AXI DMA (its length and address widths), both channels running, over 1 MiB of
+    DDR at ddr_base."""
+    ddr = DDR(ddr_base, 1 << 20, ddr_base + (1 << 19), 1 << 19)
+    facts = load_board(board).data["dma"]
+    engine = dma.AxiDma(ddr, facts["length_width"], facts["addr_width"])
     for base in (0, dma.S2MM):
         engine.write(base + dma.DMACR, dma.RUN)
     return ddr, engine
+
+
+@pytest.fixture
+def channel_pair():
+    return running_dma("pynq_z2")
 
 
 def test_dma_registers_report_errors_as_pg021_does(channel_pair):
@@ -205,6 +213,36 @@ def test_an_accelerator_error_stops_both_channels(channel_pair):
     for base in (0, dma.S2MM):
         assert engine.read(base + dma.DMASR) & (dma.INT_ERR | dma.HALTED) == dma.INT_ERR | dma.HALTED
     assert engine.log[-2:] == ["MM2S: the design stopped", "S2MM: the design stopped"]
+
+
+def test_a_64_bit_dma_reaches_ddr_above_4_gib_through_the_msb_registers():
+    ddr, engine = running_dma("zcu104", ddr_base=1 << 32)
+    engine.accelerator = HalvingAccelerator()
+    src, dst = ddr.allocate(24), ddr.allocate(12)
+    ddr.write(src, bytes(range(24)))
+    for base, address in ((dma.S2MM, dst), (0, src)):
+        engine.write(base + dma.ADDR, address & 0xFFFFFFFF)
+        engine.write(base + dma.ADDR_MSB, address >> 32)
+    engine.write(dma.S2MM + dma.LENGTH, 12)
+    engine.write(dma.LENGTH, 24)
+    assert engine.read(dma.S2MM + dma.ADDR_MSB) == 1 and engine.read(dma.S2MM + dma.DMASR) & dma.IOC
+    assert ddr.read(dst, 12) == bytes([0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19])
+
+
+def test_a_32_bit_dma_refuses_an_address_above_4_gib(channel_pair):
+    """The PYNQ-Z2's DMA (c_addr_width 32): its MSB registers are reserved, so a driver that writes
+    one would have the board's DMA move another buffer than it meant."""
+    ddr, engine = channel_pair
+    engine.accelerator = HalvingAccelerator()
+    src = ddr.allocate(8)
+    engine.write(dma.S2MM + dma.ADDR, ddr.allocate(4))
+    engine.write(dma.S2MM + dma.LENGTH, 4)
+    engine.write(dma.ADDR, src)
+    engine.write(dma.ADDR_MSB, 1)
+    engine.write(dma.LENGTH, 8)
+    assert engine.read(dma.DMASR) & (dma.INT_ERR | dma.HALTED) == dma.INT_ERR | dma.HALTED
+    assert engine.log[-1] == (f"MM2S: address 0x{(1 << 32) + src:x} has bits above the DMA's 32-bit "
+                              "addresses (its MSB register is reserved)")
 
 
 def test_ddr_allocator_reuses_freed_blocks():
