@@ -50,12 +50,12 @@ class DeployError(ValueError):
 
 DEVICE_TREE_COMPATIBLE = Path("/proc/device-tree/compatible")
 FRAMES_EACH = 1 << 31   # axil_control's FRAMES bit 31: TLAST ends every output frame
-EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before xlnx,zynq-7000
+EMULATED = "qnnflow,emulated"   # in the emulated board's device tree, before the board's own
 
 
 def board_kind() -> str:
-    """'zynq' on a PYNQ board, 'emulated' on the emulated one, 'host' elsewhere, from the device
-    tree of the machine the driver runs on."""
+    """'zynq' on a PYNQ board (xlnx,zynq-7000 or xlnx,zynqmp), 'emulated' on the emulated one,
+    'host' elsewhere, from the device tree of the machine the driver runs on."""
     if not DEVICE_TREE_COMPATIBLE.is_file():
         return "host"
     compatible = DEVICE_TREE_COMPATIBLE.read_bytes().decode(errors="replace")

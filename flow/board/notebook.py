@@ -19,8 +19,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from flow.board.emulator.zynq_linux import ZynqLinux, leaving_no_xclbin
-from flow.board.l6 import BOARD_PYTHON
-from flow.board.pynq_env import DEFAULT_PYNQ, pynq_python
+from flow.board.l6 import BOARD_PYTHON, board_python
+from flow.board.pynq_env import DEFAULT_PYNQ
 from flow.board.spec import load_board
 
 KERNEL = "pynq-z2"
@@ -44,9 +44,10 @@ def run_notebook_on_emulated_board(notebook: nbformat.NotebookNode, build_dirs: 
     """Executes `notebook` in place (kernel started in cwd, `env` added to its environment) on an
     emulated board that runs build_dirs; a failing cell raises nbclient's CellExecutionError, with
     what the board refused added to its message."""
-    python = pynq_python(pynq)
+    board = load_board(board_name)
+    python = board_python(board, pynq)
     with tempfile.TemporaryDirectory(prefix="board-") as root, leaving_no_xclbin(cwd), \
-            ZynqLinux(load_board(board_name), list(map(Path, build_dirs)), Path(root) / "board") as linux:
+            ZynqLinux(board, list(map(Path, build_dirs)), Path(root) / "board") as linux:
         _kernel_spec(Path(root) / "kernels", python, pynq)
         manager = KernelManager(kernel_name=KERNEL,
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(Path(root) / "kernels")]))

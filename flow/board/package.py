@@ -1,4 +1,4 @@
-"""The package step: from the stitched RTL to what a PYNQ-Z2 needs (vivado/ and deploy/).
+"""The package step: from the stitched RTL to what the board needs (vivado/ and deploy/).
 
     vivado/src/           the board-facing top (accelerator_axi.v), axil_control.v, the core's
                           Verilog and memory files: what Vivado packages as the IP
@@ -8,7 +8,7 @@
                           .bit/.hwh are then in vivado/out/, the .hwh given the PL clock parameter)
     deploy/<name>.bit/.hwh the overlay: Vivado's when it ran, else the emulated board's stand-in
                           (flow/board/bitstream.py), which a real board's driver refuses; none
-                          for a board with no emulated board (a Zynq UltraScale+) until Vivado runs
+                          for a board with no emulated board ("no_emulator") until Vivado runs
     deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA, and
                           which bitstream deploy/ holds ("bitstream": source, sha256 of .bit/.hwh)
     deploy/reference.npz  reference inputs and reference.onnx's outputs for L6

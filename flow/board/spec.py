@@ -1,7 +1,8 @@
 """Boards as data (hw/boards/*.json): part, clock, resources and the budget the folding respects,
 and the facts the Vivado Tcl and the emulated board share: the processing system's settings (a
-Zynq-7000's PS7: PLLs, FCLK0; a Zynq UltraScale+'s PS8: its ports and PL clock), the DDR window,
-the address map and the DMA. Only the PS7 boards have an emulated board (L6)."""
+Zynq-7000's PS7: PLLs, FCLK0; a Zynq UltraScale+'s PS8: its ports, PLLs and PL0), the DDR window
+and CMA, the address map, the DMA, the board's Linux (CPU, device tree) and the pynq versions its
+images run. The emulated board (flow/board/emulator/, L6) models both kinds of processing system."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from flow.paths import HW_DIR
 BOARDS_DIR = HW_DIR / "boards"
 RESOURCE_KINDS = ("LUT", "FF", "BRAM36", "DSP")
 ALL_RESOURCE_KINDS = ("LUT", "FF", "BRAM36", "URAM", "DSP")   # URAM on a Zynq UltraScale+ only
+
+
+def ps8_pll_mhz(ref_mhz: float, fbdiv: int, div2: int) -> float:
+    """A Zynq UltraScale+ PLL's output: the reference times FBDIV, halved where DIV2 is set."""
+    return ref_mhz * fbdiv / (2 if div2 else 1)
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,14 @@ class Board:
 
     @property
     def emulated(self) -> bool:
-        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 only);
-        a board without one says why in "no_emulator"."""
+        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 and
+        PS8); a board without one says why in "no_emulator"."""
         return "no_emulator" not in self.data
+
+    @property
+    def pynq_versions(self) -> tuple[str, ...]:
+        """The pynq versions the board's PYNQ images run (the driver's L6 runs under those)."""
+        return tuple(self.data["pynq_versions"])
 
     def address(self, block: str) -> int:
         """Base address of a block of the block design (axi_dma_0, accelerator)."""
@@ -54,10 +65,20 @@ class Board:
         """(base, size) of the PS DDR that the DMA reads and writes."""
         return int(self.data["ddr"]["base"], 16), int(self.data["ddr"]["size"], 16)
 
+    def pl_source_mhz(self) -> float:
+        """The PLL the PL clock divides, as the board's processing system sets it: the PS7's IO PLL
+        (reference times its feedback divisor), the PS8's PL0 source (reference times FBDIV,
+        halved by DIV2)."""
+        if self.processing_system == "ps7":
+            ps7 = self.data["ps7"]
+            return ps7["ps_clk_mhz"] * ps7["pll_fdiv"]["IO_PLL"]
+        ps8 = self.data["ps8"]
+        return ps8_pll_mhz(ps8["ps_ref_clk_mhz"], **ps8["pll"][ps8["pl0"]["source"]])
+
     def fclk_divisors(self, clock_mhz: float) -> tuple[int, int, float]:
-        """FCLK0's two 6-bit divisors of the IO PLL for clock_mhz, and the clock they give."""
-        ps7 = self.data["ps7"]
-        pll = ps7["ps_clk_mhz"] * ps7["pll_fdiv"]["IO_PLL"]
+        """The PL clock's two 6-bit divisors of its PLL for clock_mhz (FCLK0 on a PS7, PL0 on a
+        PS8), and the clock they give."""
+        pll = self.pl_source_mhz()
         d0, d1 = min(((a, b) for a in range(1, 64) for b in range(1, 64)),
                      key=lambda d: (abs(pll / (d[0] * d[1]) - clock_mhz), d[1], d[0]))
         return d0, d1, pll / (d0 * d1)

@@ -31,6 +31,7 @@ EACH = 1 << 31   # FRAMES bit 31: TLAST ends every output frame, not only the ba
 CONTROL_REGISTERS = {"exemplar_capture": ("CAPTURE", 0x1C)}
 CONTROL_ID = 0x514E4E46
 CONTROL_RANGE = 0x10000   # the address window the block design gives the control port (64 KiB)
+CONTROL_BITS = 32   # axil_control's AXI-Lite data width, which the PS's control port is set to
 
 
 def dma_bits(bits: int) -> int:

@@ -15,9 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from flow.board.hwh import ACCEL_VLNV
+from flow.board.hwh import ACCEL_VLNV, PS_IP
 from flow.board.spec import Board
-from flow.board.top import CONTROL_RANGE, BoardDesign, top_ports
+from flow.board.top import CONTROL_BITS, CONTROL_RANGE, BoardDesign, top_ports
 from flow.paths import HW_DIR
 from flow.templating import template_env
 
@@ -54,8 +54,7 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
     vendor, library, top, version = ACCEL_VLNV.split(":")
     ic_clocks = ["ACLK", "S00_ACLK", "M00_ACLK"]
     ps = board.processing_system
-    ps_clocks = (["processing_system7_0/M_AXI_GP0_ACLK", "processing_system7_0/S_AXI_HP0_ACLK"] if ps == "ps7"
-                 else ["zynq_ultra_ps_e_0/maxihpm0_fpd_aclk", "zynq_ultra_ps_e_0/saxihp0_fpd_aclk"])
+    ps_clocks = [f"{PS_IP[ps]['instance']}/{PS_IP[ps][pin]}" for pin in ("master_aclk", "slave_aclk")]
     clock_pins = (["accelerator/clk", "axi_dma_0/s_axi_lite_aclk", "axi_dma_0/m_axi_mm2s_aclk",
                    "axi_dma_0/m_axi_s2mm_aclk", *ps_clocks, f"rst_{ps}_0/slowest_sync_clk"]
                   + [f"axi_interconnect_gp0/{p}" for p in ic_clocks + ["M01_ACLK"]]
@@ -71,7 +70,7 @@ def write_tcl(out_dir: Path, name: str, board: Board, clock_mhz: float, bd: Boar
         s_axi_control=_interface_ports(ports, "s_axi_control"), control_range=CONTROL_RANGE,
         registers={k: f"0x{v:02X}" for k, v in bd.registers.items()},
         clock_mhz=f"{clock_mhz:g}", ps_vlnv=board.data[ps]["ip"],
-        dma_vlnv=board.data["dma"]["ip"], addr_width=board.data["dma"].get("addr_width", 32),
+        dma_vlnv=board.data["dma"]["ip"], addr_width=board.data["dma"]["addr_width"], control_bits=CONTROL_BITS,
         mm_bits=board.data["dma"]["mm_data_width"], length_width=board.data["dma"]["length_width"],
         in_bits=bd.in_dma_bits, out_bits=bd.out_dma_bits, mm2s_dre=bd.mm2s_realigns,
         clock_pins=clock_pins, resetn_pins=resetn_pins,

@@ -1,8 +1,10 @@
 """The deploy/ driver, run by an unmodified pynq 3.0.1 on the emulated board (and pynq 3.1.2 where
 its board environment has been built), and the board's parts."""
 
+import dataclasses
 import json
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -10,9 +12,10 @@ import pytest
 from flow.board.bitstream import emulated_bit
 from flow.board.emulator import dma
 from flow.board.emulator.memory import DDR
-from flow.board.emulator.zynq_linux import LOADED_XCLBIN
+from flow.board.emulator.zynq_linux import LOADED_XCLBIN, ZynqLinux
 from flow.board.l6 import run_driver_on_emulated_board, run_on_emulated_board
-from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, env_dir
+from flow.board.pynq_env import DEFAULT_PYNQ, PYNQ_VERSIONS, env_dir, pynq_python
+from flow.board.spec import load_board
 
 DRIVER_ERRORS = """
 import json, sys
@@ -107,13 +110,20 @@ def test_missing_overlay_unknown_and_emulated_bitstream(small_build, tmp_path):
     assert any("is build 'other'" in e and "does not serve" in e for e in board.errors)
 
 
-@pytest.fixture
-def channel_pair():
-    ddr = DDR(0, 1 << 20, 1 << 19, 1 << 19)
-    engine = dma.AxiDma(ddr, length_width=26)
+def running_dma(board: str, ddr_base: int = 0) -> tuple[DDR, dma.AxiDma]:
+    """The board's AXI DMA (its length and address widths), both channels running, over 1 MiB of
+    DDR at ddr_base."""
+    ddr = DDR(ddr_base, 1 << 20, ddr_base + (1 << 19), 1 << 19)
+    facts = load_board(board).data["dma"]
+    engine = dma.AxiDma(ddr, facts["length_width"], facts["addr_width"])
     for base in (0, dma.S2MM):
         engine.write(base + dma.DMACR, dma.RUN)
     return ddr, engine
+
+
+@pytest.fixture
+def channel_pair():
+    return running_dma("pynq_z2")
 
 
 def test_dma_registers_report_errors_as_pg021_does(channel_pair):
@@ -205,6 +215,92 @@ def test_an_accelerator_error_stops_both_channels(channel_pair):
     for base in (0, dma.S2MM):
         assert engine.read(base + dma.DMASR) & (dma.INT_ERR | dma.HALTED) == dma.INT_ERR | dma.HALTED
     assert engine.log[-2:] == ["MM2S: the design stopped", "S2MM: the design stopped"]
+
+
+def test_a_64_bit_dma_reaches_ddr_above_4_gib_through_the_msb_registers():
+    ddr, engine = running_dma("zcu104", ddr_base=1 << 32)
+    engine.accelerator = HalvingAccelerator()
+    src, dst = ddr.allocate(24), ddr.allocate(12)
+    ddr.write(src, bytes(range(24)))
+    for base, address in ((dma.S2MM, dst), (0, src)):
+        engine.write(base + dma.ADDR, address & 0xFFFFFFFF)
+        engine.write(base + dma.ADDR_MSB, address >> 32)
+    engine.write(dma.S2MM + dma.LENGTH, 12)
+    engine.write(dma.LENGTH, 24)
+    assert engine.read(dma.S2MM + dma.ADDR_MSB) == 1 and engine.read(dma.S2MM + dma.DMASR) & dma.IOC
+    assert ddr.read(dst, 12) == bytes([0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19])
+
+
+def test_a_32_bit_dma_refuses_an_address_above_4_gib(channel_pair):
+    """The PYNQ-Z2's DMA (c_addr_width 32): its MSB registers are reserved, so a driver that writes
+    one would have the board's DMA move another buffer than it meant."""
+    ddr, engine = channel_pair
+    engine.accelerator = HalvingAccelerator()
+    src = ddr.allocate(8)
+    engine.write(dma.S2MM + dma.ADDR, ddr.allocate(4))
+    engine.write(dma.S2MM + dma.LENGTH, 4)
+    engine.write(dma.ADDR, src)
+    engine.write(dma.ADDR_MSB, 1)
+    engine.write(dma.LENGTH, 8)
+    assert engine.read(dma.DMASR) & (dma.INT_ERR | dma.HALTED) == dma.INT_ERR | dma.HALTED
+    assert engine.log[-1] == (f"MM2S: address 0x{(1 << 32) + src:x} has bits above the DMA's 32-bit "
+                              "addresses (its MSB register is reserved)")
+
+
+def run_driver_code(board, build, code, workdir):
+    """code in build/deploy under pynq 3.0.1, on an emulated `board` (a Board, which a test may
+    alter) that runs the build: the process and the board."""
+    python = pynq_python()
+    with ZynqLinux(board, [build], workdir) as linux:
+        env = linux.env(python)
+        env["PYTHONPATH"] = f"{build / 'deploy'}:{env['PYTHONPATH']}"
+        proc = subprocess.run([str(python), "-c", code], cwd=build / "deploy", env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+    return proc, linux
+
+
+HIGH_DDR_RUN = """
+import numpy as np
+from deploy.driver import QNNOverlay
+accel = QNNOverlay(".", max_batch=2)
+reference = np.load("reference.npz")
+print(accel.in_buffer.physical_address, accel.out_buffer.physical_address,
+      accel.run(reference["core_in"]).tolist() == reference["core_out"].tolist())
+"""
+
+
+def test_the_driver_runs_from_ddr_above_4_gib(board_build, tmp_path):
+    """A ZCU104 whose DDR and CMA lie above 4 GiB (as the KV260's upper 2 GiB do, at 0x8_0000_0000):
+    pynq's buffers get 64-bit physical addresses from the board's XRT, and its DMA driver writes
+    their upper words into MM2S_SA_MSB and S2MM_DA_MSB, which the emulated DMA follows."""
+    board = load_board("zcu104")
+    high = {"base": "0x800000000", "size": "0x20000000", "cma_base": "0x800000000", "cma_size": "0x20000000"}
+    board = dataclasses.replace(board, data={**board.data, "ddr": high})
+    proc, linux = run_driver_code(board, board_build("zcu104"), HIGH_DDR_RUN, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:] + str(linux.errors[-3:])
+    source, destination, equal = proc.stdout.split()
+    assert int(source) >> 32 == int(destination) >> 32 == 8 and equal == "True"
+    dma_base = board.address("axi_dma_0")
+    msb_writes = {(a - dma_base, v) for op, a, v in linux.bus if op == "write" and a - dma_base in (0x1C, 0x4C)}
+    assert msb_writes == {(0x1C, 8), (0x4C, 8)}
+
+
+NARROW_HP0 = """
+import numpy as np
+from pynq import Register
+from deploy.driver import QNNOverlay
+accel = QNNOverlay(".", max_batch=2)
+Register(0xFD380000)[1:0] = 1   # AFIFM2 RDCTRL: S_AXI_HP0_FPD reads 64 bits wide
+accel.run(np.load("reference.npz")["core_in"])
+"""
+
+
+def test_the_pl_is_not_reached_through_a_port_of_another_width(board_build, tmp_path):
+    """pynq set the PS8's port widths from the .hwh at download; one changed after it is refused."""
+    proc, linux = run_driver_code(load_board("zcu104"), board_build("zcu104"), NARROW_HP0, tmp_path)
+    assert proc.returncode != 0
+    assert ("S_AXI_HP0_FPD read is set to 64 bits, the design's side to 128" in linux.errors[-1]
+            and "C_SAXIGP2_DATA_WIDTH" in linux.errors[-1])
 
 
 def test_ddr_allocator_reuses_freed_blocks():

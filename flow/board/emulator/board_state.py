@@ -1,5 +1,6 @@
-"""The emulated board's state: its files (fpga_manager, /lib/firmware), the DDR, the
-SLCR, and the programmable logic that a downloaded bitstream puts at the board's addresses."""
+"""The emulated board's state: its files (fpga_manager, /lib/firmware), the DDR, the processing
+system's registers (its clocks: a PS7's SLCR or a PS8's CRL_APB and CRF_APB; a PS8's PS-PL port
+widths), and the programmable logic that a downloaded bitstream puts at the board's addresses."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from pathlib import Path
 
 from flow.board.bitstream import manifest_of_bin
-from flow.board.emulator import dma, slcr
+from flow.board.emulator import dma, ps7_clocks, ps8_clocks, ps8_ports
 from flow.board.emulator.accelerator import Accelerator
 from flow.board.emulator.memory import DDR
 from flow.board.facts import read_facts
@@ -15,7 +16,7 @@ from flow.board.spec import Board
 
 FPGA = "/sys/class/fpga_manager/fpga0/"
 FIRMWARE = "/lib/firmware/"
-SLCR_BASE = 0xF8000000
+CLOCKS = {"ps7": ps7_clocks.PS7Clocks, "ps8": ps8_clocks.PS8Clocks}
 
 
 class BoardError(RuntimeError):
@@ -28,8 +29,10 @@ class EmulatedBoard:
         self.lock = threading.RLock()
         ddr = board.data["ddr"]
         self.ddr = DDR(*(int(ddr[k], 16) for k in ("base", "size", "cma_base", "cma_size")), ddr_file)
-        self.slcr = slcr.SLCR(board)
-        self.dma = dma.AxiDma(self.ddr, board.data["dma"]["length_width"])
+        self.clocks = CLOCKS[board.processing_system](board)
+        self.ports = ps8_ports.PortWidths() if board.processing_system == "ps8" else None
+        self.ps_registers = {**self.clocks.blocks, **(self.ports.blocks if self.ports else {})}
+        self.dma = self._new_dma()
         self.builds = {}   # RTL digest -> build directory
         for build_dir in map(Path, build_dirs):
             design = read_facts(build_dir)
@@ -58,10 +61,14 @@ class EmulatedBoard:
                              f"(RTL {manifest.get('rtl_digest', '?')[:12]}), which this emulated board "
                              f"does not serve (serving: {served}); start it with that build directory")
         self.close()   # a new bitstream replaces the PL: the old design's process ends
-        self.dma = dma.AxiDma(self.ddr, self.board.data["dma"]["length_width"])
+        self.dma = self._new_dma()
         self.dma.accelerator = Accelerator(build_dir)
         self.loaded = build_dir
         self.files[FPGA + "state"] = b"operating"
+
+    def _new_dma(self) -> dma.AxiDma:
+        facts = self.board.data["dma"]
+        return dma.AxiDma(self.ddr, facts["length_width"], facts["addr_width"])
 
     def close(self) -> None:
         if self.dma.accelerator is not None:
@@ -71,7 +78,7 @@ class EmulatedBoard:
 
     # --- memory-mapped devices
     def _devices(self) -> dict[str, tuple[int, int]]:
-        devices = {"slcr": (SLCR_BASE, slcr.SIZE)}
+        devices = {name: (block.base, block.size) for name, block in self.ps_registers.items()}
         if self.loaded is not None:   # the DMA and the accelerator are programmable logic
             devices["dma"] = (self.board.address("axi_dma_0"), dma.SIZE)
             devices["accelerator"] = (self.board.address("accelerator"), dma.SIZE)
@@ -85,7 +92,13 @@ class EmulatedBoard:
         raise BoardError(f"no device answers at [0x{base:08x}, +0x{length:x}){loaded}")
 
     def _device(self, name: str):
-        return {"slcr": self.slcr, "dma": self.dma, "accelerator": self.dma.accelerator}[name]
+        if name in self.ps_registers:
+            return self.ps_registers[name]
+        mismatch = self.ports and self.ports.mismatch(self.board.data["dma"]["mm_data_width"])
+        if mismatch:   # the PL is reached through the PS's ports
+            raise BoardError(f"the PL's {name} is not reachable: {mismatch} (pynq sets the widths from "
+                             "the .hwh's C_MAXIGP0_DATA_WIDTH and C_SAXIGP2_DATA_WIDTH at download)")
+        return {"dma": self.dma, "accelerator": self.dma.accelerator}[name]
 
     def mmio_read(self, name: str, offset: int) -> int:
         return self._device(name).read(offset) & 0xFFFFFFFF
@@ -93,5 +106,6 @@ class EmulatedBoard:
     def mmio_write(self, name: str, offset: int, value: int) -> None:
         self._device(name).write(offset, value)
 
-    def fclk_mhz(self) -> float:
-        return self.slcr.fclk_mhz(0)
+    def pl_clock_mhz(self) -> float:
+        """The clock the PL's design runs at: FCLK0 (PS7) or PL0 (PS8), as the registers set it now."""
+        return self.clocks.pl_clock_mhz(0)

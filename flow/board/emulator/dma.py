@@ -3,7 +3,10 @@ input stream, S2MM writes its output stream (up to TLAST) into DDR. An MM2S tran
 both channels hold one; then MM2S reports Idle and IOC. S2MM does when TLAST came (the batch's
 last frame, which may take several MM2S transfers; or, where the batch asked for TLAST on every
 frame, each frame's last word), S2MM_LENGTH then holding the bytes written. Output past a TLAST
-waits for the next S2MM transfer, as the stream would stall until the driver arms one."""
+waits for the next S2MM transfer, as the stream would stall until the driver arms one.
+Addresses are 64-bit on a DMA of c_addr_width 64 (MM2S_SA_MSB, S2MM_DA_MSB the upper words); on
+one of 32 the MSB registers are reserved, and a transfer set to start above 4 GiB there is
+refused (the board's DMA would use the low word: another buffer than the driver meant)."""
 
 from __future__ import annotations
 
@@ -64,9 +67,10 @@ class Channel:
 
 
 class AxiDma:
-    def __init__(self, ddr: DDR, length_width: int):
+    def __init__(self, ddr: DDR, length_width: int, addr_width: int):
         self.ddr = ddr
         self.max_length = (1 << length_width) - 1
+        self.addr_width = addr_width
         self.mm2s, self.s2mm = Channel("MM2S"), Channel("S2MM")
         self.s2mm_written = 0   # bytes the armed S2MM transfer has written so far
         self.pending = b""      # output the stream holds for the next S2MM transfer
@@ -95,6 +99,10 @@ class AxiDma:
         """A transfer's length and address checked, as the DMA does when it starts one."""
         if channel.length == 0 or channel.length > self.max_length:
             self._fail(channel, INT_ERR, f"length {channel.length} outside 1..{self.max_length}")
+            return False
+        if channel.address >> self.addr_width:
+            self._fail(channel, INT_ERR, f"address 0x{channel.address:x} has bits above the DMA's "
+                                         f"{self.addr_width}-bit addresses (its MSB register is reserved)")
             return False
         if not self.ddr.contains(channel.address, channel.length):
             self._fail(channel, DEC_ERR, f"[0x{channel.address:08x}, +{channel.length}) is not DDR")

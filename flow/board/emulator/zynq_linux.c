@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Copyright (c) 2026 the qnnflow authors
 //
-// The PYNQ-Z2's Linux below an unmodified pynq 3, in the driver's process (LD_PRELOAD), and XRT's
+// The board's Linux below an unmodified pynq 3, in the driver's process (LD_PRELOAD), and XRT's
 // libxrt_core.so (pynq 3.0.1 loads $XILINX_XRT/lib/libxrt_core.so with ctypes; pynq 3.1 calls
 // pyxrt, which the emulated board's pyxrt.py serves over this library): the one library serves
 // both. Everything it does is answered by the emulated board (flow/board/emulator/zynq_linux.py)
@@ -16,7 +16,8 @@
 //                 folder): that state is the board's, one per emulated board, not the install's.
 //   XRT           buffer objects are allocated by the board in its CMA window and mapped from
 //                 the DDR file (which the board's DMA reads and writes).
-//   the CPU       uname() says armv7l (pynq picks its Zynq-7000 code by it); geteuid() is root's.
+//   the CPU       uname()'s machine is $PYNQ_BOARD_MACHINE, the board's (armv7l, aarch64: pynq picks
+//                 its Zynq-7000 or its UltraScale+ code by it); geteuid() is root's.
 // Register accesses are taken as 32-bit words (pynq's MMIO is a uint32 array).
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -268,7 +269,8 @@ int munmap(void *addr, size_t length) {
 int uname(struct utsname *buf) {
     REAL(uname);
     int rc = real_uname(buf);
-    if (rc == 0 && getenv("PYNQ_BOARD_ROOT")) strcpy(buf->machine, "armv7l");
+    const char *machine = getenv("PYNQ_BOARD_MACHINE");
+    if (rc == 0 && machine && strlen(machine) < sizeof buf->machine) strcpy(buf->machine, machine);
     return rc;
 }
 uid_t geteuid(void) { REAL(geteuid); return getenv("PYNQ_BOARD_ROOT") ? 0 : real_geteuid(); }

@@ -1,13 +1,16 @@
-"""The emulated PYNQ-Z2 as pynq 3 sees it from inside its own process: the board's Linux and XRT
-below an unmodified pynq (zynq_linux.c, preloaded into the driver's process), answered here by an
-EmulatedBoard over a Unix socket.
+"""The emulated board (a PYNQ-Z2's Zynq-7000, a ZCU104's or KV260's Zynq UltraScale+) as pynq 3 sees
+it from inside its own process: the board's Linux and XRT below an unmodified pynq (zynq_linux.c,
+preloaded into the driver's process), answered here by an EmulatedBoard over a Unix socket.
 
     with ZynqLinux(load_board(), [build_dir], workdir) as linux:
         subprocess.run([pynq3_python, ...], env=linux.env(pynq3_python))
 
 What pynq 3 (3.0.1, 3.1.x) reaches on a board, and what stands for it here:
+- the CPU: uname()'s machine is the board's (armv7l, aarch64: pynq picks its Zynq-7000 or its
+  UltraScale+ code by it), the device tree's compatible and chosen/pynq_board the board's;
 - /dev/mem: pynq's MMIO and Clocks map register windows; every load or store is one transaction
-  on the board's devices (SLCR, AXI DMA, the accelerator's AXI-Lite through its RTL);
+  on the board's devices (the PS's clock registers: a PS7's SLCR, a PS8's CRL_APB and CRF_APB;
+  a PS8's PS-PL port widths; AXI DMA, the accelerator's AXI-Lite through its RTL);
 - fpga_manager: /sys/class/fpga_manager/fpga0/{firmware,flags,state} and /lib/firmware/ are files
   under the board's root; writing the firmware name programs the PL with that .bin;
 - XRT: $XILINX_XRT/lib/libxrt_core.so (buffer objects from the board's CMA window, mapped from
@@ -85,8 +88,9 @@ class ZynqLinux:
             (fpga / name).write_text(text)
         chosen = self.root / "proc/device-tree/chosen"
         chosen.mkdir(parents=True, exist_ok=True)
-        (chosen / "pynq_board").write_bytes(board.data["linux"]["board"].encode() + b"\0")
-        compatible = ["qnnflow,emulated-pynq-z2"] * says_emulated + ["xlnx,zynq-7000"]
+        linux = board.data["linux"]
+        (chosen / "pynq_board").write_bytes(linux["board"].encode() + b"\0")
+        compatible = [f"qnnflow,emulated-{board.name.replace('_', '-')}"] * says_emulated + linux["compatible"]
         (self.root / "proc/device-tree/compatible").write_bytes(b"".join(c.encode() + b"\0" for c in compatible))
         (self.root / "pynq_state").mkdir(exist_ok=True)   # pynq's record of what the PL holds
         self.ddr_file = self.root / "ddr"
@@ -118,7 +122,8 @@ class ZynqLinux:
         return {**os.environ, "LD_PRELOAD": str(lib), "XILINX_XRT": str(xrt), "PYTHONPATH": str(xrt / "python"),
                 "PATH": f"{xrt / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
                 "PYNQ_BOARD_ROOT": str(self.root), "PYNQ_BOARD_SOCKET": str(self.socket_path),
-                "PYNQ_BOARD_DDR": str(self.ddr_file), "PYNQ_BOARD_DDR_BASE": hex(self.state.ddr.base)}
+                "PYNQ_BOARD_DDR": str(self.ddr_file), "PYNQ_BOARD_DDR_BASE": hex(self.state.ddr.base),
+                "PYNQ_BOARD_MACHINE": self.state.board.data["linux"]["machine"]}
 
     def __enter__(self) -> ZynqLinux:
         self.thread.start()
