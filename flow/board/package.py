@@ -7,8 +7,7 @@
     vivado/vivado.json    whether Vivado ran; its utilisation and timing when it did (the real
                           .bit/.hwh are then in vivado/out/, the .hwh given the PL clock parameter)
     deploy/<name>.bit/.hwh the overlay: Vivado's when it ran, else the emulated board's stand-in
-                          (flow/board/bitstream.py), which a real board's driver refuses; none
-                          for a board with no emulated board ("no_emulator") until Vivado runs
+                          (flow/board/bitstream.py), which a real board's driver refuses
     deploy/design.json    the driver's facts: streams, shapes, datatypes, registers, DMA, and
                           which bitstream deploy/ holds ("bitstream": source, sha256 of .bit/.hwh)
     deploy/reference.npz  reference inputs and reference.onnx's outputs for L6
@@ -107,10 +106,9 @@ def package_design(out: Path, name: str, cfg, design, model: ModelWrapper, refer
                             "sha256": _sha256(deploy / IMAGE_FILE), "regions": list(design.weight_regions)}
     write_facts(out, facts)
     np.savez(deploy / "reference.npz", **reference)
-    if board.emulated:
-        bit = emulated_bit(name, board.part, {"build": name, "rtl_digest": digest})
-        (deploy / f"{name}.bit").write_bytes(bit)
-        (deploy / f"{name}.hwh").write_text(hwh_xml(name, board, cfg.clock_mhz, bd, bd.sources[-1]))
+    bit = emulated_bit(name, board.part, {"build": name, "rtl_digest": digest})
+    (deploy / f"{name}.bit").write_bytes(bit)
+    (deploy / f"{name}.hwh").write_text(hwh_xml(name, board, cfg.clock_mhz, bd, bd.sources[-1]))
     return facts
 
 
@@ -133,11 +131,6 @@ def deploy_bitstream(out: Path, name: str, vivado_ran: bool) -> dict:
         for suffix in (".bit", ".hwh"):
             shutil.copyfile(Path(out) / "vivado" / "out" / f"{name}{suffix}", deploy / f"{name}{suffix}")
     facts = read_facts(out)
-    if not (deploy / f"{name}.bit").exists():
-        facts["bitstream"] = {"source": "none", "why": f"Vivado did not run, and {facts['board']} has no emulated "
-                                                       "board to stand in for one"}
-        write_facts(out, facts)
-        return facts["bitstream"]
     facts["bitstream"] = {"source": "vivado" if vivado_ran else "emulated",
                           **{f"{s}_sha256": _sha256(deploy / f"{name}.{s}") for s in ("bit", "hwh")}}
     write_facts(out, facts)

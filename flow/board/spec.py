@@ -47,12 +47,6 @@ class Board:
         return "ps8" if "ps8" in self.data else "ps7"
 
     @property
-    def emulated(self) -> bool:
-        """Whether L6 can run on an emulated board of this kind (flow/board/emulator/: PS7 and
-        PS8); a board without one says why in "no_emulator"."""
-        return "no_emulator" not in self.data
-
-    @property
     def pynq_versions(self) -> tuple[str, ...]:
         """The pynq versions the board's PYNQ images run (the driver's L6 runs under those)."""
         return tuple(self.data["pynq_versions"])
