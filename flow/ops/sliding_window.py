@@ -171,11 +171,13 @@ class SlidingWindow(HWOp):
         return add_resources(memories_resources(self), {"LUT": 160 + bits, "FF": 105 + bits})
 
     def fold_unlisted(self, model):
-        """Streams its MVAU's SIMD: the two match without a width converter between them. An
-        MVAU SIMD that does not divide the channels takes whole windows (a width converter cuts
-        them)."""
+        """Streams its MVAU's SIMD, or its VVAU's PE (channels a word, both): the two match
+        without a width converter between them. An MVAU SIMD that does not divide the channels
+        takes whole windows (a width converter cuts them)."""
         consumer = model.find_consumer(self.onnx_node.output[0])
-        if consumer is not None and consumer.op_type == "MVAU":
+        if consumer is not None and consumer.op_type == "VVAU":
+            self.set_nodeattr("SIMD", getCustomOp(consumer).attr("PE"))
+        elif consumer is not None and consumer.op_type == "MVAU":
             simd = getCustomOp(consumer).attr("SIMD")
             if self.attr("channels") % simd == 0:
                 self.set_nodeattr("SIMD", simd)

@@ -37,11 +37,13 @@ def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.n
     bar over the frames; taps: a folder that receives every op's output stream
     (flow/backends/taps.py), complete because the design then runs on after the last output
     word until every op could have finished its frame (an op's output may not need all of its
-    input: a strided window skips the last rows)."""
+    input: a strided window skips the last rows). The ops run concurrently and each has at most
+    a frame of its own left, so twice the slowest op's frame is that time with a margin; were it
+    short, an op's stream would miss words and its check fail, never pass wrongly."""
     nodes = list(model.graph.node)
     first, last = getCustomOp(nodes[0]), getCustomOp(nodes[-1])
     slowest = max(getCustomOp(n).cycles() for n in nodes)
-    drain = sum(getCustomOp(n).cycles() for n in nodes) if taps else IDLE_CYCLES
+    drain = 2 * slowest + IDLE_CYCLES if taps else IDLE_CYCLES
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
                        Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture,
                        x_seed, progress, (f"stream_taps={Path(taps).resolve()}",) if taps else (), drain)
