@@ -181,15 +181,38 @@ def depthwise_graph(seed: int = 0) -> ModelWrapper:
     rng = np.random.default_rng(seed)
     g = GraphBuilder((1, 6, 7, 7))
     g.quant(2.0**-2, bits=4, signed=False)
-    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 1, 3, 3)) * 0.25, 0.25), kernel_shape=[3, 3],
-         pads=[1, 1, 1, 1], strides=[2, 2], group=6)
-    g.op("BatchNormalization", g.const(rng.uniform(-2, 2, 6)), g.const(rng.normal(size=6)),
+    _separable_block(g, rng, 6, stride=2)
+    return g.model()
+
+
+def per_channel_depthwise_graph(seed: int = 0) -> ModelWrapper:
+    """MobileNet v1's first layers as brevitas_examples exports them: a 3x3 stem convolution whose
+    activation, before the depthwise convolution, is quantized per channel (each scale passes to
+    its channel's output alone), then the separable block."""
+    rng = np.random.default_rng(seed)
+    g = GraphBuilder((1, 3, 8, 8))
+    g.quant(2.0**-4, bits=8)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 3, 3, 3)) * 0.1, 0.1), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1])
+    g.op("BatchNormalization", g.const(rng.uniform(0.5, 2, 6)), g.const(rng.normal(size=6)),
          g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
     g.op("Relu")
-    g.quant(0.5, bits=4, signed=False)
-    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 6, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
-    g.quant(0.5, bits=4)
+    g.quant(rng.uniform(0.05, 0.5, (1, 6, 1, 1)), bits=4, signed=False)
+    _separable_block(g, rng, 6, stride=1)
     return g.model()
+
+
+def _separable_block(g: GraphBuilder, rng, channels: int, stride: int) -> None:
+    """3x3 depthwise convolution (padded), BatchNorm, Relu, a quantizer, a 1x1 pointwise convolution
+    to 4 channels and its quantizer."""
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (channels, 1, 3, 3)) * 0.25, 0.25), kernel_shape=[3, 3],
+         pads=[1, 1, 1, 1], strides=[stride, stride], group=channels)
+    g.op("BatchNormalization", g.const(rng.uniform(-2, 2, channels)), g.const(rng.normal(size=channels)),
+         g.const(rng.normal(size=channels)), g.const(rng.uniform(0.5, 2, channels)))
+    g.op("Relu")
+    g.quant(0.5, bits=4, signed=False)
+    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, channels, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
+    g.quant(0.5, bits=4)
 
 
 def residual_graph(seed: int = 0, channels: int = 4, size: int = 6) -> ModelWrapper:

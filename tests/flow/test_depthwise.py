@@ -8,60 +8,31 @@ from flow import verify
 from flow.lower import lower_to_hardware
 from flow.reference import make_reference, run_reference, session
 from flow.streamline import UnsupportedGraph, integerize
-from tests.flow.qonnx_graphs import GraphBuilder, depthwise_graph
+from tests.flow.qonnx_graphs import GraphBuilder, depthwise_graph, per_channel_depthwise_graph
 from tests.helpers import build_through_every_level
 
 
-def test_a_depthwise_convolution_streamlines_and_lowers_exactly():
-    model = depthwise_graph()
-    x = np.random.default_rng(1).uniform(-1, 5, (16, 6, 7, 7)).astype(np.float32)
+def assert_streamlines_and_lowers_exactly(model, shape, value_range, op_types):
+    """L1 = L2 but for rounding-boundary cases, the lowered ops are op_types, and L3 = L2."""
+    x = np.random.default_rng(1).uniform(*value_range, shape).astype(np.float32)
     integer = integerize(model)
     ref = run_reference(session(make_reference(integer)), x)
     qonnx = verify.execute_batch(model, x)
-    diff = qonnx != ref[model.graph.output[0].name]
-    assert diff.mean() < 0.01   # BatchNorm's float scales: only rounding-boundary cases may differ
+    assert (qonnx != ref[model.graph.output[0].name]).mean() < 0.01   # BatchNorm's float scales
     hw = lower_to_hardware(integer)
-    assert [n.op_type for n in hw.graph.node] == ["SlidingWindow", "VVAU", "Thresholding", "MVAU"]
+    assert [n.op_type for n in hw.graph.node] == op_types
     l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
     assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
 
 
-def per_channel_depthwise_graph(seed: int = 0):
-    """MobileNet v1's first layers as brevitas_examples exports them: the activation before the
-    depthwise convolution is quantized per channel (its scale passes to that channel's output
-    alone), the one before the pointwise convolution per tensor."""
-    rng = np.random.default_rng(seed)
-    g = GraphBuilder((1, 3, 8, 8))
-    g.quant(2.0**-4, bits=8)
-    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 3, 3, 3)) * 0.1, 0.1), kernel_shape=[3, 3],
-         pads=[1, 1, 1, 1])
-    g.op("BatchNormalization", g.const(rng.uniform(0.5, 2, 6)), g.const(rng.normal(size=6)),
-         g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
-    g.op("Relu")
-    g.quant(rng.uniform(0.05, 0.5, (1, 6, 1, 1)), bits=4, signed=False)
-    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (6, 1, 3, 3)) * 0.25, 0.25), kernel_shape=[3, 3],
-         pads=[1, 1, 1, 1], group=6)
-    g.op("BatchNormalization", g.const(rng.uniform(0.5, 2, 6)), g.const(rng.normal(size=6)),
-         g.const(rng.normal(size=6)), g.const(rng.uniform(0.5, 2, 6)))
-    g.op("Relu")
-    g.quant(0.5, bits=4, signed=False)
-    g.op("Conv", g.quantized_weight(rng.integers(-7, 8, (4, 6, 1, 1)) * 0.25, 0.25), kernel_shape=[1, 1])
-    g.quant(0.5, bits=4)
-    return g.model()
+def test_a_depthwise_convolution_streamlines_and_lowers_exactly():
+    assert_streamlines_and_lowers_exactly(depthwise_graph(), (16, 6, 7, 7), (-1, 5),
+                                          ["SlidingWindow", "VVAU", "Thresholding", "MVAU"])
 
 
 def test_a_per_channel_scale_passes_through_a_depthwise_convolution_exactly():
-    model = per_channel_depthwise_graph()
-    x = np.random.default_rng(1).uniform(-1, 1, (16, 3, 8, 8)).astype(np.float32)
-    integer = integerize(model)
-    ref = run_reference(session(make_reference(integer)), x)
-    qonnx = verify.execute_batch(model, x)
-    assert (qonnx != ref[model.graph.output[0].name]).mean() < 0.01   # rounding-boundary cases only
-    hw = lower_to_hardware(integer)
-    assert [n.op_type for n in hw.graph.node] == ["SlidingWindow", "MVAU", "SlidingWindow", "VVAU",
-                                                  "Thresholding", "MVAU"]
-    l3 = verify.run_hardware_graph(hw, verify.to_channels_last(ref["core_in"]))
-    assert np.array_equal(verify.to_channels_first(l3), ref["core_out"])
+    assert_streamlines_and_lowers_exactly(per_channel_depthwise_graph(), (16, 3, 8, 8), (-1, 1),
+                                          ["SlidingWindow", "MVAU", "SlidingWindow", "VVAU", "Thresholding", "MVAU"])
 
 
 def test_a_per_channel_scale_before_a_dense_layer_is_refused():
