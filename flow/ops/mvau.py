@@ -265,6 +265,8 @@ class MVAU(ComparedInHLS, HWOp):
         in_bits = dtype_attr(self, "in_dtype").bitwidth()
         terms, term_bits = self.terms()
         ff = 60 + simd * in_bits * (2 if mh > pe else 1)   # input word (+ replay buffer read)
+        if self.late_replay_write():   # the replay buffer's delayed write: word, address, enable
+            ff += simd * in_bits + self.attr("MW").bit_length() + 1
         # weights: the block RAM's output register, or a distributed ROM read by a registered
         # address (mvau.v), so no weight register in either
         ff += (self.cycles() // self.num_vectors()).bit_length()
@@ -276,6 +278,11 @@ class MVAU(ComparedInHLS, HWOp):
         if self.has_thresholds:
             ff += pe * self.threshold_count() * self.threshold_width()  # the fold's thresholds
         return ff + pe * self.out_dtype().bitwidth()
+
+    def late_replay_write(self) -> bool:
+        """mvau.v writes a replayed vector of more than 256 words a cycle late, with a forward."""
+        mw, mh, simd, pe = (self.attr(k) for k in ("MW", "MH", "SIMD", "PE"))
+        return mh > pe and mw // simd > 256
 
     def term_luts(self) -> float:
         """LUTs of one lane's terms: a LUT per term bit in xnor (a LUT6 per match-count bit),
@@ -294,6 +301,8 @@ class MVAU(ComparedInHLS, HWOp):
         terms, term_bits = self.terms()
         per_pe_luts = self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits()
         luts = 60 + pe * per_pe_luts
+        if self.late_replay_write():   # the forward's multiplexer and address compare
+            luts += self.attr("SIMD") * dtype_attr(self, "in_dtype").bitwidth() + comparator_luts(self.attr("MW").bit_length())
         if self.threshold_search():
             luts += self.search_resources()[0]["LUT"]
         elif self.has_thresholds:

@@ -315,11 +315,32 @@ if (NF > 1) begin : g_buffer
     reg [SIMD*IN_BITS-1:0] x_buffer = 0;
     reg from_stream = 1'b0;
     always @(posedge clk) begin
-        if (issue && nf_first) begin
-            buffer[sf] <= s_axis_tdata;
-        end
-        x_buffer <= buffer[sf];
         from_stream <= nf_first;
+    end
+    if (SF <= 256) begin : g_one_port
+        always @(posedge clk) begin
+            if (issue && nf_first) begin
+                buffer[sf] <= s_axis_tdata;
+            end
+            x_buffer <= buffer[sf];
+        end
+    end else begin : g_two_ports
+        // written a cycle after the word is taken, with a forward for a read of that word
+        // then: a write port apart from the read port, where one shared port would be a
+        // single-port LUTRAM deeper than 256 words, which Yosys 0.70 maps on UltraScale+ to a
+        // primitive its own mapping file lacks (and stops)
+        reg wr_en = 1'b0;
+        reg [SF_BITS-1:0] wr_addr = 0;
+        reg [SIMD*IN_BITS-1:0] wr_data = 0;
+        always @(posedge clk) begin
+            wr_en <= issue && nf_first && !rst;
+            wr_addr <= sf;
+            wr_data <= s_axis_tdata;
+            if (wr_en) begin
+                buffer[wr_addr] <= wr_data;
+            end
+            x_buffer <= wr_en && wr_addr == sf ? wr_data : buffer[sf];
+        end
     end
     assign x1 = from_stream ? x_stream : x_buffer;
 end else begin : g_no_buffer

@@ -34,6 +34,15 @@ def test_mvau_weight_rom_maps_to_the_requested_style(tmp_path, style, brams):
     assert counts["BRAM36"] == brams and counts["LUT"] > 0
 
 
+def test_a_replay_buffer_past_256_words_maps_on_ultrascale(tmp_path):
+    """An MVAU vector of 512 words: a read port and a write port, where one shared port made Yosys
+    0.70 stop on a single-port LUTRAM its UltraScale+ mapping file lacks."""
+    model, node, _ = make_case(CASES[16], frames=1)
+    counts = synthesize(tmp_path, rtl_sources("mvau"), "mvau", getCustomOp(node).rtl_params(model, tmp_path),
+                        family="xcup")
+    assert counts["LUT"] > 0 and counts["BRAM36"] == 1
+
+
 @pytest.mark.parametrize("depth", [288, 1152])
 def test_the_estimate_of_a_rom_in_logic_follows_yosys_past_256_words(depth):
     # above 256 words the MUXF8 groups need LUTs to join them: a LUT6 per 64 words alone came

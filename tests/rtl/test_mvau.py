@@ -50,6 +50,8 @@ CASES = [
     (40, 3, 20, 3, "BIPOLAR", "BIPOLAR", "UINT5", 0, [4]),
     # the search in int, 6-bit signed activation (63 thresholds: the last stage half padding)
     (12, 4, 6, 1, "INT4", "INT4", "INT6", -32, [3]),
+    # a replayed vector of more than 256 words (its buffer written a cycle late, with a forward)
+    (1024, 4, 2, 2, "UINT4", "INT4", None, 0, [2]),
 ]
 IDS = [f"{c[4]}x{c[5]}-{c[0]}x{c[1]}-s{c[2]}p{c[3]}-{c[6]}" for c in CASES]
 

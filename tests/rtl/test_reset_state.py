@@ -96,6 +96,7 @@ MODULES = [
     ("mvau", op_params(test_mvau, test_mvau.CASES[5], frames=1)),     # accumulators out
     ("mvau", op_params(test_mvau, test_mvau.CASES[13], frames=1)),    # thresholds by binary search
     ("mvau", test_weight_loader.loaded_mvau_params(test_mvau.CASES[7])),  # weights loaded at run time
+    ("mvau", op_params(test_mvau, test_mvau.CASES[16], frames=1)),    # a replay buffer past 256 words
     ("out_queue", {"WIDTH": 6}),
     ("parallel_window", {"IFM_H": 5, "IFM_W": 6, "C": 2, "BITS": 4, "K_H": 3, "K_W": 2, "STRIDE_H": 2}),
     ("sliding_window", {"IFM_H": 7, "IFM_W": 9, "C": 6, "SIMD": 2, "BITS": 4, "PAD_T": 1, "PAD_L": 1,
