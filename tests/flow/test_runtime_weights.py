@@ -101,3 +101,17 @@ def test_ultraram_is_refused_on_a_board_without_it():
     with pytest.raises(FoldingError, match="URAM 1 > 0"):
         check_budget(model, board)
     np.testing.assert_equal(total_resources(model)["URAM"], 1)
+
+
+def test_ultraram_weights_on_the_emulated_zcu104(tmp_path):
+    """MVAU weights in UltraRAM on a ZCU104: loaded by the harness (L4), the test bench (L5) and the
+    driver over the emulated Zynq UltraScale+ (L6), all equal to L2."""
+    path = tmp_path / "residual.onnx"
+    residual_graph().save(str(path))
+    folding = {name: {"weight_ram_style": "ultra"} for name in ("MVAU_0", "MVAU_1")}
+    out = tmp_path / "b"
+    assert build(str(path), out=out, inputs=2, folding=folding, board="zcu104", verbose=False).passed
+    report = json.loads((out / "report.json").read_text())
+    assert report["totals"]["estimate"]["URAM"] == 2
+    assert all(report["verification"][k]["passed"] for k in ("L2_L4", "L2_L5", "L2_L6"))
+    assert json.loads((out / "deploy" / "design.json").read_text())["weights"]["words"] > 0
