@@ -107,19 +107,19 @@ if (THRES_SEARCH != 0) begin : g_search
         .out_data(count)
     );
 end else begin : g_compare
-    reg [PE*N_THRES*THRES_BITS-1:0] thresholds [0:NF-1];
-    reg [PE*N_THRES*THRES_BITS-1:0] thres = 0;
-
-    // no file (elaboration with the default parameters): no contents
-    if (THRES_FILE != "") begin : g_init
-        initial begin
-            $readmemh(THRES_FILE, thresholds);
-        end
-    end
-
-    always @(posedge clk) begin
-        thres <= thresholds[fold];
-    end
+    // a fold's thresholds, read a cycle after its input: a ROM in LUTs (the estimate's style,
+    // which synthesis follows rather than choosing block RAM by its own costs)
+    wire [PE*N_THRES*THRES_BITS-1:0] thres;
+    rom #(
+        .WIDTH(PE*N_THRES*THRES_BITS),
+        .DEPTH(NF),
+        .FILE(THRES_FILE),
+        .STYLE("distributed")
+    ) thresholds (
+        .clk(clk),
+        .addr(fold),
+        .data(thres)
+    );
 
     threshold_unit #(
         .PE(PE),

@@ -103,6 +103,9 @@ initial begin
     end
 end
 
+// the running sums in LUTs (the estimate's style, which synthesis follows rather than choosing
+// block RAM by its own costs)
+(* ram_style = "distributed" *)
 reg [WIDTH-1:0] mem [0:CF-1];
 
 /*

@@ -310,7 +310,9 @@ end
 
 generate
 if (NF > 1) begin : g_buffer
-    // the vector, replayed for neuron folds 1..NF-1
+    // the vector, replayed for neuron folds 1..NF-1, in LUTs (the estimate's style, which
+    // synthesis follows rather than choosing block RAM by its own costs)
+    (* ram_style = "distributed" *)
     reg [SIMD*IN_BITS-1:0] buffer [0:SF-1];
     reg [SIMD*IN_BITS-1:0] x_buffer = 0;
     reg from_stream = 1'b0;
