@@ -8,7 +8,7 @@ from pathlib import Path
 
 RESOURCES = ("LUT", "FF", "BRAM36", "URAM", "DSP")   # URAM: a Zynq UltraScale+ board's
 RESOURCE_HEADER = "board | LUT | FF | BRAM36 | URAM | DSP | of the board's budget (LUT, BRAM36, URAM) | estimate LUT"
-RESOURCE_COLUMNS = 8
+RESOURCE_COLUMNS = RESOURCE_HEADER.count("|") + 1
 
 
 def synthesized_report(build: Path) -> dict:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from qonnx.custom_op.registry import getCustomOp
 
+from flow.board.spec import ALL_RESOURCE_KINDS
+
 if TYPE_CHECKING:  # the ops import this file
     from flow.ops.base import Memory
 
@@ -24,7 +26,6 @@ if TYPE_CHECKING:  # the ops import this file
 BRAM36_SHAPES = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024), (72, 512))
 # URAM288: 4K words of 72 bits, no other aspect ratio (AMD UG573)
 URAM_SHAPE = (72, 4096)
-RESOURCE_KEYS = ("LUT", "FF", "BRAM36", "URAM", "DSP")
 # dual-port LUTRAM primitives, (depth, data bits, LUTs): RAM32M, RAM64M, RAM128X1D
 LUTRAM_SHAPES = ((32, 6, 4), (64, 3, 4), (128, 1, 4))
 
@@ -90,7 +91,7 @@ def memories_resources(op) -> dict:
 
 
 def add_resources(*parts: dict) -> dict:
-    total = dict.fromkeys(RESOURCE_KEYS, 0)
+    total = dict.fromkeys(ALL_RESOURCE_KINDS, 0)
     for p in parts:
         for k in total:
             total[k] += p.get(k, 0)

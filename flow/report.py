@@ -33,8 +33,6 @@ def build_report(out: Path, meta: dict, checks: dict[str, list[dict]]) -> dict:
     rtlsim = ran("rtlsim", out / "sim" / "rtlsim.json")
     op_sims = ran("op_rtlsim", out / "sim" / "ops.json") or {}
     board_run = ran("board", out / "board" / "board.json")
-    if board_run is not None and board_run.get("run") is False:   # a board with no emulated one
-        board_run = None
     measured_ops = op_sims.get("ops", {})
     ops = []
     for node in model.graph.node:

@@ -46,20 +46,26 @@ class Region:
                 "width": self.width, "depth": self.depth, "lanes": self.lanes}
 
 
+def region_of(op) -> Region | None:
+    """The part of the image the op's loaded memory takes, at its weight_base; None: it has none."""
+    loaded = op.loaded_memory()
+    if loaded is None:
+        return None
+    memory, memory_file = loaded
+    return Region(op.onnx_node.name, memory_file, op.attr("weight_base"), memory.width, memory.depth)
+
+
 def assign_regions(model: ModelWrapper) -> list[Region]:
     """Give each op with a loaded memory its place in the image (its weight_base attribute), in
     graph order; returns the regions."""
     regions, base = [], 0
     for node in model.graph.node:
         op = getCustomOp(node)
-        loaded = op.loaded_memory()
-        if loaded is None:
+        if op.loaded_memory() is None:
             continue
-        memory, memory_file = loaded
         op.set_nodeattr("weight_base", base)
-        region = Region(node.name, memory_file, base, memory.width, memory.depth)
-        regions.append(region)
-        base += region.words
+        regions.append(region_of(op))
+        base += regions[-1].words
     return regions
 
 

@@ -55,7 +55,6 @@ class BoardDesign:
     in_words: int            # stream words per frame
     out_words: int
     controls: tuple[str, ...] = ()   # control inputs of the core, each driven by a register
-    weight_words: int = 0            # the core's weight image (0: no weight bus)
 
     @property
     def registers(self) -> dict[str, int]:
@@ -110,7 +109,7 @@ def generate_board_top(design: Design, in_words: int, out_words: int, out_dir: P
     top_file.write_text(text)
     n_verilog = len(verilog) + len(rtl_sources(CONTROL))
     return BoardDesign(BOARD_TOP, design.top, copies[:n_verilog] + [top_file], copies[n_verilog:],
-                       in_dma, out_dma, in_words, out_words, tuple(design.controls), design.weight_words)
+                       in_dma, out_dma, in_words, out_words, tuple(design.controls))
 
 
 def top_ports(verilog: Path) -> list[tuple[str, str, int]]:
@@ -131,5 +130,4 @@ def load_board_design(src_dir: Path, facts: dict) -> BoardDesign:
     data = sorted(p for p in src_dir.iterdir() if p.suffix != ".v")
     ins, outs = facts["input"], facts["output"]
     return BoardDesign(BOARD_TOP, facts["core"], verilog, data, 8 * ins["dma_bytes"], 8 * outs["dma_bytes"],
-                       ins["words"], outs["words"], tuple(facts.get("controls", ())),
-                       facts.get("weights", {}).get("words", 0))
+                       ins["words"], outs["words"], tuple(facts.get("controls", ())))

@@ -10,7 +10,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.backends.rtl.sources import rtl_sources
 from flow.backends.rtl.verilator import IDLE_CYCLES, X_SEED, Simulator, build
-from flow.backends.weight_image import IMAGE_FILE, Region, write_image
+from flow.backends.weight_image import IMAGE_FILE, region_of, write_image
 from flow.ops.base import Stream
 from flow.packing import tensor_to_words, words_to_tensor
 
@@ -48,10 +48,8 @@ def simulate_op(model, node, x: np.ndarray, workdir: Path, seed: int = 1,
     ins, outs = op.in_stream(), op.out_stream()
     sim = build(op.rtl_module, rtl_sources(op.rtl_module), ins.bits, outs.bits, params,
                 capture=bool(op.control_ports), weight_bus=op.weight_bus)
-    loaded = op.loaded_memory()
-    if loaded is not None:   # the op's own part of the image, at its place in the design's
-        memory, memory_file = loaded
-        region = Region(node.name, memory_file, op.attr("weight_base"), memory.width, memory.depth)
+    region = region_of(op)
+    if region is not None:   # the op's own part of the image, at its place in the design's
         write_image([region], workdir, workdir / IMAGE_FILE)
         sim = replace(sim, weights=workdir / IMAGE_FILE, weights_base=region.base)
     return run_streams(sim, ins, outs, x, op.out_shape(x.shape[0]), workdir, op.cycles(),
