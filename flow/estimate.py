@@ -120,5 +120,47 @@ def tree_adder_luts(addends: int, in_bits: int) -> int:
                if addends > 1)
 
 
+def pm_tree_resources(addends: int, value_bits: int) -> dict:
+    """LUT/FF of one lane of hw/rtl/pm_tree.v: an add_chain per pair (a LUT per bit, the values
+    one bit wider for their negation, one more per level), every level registered with its
+    flip and debt bits."""
+    luts = ff = 0
+    n = addends
+    for level in tree_levels(addends):
+        width = value_bits + 1 + level
+        luts += (n // 2) * width
+        n = math.ceil(n / 2)
+        ff += n * (width + 2)
+    return {"LUT": luts, "FF": ff}
+
+
+def dot_dsp_last_level(addends: int, lut_levels: int) -> int:
+    """hw/rtl/dot_dsp.v's LAST: the level after which at most two values per lane are left."""
+    levels = math.ceil(math.log2(addends)) if addends > 1 else 0
+    return levels - 1 if levels > lut_levels + 1 else lut_levels
+
+
+def dot_dsp_fits(addends: int, in_bits: int, lut_levels: int, acc_bits: int) -> bool:
+    """Whether dot_dsp.v's accumulator fields (acc_bits wide) hold a step's sum and fit a slice."""
+    last = dot_dsp_last_level(addends, lut_levels)
+    two = math.ceil(addends / 2 ** last) > 1
+    return in_bits + last + two <= acc_bits <= 48
+
+
+def dot_dsp_resources(lanes: int, addends: int, in_bits: int, lut_levels: int, acc_bits: int) -> dict:
+    """LUT/FF/DSP of hw/rtl/dot_dsp.v: its LUT adder levels as adder_tree's (a LUT per result
+    bit), a register after them, then per level the pairs of all lanes packed into 48-bit
+    slices (fields one bit wider than the addends), and the accumulating slices (acc_bits-wide
+    fields, one per lane)."""
+    last = dot_dsp_last_level(addends, lut_levels)
+    luts = lanes * sum(math.ceil(addends / 2 ** k) * (in_bits + k) for k in range(1, lut_levels + 1)
+                       if addends > 2 ** (k - 1))
+    ff = lanes * math.ceil(addends / 2 ** lut_levels) * (in_bits + lut_levels) if lut_levels else 0
+    dsp = sum(math.ceil(lanes * math.ceil(addends / 2 ** k) / (48 // (in_bits + k)))
+              for k in range(lut_levels + 1, last + 1))
+    dsp += math.ceil(lanes / (48 // acc_bits))
+    return {"LUT": luts, "FF": ff, "DSP": dsp}
+
+
 def total_resources(model) -> dict:
     return add_resources(*(getCustomOp(n).resources() for n in model.graph.node))

@@ -14,7 +14,7 @@ folding.json, so an automatic folding can be edited and fed back with --folding.
 
 Automatic folding (--target-fps): each op picks the least parallelism whose analytic cycles
 per frame reach clock / fps (its auto_fold; an MVAU prefers SIMD over PE). What an op may be
-folded by is its own (folding_attrs, ram_style_attrs on the op class, flow/ops/).
+folded by is its own (folding_attrs, implementation_attrs on the op class, flow/ops/).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from flow.ops import FoldingError
 
 def json_attrs(op) -> tuple[str, ...]:
     """The attributes a folding JSON may set on `op`."""
-    return op.folding_attrs + op.ram_style_attrs
+    return op.folding_attrs + op.implementation_attrs
 
 
 def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = False) -> ModelWrapper:
@@ -60,6 +60,53 @@ def apply_folding(model: ModelWrapper, folding: dict, plumbing_later: bool = Fal
             getCustomOp(node).fold_unlisted(model)
     check_folding(model)
     return model
+
+
+def fit_to_board(model: ModelWrapper, board) -> None:
+    """What the folding leaves to the board: DSP48 slices for dot products (fit_dot_trees),
+    which frees LUTs, then memories out of block RAM (fit_memories)."""
+    fit_dot_trees(model, board)
+    fit_memories(model, board)
+
+
+def fit_dot_trees(model: ModelWrapper, board) -> None:
+    """Give the xnor MVAUs left on dot_tree "auto" DSP48 slices for their dot products' upper
+    adder levels and accumulators (hw/rtl/dot_dsp.v), within the board's DSP budget: first each
+    with two adder levels in LUTs (the fewest slices), those that save the most LUTs per slice
+    first, then with one and with none the same way. A binary network leaves the slices idle
+    otherwise; a popcount's upper levels are few wide adders, a LUT per bit in the fabric."""
+    budget = board.budget().get("DSP", 0)
+    ops = [op for op in map(getCustomOp, model.graph.node)
+           if op.onnx_node.op_type == "MVAU" and op.attr("mode") == "xnor" and op.attr("dot_tree") == "auto"]
+    used = total_resources(model).get("DSP", 0)
+    for levels in (2, 1, 0):
+        moves = []
+        for op in ops:
+            before = op.resources()
+            after = _dot_tree_resources(op, "dsp", levels)
+            if after is not None and after["LUT"] < before["LUT"]:
+                moves.append(((before["LUT"] - after["LUT"]) / max(after["DSP"] - before["DSP"], 1), op, before))
+        for _, op, before in sorted(moves, key=lambda m: -m[0]):
+            after = _dot_tree_resources(op, "dsp", levels)
+            if used + after["DSP"] - before["DSP"] <= budget:
+                op.set_nodeattr("dot_tree", "dsp")
+                op.set_nodeattr("dot_lut_levels", levels)
+                used += after["DSP"] - before["DSP"]
+
+
+def _dot_tree_resources(op, tree: str, levels: int) -> dict | None:
+    """op's resources with its dot product as given, or None where that is not legal; op unchanged."""
+    saved = op.attr("dot_tree"), op.attr("dot_lut_levels")
+    op.set_nodeattr("dot_tree", tree)
+    op.set_nodeattr("dot_lut_levels", levels)
+    try:
+        op.check_folding()
+        return op.resources()
+    except FoldingError:
+        return None
+    finally:
+        op.set_nodeattr("dot_tree", saved[0])
+        op.set_nodeattr("dot_lut_levels", saved[1])
 
 
 def fit_memories(model: ModelWrapper, board) -> None:

@@ -17,7 +17,7 @@ from flow.board.spec import load_board
 from flow.config import BuildConfig
 from flow.declared_input import declared_input, insert_input_quantizer
 from flow.estimate import total_resources
-from flow.fold import apply_folding, auto_folding, fit_memories, folding_of, load_folding
+from flow.fold import apply_folding, auto_folding, fit_to_board, folding_of, load_folding
 from flow.frontend import clean, export_brevitas, load_qonnx
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import lower_to_hardware
@@ -134,12 +134,12 @@ def step_fold(cfg: BuildConfig) -> None:
         load_weights_at_run_time(model)
     fifos = {k: v for k, v in folding.items() if k.startswith("FIFO_")}
     apply_folding(model, fifos)
-    fit_memories(model, board)
+    fit_to_board(model, board)
     if not cfg.ignore_budget:
         check_budget(model, board)
     x = verify.to_channels_last(np.load(cfg.path("reference_outputs.npz"))[CORE_IN])
     apply_folding(model, fifo_depths_by_simulation(model, x, keep=set(fifos)))
-    fit_memories(model, board)
+    fit_to_board(model, board)
     if not cfg.ignore_budget:
         check_budget(model, board)
     model.save(str(cfg.path("30_folded.onnx")))
@@ -176,7 +176,7 @@ def max_fps_folding(model: ModelWrapper, clock_mhz: float, board, adjust=None) -
     def fits(fps):
         trial = ModelWrapper(model.model, make_deepcopy=True)
         trial = insert_plumbing(apply_folding(trial, folding_for(trial, fps)))
-        fit_memories(trial, board)
+        fit_to_board(trial, board)
         try:
             check_budget(trial, board)
             return True

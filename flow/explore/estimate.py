@@ -12,7 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.board.spec import load_board
 from flow.estimate import total_resources
 from flow.explore.space import PointSpec
-from flow.fold import apply_folding, auto_folding, fit_memories, folding_of
+from flow.fold import apply_folding, auto_folding, fit_to_board, folding_of
 from flow.insert_plumbing import insert_plumbing
 from flow.ops import FoldingError
 from flow.steps import check_budget, max_fps_folding
@@ -65,7 +65,7 @@ def estimate_point(hw_model: bytes, spec: PointSpec, bounds: dict) -> dict:
         folding = bounded(m, folding, bounds)
         if spec.ram_style != "auto":
             for node in m.graph.node:
-                if "weight_ram_style" in getCustomOp(node).ram_style_attrs:
+                if "weight_ram_style" in getCustomOp(node).implementation_attrs:
                     folding.setdefault(node.name, {})["weight_ram_style"] = spec.ram_style
         return folding
 
@@ -75,7 +75,7 @@ def estimate_point(hw_model: bytes, spec: PointSpec, bounds: dict) -> dict:
         else:
             folding = adjust(model, auto_folding(model, float(spec.fps), spec.clock_mhz))
         model = insert_plumbing(apply_folding(model, folding, plumbing_later=True))
-        fit_memories(model, board)
+        fit_to_board(model, board)
     except FoldingError as err:
         return {"folding": None, "fits": False, "error": str(err)}
     ops = [(getCustomOp(n).cycles(), n.name) for n in model.graph.node if n.op_type != "FIFO"]

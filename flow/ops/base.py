@@ -88,9 +88,9 @@ class HWOp(CustomOp):
     rtl_modules: tuple[str, ...] = ()
     # folding attributes this op takes, in the order a folding JSON lists them
     folding_attrs: tuple[str, ...] = ()
-    # memory attributes (RAM style, run-time loading) a folding JSON may also set (after
-    # folding_attrs; not part of the folding summary)
-    ram_style_attrs: tuple[str, ...] = ()
+    # implementation attributes a folding JSON may also set (after folding_attrs; not part of
+    # the folding summary): RAM style, run-time loading, DSP use
+    implementation_attrs: tuple[str, ...] = ()
     # stream plumbing (FIFO, width converter): passes values on unchanged
     plumbing: bool = False
     # what the op's output stream carries, for the driver: "tensor" or "classes" (label indices)

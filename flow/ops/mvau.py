@@ -22,8 +22,11 @@ from qonnx.custom_op.registry import getCustomOp
 from flow.estimate import (
     add_resources,
     comparator_luts,
+    dot_dsp_fits,
+    dot_dsp_resources,
     loader_resources,
     memory_resources,
+    pm_tree_resources,
     tree_adder_luts,
     tree_register_bits,
 )
@@ -61,6 +64,8 @@ def lanes(fold: dict) -> int:
 
 
 MODES = ("xnor", "binary_weight", "int", "binary_input")
+# a bipolar operand adds or subtracts the other (hw/rtl/pm_tree.v)
+BINARY_MODES = ("binary_weight", "binary_input")
 MODE_CODE = {mode: i for i, mode in enumerate(MODES)}
 
 
@@ -83,7 +88,7 @@ def mvau_mode(in_dtype: DataType, w_dtype: DataType) -> str:
 class MVAU(ComparedInHLS, HWOp):
     rtl_module = "mvau"
     folding_attrs = ("PE", "SIMD")
-    ram_style_attrs = ("weight_ram_style", "weight_load")
+    implementation_attrs = ("weight_ram_style", "weight_load", "dot_tree", "dot_lut_levels")
     movable_memory_attr = "weight_ram_style"
     runtime_loadable = True
     weight_bus = True
@@ -109,6 +114,11 @@ class MVAU(ComparedInHLS, HWOp):
             "weight_load": ("s", False, "bitstream", {"bitstream", "runtime"}),
             # the weights' first word in the design's weight image (flow/backends/weight_image.py)
             "weight_base": ("i", False, 0),
+            # xnor only, "dsp": the dot product's adder levels past dot_lut_levels and the
+            # accumulators in DSP48 slices (hw/rtl/dot_dsp.v); "lut": all in LUTs (adder_tree.v);
+            # "auto": LUTs unless flow/fold.py's fit_dot_trees gives it slices
+            "dot_tree": ("s", False, "auto", {"auto", "lut", "dsp"}),
+            "dot_lut_levels": ("i", False, 1),
         }
 
     # --- graph ----------------------------------------------------------------------------------
@@ -141,6 +151,17 @@ class MVAU(ComparedInHLS, HWOp):
     def check_folding(self):
         require_divisible(self, self.attr("MW"), "MW", self.attr("SIMD"), "SIMD")
         require_divisible(self, self.attr("MH"), "MH", self.attr("PE"), "PE")
+        if self.attr("dot_tree") == "dsp":
+            levels = self.attr("dot_lut_levels")
+            if self.attr("mode") != "xnor":
+                raise self.fold_error(f"dot_tree 'dsp' takes mode xnor, not {self.attr('mode')}")
+            if levels < 0 or not dot_dsp_fits(*self.terms(), levels, self.accumulator_bits()):
+                raise self.fold_error(f"dot_lut_levels {levels} is not 0 or more, or leaves sums wider "
+                                      f"than the {self.accumulator_bits()}-bit accumulator")
+
+    def dot_in_dsps(self) -> bool:
+        """Whether the dot product's upper adder levels and the accumulators are DSP48 slices."""
+        return self.attr("dot_tree") == "dsp"
 
     def cycles(self):
         return (self.num_vectors() * (self.attr("MW") // self.attr("SIMD"))
@@ -243,15 +264,16 @@ class MVAU(ComparedInHLS, HWOp):
     # --- resource estimate: mvau.v stage by stage ------------------------------------------------
     def terms(self) -> tuple[int, int]:
         """(terms per lane, bits per term) that mvau.v's adder tree sums: in xnor the match
-        counts of three bit pairs, else the products (mvau.v TERMS, TERM_BITS)."""
+        counts of three bit pairs, in the binary modes the values added or subtracted (pm_tree.v),
+        else the products (mvau.v TERMS, TERM_BITS)."""
         in_dt, w_dt = dtype_attr(self, "in_dtype"), dtype_attr(self, "w_dtype")
         mode, simd = self.attr("mode"), self.attr("SIMD")
         if mode == "xnor":
             return math.ceil(simd / 3), 2
         if mode == "binary_weight":
-            return simd, in_dt.bitwidth() + 1
+            return simd, in_dt.bitwidth()
         if mode == "binary_input":
-            return simd, w_dt.bitwidth() + 1
+            return simd, w_dt.bitwidth()
         return simd, in_dt.bitwidth() + w_dt.bitwidth() + (0 if in_dt.signed() or w_dt.signed() else 1)
 
     def accumulator_bits(self) -> int:
@@ -270,9 +292,15 @@ class MVAU(ComparedInHLS, HWOp):
         # weights: the block RAM's output register, or a distributed ROM read by a registered
         # address (mvau.v), so no weight register in either
         ff += (self.cycles() // self.num_vectors()).bit_length()
-        ff += pe * terms * term_bits
-        ff += pe * tree_register_bits(terms, term_bits, 4 if self.attr("mode") == "xnor" else 3)
-        ff += pe * self.accumulator_bits()
+        # binary_weight's values are the input's, the same in every lane: registered once
+        ff += (1 if self.attr("mode") == "binary_weight" else pe) * terms * term_bits
+        if self.dot_in_dsps():
+            ff += self.dot_dsp_resources()["FF"]
+        elif self.attr("mode") in BINARY_MODES:
+            ff += pe * (terms + pm_tree_resources(terms, term_bits)["FF"] + self.accumulator_bits())
+        else:
+            ff += pe * tree_register_bits(terms, term_bits, 4 if self.attr("mode") == "xnor" else 3)
+            ff += pe * self.accumulator_bits()
         if self.threshold_search():
             return ff + self.search_resources()[0]["FF"]
         if self.has_thresholds:
@@ -286,21 +314,32 @@ class MVAU(ComparedInHLS, HWOp):
 
     def term_luts(self) -> float:
         """LUTs of one lane's terms: a LUT per term bit in xnor (a LUT6 per match-count bit),
-        radix-4 partial products in int. A binary mode's negations merge about half into the
-        first adder level's LUTs (fitted on CNV's first layer kind, 8-bit pixels times binary
-        weights: within 7 % of Yosys on four MVAUs, benchmarks/mvau_synth_cases.py's
-        binary_weight label and the max cnv build's MVAU_0; other binary modes not measured)."""
+        radix-4 partial products in int; none in the binary modes, whose negations are the
+        adders' own (pm_tree.v)."""
         if self.attr("mode") == "int":
             in_bits = dtype_attr(self, "in_dtype").bitwidth()
             return self.attr("SIMD") * in_bits * dtype_attr(self, "w_dtype").bitwidth() * 1.1
+        if self.attr("mode") in BINARY_MODES:
+            return 0
         terms, term_bits = self.terms()
-        return terms * term_bits * (1 if self.attr("mode") == "xnor" else 0.5)
+        return terms * term_bits
+
+    def dot_dsp_resources(self) -> dict:
+        return dot_dsp_resources(self.attr("PE"), *self.terms(), self.attr("dot_lut_levels"),
+                                 self.accumulator_bits())
 
     def resources(self):
         pe = self.attr("PE")
         terms, term_bits = self.terms()
-        per_pe_luts = self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits()
-        luts = 60 + pe * per_pe_luts
+        if self.dot_in_dsps():
+            dot = self.dot_dsp_resources()
+            luts = 60 + pe * self.term_luts() + dot["LUT"]
+        elif self.attr("mode") in BINARY_MODES:
+            dot = {}
+            luts = 60 + pe * (pm_tree_resources(terms, term_bits)["LUT"] + self.accumulator_bits())
+        else:
+            dot = {}
+            luts = 60 + pe * (self.term_luts() + tree_adder_luts(terms, term_bits) + self.accumulator_bits())
         if self.late_replay_write():   # the forward's multiplexer and address compare
             luts += self.attr("SIMD") * dtype_attr(self, "in_dtype").bitwidth() + comparator_luts(self.attr("MW").bit_length())
         if self.threshold_search():
@@ -308,7 +347,7 @@ class MVAU(ComparedInHLS, HWOp):
         elif self.has_thresholds:
             out_bits = self.out_dtype().bitwidth()
             luts += pe * (self.threshold_count() * comparator_luts(self.threshold_width()) + out_bits)
-        logic = {"LUT": luts, "FF": self.registers()}
+        logic = {"LUT": luts, "FF": self.registers(), "DSP": dot.get("DSP", 0)}
         memories = self.memories()
         if memories[0].style == "distributed" and self.weights_in_terms():
             memories = memories[1:]   # the weight ROM is part of the terms' LUTs
@@ -384,6 +423,7 @@ class MVAU(ComparedInHLS, HWOp):
             "N_THRES": 0, "THRES_BITS": 1, "OUT_BITS": acc_bits, "ACT_BIAS": 0,
             "WEIGHT_FILE": weight_file, "THRES_FILE": "",
             "WEIGHT_RAM_STYLE": self.weight_ram_style(),
+            "DOT_DSP": int(self.dot_in_dsps()), "DOT_LUT_LEVELS": self.attr("dot_lut_levels"),
         }
         if self.runtime_weights():
             params.update(WEIGHT_LOAD=1, WEIGHT_BASE=self.attr("weight_base"))

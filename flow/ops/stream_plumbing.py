@@ -75,7 +75,7 @@ class FIFO(_PassThrough):
 
     rtl_module = "fifo"
     folding_attrs = ("depth",)
-    ram_style_attrs = ("ram_style",)
+    implementation_attrs = ("ram_style",)
     movable_memory_attr = "ram_style"
 
     def op_attrs(self):

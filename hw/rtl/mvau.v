@@ -67,7 +67,11 @@ module mvau #
     // 1: the weights are loaded at run time over the weight bus (weight_loader.v), from word
     // WEIGHT_BASE of the design's weight image on; WEIGHT_FILE is then not read
     parameter WEIGHT_LOAD = 0,
-    parameter WEIGHT_BASE = 0
+    parameter WEIGHT_BASE = 0,
+    // xnor only: 1 puts the dot product's adder levels past DOT_LUT_LEVELS, and the
+    // accumulators, in DSP48 slices (dot_dsp.v); 0 keeps them in LUTs (adder_tree.v)
+    parameter DOT_DSP = 0,
+    parameter DOT_LUT_LEVELS = 1
 )
 (
     // a port is its parent's net: toggle activity counts it there (flow/backends/rtl/activity.py)
@@ -117,15 +121,18 @@ localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];
 localparam [WADDR_BITS-1:0] WADDR_LAST = WADDR_LAST_I[WADDR_BITS-1:0];
 
 // one product: +-x, or x * w (signed)
-localparam PROD_BITS = MODE == MODE_BINARY_WEIGHT ? IN_BITS + 1 :
-                       MODE == MODE_BINARY_INPUT ? W_BITS + 1 :
-                       IN_BITS + W_BITS + (IN_SIGNED == 0 && W_SIGNED == 0 ? 1 : 0);
+localparam PROD_BITS = IN_BITS + W_BITS + (IN_SIGNED == 0 && W_SIGNED == 0 ? 1 : 0);
+// the binary modes add or subtract a value (pm_tree.v): an input where the weight is +-1, a
+// weight where the input is
+localparam BINARY = MODE == MODE_BINARY_WEIGHT || MODE == MODE_BINARY_INPUT;
+localparam VALUE_BITS = MODE == MODE_BINARY_WEIGHT ? IN_BITS : W_BITS;
+localparam VALUE_SIGNED = MODE == MODE_BINARY_WEIGHT ? IN_SIGNED : W_SIGNED;
 // the adder tree's terms per lane: in xnor, the number of equal bits among three
 // input/weight pairs (0..3, unsigned; a function of six bits, one LUT6 per result bit,
 // where an xnor per pair and a binary tree of adders would cost about three LUTs per pair);
-// else the products
+// in the binary modes the values, else the products
 localparam TERMS = MODE == MODE_XNOR ? (SIMD + 2) / 3 : SIMD;
-localparam TERM_BITS = MODE == MODE_XNOR ? 2 : PROD_BITS;
+localparam TERM_BITS = MODE == MODE_XNOR ? 2 : BINARY ? VALUE_BITS : PROD_BITS;
 localparam TERM_SIGNED = MODE == MODE_XNOR ? 0 : 1;
 // radix-4 digits of a weight (mode int)
 localparam W_DIGITS = (W_BITS + 1) / 2;
@@ -137,7 +144,11 @@ localparam TREE_LEVELS_PER_REG = MODE == MODE_XNOR ? 4 : 3;
 // cycles from issue to the output FIFO's input (only sizes the FIFO; see adder_tree and
 // activation for their latencies)
 localparam TREE_LEVELS = TERMS > 1 ? $clog2(TERMS) : 1;
-localparam TREE_LATENCY = (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
+// dot_dsp: a register after its LUT levels, one per slice level below the accumulators
+localparam DSP_LAST = TERMS > 1 && $clog2(TERMS) > DOT_LUT_LEVELS + 1 ? $clog2(TERMS) - 1 : DOT_LUT_LEVELS;
+localparam TREE_LATENCY = DOT_DSP != 0 ? (DOT_LUT_LEVELS > 0 ? 1 : 0) + DSP_LAST - DOT_LUT_LEVELS :
+                          BINARY ? TREE_LEVELS :
+                          (TREE_LEVELS + TREE_LEVELS_PER_REG - 1) / TREE_LEVELS_PER_REG;
 localparam COUNT_LEVELS = N_THRES > 1 ? $clog2(N_THRES) : 1;
 localparam THRES_LATENCY = N_THRES == 0 ? 0 :
                            THRES_SEARCH != 0 ? 2 * $clog2(N_THRES + 1) + 1 : 2 + (COUNT_LEVELS + 3) / 4;
@@ -169,6 +180,10 @@ initial begin
     end
     if (MODE == MODE_BINARY_WEIGHT && W_BITS != 1) begin
         $error("mvau: binary_weight takes 1-bit weights (W_BITS=%0d)", W_BITS);
+        $finish;
+    end
+    if (DOT_DSP != 0 && MODE != MODE_XNOR) begin
+        $error("mvau: DOT_DSP takes mode xnor (MODE=%0d)", MODE);
         $finish;
     end
     if (MODE == MODE_XNOR && ACC_BITS < ACC_W + 1) begin
@@ -354,6 +369,8 @@ endgenerate
  * Stage 2: terms, lane pe, term t at [(pe*TERMS + t)*TERM_BITS +: TERM_BITS]
  */
 reg [PE*TERMS*TERM_BITS-1:0] term2 = 0;
+// the binary modes: 1 where a value is subtracted
+reg [PE*SIMD-1:0] neg2 = 0;
 reg [TAG_BITS-1:0] tag2 = 0;
 
 // bit b of the number of equal pairs (x[i] == w[i], i < 3) of the six bits {w[2:0], x[2:0]}
@@ -405,53 +422,59 @@ if (MODE == MODE_XNOR) begin : g_xnor
             end
         end
     end
+end else if (BINARY) begin : g_pm
+    for (pe = 0; pe < PE; pe = pe + 1) begin : lane
+        for (s = 0; s < SIMD; s = s + 1) begin : elem
+            wire [IN_BITS-1:0] x = x1[s*IN_BITS +: IN_BITS];
+            wire [W_BITS-1:0] w = w1[(pe*SIMD + s)*W_BITS +: W_BITS];
+            if (MODE == MODE_BINARY_WEIGHT) begin : g_bw
+                always @(posedge clk) begin
+                    term2[(pe*SIMD + s)*TERM_BITS +: TERM_BITS] <= x;
+                    neg2[pe*SIMD + s] <= !w[0];
+                end
+            end else begin : g_bi
+                always @(posedge clk) begin
+                    term2[(pe*SIMD + s)*TERM_BITS +: TERM_BITS] <= w;
+                    neg2[pe*SIMD + s] <= !x[0];
+                end
+            end
+        end
+    end
 end else begin : g_mul
     wire [PE*SIMD*PROD_BITS-1:0] prod;
     for (pe = 0; pe < PE; pe = pe + 1) begin : lane
         for (s = 0; s < SIMD; s = s + 1) begin : elem
             wire [IN_BITS-1:0] x = x1[s*IN_BITS +: IN_BITS];
             wire [W_BITS-1:0] w = w1[(pe*SIMD + s)*W_BITS +: W_BITS];
-            wire [PROD_BITS-1:0] p;
-            if (MODE == MODE_BINARY_WEIGHT) begin : g_bw
-                // x extended to the product width
-                wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
-                assign p = w[0] ? xe : -xe;
-            end else if (MODE == MODE_BINARY_INPUT) begin : g_bi
-                // w extended to the product width
-                wire [PROD_BITS-1:0] we = {{(PROD_BITS - W_BITS){W_SIGNED != 0 && w[W_BITS-1]}}, w};
-                assign p = x[0] ? we : -we;
-            end else begin : g_int
-                // x extended to the product width
-                wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
-                // radix-4 digits of the weight (LUTs, no DSP): x * w = sum over digits d of
-                // x * digit_d * 4^d, each x * digit a selection (0, x, 2x, 3x) rather than
-                // an adder per weight bit; the top digit is two's complement when W_SIGNED
-                wire [2*W_DIGITS-1:0] wd;
-                if (W_BITS % 2 != 0) begin : g_odd
-                    assign wd = {W_SIGNED != 0 && w[W_BITS-1], w};
-                end else begin : g_even
-                    assign wd = w;
-                end
-                reg [PROD_BITS-1:0] acc;
-                reg [PROD_BITS-1:0] part;
-                reg top;
-                integer d;
-                always @* begin
-                    acc = {PROD_BITS{1'b0}};
-                    for (d = 0; d < W_DIGITS; d = d + 1) begin
-                        top = W_SIGNED != 0 && d == W_DIGITS - 1;
-                        case (wd[2*d +: 2])
-                            2'd0: part = {PROD_BITS{1'b0}};
-                            2'd1: part = xe;
-                            2'd2: part = top ? -(xe << 1) : xe << 1;
-                            default: part = top ? -xe : xe + (xe << 1);
-                        endcase
-                        acc = acc + (part << (2*d));
-                    end
-                end
-                assign p = acc;
+            // x extended to the product width
+            wire [PROD_BITS-1:0] xe = {{(PROD_BITS - IN_BITS){IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+            // radix-4 digits of the weight (LUTs, no DSP): x * w = sum over digits d of
+            // x * digit_d * 4^d, each x * digit a selection (0, x, 2x, 3x) rather than
+            // an adder per weight bit; the top digit is two's complement when W_SIGNED
+            wire [2*W_DIGITS-1:0] wd;
+            if (W_BITS % 2 != 0) begin : g_odd
+                assign wd = {W_SIGNED != 0 && w[W_BITS-1], w};
+            end else begin : g_even
+                assign wd = w;
             end
-            assign prod[(pe*SIMD + s)*PROD_BITS +: PROD_BITS] = p;
+            reg [PROD_BITS-1:0] acc;
+            reg [PROD_BITS-1:0] part;
+            reg top;
+            integer d;
+            always @* begin
+                acc = {PROD_BITS{1'b0}};
+                for (d = 0; d < W_DIGITS; d = d + 1) begin
+                    top = W_SIGNED != 0 && d == W_DIGITS - 1;
+                    case (wd[2*d +: 2])
+                        2'd0: part = {PROD_BITS{1'b0}};
+                        2'd1: part = xe;
+                        2'd2: part = top ? -(xe << 1) : xe << 1;
+                        default: part = top ? -xe : xe + (xe << 1);
+                    endcase
+                    acc = acc + (part << (2*d));
+                end
+            end
+            assign prod[(pe*SIMD + s)*PROD_BITS +: PROD_BITS] = acc;
         end
     end
     always @(posedge clk) begin
@@ -469,52 +492,104 @@ always @(posedge clk) begin
 end
 
 /*
- * Stage 3: one partial dot product per lane
+ * Stages 3 and 4: one partial dot product per lane, added to the lane's accumulator; a
+ * vector's fold is complete when its last step lands
  */
-wire [PE*ACC_W-1:0] sum3;
 wire [TAG_BITS-1:0] tag3;
-
-adder_tree #(
-    .LANES(PE),
-    .N(TERMS),
-    .IN_BITS(TERM_BITS),
-    .SIGNED(TERM_SIGNED),
-    .OUT_BITS(ACC_W),
-    .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
-    .TAG_BITS(TAG_BITS)
-)
-dot_tree (
-    .clk(clk),
-    .rst(rst),
-    .in_data(term2),
-    .in_tag(tag2),
-    .out_data(sum3),
-    .out_tag(tag3)
-);
-
-wire valid3 = tag3[0];
-wire first3 = tag3[1];
-wire last3 = tag3[2];
-// read by the threshold memory only
-wire [NF_BITS-1:0] nf3 = tag3[TAG_BITS-1:3];
-
-/*
- * Stage 4: accumulators; a vector's fold is complete when its last step lands
- */
 wire [PE*ACC_W-1:0] acc4;
 reg valid4 = 1'b0;
 
 generate
-for (pe = 0; pe < PE; pe = pe + 1) begin : acc_lane
-    reg [ACC_W-1:0] acc = 0;
-    always @(posedge clk) begin
-        if (valid3) begin
-            acc <= (first3 ? {ACC_W{1'b0}} : acc) + sum3[pe*ACC_W +: ACC_W];
+if (DOT_DSP != 0) begin : g_dot_dsp
+    dot_dsp #(
+        .LANES(PE),
+        .N(TERMS),
+        .IN_BITS(TERM_BITS),
+        .LUT_LEVELS(DOT_LUT_LEVELS),
+        .ACC_BITS(ACC_W),
+        .TAG_BITS(TAG_BITS)
+    )
+    dot (
+        .clk(clk),
+        .rst(rst),
+        .in_data(term2),
+        .in_tag(tag2),
+        .out_tag(tag3),
+        .out_acc(acc4)
+    );
+end else if (BINARY) begin : g_dot_pm
+    // sums of +-values, each owing a carry-in (and, of a single value, its complement) that
+    // its accumulator's adder pays
+    wire [PE*ACC_W-1:0] sum3;
+    wire [PE-1:0] flip3, carry3;
+    pm_tree #(
+        .LANES(PE),
+        .N(SIMD),
+        .IN_BITS(VALUE_BITS),
+        .IN_SIGNED(VALUE_SIGNED),
+        .OUT_BITS(ACC_W),
+        .TAG_BITS(TAG_BITS)
+    )
+    dot_tree (
+        .clk(clk),
+        .rst(rst),
+        .in_data(term2),
+        .in_neg(neg2),
+        .in_tag(tag2),
+        .out_data(sum3),
+        .out_flip(flip3),
+        .out_carry(carry3),
+        .out_tag(tag3)
+    );
+    for (pe = 0; pe < PE; pe = pe + 1) begin : acc_lane
+        reg [ACC_W-1:0] acc = 0;
+        wire [ACC_W-1:0] next;
+        add_chain #(.W(ACC_W)) add (
+            .a(acc), .a_keep(!tag3[1]), .a_flip(1'b0),
+            .b(sum3[pe*ACC_W +: ACC_W]), .b_flip(flip3[pe]), .ci(carry3[pe]), .y(next)
+        );
+        always @(posedge clk) begin
+            if (tag3[0]) begin
+                acc <= next;
+            end
         end
+        assign acc4[pe*ACC_W +: ACC_W] = acc;
     end
-    assign acc4[pe*ACC_W +: ACC_W] = acc;
+end else begin : g_dot_lut
+    wire [PE*ACC_W-1:0] sum3;
+    adder_tree #(
+        .LANES(PE),
+        .N(TERMS),
+        .IN_BITS(TERM_BITS),
+        .SIGNED(TERM_SIGNED),
+        .OUT_BITS(ACC_W),
+        .LEVELS_PER_REG(TREE_LEVELS_PER_REG),
+        .TAG_BITS(TAG_BITS)
+    )
+    dot_tree (
+        .clk(clk),
+        .rst(rst),
+        .in_data(term2),
+        .in_tag(tag2),
+        .out_data(sum3),
+        .out_tag(tag3)
+    );
+    for (pe = 0; pe < PE; pe = pe + 1) begin : acc_lane
+        reg [ACC_W-1:0] acc = 0;
+        always @(posedge clk) begin
+            if (tag3[0]) begin
+                acc <= (tag3[1] ? {ACC_W{1'b0}} : acc) + sum3[pe*ACC_W +: ACC_W];
+            end
+        end
+        assign acc4[pe*ACC_W +: ACC_W] = acc;
+    end
 end
 endgenerate
+
+wire valid3 = tag3[0];
+wire last3 = tag3[2];
+// read by the threshold memory only
+wire [NF_BITS-1:0] nf3 = tag3[TAG_BITS-1:3];
 
 always @(posedge clk) begin
     if (rst) begin

@@ -156,3 +156,31 @@ def test_the_max_folding_gives_no_op_more_than_the_bottleneck_needs():
     # less than the budget allows it (PE 4 x SIMD 27)
     mvau = folding["MVAU_0"]
     assert mvau["PE"] * mvau["SIMD"] < 4 * 27
+
+
+def test_xnor_dot_products_take_dsp_slices_within_the_budget():
+    from qonnx.core.datatype import DataType
+
+    from flow.estimate import total_resources
+    from flow.fold import fit_dot_trees
+    from tests.helpers import random_values, single_op_model
+
+    rng = np.random.default_rng(0)
+    model = single_op_model("MVAU", (1, 576), {"W": random_values(rng, DataType["BIPOLAR"], (576, 64))},
+                            MW=576, MH=64, SIMD=96, PE=32, mode="xnor", in_dtype="BIPOLAR",
+                            w_dtype="BIPOLAR", acc_dtype="INT11", out_dtype="INT11")
+    op = getCustomOp(model.graph.node[0])
+    in_luts = total_resources(model)
+    board = load_board()
+    # room for the slices of two LUT levels (31 slices), not of one (53)
+    board.resources.update({"DSP": 40})
+    fit_dot_trees(model, board)
+    assert (op.attr("dot_tree"), op.attr("dot_lut_levels")) == ("dsp", 2)
+    fitted = total_resources(model)
+    assert fitted["DSP"] == 31 and fitted["LUT"] < in_luts["LUT"]
+    # no slices: the dot product stays in LUTs; a folding's "lut" is kept whatever the budget
+    for dsp, tree in ((0, "auto"), (220, "lut")):
+        op.set_nodeattr("dot_tree", tree)
+        board.resources.update({"DSP": dsp})
+        fit_dot_trees(model, board)
+        assert op.attr("dot_tree") == tree and total_resources(model)["DSP"] == 0

@@ -31,6 +31,11 @@ CASES = [
     (8, 6, 2, 3, "INT4", "BIPOLAR", None, 0, [2]),
     # binary_weight: unsigned inputs, full SIMD, 4-bit signed activation
     (6, 4, 6, 2, "UINT4", "BIPOLAR", "INT4", -8, [3]),
+    # binary_weight: CNV's first layer kind, 8-bit pixels, three a step (pm_tree: a value
+    # passes a level alone with its complement and debt)
+    (27, 16, 3, 8, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
+    # binary_input, SIMD = 1: a single subtracted value reaches the accumulator complemented
+    (3, 4, 1, 2, "BIPOLAR", "INT4", None, 0, [3]),
     # int INT4 x INT4: accumulators out, MW/SIMD = 4, MH/PE = 2
     (32, 8, 8, 4, "INT4", "INT4", None, 0, [2]),
     # int INT4 x INT4: fully unfolded (one output word per cycle), 2-bit signed activation

@@ -176,7 +176,8 @@ def timing_text(proxy: dict | None) -> str:
 
 
 def summarize(cells: dict) -> dict:
-    luts = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
+    # a LUT6_2 (two outputs of one LUT, instantiated by add_chain.v) is one LUT, as Vivado counts it
+    luts = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]|LUT6_2", c))
     luts += sum(cells.get(c, 0) * k for c, k in LUT_MEMORY_CELLS.items())
     return {
         "LUT": luts,

@@ -24,7 +24,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from flow.board.spec import load_board
 from flow.estimate import total_resources
-from flow.fold import apply_folding, auto_folding, fit_memories
+from flow.fold import apply_folding, auto_folding, fit_to_board
 from flow.frontend import export_brevitas
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import lower_to_hardware
@@ -63,7 +63,7 @@ def tracker_fit(hw: ModelWrapper, target_fps: float = SEARCH_IMAGES_PER_SECOND,
     board = load_board(board_name)
     folding = auto_folding(hw, target_fps, clock_mhz)
     backbone = insert_plumbing(apply_folding(ModelWrapper(hw.model, make_deepcopy=True), folding))
-    fit_memories(backbone, board)
+    fit_to_board(backbone, board)
     backbone_cycles = max(_cycles(backbone).values())
     tracker, refolded = fold_tracker_to_fit(append_correlation(hw), folding, backbone_cycles,
                                             clock_mhz, board, frame_shape)

@@ -24,7 +24,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_shapes import InferShapes
 
 from flow.estimate import total_resources
-from flow.fold import apply_folding, auto_folding, fit_memories
+from flow.fold import apply_folding, auto_folding, fit_to_board
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import make_attribute
 from flow.ops import DOMAIN
@@ -107,7 +107,7 @@ def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: f
              and tracker.get_node_from_name(k) is not None}
     apply_folding(tracker, fifos)
     tracker = prepend_crop(tracker, frame_shape)
-    fit_memories(tracker, board)
+    fit_to_board(tracker, board)
     return tracker
 
 
