@@ -69,6 +69,10 @@ def fit_to_board(model: ModelWrapper, board) -> None:
     fit_memories(model, board)
 
 
+# the MVAU attributes fit_dot_trees sets
+DOT_TREE_ATTRS = ("dot_tree", "dot_lut_levels")
+
+
 def fit_dot_trees(model: ModelWrapper, board) -> None:
     """Give the xnor MVAUs left on dot_tree "auto" DSP48 slices for their dot products' upper
     adder levels and accumulators (hw/rtl/dot_dsp.v), within the board's DSP budget: first each

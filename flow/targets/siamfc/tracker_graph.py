@@ -24,7 +24,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_shapes import InferShapes
 
 from flow.estimate import total_resources
-from flow.fold import apply_folding, auto_folding, fit_to_board
+from flow.fold import DOT_TREE_ATTRS, apply_folding, auto_folding, fit_to_board
 from flow.insert_plumbing import insert_plumbing
 from flow.lower import make_attribute
 from flow.ops import DOMAIN
@@ -97,10 +97,12 @@ def fold_tracker(tracker: ModelWrapper, backbone_folding: dict, target_cycles: f
                  frame_shape: tuple[int, int]) -> ModelWrapper:
     """The backbone's folding (its FIFOs included, which keep their names: the new ops come
     last) plus the correlation's SIMD; plumbing; the crop engine for frames of frame_shape
-    (H, W) in front; weight memories fitted to the board."""
+    (H, W) in front; DSP slices and weight memories fitted to the board. The backbone's dot
+    products get their slices anew, from what the crop engine leaves."""
     tracker = ModelWrapper(tracker.model, make_deepcopy=True)
     simd = correlation_simd(tracker, target_cycles)
-    ops = {k: v for k, v in backbone_folding.items() if not k.startswith("FIFO_")}
+    ops = {k: {a: v for a, v in attrs.items() if a not in DOT_TREE_ATTRS}
+           for k, attrs in backbone_folding.items() if not k.startswith("FIFO_")}
     ops.update({"SlidingWindow_correlation": {"SIMD": simd}, "Correlation_0": {"SIMD": simd}})
     tracker = insert_plumbing(apply_folding(tracker, ops, plumbing_later=True))
     fifos = {k: v for k, v in backbone_folding.items() if k.startswith("FIFO_")
