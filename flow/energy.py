@@ -9,7 +9,8 @@
 Signal toggles are counted by Verilator's toggle coverage while the test inputs stream through
 the design back to back (flow/backends/rtl/activity.py), so the estimate follows the data: the
 same design toggles less on blank images than on noise. An op's memories and DSPs are active for
-its analytic cycles per image. The per-resource figures and the static power are the board's
+its analytic cycles per image; the DSP term counts the slices that multiply (an MVAU's slices add,
+dot_dsp.v, and are counted by their toggles like the fabric). The per-resource figures and the static power are the board's
 (hw/boards/<board>.json "power", each with its source and the arithmetic to these units): for the
 PYNQ-Z2, read or derived from a Vivado report_power of another xc7z020 design and from Xilinx XPE
 figures, with the per-toggle figure resting on an assumed average toggle rate. They are not XPE or

@@ -219,6 +219,11 @@ class HWOp(CustomOp):
         """Estimated {"LUT", "FF", "BRAM36", "DSP"} of the RTL at the current folding
         (shared primitives in flow/estimate.py)."""
 
+    def multiplying_dsps(self) -> float:
+        """DSP slices that multiply, which the energy estimate charges a multiply's figure per
+        active cycle; slices used as adders (an MVAU's dot_dsp) switch as their toggles say."""
+        return self.resources().get("DSP", 0)
+
     def movable_memory(self) -> Memory | None:
         """The first of memories(), where it is in block RAM only by its size (an op with a
         movable_memory_attr left on "auto"), which flow/fold.py's fit_memories may move to LUTs."""

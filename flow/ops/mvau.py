@@ -324,6 +324,9 @@ class MVAU(ComparedInHLS, HWOp):
         terms, term_bits = self.terms()
         return terms * term_bits
 
+    def multiplying_dsps(self) -> float:
+        return 0   # its slices add (dot_dsp.v); int mode multiplies in LUTs
+
     def dot_dsp_resources(self) -> dict:
         return dot_dsp_resources(self.attr("PE"), *self.terms(), self.attr("dot_lut_levels"),
                                  self.accumulator_bits())

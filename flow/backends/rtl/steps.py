@@ -245,7 +245,7 @@ def step_energy(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> None:
                      (total_resources(model)["FF"], "the analytic estimate"))
     cycles = json.loads(files.path(cfg, "sim", "rtlsim.json").read_text())["throughput_run"]["cycles_per_frame"]
     ops = [(n.name, getCustomOp(n)) for n in model.graph.node]
-    active = [{"op": name, "cycles": op.cycles(), **{k: op.resources()[k] for k in ("BRAM36", "DSP")}}
+    active = [{"op": name, "cycles": op.cycles(), "BRAM36": op.resources()["BRAM36"], "DSP": op.multiplying_dsps()}
               for name, op in ops]
     figures = PowerFigures.of_board(load_board(cfg.board))
     result = energy_per_image(activity.total / activity.frames, cycles, cfg.clock_mhz, ff, active, figures)
