@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flow.estimate import add_resources, memories_resources
 from flow.ops.base import HWOp, Memory, Stream, ram_style_for, require_divisible
 
@@ -59,9 +61,11 @@ class DataWidthConverter(_PassThrough):
     def resources(self):
         bits = self.out_dtype().bitwidth()
         i, o = self.attr("in_elems"), self.attr("out_elems")
-        # a word register as wide as the wider side; narrowing shifts it by a word (a load-or-shift
-        # multiplexer per bit below the top output word), widening only enables registers
-        luts = 6 + ((i - o) * bits if i > o else 0) + (o * bits if i % o and o % i else 0)
+        # a word register as wide as the wider side; narrowing selects its pieces in turn (an
+        # i/o-to-1 multiplexer per output bit: a LUT6 per four inputs), widening only enables
+        # registers
+        luts = 6 + (o * bits * math.ceil(i // o / 4) if i > o and i % o == 0 else 0) + (
+            o * bits if i % o and o % i else 0)
         return {"LUT": luts, "FF": max(i, o) * bits + 2 * int(max(i, o)).bit_length() + 4,
                 "BRAM36": 0, "DSP": 0}
 

@@ -14,7 +14,7 @@
  * Four forms, chosen by the ratio:
  *   equal        a register slice;
  *   up by n      a shift register that collects n input words, and a counter;
- *   down by n    a register that holds one input word and shifts out n pieces, and a counter;
+ *   down by n    a register that holds one input word, its n pieces selected in turn by a counter;
  *   any other    (6 -> 4, 4 -> 6, 9 -> 6 ...) a buffer of IN_ELEMS + OUT_ELEMS elements
  *                with a fill count: the output takes the bottom OUT_ELEMS elements, a new
  *                word is written just above the elements that remain. Fill levels count
@@ -145,24 +145,21 @@ generate
             end
         end
     end else if (DOWN) begin : down
-        // one input word, shifted down a piece per output word
+        // one input word, held; its pieces leave in turn through a multiplexer (about a LUT
+        // per output bit per four pieces), where shifting the word down would take a LUT per
+        // bit below its top piece
         reg [IN_W-1:0] data = 0;
         reg [CNT_BITS-1:0] count = 0;
         reg valid = 1'b0;
         wire out_fire = valid && m_axis_tready;
 
         assign s_axis_tready = !valid || (m_axis_tready && count == LAST);
-        assign m_axis_tdata = data[OUT_W-1:0];
+        assign m_axis_tdata = data[count*OUT_W +: OUT_W];
         assign m_axis_tvalid = valid;
 
-        // A write takes the input word when the register is empty or its last piece is
-        // leaving (without a new word the register is then left unused), else it shifts.
-        // This select needs no handshake signal, which keeps it one small LUT a bit.
-        wire load = !valid || count == LAST;
-
         always @(posedge clk) begin
-            if (in_fire || out_fire) begin
-                data <= load ? s_axis_tdata : data >> OUT_W;
+            if (in_fire) begin
+                data <= s_axis_tdata;
             end
             if (rst) begin
                 count <= 0;
