@@ -7,7 +7,7 @@ estimate, with --energy), beside the published context rows of benchmarks/cnv_fi
     ./dev build cnv_w1a1 --out build/cnv_default --inputs 100 --synth --energy
     ./dev build cnv_w1a1 --out build/cnv_9150 --target-fps 9150 --inputs 100 --synth --energy
     ./dev build cnv_w1a1 --out build/cnv_max --target-fps max --inputs 100 --synth --energy
-    ./dev build cnv_w1a1 --out build/cnv_9150_hand --folding benchmarks/results/folding_cnv_9150_hand_mvau1_whole.json --inputs 100 --synth
+    ./dev build cnv_w1a1 --out build/cnv_9150_hand --folding benchmarks/results/folding_cnv_9150_hand_mvau1_whole.json --inputs 100 --synth --energy
     ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150 build/cnv_9150_hand build/cnv_max
 
 Writes benchmarks/results/cnv_efficiency.{json,md}; README.md's table renders from the JSON
@@ -36,11 +36,18 @@ GOAL_FPS, GOAL_PER_KLUT, GOAL_MAX_FPS = 9150, 700, 20000
 
 
 def weights_reloadable(build: Path) -> str:
-    """mvau.v holds its weights in a ROM that $readmemh fills from a memory file at elaboration,
-    so new weights need a new bitstream (block RAM contents could be patched into the .bit
-    without synthesis, logic could not); no op has a port that writes weights at run time."""
-    roms = sorted((build / "rtl").glob("*_weights.mem"))
-    return f"no: {len(roms)} weight ROMs filled in the bitstream" if roms else "no weights"
+    """Whether new weights need a new bitstream: an MVAU's weights are a ROM that $readmemh fills
+    at elaboration (block RAM contents could be patched into the .bit without synthesis, logic
+    could not), unless the build loads them at run time (--runtime-weights, or UltraRAM): then
+    deploy/design.json lists their regions of the weight image the driver writes."""
+    memories = len(list((build / "rtl").glob("*_weights.mem")))
+    facts = build / "deploy" / "design.json"
+    loaded = len(json.loads(facts.read_text()).get("weights", {}).get("regions", [])) if facts.exists() else 0
+    if loaded and loaded == memories:
+        return f"yes: {loaded} weight memories loaded at run time"
+    if loaded:
+        return f"partly: {loaded} of {memories} weight memories loaded at run time"
+    return f"no: {memories} weight ROMs filled in the bitstream" if memories else "no weights"
 
 
 def row(build: Path) -> dict:

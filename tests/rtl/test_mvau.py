@@ -31,11 +31,6 @@ CASES = [
     (8, 6, 2, 3, "INT4", "BIPOLAR", None, 0, [2]),
     # binary_weight: unsigned inputs, full SIMD, 4-bit signed activation
     (6, 4, 6, 2, "UINT4", "BIPOLAR", "INT4", -8, [3]),
-    # binary_weight: CNV's first layer kind, 8-bit pixels, three a step (pm_tree: a value
-    # passes a level alone with its complement and debt)
-    (27, 16, 3, 8, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
-    # binary_input, SIMD = 1: a single subtracted value reaches the accumulator complemented
-    (3, 4, 1, 2, "BIPOLAR", "INT4", None, 0, [3]),
     # int INT4 x INT4: accumulators out, MW/SIMD = 4, MH/PE = 2
     (32, 8, 8, 4, "INT4", "INT4", None, 0, [2]),
     # int INT4 x INT4: fully unfolded (one output word per cycle), 2-bit signed activation
@@ -57,6 +52,11 @@ CASES = [
     (12, 4, 6, 1, "INT4", "INT4", "INT6", -32, [3]),
     # a replayed vector of more than 256 words (its buffer written a cycle late, with a forward)
     (1024, 4, 2, 2, "UINT4", "INT4", None, 0, [2]),
+    # binary_weight: CNV's first layer kind, 8-bit pixels, three a step (pm_tree: a value
+    # passes a level alone with its complement and debt)
+    (27, 16, 3, 8, "UINT8", "BIPOLAR", "BIPOLAR", 0, [2]),
+    # binary_input, SIMD = 1: a single subtracted value reaches the accumulator complemented
+    (3, 4, 1, 2, "BIPOLAR", "INT4", None, 0, [3]),
 ]
 IDS = [f"{c[4]}x{c[5]}-{c[0]}x{c[1]}-s{c[2]}p{c[3]}-{c[6]}" for c in CASES]
 

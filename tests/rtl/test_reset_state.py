@@ -75,6 +75,9 @@ MODULES = [
     ("activation", activation_params(search=True)),
     ("add_streams", {"PE": 2, "A_BITS": 3, "A_SIGNED": 1, "B_BITS": 4, "OUT_BITS": 6}),
     ("adder_tree", {"LANES": 2, "N": 5, "IN_BITS": 3, "SIGNED": 1, "OUT_BITS": 6, "TAG_BITS": 2}),
+    ("dot_dsp", {"LANES": 3, "N": 7, "IN_BITS": 2, "LUT_LEVELS": 1, "ACC_BITS": 8, "TAG_BITS": 2}),
+    ("dsp_add", {}),
+    ("pm_tree", {"LANES": 2, "N": 5, "IN_BITS": 4, "IN_SIGNED": 1, "OUT_BITS": 9, "TAG_BITS": 2}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "CAPTURE": 1}),
     ("axil_control", {"IN_WORDS": 7, "OUT_WORDS": 3, "WEIGHTS": 1}),
     ("bilinear_crop", {"N": 5, "H": 4, "W": 6}),
@@ -112,8 +115,8 @@ MODULES = [
 IDS = [f"{m}-{i}" for i, (m, _) in enumerate(MODULES)]
 # modules with no reset and no handshake, which this test leaves out (a memory: its contents are
 # its state, and what reads it qualifies the data; a free-running pipeline, whose user's valid
-# bits qualify its results; their parents above are tested)
-RESETLESS = [("rom", rom_params), ("fp64_add", {}), ("fp64_mul", {}), ("fp64_lerp", {})]
+# bits qualify its results; an adder without a clock; their parents above are tested)
+RESETLESS = [("rom", rom_params), ("fp64_add", {}), ("fp64_mul", {}), ("fp64_lerp", {}), ("add_chain", {"W": 6})]
 
 
 def ports(source: Path) -> list[tuple[str, str]]:
