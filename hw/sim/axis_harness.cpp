@@ -41,6 +41,7 @@
 #include "harness_config.h"
 
 #include "stream_options.hpp"
+#include "stream_taps.hpp"
 #include HARNESS_HEADER
 
 template <typename T>
