@@ -4,15 +4,16 @@
 simulator configuration, on finished builds (today's folding.json: cnv_w1a1, siamfc_binary).
 
 Each configuration generates the build's rtl/ from its folded graph with its own RTL, harness and
-top template ("before": those of the commit before the simulator's changes, from git; "after":
-this checkout's) and compiles it afresh (its own cache folder, ccache off, so the compile time is a
-cold build's), then streams the build's test inputs the way the build's L4
-step does: random input gaps and output back-pressure (flow/backends/rtl/steps.py's SIM_GAP,
-SIM_STALL), the per-op stream taps on in the first run, and a second run under the other X
-seed. cycles/s = simulated cycles / CPU seconds of the simulator process (user + sys, so that
-other jobs on a shared machine do not count); wall seconds are saved beside them.
+top template ("before", on Debian's Verilator, and "before_sources", on the pinned one: those of
+the commit before the simulator's changes, from git; "after": this checkout's) and compiles it
+afresh (its own cache folder, ccache off, so the compile time is a cold build's), then streams
+the build's test inputs the way the build's L4 step does: random input gaps and output
+back-pressure (flow/backends/rtl/steps.py's SIM_GAP, SIM_STALL), the per-op stream taps on in
+the first run, and a second run under the other X seed. cycles/s = simulated cycles / CPU
+seconds of the simulator process (user + sys, so that other jobs on a shared machine do not
+count); wall seconds are saved beside them.
 
-    ./dev python benchmarks/rtlsim_speed.py build/cnv_w1a1 build/siamfc_binary [--config before after]
+    ./dev python benchmarks/rtlsim_speed.py build/cnv_w1a1 build/siamfc_binary [--config before before_sources after]
 
 writes benchmarks/results/rtlsim_speed.{json,md}.
 """
@@ -51,6 +52,8 @@ BEFORE = {"verilator": DEBIAN_VERILATOR,
           "tree": "4231bed"}
 CONFIGS = {
     "before": BEFORE,
+    # the pinned Verilator and flags on before's RTL, harness and template: what the sources' changes gave
+    "before_sources": {"tree": BEFORE["tree"]},
     "after": {},   # this checkout as it is: the pinned Verilator, flow/backends/rtl/verilator.py's flags
 }
 
@@ -150,7 +153,7 @@ def measure(build_dir: Path, config: dict, frames: int) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("builds", nargs="+", type=Path, help="finished build folders")
-    parser.add_argument("--config", nargs="+", default=["before", "after"], choices=sorted(CONFIGS))
+    parser.add_argument("--config", nargs="+", default=list(CONFIGS), choices=sorted(CONFIGS))
     parser.add_argument("--frames", type=int, nargs="+", default=[20, 2],
                         help="frames per build (in the order of the builds; the last one repeats)")
     parser.add_argument("--name", default="rtlsim_speed", help="results file name")
@@ -174,9 +177,10 @@ def main(argv=None) -> None:
                      f"{r['cycles_per_second']:,.0f} | {r['wall_seconds']} | {r['x_seeds_agree']} |")
     for b in dict.fromkeys(r["build"] for r in rows):
         by = {r["config"]: r for r in rows if r["build"] == b}
-        if "before" in by and "after" in by:
-            lines.append(f"\n{b}: after / before = "
-                         f"{by['after']['cycles_per_second'] / by['before']['cycles_per_second']:.2f}x cycles/s")
+        for name in ("before_sources", "after"):
+            if "before" in by and name in by:
+                lines.append(f"\n{b}: {name} / before = "
+                             f"{by[name]['cycles_per_second'] / by['before']['cycles_per_second']:.2f}x cycles/s")
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[2:]))
 
