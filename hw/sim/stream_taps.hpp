@@ -4,7 +4,7 @@
 // The stitched top's stream taps (flow/backends/rtl/templates/accelerator.v.j2), written here
 // through DPI-C rather than by $fwrite, whose formatting (a string built and a lock taken per
 // word) cost about a sixth of a tapped run. Words gather in a buffer per tap, written 64 KiB at
-// a time: a locked fwrite per word still cost a few per cent. Each tap file holds one word a
+// a time: a locked fwrite per word cost another 1 to 2 per cent. Each tap file holds one word a
 // line, in lower-case hex, most significant digit first, (bits + 3) / 4 digits: what $fwrite's
 // %h wrote and flow/backends/taps.py reads. Included by the harness only: a design that imports
 // none of these functions leaves them unused.
