@@ -3,14 +3,17 @@
 """Simulated cycles per second of the stitched Verilator model, per process, under each
 simulator configuration, on finished builds (today's folding.json: cnv_w1a1, siamfc_binary).
 
-Each configuration compiles the build's rtl/ afresh (its own cache folder, ccache off, so the
-compile time is a cold build's), then streams the build's test inputs the way the build's L4
-step does: random input gaps and output back-pressure (flow/backends/rtl/steps.py's SIM_GAP,
-SIM_STALL), the per-op stream taps on in the first run, and a second run under the other X
-seed. cycles/s = simulated cycles / CPU seconds of the simulator process (user + sys, so that
-other jobs on a shared machine do not count); wall seconds are saved beside them.
+Each configuration generates the build's rtl/ from its folded graph with its own RTL, harness and
+top template ("before", on Debian's Verilator, and "before_sources", on the pinned one: those of
+the commit before the simulator's changes, from git; "after": this checkout's) and compiles it
+afresh (its own cache folder, ccache off, so the compile time is a cold build's), then streams
+the build's test inputs the way the build's L4 step does: random input gaps and output
+back-pressure (flow/backends/rtl/steps.py's SIM_GAP, SIM_STALL), the per-op stream taps on in
+the first run, and a second run under the other X seed. cycles/s = simulated cycles / CPU
+seconds of the simulator process (user + sys, so that other jobs on a shared machine do not
+count); wall seconds are saved beside them.
 
-    ./dev python benchmarks/rtlsim_speed.py build/cnv_w1a1 build/siamfc_binary [--config before after]
+    ./dev python benchmarks/rtlsim_speed.py build/cnv_w1a1 build/siamfc_binary [--config before before_sources after]
 
 writes benchmarks/results/rtlsim_speed.{json,md}.
 """
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -30,32 +34,46 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
 from flow import verify
-from flow.backends.rtl import verilator
+from flow.backends.rtl import codegen, sources, verilator
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.steps import SIM_GAP, SIM_STALL
 from flow.backends.rtl.stitched import build_design, simulate_design
 from flow.backends.rtl.x_seeds import X_SEEDS
 from flow.reference import CORE_IN
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
 DEBIAN_VERILATOR = "/usr/bin/verilator"
-# the build's settings before this benchmark's changes: Debian's Verilator 5.006 and these flags
+# the build's settings before this benchmark's changes: Debian's Verilator 5.006, these flags, and
+# the RTL, harness and top template (hw/, flow/backends/rtl/templates/) of that commit, from git
 BEFORE = {"verilator": DEBIAN_VERILATOR,
           "flags": ["-O3", "--x-assign", "unique", "--x-initial", "unique", "--assert", "-Wall"],
-          "make": "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"}
+          "make": "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
+          "tree": "4231bed"}
 CONFIGS = {
     "before": BEFORE,
-    "after": {},   # flow/backends/rtl/verilator.py as it is: the pinned Verilator, its flags
+    # the pinned Verilator and flags on before's RTL, harness and template: what the sources' changes gave
+    "before_sources": {"tree": BEFORE["tree"]},
+    "after": {},   # this checkout as it is: the pinned Verilator, flow/backends/rtl/verilator.py's flags
 }
 
 
 @contextmanager
 def configured(config: dict, cache: Path):
-    """verilator.py's settings as config says, a fresh simulator cache, ccache off."""
-    saved = (verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS)
+    """verilator.py's settings as config says (and its sources from config["tree"], a commit),
+    a fresh simulator cache, ccache off."""
+    saved = (verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS, verilator.HARNESS,
+             verilator.HARNESS_OPTIONS, sources.RTL_DIR, codegen.TEMPLATES)
     env = {k: os.environ.get(k) for k in ("QNNFLOW_VERILATOR", "QNNFLOW_CACHE", "CCACHE_DISABLE")}
     try:
         os.environ["QNNFLOW_CACHE"], os.environ["CCACHE_DISABLE"] = str(cache), "1"
+        if config.get("tree"):
+            tree = _tree_at(config["tree"], cache / "tree")
+            verilator.HARNESS = tree / "hw" / "sim" / verilator.HARNESS.name
+            verilator.HARNESS_OPTIONS = tree / "hw" / "sim" / verilator.HARNESS_OPTIONS.name
+            verilator.LINT_WAIVERS = tree / "hw" / "rtl" / verilator.LINT_WAIVERS.name
+            sources.RTL_DIR = tree / "hw" / "rtl"
+            codegen.TEMPLATES = tree / "flow" / "backends" / "rtl" / "templates"
         if config.get("verilator"):
             os.environ["QNNFLOW_VERILATOR"] = config["verilator"]
             verilator.LINT_WAIVERS = _known_waivers(cache)
@@ -65,12 +83,22 @@ def configured(config: dict, cache: Path):
         verilator.MAKE_FLAGS = config.get("make", verilator.MAKE_FLAGS)
         yield
     finally:
-        verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS = saved
+        (verilator.VERILATOR_FLAGS, verilator.MAKE_FLAGS, verilator.LINT_WAIVERS, verilator.HARNESS,
+         verilator.HARNESS_OPTIONS, sources.RTL_DIR, codegen.TEMPLATES) = saved
         for k, v in env.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _tree_at(commit: str, into: Path) -> Path:
+    """hw/ and the top's template as they stood at `commit`, extracted into `into`."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit, "hw", "flow/backends/rtl/templates"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def _known_waivers(folder: Path) -> Path:
@@ -96,7 +124,7 @@ def measure(build_dir: Path, config: dict, frames: int) -> dict:
     x = verify.to_channels_last(ref[CORE_IN])[:frames]
     capture = ref["capture"][:frames] if "capture" in ref else None
     with tempfile.TemporaryDirectory() as cache, configured(config, Path(cache)):
-        # today's RTL and templates (the stream taps included) for the build's folded graph
+        # the configuration's RTL and top template (the stream taps included) for the build's folded graph
         design = generate_rtl(model, Path(cache) / "rtl", build_dir.name)
         design.save()
         started, cpu0 = time.time(), children_cpu()
@@ -125,7 +153,7 @@ def measure(build_dir: Path, config: dict, frames: int) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("builds", nargs="+", type=Path, help="finished build folders")
-    parser.add_argument("--config", nargs="+", default=["before", "after"], choices=sorted(CONFIGS))
+    parser.add_argument("--config", nargs="+", default=list(CONFIGS), choices=sorted(CONFIGS))
     parser.add_argument("--frames", type=int, nargs="+", default=[20, 2],
                         help="frames per build (in the order of the builds; the last one repeats)")
     parser.add_argument("--name", default="rtlsim_speed", help="results file name")
@@ -149,9 +177,10 @@ def main(argv=None) -> None:
                      f"{r['cycles_per_second']:,.0f} | {r['wall_seconds']} | {r['x_seeds_agree']} |")
     for b in dict.fromkeys(r["build"] for r in rows):
         by = {r["config"]: r for r in rows if r["build"] == b}
-        if "before" in by and "after" in by:
-            lines.append(f"\n{b}: after / before = "
-                         f"{by['after']['cycles_per_second'] / by['before']['cycles_per_second']:.2f}x cycles/s")
+        for name in ("before_sources", "after"):
+            if "before" in by and name in by:
+                lines.append(f"\n{b}: {name} / before = "
+                             f"{by[name]['cycles_per_second'] / by['before']['cycles_per_second']:.2f}x cycles/s")
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[2:]))
 

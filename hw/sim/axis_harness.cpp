@@ -26,6 +26,7 @@
 // (that batch's options, "--in ... --out ..."), printing "harness: batch done" after each: the
 // design keeps its state between batches, as the programmable logic of a board does (the
 // emulated board, flow/board/emulator/accelerator.py, runs its PL this way).
+// A stitched top's stream taps (+stream_taps=DIR) call the DPI-C functions of stream_taps.hpp.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,7 @@
 #include "harness_config.h"
 
 #include "stream_options.hpp"
+#include "stream_taps.hpp"
 #include HARNESS_HEADER
 
 template <typename T>

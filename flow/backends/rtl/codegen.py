@@ -51,6 +51,7 @@ def generate_rtl(model: ModelWrapper, out_dir: Path, build_name: str) -> Design:
             "description": f"{node.op_type} {node.name}" + (f" ({node.doc_string})" if node.doc_string else ""),
             "params": [(k, verilog_value(v)) for k, v in params.items()],
             "ports": _ports("s", inputs) + _ports("m", outputs), "tap": outputs[0],
+            "tap_bits": op.out_stream().bits,
             "controls": list(op.control_ports), "weight_bus": op.weight_bus,
         })
         modules.add(op.rtl_module)

@@ -32,6 +32,7 @@ from flow.tasks import jobs
 HW_ROOT = HW_DIR
 HARNESS = HW_ROOT / "sim" / "axis_harness.cpp"
 HARNESS_OPTIONS = HW_ROOT / "sim" / "stream_options.hpp"  # included by the harness
+HARNESS_TAPS = HW_ROOT / "sim" / "stream_taps.hpp"  # included by the harness
 LINT_WAIVERS = HW_ROOT / "rtl" / "lint_waivers.vlt"  # every lint waiver, each with its reason
 # X (an unassigned or unreset value) becomes a value chosen by the run's X seed, so state that
 # reset does not set changes the output with the seed (flow/backends/rtl/x_seeds.py runs two seeds);
@@ -291,7 +292,7 @@ def build(
     key = hashlib.sha256()
     for part in [verilator_version(), top, json.dumps(params), in_bytes, out_bytes, capture, weight_bus,
                  VERILATOR_FLAGS, extra_flags, MAKE_FLAGS, HARNESS.read_bytes(), HARNESS_OPTIONS.read_bytes(),
-                 LINT_WAIVERS.read_bytes()] + (["axi_lite"] if axi_lite else []):
+                 HARNESS_TAPS.read_bytes(), LINT_WAIVERS.read_bytes()] + (["axi_lite"] if axi_lite else []):
         key.update(str(part).encode())
     for src in sources:
         key.update(src.name.encode())
