@@ -96,7 +96,8 @@ def table(data: dict) -> str:
     for r in data["rows"]:
         later = all(v for k, v in r["verified"].items() if k in ("L2_L4", "L2_L5", "L2_L6"))
         energy = r["energy_estimate_joules_per_image"]
-        lines.append(f"| `{r['build']}` ({r['folding']}) | {yosys_release(r['yosys'])} {mapping_used(r['yosys_mapping'])}, board top | {r['fps']:,.0f} | "
+        when = f", {r['earlier']}" if r.get("earlier") else ""
+        lines.append(f"| `{r['build']}` ({r['folding']}{when}) | {yosys_release(r['yosys'])} {mapping_used(r['yosys_mapping'])}, board top | {r['fps']:,.0f} | "
                      f"{r['LUT']:,} | {r['FF']:,} | {r['BRAM36']:g} | {r['DSP']} | {r['fps_per_klut']:.0f} | "
                      f"{timing_text(r['timing_proxy'])} | "
                      f"{r['reloadable_weights']} | {'-' if energy is None else f'{energy * 1e6:,.1f} uJ'} | "
@@ -105,12 +106,28 @@ def table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def earlier_rows(names: list[str], note: str) -> list[dict]:
+    """Rows of the saved results for builds not measured again, each marked with `note`."""
+    saved = json.loads((RESULTS / "cnv_efficiency.json").read_text())["rows"]
+    rows = [dict(r, earlier=r.get("earlier") or note) for r in saved if r["build"] in names]
+    missing = set(names) - {r["build"] for r in rows}
+    if missing:
+        raise SystemExit(f"--keep {', '.join(sorted(missing))}: no such row in {RESULTS / 'cnv_efficiency.json'}")
+    return rows
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("builds", nargs="+", type=Path)
+    ap.add_argument("--keep", nargs="*", default=[], metavar="BUILD",
+                    help="rows of the saved results to carry over (builds not measured again)")
+    ap.add_argument("--keep-note", default="an earlier run", help="what the carried rows say of themselves")
     args = ap.parse_args(argv)
-    data = {"command": "./dev python benchmarks/cnv_efficiency.py " + " ".join(str(b) for b in args.builds),
-            "part": PART, "context": CONTEXT, "rows": [row(b) for b in args.builds]}
+    command = "./dev python benchmarks/cnv_efficiency.py " + " ".join(str(b) for b in args.builds)
+    if args.keep:
+        command += " --keep " + " ".join(args.keep) + f" --keep-note '{args.keep_note}'"
+    rows = [row(b) for b in args.builds] + earlier_rows(args.keep, args.keep_note)
+    data = {"command": command, "part": PART, "context": CONTEXT, "rows": rows}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cnv_efficiency.json").write_text(json.dumps(data, indent=2) + "\n")
     text = table(data)
