@@ -84,24 +84,24 @@ def fit_dot_trees(model: ModelWrapper, board) -> None:
            if op.onnx_node.op_type == "MVAU" and op.attr("mode") == "xnor" and op.attr("dot_tree") == "auto"]
     used = total_resources(model).get("DSP", 0)
     for levels in (2, 1, 0):
-        moves = []
+        moves = []   # (LUTs saved per added slice, op, slices added)
         for op in ops:
-            before = op.resources()
-            after = _dot_tree_resources(op, "dsp", levels)
+            before, after = op.resources(), _in_slices(op, levels)
             if after is not None and after["LUT"] < before["LUT"]:
-                moves.append(((before["LUT"] - after["LUT"]) / max(after["DSP"] - before["DSP"], 1), op, before))
-        for _, op, before in sorted(moves, key=lambda m: -m[0]):
-            after = _dot_tree_resources(op, "dsp", levels)
-            if used + after["DSP"] - before["DSP"] <= budget:
+                added = after["DSP"] - before["DSP"]
+                moves.append(((before["LUT"] - after["LUT"]) / max(added, 1), op, added))
+        for _, op, added in sorted(moves, key=lambda m: -m[0]):
+            if used + added <= budget:
                 op.set_nodeattr("dot_tree", "dsp")
                 op.set_nodeattr("dot_lut_levels", levels)
-                used += after["DSP"] - before["DSP"]
+                used += added
 
 
-def _dot_tree_resources(op, tree: str, levels: int) -> dict | None:
-    """op's resources with its dot product as given, or None where that is not legal; op unchanged."""
+def _in_slices(op, levels: int) -> dict | None:
+    """op's resources with its dot product in slices past `levels` LUT levels, or None where
+    that is not legal; op unchanged."""
     saved = op.attr("dot_tree"), op.attr("dot_lut_levels")
-    op.set_nodeattr("dot_tree", tree)
+    op.set_nodeattr("dot_tree", "dsp")
     op.set_nodeattr("dot_lut_levels", levels)
     try:
         op.check_folding()
