@@ -2,12 +2,12 @@
 
 Where an op's output words (PE elements) differ from its consumer's input words (SIMD
 elements), a DataWidthConverter regroups them. A FIFO sits on every stream, the graph's
-input and output included (before a converter too, unless it narrows the stream): it registers
-the ready/valid path between ops and absorbs burst mismatches (depths from FIFO sizing,
-default 2). The graph may branch (a DuplicateStreams
-feeding two ops, an AddStreams joining two): each edge gets its own plumbing, and the FIFOs
-after a DuplicateStreams start at a whole frame, where no join can deadlock whichever branch is
-the longer, until FIFO sizing measures what they hold.
+input and output included, and on both sides of a converter: it registers the ready/valid
+path between ops and absorbs burst mismatches (depths from FIFO sizing, default 2; sizing
+removes the one before a narrowing converter where the throughput holds without it). The graph
+may branch (a DuplicateStreams feeding two ops, an AddStreams joining two): each edge gets its
+own plumbing, and the FIFOs after a DuplicateStreams start at a whole frame, where no join can
+deadlock whichever branch is the longer, until FIFO sizing measures what they hold.
 """
 
 from __future__ import annotations
@@ -58,11 +58,7 @@ def insert_plumbing(model: ModelWrapper, fifo_depth: int = DEFAULT_FIFO_DEPTH) -
             if producer is not None and producer.op_type == "DuplicateStreams":
                 depth = max(fifo_depth, branch_fifo_depth(given.words))
             if given.elems != wanted.elems:
-                # a converter that narrows the stream holds a whole input word and takes the
-                # next only as its last piece leaves: the FIFO after it is enough, where one
-                # before it would be a memory of the wide words (a branch's deep FIFO stays)
-                if given.elems < wanted.elems or depth > fifo_depth:
-                    tensor = add("FIFO", tensor, shape, given.dtype, elems=given.elems, depth=depth)
+                tensor = add("FIFO", tensor, shape, given.dtype, elems=given.elems, depth=depth)
                 tensor = add("DataWidthConverter", tensor, shape, wanted.dtype,
                              in_elems=given.elems, out_elems=wanted.elems)
                 depth = fifo_depth

@@ -75,7 +75,9 @@ class DataWidthConverter(_PassThrough):
 
 
 class FIFO(_PassThrough):
-    """A FIFO of `depth` words between two ops (depth from FIFO sizing)."""
+    """A FIFO of `depth` words between two ops (depth from FIFO sizing); depth 0 is none, the
+    stream passing straight through (before a narrowing converter, where sizing finds that the
+    throughput holds without one: the converter holds a whole word itself)."""
 
     rtl_module = "fifo"
     folding_attrs = ("depth",)
@@ -98,8 +100,8 @@ class FIFO(_PassThrough):
 
     def check_folding(self):
         depth = self.attr("depth")
-        if depth < 2 or depth & (depth - 1):
-            raise self.fold_error(f"depth={depth} must be a power of two >= 2")
+        if depth != 0 and (depth < 2 or depth & (depth - 1)):
+            raise self.fold_error(f"depth={depth} must be 0 (no FIFO) or a power of two >= 2")
 
     def cycles(self):
         return self.stream().words
@@ -109,10 +111,12 @@ class FIFO(_PassThrough):
         return Memory("fifo", width, depth, ram_style_for(width * depth, self.attr("ram_style")))
 
     def memories(self):
-        return [self.memory()]
+        return [self.memory()] if self.attr("depth") else []
 
     def resources(self):
         width, depth = self.stream().bits, self.attr("depth")
+        if depth == 0:
+            return add_resources()
         # pointers and the output register (a block RAM's own register in BRAM)
         out_reg = 0 if self.memory().style == "block" else width
         return add_resources(memories_resources(self), {"LUT": 10, "FF": out_reg + 2 * int(depth).bit_length() + 3})

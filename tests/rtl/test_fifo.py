@@ -14,6 +14,7 @@ CASES = [
     ((4, 4, 8), 8, "BIPOLAR", 2),
     ((6, 3), 3, "INT4", 4),
     ((10,), 5, "UINT8", 32),
+    ((4, 6), 6, "INT4", 0),  # no FIFO: a wire
 ]
 
 
@@ -27,5 +28,6 @@ def test_fifo_streams_unchanged(tmp_path, shape, elems, dtype, depth):
     assert np.array_equal(assert_rtl_matches_model(model, node, x, tmp_path), x)
 
 
-def test_fifo_lint_clean():
-    assert lint("fifo", rtl_sources("fifo"), {"WIDTH": 12, "DEPTH": 8}) == ""
+@pytest.mark.parametrize("depth", [8, 0])
+def test_fifo_lint_clean(depth):
+    assert lint("fifo", rtl_sources("fifo"), {"WIDTH": 12, "DEPTH": depth}) == ""

@@ -19,7 +19,7 @@ ILLEGAL = [
     ("maxpool", {"C": 6, "PE": 4}, "maxpool: PE=4 must divide C=6"),
     ("correlation", {"MW": 10, "SIMD": 4}, "correlation: SIMD=4 must divide MW=10"),
     ("label_select", {"LABELS": 3, "K": 5}, "label_select: need 1 <= K <= LABELS (got K=5, LABELS=3)"),
-    ("fifo", {"DEPTH": 3}, "fifo: DEPTH must be a power of two >= 2 (got 3)"),
+    ("fifo", {"DEPTH": 3}, "fifo: DEPTH must be 0 or a power of two >= 2 (got 3)"),
     ("credit_fifo", {"CREDITS": 0}, "credit_fifo: WIDTH=8 and CREDITS=0 must be >= 1"),
     ("dwc", {"BITS": 0}, "dwc: IN_ELEMS=1, OUT_ELEMS=1 and BITS=0 must all be >= 1"),
     ("axil_control", {"CAPTURE": 2}, "axil_control: CAPTURE must be 0 or 1 (got 2)"),

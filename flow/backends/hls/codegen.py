@@ -177,7 +177,8 @@ def _stream_wires(model: ModelWrapper) -> tuple[dict, dict]:
         if node.op_type == "FIFO":
             wire = wires[node.input[0]]
             wires[node.output[0]] = wire
-            depths.setdefault(wire, getCustomOp(node).attr("depth"))
+            # depth 0 is no FIFO in the RTL; an HLS stream between processes needs a depth
+            depths.setdefault(wire, getCustomOp(node).attr("depth") or DEFAULT_DEPTH)
             continue
         for k, tensor in enumerate(node.output):
             wires[tensor] = "m_axis" if tensor == out_tensor else \

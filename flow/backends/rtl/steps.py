@@ -17,7 +17,7 @@ from flow import verdict, verify
 from flow.backends.design import Design
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import simulate_op, steady_state_cycles
-from flow.backends.rtl.stitched import build_design, simulate_design
+from flow.backends.rtl.stitched import build_design, fifo_fills, simulate_design
 from flow.backends.rtl.verilator import SimulationTimeout, verilator_version
 from flow.backends.rtl.x_seeds import X_SEEDS, x_seed_check
 from flow.backends.taps import merge_checks, stream_checks
@@ -102,7 +102,7 @@ def step_rtlsim(cfg: BuildConfig, files: DesignFiles = BUILD_DESIGN) -> list[dic
                            # frame by frame has until then to send the next)
                            "frame_first_input": perf["frame_first_input"],
                            "frame_last_output": perf["frame_last_output"]},
-        "fifo_max_fill": _fifo_fills(perf["log"]),
+        "fifo_max_fill": fifo_fills(perf["log"]),
     })
     core_out = ref[CORE_OUT]
     # the op checks first: the verdict's first failure is then the op where a fault occurs
@@ -151,15 +151,6 @@ def _run_shards(cfg: BuildConfig, jobs: list[dict]) -> list[dict]:
                 raise RuntimeError(f"L4 shard {i}: {result.message}")
             results[i] = result
     return results
-
-
-def _fifo_fills(log: str) -> dict:
-    fills = {}
-    for line in log.splitlines():
-        if line.startswith("FIFO_MAX_FILL"):
-            _, path, value = line.split()
-            fills[path.split(".")[-1]] = int(value)
-    return fills
 
 
 def step_op_rtlsim(cfg: BuildConfig) -> list[dict]:

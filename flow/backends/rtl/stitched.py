@@ -47,3 +47,14 @@ def simulate_design(sim: Simulator, design: Design, model: ModelWrapper, x: np.n
     return run_streams(sim, first.in_stream(), last.out_stream(), x, last.out_shape(x.shape[0]),
                        Path(design.directory), slowest, seed, in_gap, out_stall, in_period, capture,
                        x_seed, progress, (f"stream_taps={Path(taps).resolve()}",) if taps else (), drain)
+
+
+def fifo_fills(log: str) -> dict:
+    """{FIFO name: the most words it ever held}, from a simulation's log (hw/rtl/fifo.v prints
+    them; a FIFO of depth 0, a wire, prints none)."""
+    fills = {}
+    for line in log.splitlines():
+        if line.startswith("FIFO_MAX_FILL"):
+            _, path, value = line.split()   # path: ....FIFO_3.g_fifo
+            fills[path.split(".")[-2]] = int(value)
+    return fills
