@@ -10,7 +10,8 @@ from flow import verify
 from flow.backends.rtl.codegen import generate_rtl
 from flow.backends.rtl.op_sim import steady_state_cycles
 from flow.backends.rtl.stitched import build_design, simulate_design
-from flow.fold import apply_folding
+from flow.board.spec import load_board
+from flow.fold import apply_folding, fit_to_board
 from flow.insert_plumbing import insert_plumbing
 from flow.reference import CORE_IN
 from flow.size_fifos import fifo_depths_by_simulation
@@ -45,6 +46,7 @@ def test_fifo_before_a_narrowing_converter(net, tmp_path, folding, kept):
     depths = fifo_depths_by_simulation(model, x, keep=set())
     assert (depths[fifo]["depth"] > 0) == kept
     apply_folding(model, depths)
+    fit_to_board(model, load_board("pynq_z2"))   # as the fold step does after sizing
     design = generate_rtl(model, tmp_path, "sized")
     y, stats = simulate_design(build_design(design), design, model, x)
     assert np.array_equal(y, verify.execute_batch(model, x))
