@@ -6,9 +6,9 @@ estimate, with --energy), beside the published context rows of benchmarks/cnv_fi
 
     ./dev build cnv_w1a1 --out build/cnv_default --inputs 100 --synth --energy
     ./dev build cnv_w1a1 --out build/cnv_9150 --target-fps 9150 --inputs 100 --synth --energy
-    ./dev build cnv_w1a1 --out build/cnv_max --target-fps max --inputs 100 --synth --energy
     ./dev build cnv_w1a1 --out build/cnv_9150_hand --folding benchmarks/results/folding_cnv_9150_hand_mvau1_whole.json --inputs 100 --synth --energy
-    ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150 build/cnv_9150_hand build/cnv_max
+    ./dev build cnv_w1a1 --out build/cnv_20000 --target-fps 20000 --inputs 100 --synth --energy
+    ./dev python benchmarks/cnv_efficiency.py build/cnv_default build/cnv_9150 build/cnv_9150_hand build/cnv_20000
 
 Writes benchmarks/results/cnv_efficiency.{json,md}; README.md's table renders from the JSON
 (benchmarks/readme_tables.py). Resources are the builds' Yosys synth_xilinx counts (-abc9, or plain
