@@ -15,9 +15,9 @@
    96 RAM32M at depth 2), where the converter itself holds one and takes the next as its last
    piece leaves. Those FIFOs are removed (depth 0) when a run without them keeps the
    unthrottled cycles per frame (one run for all of them: one that is needed keeps the others
-   too). Where the converter feeds the bottleneck and its producer
-   works in bursts (a sliding window between rows and frames), they stay: without one, cnv at
-   20,000 images/s lost 57 cycles a frame.
+   too). Where the converter feeds the bottleneck and its producer works in bursts (a sliding
+   window between rows and frames), they stay: without one, cnv at 20,000 images/s lost 57
+   cycles a frame.
 
 A FIFO on a branch after a DuplicateStreams keeps its largest fill, never capped: the words the
 other branch takes in before its first output must fit, or the join deadlocks. The fill is at

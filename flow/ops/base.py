@@ -227,8 +227,7 @@ class HWOp(CustomOp):
     def movable_memory(self) -> Memory | None:
         """The first of memories(), where it is in block RAM only by its size (an op with a
         movable_memory_attr left on "auto"), which flow/fold.py's fit_memories may move to LUTs."""
-        memories = self.memories() if self.movable_memory_attr else []   # a FIFO of depth 0 has none
-        if not memories:
+        if not self.movable_memory_attr or not (memories := self.memories()):   # a FIFO of depth 0 has none
             return None
         memory = memories[0]
         return memory if self.attr(self.movable_memory_attr) == "auto" and memory.style == "block" else None

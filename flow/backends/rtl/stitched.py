@@ -55,6 +55,6 @@ def fifo_fills(log: str) -> dict:
     fills = {}
     for line in log.splitlines():
         if line.startswith("FIFO_MAX_FILL"):
-            _, path, value = line.split()   # path: ....FIFO_3.g_fifo
-            fills[path.split(".")[-2]] = int(value)
+            _, path, value = line.split()   # ....FIFO_3.g_fifo: the instance, then fifo.v's generate block
+            fills[path.removesuffix(".g_fifo").rsplit(".", 1)[-1]] = int(value)
     return fills
