@@ -77,8 +77,7 @@ CONFIGS = {
     "after": {},   # this checkout as it is: the pinned Verilator, flow/backends/rtl/verilator.py's flags
     # the bound (module docstring): the lint rules that the cut leaves broken are off
     "mvau_free": {"no_dot_stage": True,
-                  "flags": ["-O3", "--x-assign", "unique", "--x-initial", "unique", "--assert", "-Wall",
-                            "-Wno-UNUSEDSIGNAL", "-Wno-UNUSEDPARAM", "-Wno-UNDRIVEN", "-Wno-BLKSEQ"]},
+                  "flags": [*verilator.VERILATOR_FLAGS, "-Wno-UNUSEDSIGNAL", "-Wno-UNUSEDPARAM", "-Wno-UNDRIVEN"]},
 }
 
 
@@ -206,9 +205,10 @@ def main(argv=None) -> None:
                 first = next((line for line in str(err).splitlines() if "%Error" in line), str(err).splitlines()[0])
                 raise SystemExit(f"rtlsim_speed: config '{name}' cannot simulate {build_dir}: {first.strip()} "
                                  f"(--config picks the others)") from None
-            after = next((r for r in rows if r["build"] == row["build"] and r["config"] == "after"), None)
-            if name == "mvau_free" and after:
-                row["cycles_as_after"] = row["cycles"] == after["cycles"]
+            if name == "mvau_free":
+                after = [r["cycles"] for r in rows if r["build"] == row["build"] and r["config"] == "after"]
+                if after:
+                    row["cycles_as_after"] = row["cycles"] == after[0]
             rows.append(row)
             print(f"{row['build']:>14} {name:>12} {row['verilator'][:24]:<24} compile {row['compile_cpu_seconds']:6.1f} cpu-s  "
                   f"{row['cycles']:>9} cycles  {row['cycles_per_second']:>10,.0f} cycles/s "
